@@ -1,0 +1,106 @@
+/**
+ * Decoders for the value conventions the agencies' systems share: `YYYYMMDD` strings with sentinels,
+ * Swedish local times without offset, öre, and personal numbers stored in 10-digit or integer form.
+ * Each throws UnmappableValueError, naming the column but never the value, when a value breaks its rule.
+ */
+import { Temporal } from 'temporal-polyfill';
+import { moneyFromOre, type Money } from '../../src/domain/money.js';
+import { expandTenDigits, isValidPersonalNumber, type Separator } from '../../src/domain/personal-number.js';
+
+export class UnmappableValueError extends Error {
+  readonly code = 'UNMAPPABLE_VALUE';
+  constructor(readonly column: string, readonly problem: string) {
+    super(`${column}: ${problem}`);
+    this.name = 'UnmappableValueError';
+  }
+}
+
+const YYYYMMDD = /^(\d{4})(\d{2})(\d{2})$/;
+
+/** `YYYYMMDD` → `YYYY-MM-DD`; the given sentinels (e.g. `00000000` unknown, `99991231` open-ended) → null. */
+export function decodeCompactDate(value: string | null, column: string, sentinels: readonly string[] = []): string | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (sentinels.includes(trimmed)) return null;
+  const match = YYYYMMDD.exec(trimmed);
+  if (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) {
+    throw new UnmappableValueError(column, 'not a YYYYMMDD date');
+  }
+  return `${match[1]}-${match[2]}-${match[3]}`;
+}
+
+/** A DATE column as the drivers return it (`YYYY-MM-DD`, possibly with a time part on SQLite). */
+export function decodeDate(value: string | null, column: string): string | null {
+  if (value === null) return null;
+  const date = String(value).slice(0, 10);
+  const [y, m, d] = date.split('-').map(Number);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !isCalendarDate(y!, m!, d!)) throw new UnmappableValueError(column, 'not a date');
+  return date;
+}
+
+const STOCKHOLM = 'Europe/Stockholm';
+
+/**
+ * A Swedish wall-clock time (`YYYY-MM-DD HH:MM:SS`, Europe/Stockholm, no offset) → ISO 8601 with offset.
+ * In the repeated autumn hour the first (+02:00) occurrence is meant; a time in the skipped spring hour is
+ * moved forward by the gap. That is Temporal's `compatible` disambiguation, which the agencies use.
+ */
+export function decodeSwedishLocalTime(value: string | null, column: string): string | null {
+  if (value === null) return null;
+  let local: Temporal.PlainDateTime;
+  try {
+    local = Temporal.PlainDateTime.from(String(value).trim().replace(' ', 'T'), { overflow: 'reject' });
+  } catch {
+    throw new UnmappableValueError(column, 'not a local date-time');
+  }
+  return local
+    .toZonedDateTime(STOCKHOLM, { disambiguation: 'compatible' })
+    .toString({ timeZoneName: 'never', fractionalSecondDigits: 0 });
+}
+
+/** Whole öre, as BIGINT arrives from either driver (number or decimal string) → Money. */
+export function decodeOre(value: number | string | bigint | null, column: string): Money | null {
+  if (value === null) return null;
+  const text = String(value);
+  if (!/^-?\d+$/.test(text)) throw new UnmappableValueError(column, 'not a whole number of öre');
+  try {
+    return moneyFromOre(BigInt(text));
+  } catch {
+    throw new UnmappableValueError(column, 'amount out of range');
+  }
+}
+
+const TEN_DIGIT = /^(\d{6})([-+])(\d{4})$/;
+
+/**
+ * Social insurance's `YYMMDD-NNNC` / `YYMMDD+NNNC` → 12 digits. The century comes from the separator read
+ * at the year the row was written (its change timestamp), not today.
+ */
+export function decodeTenDigitPersonalNumber(value: string, writtenAt: string, column: string): string {
+  const match = TEN_DIGIT.exec(value.trim());
+  if (!match) throw new UnmappableValueError(column, 'not a 10-digit personal number with separator');
+  const writtenYear = Number(String(writtenAt).slice(0, 4));
+  if (!Number.isInteger(writtenYear) || writtenYear < 1000) throw new UnmappableValueError(column, 'row has no valid change timestamp');
+  const pnr = expandTenDigits(match[1]! + match[3]!, match[2] as Separator, writtenYear);
+  if (!isValidPersonalNumber(pnr)) throw new UnmappableValueError(column, 'invalid personal number (date or check digit)');
+  return pnr;
+}
+
+/** Employment service's personal number stored as an integer → 12 digits. */
+export function decodeIntegerPersonalNumber(value: number | string | bigint, column: string): string {
+  const pnr = String(value).padStart(12, '0');
+  if (!isValidPersonalNumber(pnr)) throw new UnmappableValueError(column, 'invalid personal number (date or check digit)');
+  return pnr;
+}
+
+/** Maps a legacy code to its enum value, or throws naming the column. */
+export function decodeCode<T extends string>(codes: Readonly<Record<string, T>>, value: string | null, column: string): T {
+  const decoded = value === null ? undefined : codes[value.trim()];
+  if (decoded === undefined) throw new UnmappableValueError(column, 'unknown code');
+  return decoded;
+}
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}

@@ -1,0 +1,105 @@
+/**
+ * Opens a knex instance from a database URL: `mysql://user:pass@host:port/db` (MySQL or MariaDB, via
+ * mysql2), `sqlite:///absolute/path.db`, or `sqlite::memory:`.
+ */
+import knexFactory, { type Knex } from 'knex';
+
+export class DatabaseUrlError extends Error {
+  readonly code = 'BAD_DATABASE_URL';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUrlError';
+  }
+}
+
+export type DatabaseTarget =
+  | { dialect: 'mysql'; host: string; port: number; user: string; password: string; database: string }
+  | { dialect: 'sqlite'; filename: string };
+
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (url === 'sqlite::memory:') return { dialect: 'sqlite', filename: ':memory:' };
+  if (url.startsWith('sqlite://')) {
+    const filename = decodeURIComponent(url.slice('sqlite://'.length));
+    if (!filename.startsWith('/')) throw new DatabaseUrlError('a sqlite URL needs an absolute path: sqlite:///absolute/path.db');
+    return { dialect: 'sqlite', filename };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DatabaseUrlError('not a URL: expected mysql://…, sqlite:///… or sqlite::memory:');
+  }
+  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
+    throw new DatabaseUrlError(`unsupported scheme ${parsed.protocol.replace(':', '')}: expected mysql, mariadb or sqlite`);
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!database) throw new DatabaseUrlError('a mysql URL must name the database: mysql://user@host:3306/database');
+  return {
+    dialect: 'mysql',
+    host: parsed.hostname || '127.0.0.1',
+    port: parsed.port ? Number(parsed.port) : 3306,
+    user: decodeURIComponent(parsed.username) || 'root',
+    password: decodeURIComponent(parsed.password),
+    database,
+  };
+}
+
+export interface OpenOptions {
+  /** Sources are read-only to samgraf: SQLite opens read-only, MySQL sessions are READ ONLY. */
+  readOnly?: boolean;
+  poolMax?: number;
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): Knex {
+  return openTarget(parseDatabaseUrl(url), options);
+}
+
+export function openTarget(target: DatabaseTarget, options: OpenOptions = {}): Knex {
+  if (target.dialect === 'sqlite') {
+    return knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: target.filename, options: { readonly: options.readOnly === true && target.filename !== ':memory:' } },
+      useNullAsDefault: true,
+    });
+  }
+  return knexFactory({
+    client: 'mysql2',
+    connection: {
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      database: target.database,
+      // The connection speaks utf8mb4; the server converts latin1 and utf8mb3 columns to it.
+      charset: 'utf8mb4_general_ci',
+      // Dates and timestamps stay strings: legacy local times have no zone, and JS Dates would invent one.
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    },
+    pool: {
+      min: 0,
+      max: options.poolMax ?? 10,
+      ...(options.readOnly
+        ? { afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) =>
+            conn.query('SET SESSION TRANSACTION READ ONLY', (err) => done(err, conn)) }
+        : {}),
+    },
+  });
+}
+
+/** Creates the database a mysql URL names, if missing, with the given default character set. */
+export async function ensureMysqlDatabase(url: string, charset: string, collation: string): Promise<void> {
+  const target = parseDatabaseUrl(url);
+  if (target.dialect !== 'mysql') return;
+  const admin = knexFactory({
+    client: 'mysql2',
+    connection: { host: target.host, port: target.port, user: target.user, password: target.password },
+    pool: { min: 0, max: 1 },
+  });
+  try {
+    await admin.raw(`CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET ${charset} COLLATE ${collation}`, [target.database]);
+  } finally {
+    await admin.destroy();
+  }
+}
