@@ -39,6 +39,8 @@ export function decodeDate(value: string | null, column: string): string | null 
 }
 
 const STOCKHOLM = 'Europe/Stockholm';
+/** A DATETIME as the drivers return it: no offset, no zone (Temporal would otherwise drop one silently). */
+const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
 
 /**
  * A Swedish wall-clock time (`YYYY-MM-DD HH:MM:SS`, Europe/Stockholm, no offset) → ISO 8601 with offset.
@@ -47,9 +49,11 @@ const STOCKHOLM = 'Europe/Stockholm';
  */
 export function decodeSwedishLocalTime(value: string | null, column: string): string | null {
   if (value === null) return null;
+  const text = String(value).trim();
+  if (!LOCAL_DATE_TIME.test(text)) throw new UnmappableValueError(column, 'not a local date-time');
   let local: Temporal.PlainDateTime;
   try {
-    local = Temporal.PlainDateTime.from(String(value).trim().replace(' ', 'T'), { overflow: 'reject' });
+    local = Temporal.PlainDateTime.from(text.replace(' ', 'T'), { overflow: 'reject' });
   } catch {
     throw new UnmappableValueError(column, 'not a local date-time');
   }
@@ -88,14 +92,18 @@ export function decodeTenDigitPersonalNumber(value: string, writtenAt: string, c
 
 /** Employment service's personal number stored as an integer → 12 digits. */
 export function decodeIntegerPersonalNumber(value: number | string | bigint, column: string): string {
-  const pnr = String(value).padStart(12, '0');
+  // No padding: every 12-digit number (birth year ≥ 1000) has 12 digits as an integer; a shorter value is a
+  // 10-digit form or garbage, and padding it would invent a birth year 00YY.
+  const pnr = String(value);
   if (!isValidPersonalNumber(pnr)) throw new UnmappableValueError(column, 'invalid personal number (date or check digit)');
   return pnr;
 }
 
 /** Maps a legacy code to its enum value, or throws naming the column. */
 export function decodeCode<T extends string>(codes: Readonly<Record<string, T>>, value: string | null, column: string): T {
-  const decoded = value === null ? undefined : codes[value.trim()];
+  const key = value === null ? undefined : value.trim();
+  // Own keys only: 'toString', 'constructor' or '__proto__' must not decode to Object.prototype's members.
+  const decoded = key !== undefined && Object.hasOwn(codes, key) ? codes[key] : undefined;
   if (decoded === undefined) throw new UnmappableValueError(column, 'unknown code');
   return decoded;
 }

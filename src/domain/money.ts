@@ -5,7 +5,9 @@ export interface Money {
   minorUnits: number;
 }
 
-const MAX_GRAPHQL_INT = 2 ** 31 - 1;
+/** GraphQL's Int is a signed 32-bit integer: −2^31 … 2^31 − 1. */
+const MAX_GRAPHQL_INT = 2n ** 31n - 1n;
+const MIN_GRAPHQL_INT = -(2n ** 31n);
 
 export class MoneyOutOfRangeError extends Error {
   readonly code = 'MONEY_OUT_OF_RANGE';
@@ -16,7 +18,7 @@ export class MoneyOutOfRangeError extends Error {
 }
 
 export function moneyFromOre(ore: bigint): Money {
-  if (ore > BigInt(MAX_GRAPHQL_INT) || ore < -BigInt(MAX_GRAPHQL_INT)) throw new MoneyOutOfRangeError();
+  if (ore > MAX_GRAPHQL_INT || ore < MIN_GRAPHQL_INT) throw new MoneyOutOfRangeError();
   const negative = ore < 0n;
   const abs = negative ? -ore : ore;
   const kronor = abs / 100n;

@@ -85,12 +85,16 @@ export function sexOf(pnr: string): Sex {
   return (pnr.charCodeAt(10) - 48) % 2 === 1 ? 'MALE' : 'FEMALE';
 }
 
-/** `YYYY-MM-DD`, or null where a coordination number leaves the month or the day unknown. */
+/**
+ * `YYYY-MM-DD`, or null where a coordination number leaves the month or the day unknown (00, day 60), or
+ * gives a day its month does not have (Skatteverket's own coordination numbers include e.g. 31 April).
+ */
 export function birthDateOf(pnr: string): string | null {
-  const month = pnr.slice(4, 6);
+  const year = Number(pnr.slice(0, 4));
+  const month = Number(pnr.slice(4, 6));
   const day = Number(pnr.slice(6, 8)) - (identityTypeOf(pnr) === 'COORDINATION_NUMBER' ? 60 : 0);
-  if (month === '00' || day === 0) return null;
-  return `${pnr.slice(0, 4)}-${month}-${String(day).padStart(2, '0')}`;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  return `${pnr.slice(0, 4)}-${pnr.slice(4, 6)}-${String(day).padStart(2, '0')}`;
 }
 
 /** True for a syntactically complete, dated, Luhn-valid 12-digit number. */
@@ -111,16 +115,19 @@ function problemWith(pnr: string): PersonalNumberProblem | null {
   return null;
 }
 
+/**
+ * A personal identity number holds a calendar date. A coordination number holds month 00–12 and day + 60
+ * with day 00–31: month 00 and day 00 (60) mean unknown, and Skatteverket's official test coordination
+ * numbers include days past the end of their month (31 April, 30 February, 29 February in common years),
+ * so those are accepted too and birthDateOf gives null for them.
+ */
 function hasValidDate(pnr: string): boolean {
   const year = Number(pnr.slice(0, 4));
   const month = Number(pnr.slice(4, 6));
   const rawDay = Number(pnr.slice(6, 8));
-  const coordination = rawDay >= 60;
-  const day = coordination ? rawDay - 60 : rawDay;
-  if (month > 12 || (month === 0 && !coordination)) return false;
-  if (day === 0) return coordination;
-  const lastDay = month === 0 ? 31 : daysInMonth(year, month);
-  return day <= lastDay;
+  if (month > 12) return false;
+  if (rawDay >= 60) return rawDay <= 91;
+  return month >= 1 && rawDay >= 1 && rawDay <= daysInMonth(year, month);
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -1,0 +1,70 @@
+/** The population register (SKV): every SQL statement samgraf runs against FB_PERSON and FB_RELATION. */
+import DataLoader from 'dataloader';
+import type { Citizen, Relation } from '../../src/domain/types.js';
+import { groupInKeyOrder, type DataQualitySink, Source } from '../shared/source.js';
+import { mapPerson, mapRelation } from './mapping.js';
+import type { FbPersonRow, FbRelationRow } from './tables.js';
+
+const PERSON_COLUMNS = [
+  'PERSONID', 'FORNAMN', 'TILLTALSNAMN', 'MELLANNAMN', 'EFTERNAMN', 'KON', 'SEKRETESS', 'SKYDDAD_FB',
+  'UTDELNINGSADRESS', 'POSTNR', 'POSTORT', 'KOMMUNKOD', 'LANKOD', 'FOLKBOKFORINGSDATUM', 'AVREG_ORSAK', 'AVREG_DATUM',
+  'SENAST_ANDRAD',
+] as const;
+
+export interface MunicipalityPage {
+  citizens: Citizen[];
+  hasMore: boolean;
+  lastNumber: string | null;
+}
+
+export class PopulationRegister {
+  constructor(readonly source: Source) {}
+
+  async citizensByNumber(personalNumbers: readonly string[], sink: DataQualitySink): Promise<(Citizen | null)[]> {
+    const rows = await this.source.select<FbPersonRow>((db) =>
+      db('FB_PERSON').select(PERSON_COLUMNS).whereIn('PERSONID', [...personalNumbers]));
+    const citizens = this.mapPersons(rows, sink);
+    const byNumber = new Map(citizens.map((citizen) => [citizen.personalNumber, citizen]));
+    return personalNumbers.map((pnr) => byNumber.get(pnr) ?? null);
+  }
+
+  async relationsByNumber(personalNumbers: readonly string[], sink: DataQualitySink): Promise<Relation[][]> {
+    const rows = await this.source.select<FbRelationRow>((db) =>
+      db('FB_RELATION').select('PERSONID', 'RELID', 'RELTYP').whereIn('PERSONID', [...personalNumbers])
+        .orderBy([{ column: 'PERSONID' }, { column: 'RELTYP' }, { column: 'RELID' }]));
+    const relations = this.source.mapRows(rows, 'FB_RELATION', () => undefined, mapRelation, sink);
+    return groupInKeyOrder(personalNumbers, relations, (r) => r.personalNumber).map((group) => group.map((r) => r.relation));
+  }
+
+  /** One page of the people registered in a municipality, in personal-number order, after `afterNumber`. */
+  async citizensInMunicipality(code: string, afterNumber: string | null, limit: number, sink: DataQualitySink): Promise<MunicipalityPage> {
+    const rows = await this.source.select<FbPersonRow>((db) => {
+      const query = db('FB_PERSON').select(PERSON_COLUMNS).where('KOMMUNKOD', code).orderBy('PERSONID').limit(limit + 1);
+      return afterNumber === null ? query : query.andWhere('PERSONID', '>', afterNumber);
+    });
+    const page = rows.slice(0, limit);
+    return {
+      citizens: this.mapPersons(page, sink),
+      hasMore: rows.length > limit,
+      // The cursor follows the rows read, so a row left out as unmappable does not repeat on the next page.
+      lastNumber: page.at(-1)?.PERSONID.trim() ?? afterNumber,
+    };
+  }
+
+  private mapPersons(rows: readonly FbPersonRow[], sink: DataQualitySink): Citizen[] {
+    // FB_PERSON's key is a personal number, so a failing row is reported without its key.
+    return this.source.mapRows(rows, 'FB_PERSON', () => undefined, mapPerson, sink);
+  }
+}
+
+export interface PopulationRegisterLoaders {
+  citizen: DataLoader<string, Citizen | null>;
+  relations: DataLoader<string, Relation[]>;
+}
+
+export function createPopulationRegisterLoaders(register: PopulationRegister, sink: DataQualitySink): PopulationRegisterLoaders {
+  return {
+    citizen: new DataLoader((keys) => register.citizensByNumber(keys, sink), { maxBatchSize: 1000 }),
+    relations: new DataLoader((keys) => register.relationsByNumber(keys, sink), { maxBatchSize: 1000 }),
+  };
+}

@@ -1,0 +1,20 @@
+import type { Case, CaseStatus, Citizen } from '../src/domain/types.js';
+import type { RequestContext } from '../src/context.js';
+
+export const employmentServiceResolvers = {
+  Query: {
+    case: (_: unknown, args: { id: string }, ctx: RequestContext) => ctx.loaders.employmentService.case.load(args.id),
+  },
+
+  Citizen: {
+    cases: async (citizen: Citizen, args: { status?: CaseStatus[] | null }, ctx: RequestContext) =>
+      (await ctx.loaders.employmentService.casesOfCitizen.load(citizen.personalNumber))
+        .filter((c) => !args.status || args.status.includes(c.status)),
+  },
+
+  Case: {
+    actionPlan: (c: Case, _: unknown, ctx: RequestContext) => ctx.loaders.employmentService.actionPlan.load(c.id),
+    citizen: (c: Case, _: unknown, ctx: RequestContext) =>
+      c.personalNumber === null ? null : ctx.loaders.populationRegister.citizen.load(c.personalNumber),
+  },
+};

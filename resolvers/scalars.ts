@@ -1,0 +1,36 @@
+/** `Date` (`YYYY-MM-DD`) and `DateTime` (ISO 8601 with offset). Connectors already produce the strings. */
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function isCalendarDate(value: string): boolean {
+  const match = DATE.exec(value);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function stringScalar(name: string, description: string, isValid: (value: string) => boolean): GraphQLScalarType {
+  const check = (value: unknown): string => {
+    if (typeof value !== 'string' || !isValid(value)) {
+      throw new GraphQLError(`${name} must be ${description}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    return value;
+  };
+  return new GraphQLScalarType({
+    name,
+    description,
+    serialize: check,
+    parseValue: check,
+    parseLiteral(ast) {
+      if (ast.kind !== Kind.STRING) throw new GraphQLError(`${name} must be a string: ${description}`, { extensions: { code: 'BAD_USER_INPUT' } });
+      return check(ast.value);
+    },
+  });
+}
+
+export const scalarResolvers = {
+  Date: stringScalar('Date', 'a calendar date, YYYY-MM-DD', isCalendarDate),
+  DateTime: stringScalar('DateTime', 'an ISO 8601 date-time with offset', (value) => DATE_TIME.test(value)),
+};

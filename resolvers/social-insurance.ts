@@ -1,0 +1,26 @@
+import type { Benefit, BenefitStatus, BenefitType, Citizen } from '../src/domain/types.js';
+import type { RequestContext } from '../src/context.js';
+
+interface BenefitFilter {
+  status?: BenefitStatus[] | null;
+  type?: BenefitType[] | null;
+}
+
+export const socialInsuranceResolvers = {
+  Query: {
+    benefit: (_: unknown, args: { id: string }, ctx: RequestContext) => ctx.loaders.socialInsurance.benefit.load(args.id),
+  },
+
+  Citizen: {
+    benefits: async (citizen: Citizen, args: BenefitFilter, ctx: RequestContext) =>
+      (await ctx.loaders.socialInsurance.benefitsOfCitizen.load(citizen.personalNumber)).filter((benefit) =>
+        (!args.status || args.status.includes(benefit.status)) && (!args.type || args.type.includes(benefit.type))),
+  },
+
+  Benefit: {
+    payments: (benefit: Benefit, args: { from?: string | null; to?: string | null }, ctx: RequestContext) =>
+      ctx.loaders.socialInsurance.payments({ from: args.from ?? null, to: args.to ?? null }).load(benefit.id),
+    citizen: (benefit: Benefit, _: unknown, ctx: RequestContext) =>
+      benefit.personalNumber === null ? null : ctx.loaders.populationRegister.citizen.load(benefit.personalNumber),
+  },
+};

@@ -1,0 +1,112 @@
+/**
+ * samgraf's configuration: one JSON file, `${ENV_VAR}` substituted, validated before anything starts. Every
+ * message names the offending key (`sources.socialInsurance.url: …`); unknown keys are errors, not ignored.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseDatabaseUrl } from './db.js';
+
+const databaseUrl = z.string().min(1).superRefine((url, ctx) => {
+  try {
+    parseDatabaseUrl(url);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+const source = z.strictObject({ url: databaseUrl });
+
+const issuer = z.strictObject({
+  issuer: z.string().min(1),
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  jwksUrl: z.url().optional(),
+  jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
+  principal: z.enum(['staff', 'citizen']),
+  algorithms: z.array(z.string()).optional(),
+  personalNumberClaim: z.string().min(1).optional(),
+}).refine((value) => (value.jwksUrl === undefined) !== (value.jwks === undefined), {
+  message: 'give exactly one of jwksUrl and jwks',
+});
+
+export const DEFAULT_PURPOSES = ['benefit-assessment', 'employment-support', 'social-services', 'self-service', 'audit'];
+
+export const configSchema = z.strictObject({
+  server: z.strictObject({
+    port: z.number().int().min(0).max(65535).default(4000),
+    host: z.string().min(1).default('0.0.0.0'),
+  }).default({ port: 4000, host: '0.0.0.0' }),
+  sources: z.strictObject({
+    populationRegister: source,
+    socialInsurance: source,
+    employmentService: source,
+  }),
+  store: z.strictObject({ url: databaseUrl }),
+  auth: z.strictObject({ issuers: z.array(issuer).default([]) }).default({ issuers: [] }),
+  purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'purposes are lower-case words joined by -')).min(1).default(DEFAULT_PURPOSES),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'BAD_CONFIG';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Replaces `${NAME}` in every string with the environment variable; a missing variable is an error. */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], missing: string[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+      const replacement = env[name];
+      if (replacement === undefined) {
+        missing.push(`${path.join('.') || '(root)'}: environment variable ${name} is not set`);
+        return '';
+      }
+      return replacement;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, [...path, String(i)], missing));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, [...path, key], missing)]));
+  }
+  return value;
+}
+
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const missing: string[] = [];
+  const substituted = substituteEnv(raw, env, [], missing);
+  if (missing.length > 0) throw new ConfigError(missing);
+  const result = configSchema.safeParse(substituted);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(root)';
+      if (issue.code === 'unrecognized_keys') return `${key}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+      return `${key}: ${issue.message}`;
+    }));
+  }
+  const config = result.data;
+  if (env.PORT !== undefined) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(['PORT: must be a port number']);
+    config.server.port = port;
+  }
+  return config;
+}
+
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`${path} is not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(raw, env);
+}

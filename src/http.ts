@@ -1,0 +1,117 @@
+/**
+ * The HTTP front: GraphQL over HTTP at /graphql (GET and POST), and the operational endpoints. A small
+ * node:http handler rather than a framework, because Apollo's integration API is all the GraphQL part needs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { RequestContext } from './context.js';
+import type { Logger } from './log.js';
+
+export interface HttpOptions {
+  apollo: ApolloServer<RequestContext>;
+  createContext(requestId: string): Promise<RequestContext>;
+  isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createHttpHandler(options: HttpOptions) {
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    try {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path === '/graphql') return await graphql(req, res, requestId, options);
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
+      if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (path === '/readyz') {
+        const { ready, checks } = await options.isReady();
+        return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+      }
+      throw new HttpError(404, 'NOT_FOUND', 'not found: samgraf serves /graphql, /healthz and /readyz');
+    } catch (error) {
+      if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+      options.logger.error({ requestId, err: { name: (error as Error).name, code: (error as { code?: unknown }).code } }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.destroy();
+    }
+  };
+}
+
+async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string, options: HttpOptions): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const body = method === 'POST' ? parseBody(await readBody(req, options.maxBodyBytes), headers.get('content-type')) : undefined;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const response = await options.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method, headers, search: url.search, body },
+    context: () => options.createContext(requestId),
+  });
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/** JSON bodies are parsed here; a malformed one is the client's error (400), not the server's. */
+function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  const text = raw.toString('utf8');
+  if (mediaType === 'application/json' || mediaType?.endsWith('+json')) {
+    if (text.trim() === '') return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new HttpError(400, 'BAD_REQUEST', 'the request body is not valid JSON');
+    }
+  }
+  return text;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `the request body exceeds ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `the request body exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,67 @@
+/** Starts samgraf in-process on a free port against given databases, and speaks GraphQL over HTTP to it. */
+import type { Knex } from 'knex';
+import { parseConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import { startSamgraf, type Samgraf } from '../../src/server.js';
+
+export interface SourceUrls {
+  populationRegister: string;
+  socialInsurance: string;
+  employmentService: string;
+  store: string;
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, unknown>;
+}
+
+export interface TestServer extends Samgraf {
+  query<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+}
+
+export async function startTestServer(urls: SourceUrls): Promise<TestServer> {
+  const config = parseConfig({
+    server: { port: 0, host: '127.0.0.1' },
+    sources: {
+      populationRegister: { url: urls.populationRegister },
+      socialInsurance: { url: urls.socialInsurance },
+      employmentService: { url: urls.employmentService },
+    },
+    store: { url: urls.store },
+  }, {});
+  const server = await startSamgraf(config, silentLogger());
+  return {
+    ...server,
+    async query(query, variables, headers = {}) {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, ...(await response.json() as object) };
+    },
+  };
+}
+
+/** Records the SQL statements each database runs while `run` is in progress. */
+export async function recordStatements<T>(databases: Record<string, Knex>, run: () => Promise<T>): Promise<{ result: T; statements: { source: string; sql: string }[] }> {
+  const statements: { source: string; sql: string }[] = [];
+  const listeners = Object.entries(databases).map(([source, db]) => {
+    const listener = (query: { sql: string }) => statements.push({ source, sql: query.sql });
+    db.on('query', listener);
+    return () => db.removeListener('query', listener);
+  });
+  try {
+    return { result: await run(), statements };
+  } finally {
+    for (const remove of listeners) remove();
+  }
+}
+
+/** The table a SELECT reads, e.g. FK_BESLUT. */
+export function tableOf(sql: string): string {
+  return /from\s+[`"]?(\w+)[`"]?/i.exec(sql)?.[1] ?? '?';
+}
