@@ -33,6 +33,8 @@ export async function startSamgraf(config: Config, logger: Logger): Promise<Samg
     schema: buildSchema(),
     formatError: formatClientError,
     includeStacktraceInErrorResponses: false,
+    // samgraf's own handler closes HTTP first, then Apollo, then the databases.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled(), dataQualityPlugin(logger)],
     logger,
   });

@@ -1,0 +1,119 @@
+/**
+ * The `samgraf` command as an operator runs it: seed into MariaDB, serve from a config file, stop on SIGTERM,
+ * and refuse bad input with a message and a non-zero exit.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../src/db.js';
+import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
+import { repoRoot } from './helpers/repo.js';
+
+const CLI = join(repoRoot, 'dist', 'src', 'cli.js');
+
+function samgraf(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+}
+
+describe('samgraf CLI', () => {
+  let databases: TestDatabases;
+  let dir: string;
+  let configFile: string;
+
+  before(async () => {
+    databases = await createTestDatabases(['skv', 'fk', 'af', 'store']);
+    dir = mkdtempSync(join(tmpdir(), 'samgraf-cli-'));
+    configFile = join(dir, 'samgraf.json');
+    // The population register's database does not exist yet: seed creates it with the agency's charset.
+    const skvUrl = new URL(databases.urls.skv!);
+    skvUrl.pathname = `${skvUrl.pathname}_new`;
+    writeFileSync(configFile, JSON.stringify({
+      server: { port: 4000, host: '127.0.0.1' },
+      sources: {
+        populationRegister: { url: '${SKV_URL}' },
+        socialInsurance: { url: databases.urls.fk },
+        employmentService: { url: databases.urls.af },
+      },
+      store: { url: databases.urls.store },
+    }));
+    process.env.SKV_URL = skvUrl.toString();
+  });
+
+  after(async () => {
+    const skv = openDatabase(databases.urls.skv!);
+    await skv.raw('DROP DATABASE IF EXISTS ??', [`${new URL(databases.urls.skv!).pathname.slice(1)}_new`]);
+    await skv.destroy();
+    await databases?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('seed fills the three sources, creating a missing database with its charset, identically each time', async () => {
+    const first = samgraf(['seed', '--config', configFile, '--citizens', '120', '--seed', 'cli']);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /FB_PERSON: 120 rows/);
+    const second = samgraf(['seed', '--config', configFile, '--citizens', '120', '--seed', 'cli']);
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(second.stdout, first.stdout);
+    const skv = openDatabase(process.env.SKV_URL!);
+    const [rows] = await skv.raw('SELECT DEFAULT_CHARACTER_SET_NAME AS cs FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()');
+    await skv.destroy();
+    assert.equal(rows[0].cs, 'latin1');
+  });
+
+  it('serve answers GraphQL on PORT, reports ready, and exits 0 on SIGTERM', async () => {
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', configFile], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      assert.equal(ready.status, 200);
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ citizensByMunicipality(code: "0180", first: 2) { edges { node { personalNumber } } } }' }),
+      });
+      assert.equal(response.status, 200);
+      const body = await response.json() as { data: { citizensByMunicipality: { edges: unknown[] } } };
+      assert.ok(Array.isArray(body.data.citizensByMunicipality.edges));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.doesNotMatch(stderr, /(?<!\d)\d{12}(?!\d)/, 'operational log holds no personal number');
+  });
+
+  it('refuses an invalid config naming the key, and bad usage with exit 2', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ sources: { populationRegister: { url: 'ftp://x/y' } }, store: { url: 'sqlite::memory:' }, colour: 'blue' }));
+    const result = samgraf(['serve', '--config', bad]);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /sources\.populationRegister\.url: unsupported scheme ftp/);
+    assert.match(result.stderr, /sources\.socialInsurance:/);
+    assert.match(result.stderr, /\(root\): unknown key colour/);
+
+    const usage = samgraf(['seed', '--config', configFile, '--citizens', 'many', '--seed', 'x']);
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /--citizens must be a positive whole number/);
+    assert.equal(samgraf(['frobnicate']).status, 2);
+    assert.equal(samgraf(['serve']).status, 2);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('timed out waiting for the server');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
