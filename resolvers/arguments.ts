@@ -6,7 +6,7 @@ export function personalNumberArgument(value: string, argument: string): string 
   try {
     return parsePersonalNumber(value);
   } catch (error) {
-    if (error instanceof InvalidPersonalNumberError) throw new BadUserInputError(`${argument}: ${error.message}`);
+    if (error instanceof InvalidPersonalNumberError) throw new BadUserInputError(`${argument} ${error.reason}`);
     throw error;
   }
 }

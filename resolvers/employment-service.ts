@@ -1,5 +1,6 @@
 import type { Case, CaseStatus, Citizen } from '../src/domain/types.js';
 import type { RequestContext } from '../src/context.js';
+import { linkedCitizen } from './links.js';
 
 export const employmentServiceResolvers = {
   Query: {
@@ -15,6 +16,6 @@ export const employmentServiceResolvers = {
   Case: {
     actionPlan: (c: Case, _: unknown, ctx: RequestContext) => ctx.loaders.employmentService.actionPlan.load(c.id),
     citizen: (c: Case, _: unknown, ctx: RequestContext) =>
-      c.personalNumber === null ? null : ctx.loaders.populationRegister.citizen.load(c.personalNumber),
+      linkedCitizen(c.personalNumber, ctx, { source: 'employmentService', table: 'AF_ARENDE', column: 'AF_ARENDE.PERSONNR', rowKey: c.id }),
   },
 };

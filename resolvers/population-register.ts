@@ -1,6 +1,7 @@
 import type { Citizen, Relation } from '../src/domain/types.js';
 import type { RequestContext } from '../src/context.js';
 import { BadUserInputError } from '../src/errors.js';
+import { isValidPersonalNumber } from '../src/domain/personal-number.js';
 import { decodeCursor, encodeCursor, pageSizeArgument, personalNumberArgument } from './arguments.js';
 
 const MAX_BATCH = 100;
@@ -19,8 +20,8 @@ export const populationRegisterResolvers = {
     citizensByMunicipality: async (_: unknown, args: { code: string; first?: number | null; after?: string | null }, ctx: RequestContext) => {
       if (!/^\d{4}$/.test(args.code)) throw new BadUserInputError('code: a municipality code is 4 digits, e.g. 0180');
       const limit = pageSizeArgument(args.first);
-      const after = decodeCursor(args.after, (position) => /^\d{12}$/.test(position));
-      const page = await ctx.connectors.populationRegister.citizensInMunicipality(args.code, after, limit, ctx.dataQuality);
+      const after = decodeCursor(args.after, isValidPersonalNumber);
+      const page = await ctx.loaders.populationRegister.municipalityPage(args.code, after, limit);
       return {
         edges: page.citizens.map((node) => ({ cursor: encodeCursor(node.personalNumber), node })),
         pageInfo: { hasNextPage: page.hasMore, endCursor: page.lastNumber === null ? null : encodeCursor(page.lastNumber) },

@@ -1,5 +1,6 @@
 import type { Benefit, BenefitStatus, BenefitType, Citizen } from '../src/domain/types.js';
 import type { RequestContext } from '../src/context.js';
+import { linkedCitizen } from './links.js';
 
 interface BenefitFilter {
   status?: BenefitStatus[] | null;
@@ -21,6 +22,6 @@ export const socialInsuranceResolvers = {
     payments: (benefit: Benefit, args: { from?: string | null; to?: string | null }, ctx: RequestContext) =>
       ctx.loaders.socialInsurance.payments({ from: args.from ?? null, to: args.to ?? null }).load(benefit.id),
     citizen: (benefit: Benefit, _: unknown, ctx: RequestContext) =>
-      benefit.personalNumber === null ? null : ctx.loaders.populationRegister.citizen.load(benefit.personalNumber),
+      linkedCitizen(benefit.personalNumber, ctx, { source: 'socialInsurance', table: 'FK_BESLUT', column: 'FK_BESLUT.PNR', rowKey: benefit.id }),
   },
 };

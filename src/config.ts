@@ -22,8 +22,11 @@ const issuer = z.strictObject({
   jwksUrl: z.url().optional(),
   jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
   principal: z.enum(['staff', 'citizen']),
-  algorithms: z.array(z.string()).optional(),
+  algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'], {
+    message: 'only asymmetric algorithms (RS*, PS*, ES*, EdDSA) may be allowed',
+  })).min(1).optional(),
   personalNumberClaim: z.string().min(1).optional(),
+  typ: z.string().min(1).optional(),
 }).refine((value) => (value.jwksUrl === undefined) !== (value.jwks === undefined), {
   message: 'give exactly one of jwksUrl and jwks',
 });
@@ -40,8 +43,16 @@ export const configSchema = z.strictObject({
     socialInsurance: source,
     employmentService: source,
   }),
-  store: z.strictObject({ url: databaseUrl }),
-  auth: z.strictObject({ issuers: z.array(issuer).default([]) }).default({ issuers: [] }),
+  store: z.strictObject({
+    url: databaseUrl,
+    /** Apply pending migrations at start. Off where the store's user may not run DDL (`samgraf migrate` then). */
+    autoMigrate: z.boolean().default(true),
+  }),
+  auth: z.strictObject({
+    issuers: z.array(issuer).default([]),
+    clockSkewSeconds: z.number().int().min(0).max(300).default(10),
+    jwksCooldownSeconds: z.number().min(0).max(300).default(1),
+  }).default({ issuers: [], clockSkewSeconds: 10, jwksCooldownSeconds: 1 }),
   purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'purposes are lower-case words joined by -')).min(1).default(DEFAULT_PURPOSES),
 });
 

@@ -71,7 +71,7 @@ export function openTarget(target: DatabaseTarget, options: OpenOptions = {}): K
       password: target.password,
       database: target.database,
       // The connection speaks utf8mb4; the server converts latin1 and utf8mb3 columns to it.
-      charset: 'utf8mb4_general_ci',
+      charset: 'utf8mb4',
       // Dates and timestamps stay strings: legacy local times have no zone, and JS Dates would invent one.
       dateStrings: true,
       supportBigNumbers: true,

@@ -1,7 +1,8 @@
 /**
- * The errors a client can see. Each has a stable `extensions.code` (all listed in the README); anything else
- * that escapes a resolver is masked as INTERNAL_SERVER_ERROR so that SQL, bindings or stack traces — which may
- * hold personal data — never reach a client.
+ * The errors a client can see. Each has a stable `extensions.code` (all listed in the README). GraphQL
+ * errors raised on purpose — by graphql-js, Apollo or samgraf — reach the client with values redacted from
+ * their messages; any other exception is masked as INTERNAL_SERVER_ERROR, so that SQL, bindings or stack
+ * traces, which may hold personal data, never reach a client.
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -13,21 +14,36 @@ export class BadUserInputError extends GraphQLError {
   }
 }
 
-/** Codes that a client may see with the message as written. */
-const CLIENT_CODES = new Set([
-  'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'SOURCE_UNAVAILABLE',
-]);
+/**
+ * graphql-js quotes the offending value ("got invalid value 194002243154; …", "cannot represent a non string
+ * value: …", "found …"). The value may be a personal number, so messages keep the rule and drop the value.
+ */
+const VALUE_QUOTES: [RegExp, string][] = [
+  [/got invalid value [\s\S]*?( at "[^"]*")?(; |$)/g, 'got an invalid value$1$2'],
+  [/(cannot represent[^:]*value): [\s\S]*$/, '$1'],
+  [/, found [\s\S]*?(\.|;|$)/g, '$1'],
+  [/Expected value of type "([^"]+)", found [\s\S]*?(;|$)/g, 'Expected a value of type "$1"$2'],
+];
+
+export function redactValues(message: string): string {
+  return VALUE_QUOTES.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
+}
+
+/** graphql-js's parser recurses: a document nested thousands deep exhausts the stack, which is the client's doing. */
+function clarify(message: string, code: string): string {
+  if (code === 'GRAPHQL_PARSE_FAILED' && /Maximum call stack size exceeded/.test(message)) return 'the document is nested too deeply to parse';
+  return redactValues(message);
+}
 
 export function formatClientError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof SourceUnavailableError) {
     return { ...formatted, message: original.message, extensions: { code: original.code, source: original.source } };
   }
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && CLIENT_CODES.has(code)) {
+  if (original instanceof GraphQLError && !(original.originalError && !(original.originalError instanceof GraphQLError))) {
     const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    const code = typeof original.extensions.code === 'string' ? original.extensions.code : 'BAD_REQUEST';
+    return { ...formatted, message: clarify(formatted.message, code), extensions: { ...extensions, code } };
   }
   return {
     message: 'Internal server error',

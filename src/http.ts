@@ -3,44 +3,72 @@
  * node:http handler rather than a framework, because Apollo's integration API is all the GraphQL part needs.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { RequestContext } from './context.js';
 import type { Logger } from './log.js';
 
 export interface HttpOptions {
   apollo: ApolloServer<RequestContext>;
-  createContext(requestId: string): Promise<RequestContext>;
+  createContext(requestId: string, headers: IncomingHttpHeaders): Promise<RequestContext>;
+  /** Extra GET routes (the demo issuer's JWKS); none outside demo mode. */
+  routes?: ReadonlyMap<string, () => unknown>;
   isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
   logger: Logger;
   maxBodyBytes: number;
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
 }
 
+/** A client's request id is echoed and logged, so it must be a plain token and must not look like a personal number. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const PERSONAL_NUMBER_LIKE = /\d{6}(\d{2})?[-+]?\d{4}/;
+
+function acceptedRequestId(given: string | string[] | undefined): string | null {
+  return typeof given === 'string' && REQUEST_ID.test(given) && !PERSONAL_NUMBER_LIKE.test(given) ? given : null;
+}
+
+function pathOf(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'the request target is not a valid URL');
+  }
+}
+
+function allowOnly(req: IncomingMessage, methods: readonly string[]): void {
+  if (!methods.includes(req.method ?? '')) {
+    throw new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${methods.join(' or ')}`, { allow: methods.join(', ') });
+  }
+}
 
 export function createHttpHandler(options: HttpOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
     try {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (path === '/graphql') return await graphql(req, res, requestId, options);
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
-      if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      if (path === '/readyz') {
-        const { ready, checks } = await options.isReady();
-        return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+      const path = pathOf(req);
+      if (path === '/graphql') {
+        allowOnly(req, ['GET', 'POST']);
+        return await graphql(req, res, requestId, options);
       }
-      throw new HttpError(404, 'NOT_FOUND', 'not found: samgraf serves /graphql, /healthz and /readyz');
+      const route = path === '/healthz' || path === '/readyz' ? undefined : options.routes?.get(path);
+      if (path !== '/healthz' && path !== '/readyz' && !route) throw new HttpError(404, 'NOT_FOUND', 'not found: samgraf serves /graphql, /healthz and /readyz');
+      allowOnly(req, ['GET', 'HEAD']);
+      if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (route) return sendJson(res, 200, route());
+      const { ready, checks } = await options.isReady();
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
     } catch (error) {
-      if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+      if (error instanceof HttpError) {
+        for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+        if (error.status === 413) res.setHeader('connection', 'close');
+        return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+      }
       options.logger.error({ requestId, err: { name: (error as Error).name, code: (error as { code?: unknown }).code } }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
@@ -58,7 +86,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   const url = new URL(req.url ?? '/', 'http://localhost');
   const response = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search: url.search, body },
-    context: () => options.createContext(requestId),
+    context: () => options.createContext(requestId, req.headers),
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;

@@ -8,19 +8,27 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { employmentServiceResolvers } from '../resolvers/employment-service.js';
 import { populationRegisterResolvers } from '../resolvers/population-register.js';
+import { principalResolvers } from '../resolvers/principal.js';
 import { scalarResolvers } from '../resolvers/scalars.js';
 import { socialInsuranceResolvers } from '../resolvers/social-insurance.js';
 import { schemaDir } from './paths.js';
+import { enforceFieldRules } from './security/enforce.js';
 
-export const SCHEMA_MODULES = ['base', 'population-register', 'social-insurance', 'employment-service'] as const;
+export const SCHEMA_MODULES = ['base', 'principal', 'population-register', 'social-insurance', 'employment-service'] as const;
 
 export function loadTypeDefs(): string[] {
   return SCHEMA_MODULES.map((name) => readFileSync(join(schemaDir, `${name}.graphql`), 'utf8'));
 }
 
+/** The schema as declared, without resolvers: what `samgraf policy matrix` and the rule tests read. */
+export function buildDeclaredSchema(): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs: loadTypeDefs() });
+}
+
+/** The executable schema, with the SDL's field rules enforced around every resolver. */
 export function buildSchema(): GraphQLSchema {
-  return makeExecutableSchema({
+  return enforceFieldRules(makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [scalarResolvers, populationRegisterResolvers, socialInsuranceResolvers, employmentServiceResolvers],
-  });
+    resolvers: [scalarResolvers, principalResolvers, populationRegisterResolvers, socialInsuranceResolvers, employmentServiceResolvers],
+  }));
 }

@@ -1,5 +1,5 @@
-/** Assembles samgraf: sources, schema, Apollo Server and the HTTP front. */
-import { createServer, type Server } from 'node:http';
+/** Assembles samgraf: sources, store, security, schema, Apollo Server and the HTTP front. */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -7,13 +7,19 @@ import type { Knex } from 'knex';
 import type { SourceName } from '../connectors/shared/source.js';
 import type { Config } from './config.js';
 import { createRequestContext, type RequestContext } from './context.js';
+import { openDatabase } from './db.js';
 import { formatClientError } from './errors.js';
 import { createHttpHandler } from './http.js';
 import type { Logger } from './log.js';
+import { accessControlPlugin } from './plugins/access-control.js';
 import { dataQualityPlugin } from './plugins/data-quality.js';
+import { DEFAULT_LIMITS, depthLimitRule } from './plugins/limits.js';
 import { buildSchema } from './schema.js';
-import { openDatabase } from './db.js';
+import { ApiKeyStore } from './security/api-keys.js';
+import { Authenticator } from './security/authenticate.js';
+import { JwtVerifier } from './security/jwt.js';
 import { connectorsFor, openSourceDatabases, SOURCE_NAMES } from './sources.js';
+import { migrateStore, pendingMigrations } from './store/migrations.js';
 
 export interface Samgraf {
   url: string;
@@ -23,28 +29,59 @@ export interface Samgraf {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+export interface StartOptions {
+  /** Demo mode only: GET routes the demo issuer serves (its JWKS). */
+  demoRoutes?: ReadonlyMap<string, () => unknown>;
+}
 
-export async function startSamgraf(config: Config, logger: Logger): Promise<Samgraf> {
-  const sources = openSourceDatabases(config);
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Large enough that an oversized token reaches samgraf and gets a 401, instead of a bare 431. */
+const MAX_HEADER_BYTES = 2 * 1024 * 1024;
+
+export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
   const store = openDatabase(config.store.url);
+  await prepareStore(store, config.store.autoMigrate, logger);
+  const sources = openSourceDatabases(config);
   const connectors = connectorsFor(sources);
+  const authenticator = new Authenticator(
+    new JwtVerifier({
+      issuers: config.auth.issuers,
+      purposes: config.purposes,
+      clockSkewSeconds: config.auth.clockSkewSeconds,
+      jwksCooldownMs: config.auth.jwksCooldownSeconds * 1000,
+      onRejected: (reason) => logger.info({ reason }, 'token refused'),
+    }),
+    new ApiKeyStore(store, config.purposes),
+  );
+  const schema = buildSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema: buildSchema(),
+    schema,
     formatError: formatClientError,
     includeStacktraceInErrorResponses: false,
     // samgraf's own handler closes HTTP first, then Apollo, then the databases.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), dataQualityPlugin(logger)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), accessControlPlugin(schema), dataQualityPlugin(logger)],
+    validationRules: [depthLimitRule(DEFAULT_LIMITS.maxDepth)],
+    parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
     logger,
   });
   await apollo.start();
+
+  const createContext = async (requestId: string, headers: IncomingHttpHeaders) => {
+    const principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
+    return createRequestContext(connectors, requestId, principal, {
+      purposeHeader: single(headers['x-purpose']),
+      legalBasis: single(headers['x-legal-basis'])?.slice(0, 200) ?? null,
+      caseReference: single(headers['x-case-reference'])?.slice(0, 200) ?? null,
+    });
+  };
 
   const handler = createHttpHandler({
     apollo,
     logger,
     maxBodyBytes: MAX_BODY_BYTES,
-    createContext: async (requestId) => createRequestContext(connectors, requestId),
+    createContext,
+    ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     isReady: async () => {
       const databases: [string, Knex][] = [...SOURCE_NAMES.map((name) => [name, sources[name]] as [string, Knex]), ['store', store]];
       const results = await Promise.all(databases.map(async ([name, db]) => {
@@ -58,7 +95,7 @@ export async function startSamgraf(config: Config, logger: Logger): Promise<Samg
       return { ready: results.every(([, state]) => state === 'up'), checks: Object.fromEntries(results) };
     },
   });
-  const httpServer = createServer((req, res) => void handler(req, res));
+  const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void handler(req, res));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.server.port, config.server.host, () => resolve());
@@ -82,4 +119,18 @@ export async function startSamgraf(config: Config, logger: Logger): Promise<Samg
       await Promise.all([...SOURCE_NAMES.map((name) => sources[name].destroy()), store.destroy()]);
     },
   };
+}
+
+async function prepareStore(store: Knex, autoMigrate: boolean, logger: Logger): Promise<void> {
+  if (autoMigrate) {
+    const applied = await migrateStore(store);
+    if (applied.length > 0) logger.info({ applied }, 'store migrated');
+    return;
+  }
+  const pending = await pendingMigrations(store);
+  if (pending.length > 0) throw new Error(`the store has ${pending.length} pending migration(s): run samgraf migrate`);
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/db.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
 import { repoRoot } from './helpers/repo.js';
+import { superuserHeaders, testIssuers } from './helpers/tokens.js';
 
 const CLI = join(repoRoot, 'dist', 'src', 'cli.js');
 
@@ -38,6 +39,7 @@ describe('samgraf CLI', () => {
         employmentService: { url: databases.urls.af },
       },
       store: { url: databases.urls.store },
+      auth: { issuers: [(await testIssuers()).staff.config] },
     }));
     process.env.SKV_URL = skvUrl.toString();
   });
@@ -73,10 +75,13 @@ describe('samgraf CLI', () => {
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       assert.equal(ready.status, 200);
+      const query = JSON.stringify({ query: '{ citizensByMunicipality(code: "0180", first: 2) { edges { node { personalNumber } } } }' });
+      const anonymous = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
+      assert.equal(anonymous.status, 401);
       const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ citizensByMunicipality(code: "0180", first: 2) { edges { node { personalNumber } } } }' }),
+        headers: { 'content-type': 'application/json', ...(await superuserHeaders()) },
+        body: query,
       });
       assert.equal(response.status, 200);
       const body = await response.json() as { data: { citizensByMunicipality: { edges: unknown[] } } };

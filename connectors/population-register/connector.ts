@@ -60,11 +60,14 @@ export class PopulationRegister {
 export interface PopulationRegisterLoaders {
   citizen: DataLoader<string, Citizen | null>;
   relations: DataLoader<string, Relation[]>;
+  /** Not batched: one page is one statement already. */
+  municipalityPage(code: string, afterNumber: string | null, limit: number): Promise<MunicipalityPage>;
 }
 
 export function createPopulationRegisterLoaders(register: PopulationRegister, sink: DataQualitySink): PopulationRegisterLoaders {
   return {
     citizen: new DataLoader((keys) => register.citizensByNumber(keys, sink), { maxBatchSize: 1000 }),
     relations: new DataLoader((keys) => register.relationsByNumber(keys, sink), { maxBatchSize: 1000 }),
+    municipalityPage: (code, afterNumber, limit) => register.citizensInMunicipality(code, afterNumber, limit, sink),
   };
 }

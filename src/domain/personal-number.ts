@@ -14,7 +14,7 @@ export type Separator = '-' | '+';
 export type PersonalNumberProblem = 'FORMAT' | 'DATE' | 'BIRTH_NUMBER' | 'CHECK_DIGIT';
 
 const PROBLEM_MESSAGES: Record<PersonalNumberProblem, string> = {
-  FORMAT: 'is not a personal number: expected 10 or 12 digits, optionally with - or + before the last four',
+  FORMAT: 'is malformed: expected 10 or 12 digits, optionally with - or + before the last four',
   DATE: 'does not contain a valid date of birth',
   BIRTH_NUMBER: 'has birth number 000, which is never issued',
   CHECK_DIGIT: 'fails the check digit (Luhn)',
@@ -23,8 +23,11 @@ const PROBLEM_MESSAGES: Record<PersonalNumberProblem, string> = {
 /** Never carries the rejected value: error messages must not hold personal data. */
 export class InvalidPersonalNumberError extends Error {
   readonly code = 'INVALID_PERSONAL_NUMBER';
+  /** The rule that failed, as a predicate: "fails the check digit (Luhn)". */
+  readonly reason: string;
   constructor(readonly problem: PersonalNumberProblem) {
     super(`personal number ${PROBLEM_MESSAGES[problem]}`);
+    this.reason = PROBLEM_MESSAGES[problem];
     this.name = 'InvalidPersonalNumberError';
   }
 }

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { startSamgraf, type Samgraf } from '../../src/server.js';
+import { superuserHeaders, testIssuers } from './tokens.js';
 
 export interface SourceUrls {
   populationRegister: string;
@@ -19,10 +20,15 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 }
 
 export interface TestServer extends Samgraf {
-  query<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /**
+   * POSTs a query. By default as an all-scopes AF officer with a purpose (tokens.ts); `headers` are merged
+   * over that, and a header given as undefined is left out (e.g. `{ authorization: undefined }`).
+   */
+  query<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string | undefined>): Promise<GraphQLResponse<T>>;
 }
 
-export async function startTestServer(urls: SourceUrls): Promise<TestServer> {
+export async function startTestServer(urls: SourceUrls, overrides: Record<string, unknown> = {}): Promise<TestServer> {
+  const { staff, citizen } = await testIssuers();
   const config = parseConfig({
     server: { port: 0, host: '127.0.0.1' },
     sources: {
@@ -31,14 +37,19 @@ export async function startTestServer(urls: SourceUrls): Promise<TestServer> {
       employmentService: { url: urls.employmentService },
     },
     store: { url: urls.store },
+    auth: { issuers: [staff.config, citizen.config] },
+    ...overrides,
   }, {});
   const server = await startSamgraf(config, silentLogger());
+  const defaults = await superuserHeaders();
   return {
     ...server,
     async query(query, variables, headers = {}) {
+      const merged = Object.entries({ 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...defaults, ...headers })
+        .filter((entry): entry is [string, string] => entry[1] !== undefined);
       const response = await fetch(server.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+        headers: Object.fromEntries(merged),
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, ...(await response.json() as object) };

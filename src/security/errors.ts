@@ -1,0 +1,46 @@
+/** Security refusals, each with a stable code and HTTP status (documented in the README). */
+import { GraphQLError } from 'graphql';
+
+export type AuthenticationProblem =
+  | 'MISSING' | 'MALFORMED' | 'TOO_LARGE' | 'UNKNOWN_ISSUER' | 'INVALID_SIGNATURE' | 'EXPIRED' | 'NOT_YET_VALID'
+  | 'INVALID_CLAIMS' | 'UNKNOWN_KEY' | 'REVOKED' | 'AMBIGUOUS';
+
+const MESSAGES: Record<AuthenticationProblem, string> = {
+  MISSING: 'credentials required: send Authorization: Bearer <JWT> or X-API-Key',
+  MALFORMED: 'the credentials are malformed',
+  TOO_LARGE: 'the credentials are too large',
+  UNKNOWN_ISSUER: 'the token is not from a trusted issuer',
+  INVALID_SIGNATURE: 'the token could not be verified',
+  EXPIRED: 'the credentials have expired',
+  NOT_YET_VALID: 'the token is not valid yet',
+  INVALID_CLAIMS: 'the token does not carry the claims its issuer must give',
+  UNKNOWN_KEY: 'the API key is not valid',
+  REVOKED: 'the API key has been revoked',
+  AMBIGUOUS: 'send either a bearer token or an API key, not both',
+};
+
+/** 401. The problem is a coarse category: precise reasons stay in the operational log. */
+export class AuthenticationError extends GraphQLError {
+  constructor(readonly problem: AuthenticationProblem) {
+    super(MESSAGES[problem], { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } } });
+  }
+}
+
+export class PurposeRequiredError extends GraphQLError {
+  constructor() {
+    super('state the purpose of use: the X-Purpose header or the token\'s purpose claim', { extensions: { code: 'PURPOSE_REQUIRED', http: { status: 400 } } });
+  }
+}
+
+export class PurposeNotAllowedError extends GraphQLError {
+  constructor() {
+    super('the stated purpose is not one this principal may use', { extensions: { code: 'PURPOSE_NOT_ALLOWED', http: { status: 403 } } });
+  }
+}
+
+/** A field the caller may not read: null in the response, this error at its path, the rest served. */
+export class UnauthorizedFieldError extends GraphQLError {
+  constructor(coordinate: string) {
+    super(`not authorized to read ${coordinate}`, { extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } });
+  }
+}

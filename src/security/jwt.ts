@@ -1,0 +1,188 @@
+/**
+ * Verifies bearer JWTs against the configured trusted issuers (jose). The issuer is chosen by the token's
+ * `iss` before any key is touched; the key comes from that issuer's JWKS only — remote (cached, refetched
+ * when a token names an unknown `kid`, so key rotation needs no restart) or inline. Only asymmetric
+ * algorithms from the issuer's allow-list are accepted, which rules out `none` and HMAC-with-a-public-key.
+ * Verified tokens are cached until they expire, so a busy client does not pay for signatures every time.
+ */
+import { createHash } from 'node:crypto';
+import {
+  createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify,
+  type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey,
+} from 'jose';
+import { isValidPersonalNumber } from '../domain/personal-number.js';
+import { AuthenticationError, type AuthenticationProblem } from './errors.js';
+import { CITIZEN_SCOPES, SCOPES, SELF_SERVICE_PURPOSE, type Principal } from './principal.js';
+
+export const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+export const MAX_TOKEN_LENGTH = 8192;
+
+export interface IssuerConfig {
+  issuer: string;
+  audience: string | string[];
+  jwksUrl?: string | undefined;
+  jwks?: { keys: Record<string, unknown>[] } | undefined;
+  principal: 'staff' | 'citizen';
+  algorithms?: string[] | undefined;
+  personalNumberClaim?: string | undefined;
+  typ?: string | undefined;
+}
+
+export interface JwtVerifierOptions {
+  issuers: readonly IssuerConfig[];
+  /** Purposes samgraf knows; a principal's purposes are always a subset. */
+  purposes: readonly string[];
+  clockSkewSeconds: number;
+  /** Least time between two JWKS fetches caused by unknown `kid`s. */
+  jwksCooldownMs: number;
+  cacheSize?: number;
+  onRejected?: (reason: string) => void;
+}
+
+interface TrustedIssuer {
+  config: IssuerConfig;
+  keys: JWTVerifyGetKey;
+  remote: ReturnType<typeof createRemoteJWKSet> | null;
+}
+
+export class JwtVerifier {
+  private readonly issuers = new Map<string, TrustedIssuer>();
+  private readonly cache = new Map<string, { principal: Principal; expiresAt: number }>();
+
+  constructor(private readonly options: JwtVerifierOptions) {
+    for (const config of options.issuers) {
+      const remote = config.jwksUrl
+        ? createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: options.jwksCooldownMs, timeoutDuration: 5000 })
+        : null;
+      const keys = remote ?? createLocalJWKSet((config.jwks ?? { keys: [] }) as JSONWebKeySet);
+      this.issuers.set(config.issuer, { config, keys, remote });
+    }
+  }
+
+  async verify(token: string): Promise<Principal> {
+    if (token.length > MAX_TOKEN_LENGTH) throw this.reject('TOO_LARGE', 'token longer than the limit');
+    const cacheKey = createHash('sha256').update(token).digest('base64url');
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    if (cached) this.cache.delete(cacheKey);
+
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch {
+      throw this.reject('MALFORMED', 'not a JWT');
+    }
+    const trusted = typeof unverified.iss === 'string' ? this.issuers.get(unverified.iss) : undefined;
+    if (!trusted) throw this.reject('UNKNOWN_ISSUER', 'issuer not trusted');
+
+    const payload = await this.verifySignature(token, trusted);
+    const principal = trusted.config.principal === 'citizen' ? this.citizenPrincipal(payload, trusted.config) : this.staffPrincipal(payload, trusted.config);
+    this.remember(cacheKey, principal, payload.exp! * 1000);
+    return principal;
+  }
+
+  private async verifySignature(token: string, trusted: TrustedIssuer): Promise<JWTPayload> {
+    const { config } = trusted;
+    const options = {
+      issuer: config.issuer,
+      audience: config.audience,
+      algorithms: config.algorithms ?? DEFAULT_ALGORITHMS,
+      clockTolerance: this.options.clockSkewSeconds,
+      requiredClaims: ['exp'],
+      ...(config.typ ? { typ: config.typ } : {}),
+    };
+    try {
+      return (await jwtVerify(token, trusted.keys, options)).payload;
+    } catch (error) {
+      // A rotated key may be newer than the cooldown allows us to fetch: wait it out once, then retry.
+      if (error instanceof errors.JWKSNoMatchingKey && trusted.remote?.coolingDown) {
+        await new Promise((resolve) => setTimeout(resolve, this.options.jwksCooldownMs));
+        try {
+          return (await jwtVerify(token, trusted.keys, options)).payload;
+        } catch (retryError) {
+          throw this.rejectJose(retryError);
+        }
+      }
+      throw this.rejectJose(error);
+    }
+  }
+
+  private rejectJose(error: unknown): AuthenticationError {
+    if (error instanceof errors.JWTExpired) return this.reject('EXPIRED', 'expired');
+    if (error instanceof errors.JWTClaimValidationFailed) {
+      if (error.claim === 'nbf') return this.reject('NOT_YET_VALID', 'nbf in the future');
+      return this.reject('INVALID_CLAIMS', `claim ${error.claim} ${error.reason}`);
+    }
+    if (error instanceof errors.JOSEError) return this.reject('INVALID_SIGNATURE', error.code);
+    return this.reject('INVALID_SIGNATURE', 'verification failed');
+  }
+
+  private staffPrincipal(payload: JWTPayload, config: IssuerConfig): Principal {
+    const subject = payload.sub;
+    const organization = payload.org;
+    if (typeof subject !== 'string' || subject === '' || typeof organization !== 'string' || organization === '') {
+      throw this.reject('INVALID_CLAIMS', 'staff token without sub or org');
+    }
+    const municipality = payload.municipality;
+    if (municipality !== undefined && (typeof municipality !== 'string' || !/^\d{4}$/.test(municipality))) {
+      throw this.reject('INVALID_CLAIMS', 'municipality claim is not a 4-digit code');
+    }
+    return {
+      type: 'STAFF',
+      subject,
+      organization,
+      scopes: scopesOf(payload),
+      purposes: allowedPurposes(payload.purposes, this.options.purposes),
+      municipality: municipality ?? null,
+      apiKeyId: null,
+      issuer: config.issuer,
+      boundPurpose: typeof payload.purpose === 'string' ? payload.purpose : null,
+    };
+  }
+
+  /** A citizen token names the person; one that claims staff powers was not issued for citizens. */
+  private citizenPrincipal(payload: JWTPayload, config: IssuerConfig): Principal {
+    const claim = config.personalNumberClaim ?? 'sub';
+    const personalNumber = payload[claim];
+    if (typeof personalNumber !== 'string' || !isValidPersonalNumber(personalNumber)) {
+      throw this.reject('INVALID_CLAIMS', `citizen token's ${claim} is not a 12-digit personal number`);
+    }
+    const claimsStaffPowers = payload.org !== undefined || payload.municipality !== undefined
+      || [...scopesOf(payload)].some((scope) => (SCOPES as readonly string[]).includes(scope));
+    if (claimsStaffPowers) throw this.reject('INVALID_CLAIMS', 'citizen token carries staff claims');
+    return {
+      type: 'CITIZEN',
+      subject: personalNumber,
+      organization: null,
+      scopes: CITIZEN_SCOPES,
+      purposes: [SELF_SERVICE_PURPOSE],
+      municipality: null,
+      apiKeyId: null,
+      issuer: config.issuer,
+      boundPurpose: null,
+    };
+  }
+
+  private remember(key: string, principal: Principal, expiresAt: number): void {
+    const limit = this.options.cacheSize ?? 10_000;
+    if (this.cache.size >= limit) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, { principal, expiresAt });
+  }
+
+  private reject(problem: AuthenticationProblem, detail: string): AuthenticationError {
+    this.options.onRejected?.(detail);
+    return new AuthenticationError(problem);
+  }
+}
+
+function scopesOf(payload: JWTPayload): ReadonlySet<string> {
+  if (typeof payload.scope === 'string') return new Set(payload.scope.split(' ').filter(Boolean));
+  if (Array.isArray(payload.scp)) return new Set(payload.scp.filter((s): s is string => typeof s === 'string'));
+  return new Set();
+}
+
+/** The token's `purposes`, or every configured purpose when it names none; never one samgraf does not know. */
+export function allowedPurposes(claimed: unknown, configured: readonly string[]): string[] {
+  if (!Array.isArray(claimed)) return [...configured];
+  return configured.filter((purpose) => claimed.includes(purpose));
+}

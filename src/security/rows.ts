@@ -1,0 +1,49 @@
+/**
+ * Row restrictions, applied to the request's loaders so that every path to a citizen's data passes them: a
+ * principal bound to a municipality sees only citizens registered there, a citizen sees only themselves.
+ * Anyone else is indistinguishable from a person who does not exist: null, no error, the same statements.
+ */
+import DataLoader from 'dataloader';
+import type { Citizen } from '../domain/types.js';
+import type { Loaders } from '../context.js';
+import type { Principal } from './principal.js';
+
+export function isRowRestricted(principal: Principal): boolean {
+  return principal.type === 'CITIZEN' || principal.municipality !== null;
+}
+
+export function canSee(principal: Principal, citizen: Citizen): boolean {
+  if (principal.type === 'CITIZEN') return citizen.personalNumber === principal.subject;
+  return principal.municipality === null || citizen.municipalityCode === principal.municipality;
+}
+
+/** Wraps the loaders that can reach a citizen's data so that they yield null for citizens out of sight. */
+export function restrictRows(loaders: Loaders, principal: Principal): Loaders {
+  const citizen = new DataLoader<string, Citizen | null>(async (keys) =>
+    (await loaders.populationRegister.citizen.loadMany(keys)).map((c) => (c instanceof Error || c === null || canSee(principal, c) ? c : null)));
+
+  /** A decision or case is visible when the citizen it is about is. */
+  function ownedBy<T extends { personalNumber: string | null }>(inner: DataLoader<string, T | null>): DataLoader<string, T | null> {
+    return new DataLoader<string, T | null>(async (keys) => {
+      const records = await inner.loadMany(keys);
+      const owners = await citizen.loadMany(records.map((r) => (r instanceof Error || r === null || r.personalNumber === null ? '' : r.personalNumber)));
+      return records.map((record, i) => (record instanceof Error ? record : owners[i] instanceof Error || owners[i] === null ? null : record));
+    });
+  }
+
+  return {
+    populationRegister: {
+      ...loaders.populationRegister,
+      citizen,
+      async municipalityPage(code, after, limit) {
+        if (principal.type !== 'CITIZEN' && principal.municipality !== null && principal.municipality !== code) {
+          return { citizens: [], hasMore: false, lastNumber: null };
+        }
+        const page = await loaders.populationRegister.municipalityPage(code, after, limit);
+        return { ...page, citizens: page.citizens.filter((c) => canSee(principal, c)) };
+      },
+    },
+    socialInsurance: { ...loaders.socialInsurance, benefit: ownedBy(loaders.socialInsurance.benefit) },
+    employmentService: { ...loaders.employmentService, case: ownedBy(loaders.employmentService.case) },
+  };
+}

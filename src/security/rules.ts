@@ -1,0 +1,86 @@
+/**
+ * Field rules as the SDL declares them, read once when the schema is built. The directives are Apollo's:
+ * `@authenticated`, `@requiresScopes(scopes:)` and `@policy(policies:)`, each an OR of ANDs; a directive on a
+ * type applies to every field of that type, in addition to (AND) the field's own. samgraf adds
+ * `@maskedWhenProtected` (silently empty for protected persons without `citizen:protected:read`) and
+ * `@personalData` (a root field whose use needs a purpose and is access-logged).
+ */
+import { getDirective } from '@graphql-tools/utils';
+import { isObjectType, type GraphQLField, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import type { Principal } from './principal.js';
+
+export interface FieldRule {
+  coordinate: string;
+  authenticated: boolean;
+  /** Each entry is one directive's OR-of-AND; all entries must hold. */
+  scopes: string[][][];
+  policies: string[][][];
+  maskedWhenProtected: boolean;
+  personalData: boolean;
+}
+
+export type PolicyName = 'self' | 'own-agency' | 'staff';
+
+/** The agency that owns each kind of record, for `own-agency`. */
+export const RECORD_OWNER: Readonly<Record<string, string>> = { Citizen: 'SKV', Benefit: 'FK', Payment: 'FK', Case: 'AF', ActionPlanStep: 'AF' };
+
+export const POLICIES: Readonly<Record<PolicyName, { description: string; holds(principal: Principal, parent: unknown, typeName: string): boolean }>> = {
+  self: {
+    description: 'a citizen reading their own data',
+    holds: (principal, parent) => principal.type === 'CITIZEN' && subjectOf(parent) === principal.subject,
+  },
+  'own-agency': {
+    description: 'staff of the organisation that owns the record (SKV: citizens, FK: benefits, AF: cases)',
+    holds: (principal, _parent, typeName) => principal.type !== 'CITIZEN' && principal.organization === RECORD_OWNER[typeName],
+  },
+  staff: {
+    description: 'any staff or partner principal (JWT staff or API key), not a citizen',
+    holds: (principal) => principal.type !== 'CITIZEN',
+  },
+};
+
+function subjectOf(parent: unknown): string | null {
+  const pnr = (parent as { personalNumber?: unknown } | null)?.personalNumber;
+  return typeof pnr === 'string' ? pnr : null;
+}
+
+export function readFieldRules(schema: GraphQLSchema): Map<string, FieldRule> {
+  const rules = new Map<string, FieldRule>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const rule = ruleOf(schema, type, field);
+      if (rule) rules.set(rule.coordinate, rule);
+    }
+  }
+  return rules;
+}
+
+function ruleOf(schema: GraphQLSchema, type: GraphQLObjectType, field: GraphQLField<unknown, unknown>): FieldRule | null {
+  const coordinate = `${type.name}.${field.name}`;
+  const on = [type, field] as const;
+  const directive = (name: string) => on.flatMap((node) => getDirective(schema, node, name) ?? []);
+  const scopes = directive('requiresScopes').map((d) => d.scopes as string[][]);
+  const policies = directive('policy').map((d) => d.policies as string[][]);
+  for (const name of policies.flat(2)) {
+    if (!(name in POLICIES)) throw new Error(`${coordinate}: unknown policy "${name}"`);
+  }
+  const authenticated = directive('authenticated').length > 0 || scopes.length > 0 || policies.length > 0;
+  if (!authenticated) return null;
+  return {
+    coordinate,
+    authenticated,
+    scopes,
+    policies,
+    maskedWhenProtected: directive('maskedWhenProtected').length > 0,
+    personalData: directive('personalData').length > 0,
+  };
+}
+
+/** True when the principal may read the field on this parent. */
+export function allows(rule: FieldRule, principal: Principal | null, parent: unknown, typeName: string): boolean {
+  if (principal === null) return false;
+  const scopesHold = rule.scopes.every((anyOf) => anyOf.some((allOf) => allOf.every((scope) => principal.scopes.has(scope))));
+  return scopesHold && rule.policies.every((anyOf) =>
+    anyOf.some((allOf) => allOf.every((name) => POLICIES[name as PolicyName].holds(principal, parent, typeName))));
+}
