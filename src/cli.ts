@@ -6,8 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfigFile, type Config } from './config.js';
+import { CommandInputError, createApiKey, formatKeyList } from './commands/apikey.js';
+import { formatMatrix, policyMatrix } from './commands/policy-matrix.js';
+import { openDatabase } from './db.js';
 import { runDemo } from './demo.js';
+import { loadDemoIssuer, NoDemoIssuerError } from './demo-issuer.js';
+import { isValidPersonalNumber } from './domain/personal-number.js';
 import { createLogger } from './log.js';
+import { ApiKeyStore } from './security/api-keys.js';
+import { migrateStore } from './store/migrations.js';
 import { seedFromConfig } from './seed/command.js';
 import { startSamgraf } from './server.js';
 
@@ -18,6 +25,18 @@ commands:
   demo  [--data-dir DIR]    run the self-contained demo on SQLite (what \`npm start\` runs)
   seed  --config FILE --citizens N --seed S [--personal-numbers FILE …]
                             (re)create and fill the three legacy sources with deterministic data
+  migrate [--config FILE]   apply the store's pending migrations
+  apikey create [--config FILE] --org CODE --name TEXT --scopes "…" --purposes "…"
+                [--municipality CODE] [--expires 90d]
+                            create a partner's API key; prints the key once (only a hash is kept)
+  apikey list [--config FILE] [--format text|json]
+  apikey revoke [--config FILE] ID
+                            revoke a key; effective on the next request, on every replica
+  policy matrix [--format text|json]
+                            every field of the schema and who may read it, from the SDL
+  token [--data-dir DIR] (--sub ID --org CODE --scopes "…" [--purposes "…"] [--municipality CODE]
+        | --citizen PERSONAL_NUMBER) [--ttl 1h]
+                            mint a token from the demo issuer (demo mode only)
 `;
 
 class UsageError extends Error {}
@@ -86,6 +105,31 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${Object.entries(counts).map(([table, n]) => `${table}: ${n} rows`).join('\n')}\n`);
       return;
     }
+    case 'migrate': {
+      const flags = parse(rest, { config: { type: 'string' } });
+      const store = openDatabase(configFrom(flags.config).store.url);
+      try {
+        const applied = await migrateStore(store);
+        process.stdout.write(applied.length === 0 ? 'the store is up to date\n' : `applied: ${applied.join(', ')}\n`);
+      } finally {
+        await store.destroy();
+      }
+      return;
+    }
+    case 'apikey':
+      return apikey(rest);
+    case 'policy': {
+      const [sub, ...flagArgs] = rest;
+      if (sub !== 'matrix') throw new UsageError('usage: samgraf policy matrix [--format text|json]');
+      const flags = parse(flagArgs, { format: { type: 'string', default: 'text' } });
+      const rows = policyMatrix();
+      if (flags.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else if (flags.format === 'text') process.stdout.write(formatMatrix(rows));
+      else throw new UsageError('--format is text or json');
+      return;
+    }
+    case 'token':
+      return token(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -95,6 +139,71 @@ async function main(argv: string[]): Promise<void> {
     default:
       throw new UsageError(`unknown command: ${command}`);
   }
+}
+
+async function apikey(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const options = {
+    config: { type: 'string' }, org: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' },
+    purposes: { type: 'string' }, municipality: { type: 'string' }, expires: { type: 'string' }, format: { type: 'string', default: 'text' },
+  } as const;
+  let flags: ReturnType<typeof parse<typeof options>>;
+  let positionals: string[] = [];
+  try {
+    const parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: sub === 'revoke' });
+    flags = parsed.values;
+    positionals = parsed.positionals;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') throw new UsageError('usage: samgraf apikey create|list|revoke');
+  const config = configFrom(flags.config);
+  const db = openDatabase(config.store.url);
+  try {
+    await migrateStore(db);
+    const store = new ApiKeyStore(db, config.purposes);
+    if (sub === 'create') {
+      const { id, key } = await createApiKey(store, flags, config.purposes);
+      process.stderr.write(`API key ${id} created. It is shown once, below; samgraf keeps only its hash.\n`);
+      process.stdout.write(`${key}\n`);
+    } else if (sub === 'list') {
+      const keys = await store.list();
+      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(keys, null, 2)}\n` : formatKeyList(keys));
+    } else {
+      const [id, ...extra] = positionals;
+      if (!id || extra.length > 0) throw new UsageError('usage: samgraf apikey revoke ID');
+      if (!(await store.revoke(id))) throw new CommandInputError(`no active API key with id ${id}`);
+      process.stdout.write(`revoked ${id}\n`);
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function token(args: string[]): Promise<void> {
+  const flags = parse(args, {
+    'data-dir': { type: 'string' }, sub: { type: 'string' }, org: { type: 'string' }, scopes: { type: 'string' },
+    purposes: { type: 'string' }, municipality: { type: 'string' }, citizen: { type: 'string' }, ttl: { type: 'string', default: '1h' },
+  });
+  const ttl = /^(\d+)([smh])$/.exec(flags.ttl);
+  if (!ttl) throw new UsageError('--ttl takes a duration such as 15m or 1h');
+  const ttlSeconds = Number(ttl[1]) * { s: 1, m: 60, h: 3600 }[ttl[2] as 's' | 'm' | 'h'];
+  const issuer = await loadDemoIssuer(flags['data-dir'] ?? process.env.SAMGRAF_DATA_DIR ?? 'demo-data');
+  if (flags.citizen !== undefined) {
+    if (!isValidPersonalNumber(flags.citizen)) throw new UsageError('--citizen takes a valid 12-digit personal number');
+    process.stdout.write(`${await issuer.mint({ sub: flags.citizen }, { citizen: true, ttlSeconds })}\n`);
+    return;
+  }
+  if (!flags.sub || !flags.org || !flags.scopes) throw new UsageError('a staff token needs --sub, --org and --scopes (or use --citizen)');
+  if (flags.municipality !== undefined && !/^\d{4}$/.test(flags.municipality)) throw new UsageError('--municipality takes a 4-digit code');
+  const claims = {
+    sub: flags.sub,
+    org: flags.org,
+    scope: flags.scopes.split(/[\s,]+/).filter(Boolean).join(' '),
+    ...(flags.purposes ? { purposes: flags.purposes.split(/[\s,]+/).filter(Boolean) } : {}),
+    ...(flags.municipality ? { municipality: flags.municipality } : {}),
+  };
+  process.stdout.write(`${await issuer.mint(claims, { citizen: false, ttlSeconds })}\n`);
 }
 
 function readPersonalNumberList(path: string): string[] {
@@ -126,7 +235,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`samgraf: ${error.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof CommandInputError || error instanceof NoDemoIssuerError) {
     process.stderr.write(`samgraf: ${error.message}\n`);
     process.exit(1);
   }

@@ -1,17 +1,20 @@
 /**
- * `npm start`: samgraf on SQLite files under a data folder, seeded deterministically on first start, with
- * ready-to-paste example requests on the console. No external service is needed.
+ * `npm start`: samgraf on SQLite files under a data folder, seeded deterministically on first start, with a
+ * built-in demo token issuer and ready-to-paste requests for each kind of user. No external service needed.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { parseConfig, type Config } from './config.js';
+import { createDemoIssuer, DEMO_JWKS_PATH, demoIssuerConfigs, type DemoIssuer } from './demo-issuer.js';
 import { createLogger } from './log.js';
 import { seedFromConfig } from './seed/command.js';
+import { ApiKeyStore } from './security/api-keys.js';
 import { startSamgraf, type Samgraf } from './server.js';
 
 export const DEMO_CITIZENS = 5000;
 export const DEMO_SEED = 'samgraf-demo';
+const TOKEN_TTL_SECONDS = 12 * 3600;
 
 export interface DemoOptions {
   dataDir: string;
@@ -28,6 +31,7 @@ export function demoConfig(dataDir: string, port: number): Config {
       employmentService: { url: file('employment-service.db') },
     },
     store: { url: file('store.db') },
+    auth: { issuers: demoIssuerConfigs(port) },
   }, {});
 }
 
@@ -40,46 +44,95 @@ export async function runDemo(options: DemoOptions): Promise<Samgraf> {
     const counts = await seedFromConfig(config, { citizens: DEMO_CITIZENS, seed: DEMO_SEED });
     writeFileSync(marker, `${JSON.stringify({ citizens: DEMO_CITIZENS, seed: DEMO_SEED, counts }, null, 2)}\n`);
   }
-  const server = await startSamgraf(config, createLogger());
-  await server.store.raw('select 1'); // creates the store's file
-  process.stdout.write(banner(server.url, await findExamples(server.sources.populationRegister, server.sources.employmentService)));
+  const issuer = await createDemoIssuer(options.dataDir);
+  const server = await startSamgraf(config, createLogger(), { demoRoutes: new Map([[DEMO_JWKS_PATH, () => issuer.jwks]]) });
+  const apiKey = await demoApiKey(options.dataDir, new ApiKeyStore(server.store, config.purposes));
+  const examples = await findExamples(server.sources.populationRegister, server.sources.employmentService);
+  process.stdout.write(banner(server.url, examples, await personaTokens(issuer, examples), apiKey));
   return server;
+}
+
+/** The municipality partner's key: created once, and kept in the demo folder so the banner can show it again. */
+async function demoApiKey(dataDir: string, store: ApiKeyStore): Promise<string> {
+  const file = join(dataDir, 'demo-api-key.txt');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const { key } = await store.create({
+    organization: '0180',
+    name: 'Stockholms stad, socialtjänsten (demo)',
+    scopes: ['citizen:read', 'citizen:address:read', 'benefit:read'],
+    purposes: ['social-services'],
+    municipality: '0180',
+    expiresAt: null,
+  });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
 
 interface Examples {
   personWithCases: string;
-  municipality: string;
+  stockholmer: string;
 }
 
-/** Someone in the generated data with a case and a register entry, to make the first query interesting. */
+/** People in the generated data that make the examples interesting. */
 async function findExamples(register: Knex, employment: Knex): Promise<Examples> {
-  const candidates = (await employment('AF_ARENDE').select('PERSONNR').orderBy('ARENDE_ID').limit(200))
+  const candidates = (await employment('AF_ARENDE').select('PERSONNR').orderBy('ARENDE_ID').limit(500))
     .map((row: { PERSONNR: number | string }) => String(row.PERSONNR).padStart(12, '0'));
-  const found = await register('FB_PERSON').select('PERSONID', 'KOMMUNKOD').whereIn('PERSONID', candidates)
-    .whereNull('SKYDDAD_FB').orderBy('PERSONID').first() as { PERSONID: string; KOMMUNKOD: string } | undefined;
-  return { personWithCases: found?.PERSONID ?? candidates[0] ?? '', municipality: found?.KOMMUNKOD ?? '0180' };
+  const withCases = await register('FB_PERSON').select('PERSONID').whereIn('PERSONID', candidates)
+    .whereNull('SKYDDAD_FB').whereNull('AVREG_ORSAK').orderBy('PERSONID').first() as { PERSONID: string } | undefined;
+  const stockholmer = await register('FB_PERSON').select('PERSONID').where('KOMMUNKOD', '0180')
+    .whereNull('SKYDDAD_FB').whereNull('AVREG_ORSAK').orderBy('PERSONID').first() as { PERSONID: string } | undefined;
+  return { personWithCases: withCases?.PERSONID ?? candidates[0] ?? '', stockholmer: stockholmer?.PERSONID ?? '' };
 }
 
-function banner(url: string, examples: Examples): string {
-  const profile = `{ citizen(personalNumber: \\"${examples.personWithCases}\\") { personalNumber givenNames familyName birthDate address { street postalCode city } benefits { type status amount { amount currency } payments { paidOn amount { amount } } } cases { id type status openedAt actionPlan { step activity status } } } }`;
-  const page = `{ citizensByMunicipality(code: \\"${examples.municipality}\\", first: 5) { edges { node { personalNumber familyName } } pageInfo { hasNextPage endCursor } } }`;
+interface PersonaTokens {
+  caseworker: string;
+  officer: string;
+  auditor: string;
+  citizen: string;
+}
+
+async function personaTokens(issuer: DemoIssuer, examples: Examples): Promise<PersonaTokens> {
+  const staff = (claims: Record<string, unknown>) => issuer.mint(claims, { citizen: false, ttlSeconds: TOKEN_TTL_SECONDS });
+  return {
+    caseworker: await staff({ sub: 'fk-handlaggare-17', org: 'FK', scope: 'citizen:read citizen:address:read citizen:relations:read benefit:read benefit:amount:read', purposes: ['benefit-assessment'] }),
+    officer: await staff({ sub: 'af-officer-42', org: 'AF', scope: 'citizen:read case:read case:notes:read', purposes: ['employment-support'] }),
+    auditor: await staff({ sub: 'auditor-1', org: 'IMY', scope: 'audit:read', purposes: ['audit'] }),
+    citizen: await issuer.mint({ sub: examples.personWithCases }, { citizen: true, ttlSeconds: TOKEN_TTL_SECONDS }),
+  };
+}
+
+function curl(url: string, headers: string[], query: string): string {
+  const body = JSON.stringify({ query }).replace(/'/g, `'\\''`);
+  return [`  curl -s ${url} -H 'content-type: application/json' \\`, ...headers.map((h) => `    -H '${h}' \\`), `    -d '${body}'`].join('\n');
+}
+
+function banner(url: string, examples: Examples, tokens: PersonaTokens, apiKey: string): string {
+  const pnr = examples.personWithCases;
   return `
-samgraf demo is running: ${url}
+samgraf demo is running: ${url}   (listening on 127.0.0.1 only; generated data, demo issuer)
 
-  WARNING: this build of the demo is UNAUTHENTICATED — anyone who can reach ${url}
-  can read the (generated) personal data. It listens on 127.0.0.1 only.
+Social-insurance caseworker (FK) — identity, address and benefits with amounts:
+${curl(url, [`Authorization: Bearer ${tokens.caseworker}`, 'X-Purpose: benefit-assessment'],
+    `{ citizen(personalNumber: "${pnr}") { givenNames familyName address { street postalCode city } benefits { type status amount { amount currency } payments { paidOn amount { amount } } } cases { id } } }`)}
+  (cases are denied: an FK caseworker has no case:read)
 
-A caseworker's profile query:
+Employment-service officer (AF) — cases, action plans and case notes:
+${curl(url, [`Authorization: Bearer ${tokens.officer}`, 'X-Purpose: employment-support'],
+    `{ citizen(personalNumber: "${pnr}") { familyName cases { id type status openedAt notes actionPlan { step activity status } } } }`)}
 
-  curl -s ${url} -H 'content-type: application/json' \\
-    -d '{"query":"${profile}"}'
+Municipality partner (Stockholm, API key) — only people registered in 0180:
+${curl(url, [`X-API-Key: ${apiKey}`, 'X-Purpose: social-services'],
+    `{ citizensByMunicipality(code: "0180", first: 5) { edges { node { personalNumber familyName address { city } } } pageInfo { hasNextPage endCursor } } }`)}
 
-A page of a municipality's citizens:
+Auditor — who the server thinks you are (the access log arrives in a coming release):
+${curl(url, [`Authorization: Bearer ${tokens.auditor}`], '{ me { type subject organization scopes purposes } }')}
 
-  curl -s ${url} -H 'content-type: application/json' \\
-    -d '{"query":"${page}"}'
+Citizen — their own data (purpose self-service is implied):
+${curl(url, [`Authorization: Bearer ${tokens.citizen}`], `{ me { type subject } citizen(personalNumber: "${pnr}") { givenNames familyName benefits { type status } cases { type status } } }`)}
 
-Health: curl -s ${url.replace('/graphql', '/healthz')}   Readiness: curl -s ${url.replace('/graphql', '/readyz')}
-Stop with Ctrl-C. The data lives in the data folder; delete it to seed afresh.
+More tokens: npx samgraf token --sub NAME --org FK --scopes "citizen:read benefit:read" --purposes benefit-assessment
+             npx samgraf token --citizen ${pnr}
+Policy matrix: npx samgraf policy matrix     Health: ${url.replace('/graphql', '/healthz')}   Readiness: ${url.replace('/graphql', '/readyz')}
+Stop with Ctrl-C. The data lives in the data folder; delete it to seed afresh. Tokens are valid for 12 hours.
 `;
 }

@@ -1,0 +1,73 @@
+/** `samgraf apikey create|list|revoke`: partner agencies' API keys in the store. */
+import { ApiKeyStore, type ApiKeyListing } from '../security/api-keys.js';
+import { SCOPES } from '../security/principal.js';
+
+export class CommandInputError extends Error {}
+
+/** `90d`, `12h`, `30m`, or an ISO date; the expiry instant from `now`. */
+export function parseExpiry(value: string, now = new Date()): Date {
+  const relative = /^(\d+)([dhm])$/.exec(value);
+  if (relative) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as 'd' | 'h' | 'm'];
+    return new Date(now.getTime() + Number(relative[1]) * unit);
+  }
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) throw new CommandInputError('--expires takes a duration (90d, 12h, 30m) or an ISO date');
+  if (date.getTime() <= now.getTime()) throw new CommandInputError('--expires must be in the future');
+  return date;
+}
+
+export interface CreateInput {
+  org?: string | undefined;
+  name?: string | undefined;
+  scopes?: string | undefined;
+  purposes?: string | undefined;
+  municipality?: string | undefined;
+  expires?: string | undefined;
+}
+
+export async function createApiKey(store: ApiKeyStore, input: CreateInput, configuredPurposes: readonly string[]) {
+  const organization = input.org?.trim();
+  if (!organization || !/^[A-Za-z0-9-]{1,32}$/.test(organization)) throw new CommandInputError('--org CODE is required (letters, digits, -; e.g. FK or 0180)');
+  const name = input.name?.trim();
+  if (!name) throw new CommandInputError('--name TEXT is required');
+  const scopes = words(input.scopes);
+  if (scopes.length === 0) throw new CommandInputError(`--scopes is required, from: ${SCOPES.join(' ')}`);
+  const unknownScopes = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
+  if (unknownScopes.length > 0) throw new CommandInputError(`unknown scope(s): ${unknownScopes.join(' ')}; known: ${SCOPES.join(' ')}`);
+  const purposes = words(input.purposes);
+  if (purposes.length === 0) throw new CommandInputError(`--purposes is required, from: ${configuredPurposes.join(' ')}`);
+  const unknownPurposes = purposes.filter((purpose) => !configuredPurposes.includes(purpose));
+  if (unknownPurposes.length > 0) throw new CommandInputError(`purpose(s) not in the configuration: ${unknownPurposes.join(' ')}`);
+  if (input.municipality !== undefined && !/^\d{4}$/.test(input.municipality)) throw new CommandInputError('--municipality takes a 4-digit municipality code, e.g. 0180');
+  return store.create({
+    organization,
+    name,
+    scopes,
+    purposes,
+    municipality: input.municipality ?? null,
+    expiresAt: input.expires === undefined ? null : parseExpiry(input.expires),
+  });
+}
+
+export function formatKeyList(keys: readonly ApiKeyListing[], now = new Date()): string {
+  if (keys.length === 0) return 'no API keys\n';
+  const header = ['id', 'status', 'organization', 'name', 'municipality', 'scopes', 'purposes', 'created', 'expires'];
+  const rows = keys.map((key) => [
+    key.id,
+    key.revokedAt ? 'revoked' : key.expiresAt && key.expiresAt <= now ? 'expired' : 'active',
+    key.organization,
+    key.name,
+    key.municipality ?? '-',
+    key.scopes.join(' '),
+    key.purposes.join(' '),
+    key.createdAt.toISOString(),
+    key.expiresAt?.toISOString() ?? 'never',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  return [header, ...rows].map((cells) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function words(value: string | undefined): string[] {
+  return (value ?? '').split(/[\s,]+/).filter(Boolean);
+}

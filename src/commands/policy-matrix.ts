@@ -1,0 +1,56 @@
+/** `samgraf policy matrix`: every type and field with who may read it, read from the SDL itself. */
+import { buildDeclaredSchema } from '../schema.js';
+import { POLICIES, readFieldRules, type FieldRule } from '../security/rules.js';
+
+export interface MatrixRow {
+  field: string;
+  authenticated: boolean;
+  /** OR of ANDs, one entry per directive; all entries must hold. */
+  scopes: string[][][];
+  policies: string[][][];
+  maskedWhenProtected: boolean;
+  personalData: boolean;
+}
+
+export function policyMatrix(): MatrixRow[] {
+  const rules = readFieldRules(buildDeclaredSchema());
+  return [...rules.values()].sort((a, b) => a.coordinate.localeCompare(b.coordinate)).map(toRow);
+}
+
+function toRow(rule: FieldRule): MatrixRow {
+  return {
+    field: rule.coordinate,
+    authenticated: rule.authenticated,
+    scopes: rule.scopes,
+    policies: rule.policies,
+    maskedWhenProtected: rule.maskedWhenProtected,
+    personalData: rule.personalData,
+  };
+}
+
+/** `[["a","b"],["c"]]` → `(a AND b) OR c`. */
+function anyOf(sets: string[][]): string {
+  const terms = sets.map((set) => (set.length > 1 ? `(${set.join(' AND ')})` : set[0] ?? ''));
+  return terms.join(' OR ');
+}
+
+function describeAll(entries: string[][][]): string {
+  if (entries.length === 0) return '-';
+  return entries.map((sets) => (entries.length > 1 && sets.length > 1 ? `[${anyOf(sets)}]` : anyOf(sets))).join(' AND ');
+}
+
+export function formatMatrix(rows: readonly MatrixRow[]): string {
+  const header = ['field', 'scopes', 'policies', 'notes'];
+  const lines = rows.map((row) => [
+    row.field,
+    describeAll(row.scopes) === '-' ? 'any authenticated' : describeAll(row.scopes),
+    describeAll(row.policies),
+    [row.maskedWhenProtected ? 'masked for protected persons without citizen:protected:read' : '', row.personalData ? 'personal data: purpose required, access-logged' : '']
+      .filter(Boolean).join('; ') || '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
+  const render = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  const legend = Object.entries(POLICIES).map(([name, policy]) => `  ${name}: ${policy.description}`).join('\n');
+  return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render), '', 'policies:', legend,
+    '  citizens hold the read scopes for their own rows only; rows are also restricted by a principal\'s municipality.', ''].join('\n');
+}
