@@ -75,6 +75,8 @@ describe('samgraf CLI', () => {
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       assert.equal(ready.status, 200);
+      // Outside demo mode there is no demo issuer to fetch keys from.
+      assert.equal((await fetch(`http://127.0.0.1:${port}/demo/jwks.json`)).status, 404);
       const query = JSON.stringify({ query: '{ citizensByMunicipality(code: "0180", first: 2) { edges { node { personalNumber } } } }' });
       const anonymous = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
       assert.equal(anonymous.status, 401);

@@ -307,7 +307,11 @@ describe('hostile tokens', () => {
   });
 
   it('tolerates the configured default clock skew (10 s): expired 5 s ago is accepted, 60 s ago refused', async () => {
-    const defaults = parseConfig({ sources: { populationRegister: seeded.urls.populationRegister, socialInsurance: seeded.urls.socialInsurance, employmentService: seeded.urls.employmentService }, store: { url: seeded.urls.store } }, {});
+    const { populationRegister, socialInsurance, employmentService, store } = seeded.urls;
+    const defaults = parseConfig({
+      sources: { populationRegister: { url: populationRegister }, socialInsurance: { url: socialInsurance }, employmentService: { url: employmentService } },
+      store: { url: store },
+    }, {});
     assert.equal(defaults.auth.clockSkewSeconds, 10, 'the default clock skew in src/config.ts');
     // This file's server runs with that default (startTestServer only sets the issuers).
     await assertServed('expired 5 s ago', bearer(await staff.mint({ ...STAFF_CLAIMS, iat: now() - 300, exp: now() - 5 })));

@@ -1,0 +1,86 @@
+/**
+ * `npm start` as a user meets it: the demo seeds itself, serves with its built-in issuer, and every example
+ * it prints works as pasted. `samgraf token` mints more, and only where a demo issuer exists.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { repoRoot } from './helpers/repo.js';
+
+const CLI = join(repoRoot, 'dist', 'src', 'cli.js');
+
+describe('the demo', () => {
+  let dir: string;
+  let child: ChildProcess;
+  let banner = '';
+  let port: number;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'samgraf-demo-'));
+    port = 20000 + Math.floor(Math.random() * 20000);
+    child = spawn(process.execPath, [CLI, 'demo', '--data-dir', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk) => { banner += chunk; });
+    const deadline = Date.now() + 90_000;
+    while (!banner.includes('Tokens are valid')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not start:\n${banner}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  });
+
+  after(() => {
+    child?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The printed curl commands, with their headers and bodies. */
+  function examples(): { title: string; headers: Record<string, string>; body: string }[] {
+    const blocks = banner.split(/\n(?=\S)/).filter((block) => block.includes('curl -s'));
+    return blocks.map((block) => ({
+      title: block.split('\n')[0]!,
+      headers: Object.fromEntries([...block.matchAll(/-H '([^:]+): ([^']+)'/g)].map((m) => [m[1]!.toLowerCase(), m[2]!])),
+      body: /-d '(.*)'$/m.exec(block)![1]!.replace(/'\\''/g, "'"),
+    }));
+  }
+
+  it('prints an example for each kind of user, and each works as pasted', async () => {
+    const found = examples();
+    assert.deepEqual(found.map((e) => e.title.split(' ')[0]), ['Social-insurance', 'Employment-service', 'Municipality', 'Auditor', 'Citizen']);
+    for (const example of found) {
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: example.headers, body: example.body });
+      assert.equal(response.status, 200, example.title);
+      const body = await response.json() as { data: Record<string, unknown>; errors?: { extensions: { code: string }; path: string[] }[] };
+      assert.ok(body.data && Object.values(body.data).every((value) => value !== null), `${example.title}: ${JSON.stringify(body).slice(0, 300)}`);
+      const denials = (body.errors ?? []).map((e) => `${e.extensions.code} ${e.path.join('.')}`);
+      assert.deepEqual(denials, example.title.startsWith('Social-insurance') ? ['UNAUTHORIZED_FIELD_OR_TYPE citizen.cases'] : [], example.title);
+    }
+  });
+
+  it('has no unauthenticated access: a query without credentials is 401', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { subject } }' }),
+    });
+    assert.equal(response.status, 401);
+  });
+
+  it('samgraf token mints tokens the demo accepts; without a demo folder it refuses', async () => {
+    const minted = spawnSync(process.execPath, [CLI, 'token', '--data-dir', dir, '--sub', 'kommun-1', '--org', '0180', '--scopes', 'citizen:read',
+      '--purposes', 'social-services', '--municipality', '0180'], { encoding: 'utf8' });
+    assert.equal(minted.status, 0, minted.stderr);
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${minted.stdout.trim()}` },
+      body: JSON.stringify({ query: '{ me { type subject organization municipality scopes purposes } }' }),
+    });
+    const body = await response.json() as { data: { me: unknown } };
+    assert.deepEqual(body.data.me, { type: 'STAFF', subject: 'kommun-1', organization: '0180', municipality: '0180', scopes: ['citizen:read'], purposes: ['social-services'] });
+
+    const elsewhere = mkdtempSync(join(tmpdir(), 'samgraf-nodemo-'));
+    const refused = spawnSync(process.execPath, [CLI, 'token', '--data-dir', elsewhere, '--citizen', '198501012382'], { encoding: 'utf8' });
+    rmSync(elsewhere, { recursive: true, force: true });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /no demo issuer/);
+  });
+});
