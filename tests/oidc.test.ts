@@ -48,9 +48,9 @@ describe('samgraf with a real OpenID provider', () => {
   let server: TestServer;
   let person: Person;
 
-  /** As the bearer of `token` only: the default test-issuer token is not sent. */
-  const asBearer = (token: string, query: string, variables?: Record<string, unknown>, purpose: string | undefined = PURPOSE) =>
-    server.query(query, variables, { authorization: `Bearer ${token}`, 'x-purpose': purpose });
+  /** As the bearer of `token` only (the default test-issuer token is not sent); `purpose` null sends no X-Purpose. */
+  const asBearer = (token: string, query: string, variables?: Record<string, unknown>, purpose: string | null = PURPOSE) =>
+    server.query(query, variables, { authorization: `Bearer ${token}`, 'x-purpose': purpose ?? undefined });
 
   function assertServedCitizen(reply: GraphQLResponse, label: string): void {
     assert.equal(reply.status, 200, `${label}: ${JSON.stringify(reply)}`);
@@ -91,7 +91,7 @@ describe('samgraf with a real OpenID provider', () => {
 
   it('`me` is the token\'s principal: STAFF of FK with its scopes and purposes', async () => {
     const token = await idp.clientCredentialsToken(GRANT);
-    const reply = await asBearer(token, ME, undefined, undefined);
+    const reply = await asBearer(token, ME, undefined, null);
     assert.equal(reply.status, 200, JSON.stringify(reply));
     assert.equal(reply.errors, undefined, JSON.stringify(reply.errors));
     assert.deepEqual(reply.data, {
@@ -115,7 +115,7 @@ describe('samgraf with a real OpenID provider', () => {
     assert.equal(otherPurpose.errors?.[0]?.extensions?.code, 'PURPOSE_NOT_ALLOWED');
     assert.ok(otherPurpose.data === undefined || otherPurpose.data === null);
 
-    const noPurpose = await asBearer(token, CITIZEN, { p: person.personalNumber }, undefined);
+    const noPurpose = await asBearer(token, CITIZEN, { p: person.personalNumber }, null);
     assert.equal(noPurpose.errors?.[0]?.extensions?.code, 'PURPOSE_REQUIRED', JSON.stringify(noPurpose));
 
     const address = await asBearer(token, 'query($p: String!) { citizen(personalNumber: $p) { familyName address { street } } }', { p: person.personalNumber });
@@ -154,7 +154,7 @@ describe('samgraf with a real OpenID provider', () => {
 
     it('the same running samgraf accepts a token signed with the new key', async () => {
       assertServedCitizen(await asBearer(newToken, CITIZEN, { p: person.personalNumber }), 'new-key token');
-      const me = await asBearer(newToken, ME, undefined, undefined);
+      const me = await asBearer(newToken, ME, undefined, null);
       assert.equal((me.data as any)?.me?.organization, 'FK', JSON.stringify(me));
     });
 

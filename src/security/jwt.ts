@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import {
   createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify,
-  type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey,
+  type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyResult,
 } from 'jose';
 import { isValidPersonalNumber } from '../domain/personal-number.js';
 import { AuthenticationError, type AuthenticationProblem } from './errors.js';
@@ -39,6 +39,16 @@ export interface JwtVerifierOptions {
   onRejected?: (reason: string) => void;
 }
 
+interface CachedToken {
+  principal: Principal;
+  expiresAt: number;
+  issuer: TrustedIssuer;
+  kid: string | undefined;
+}
+
+/** A cached verification is trusted for this long at most, even if the token lives longer. */
+const MAX_CACHE_MS = 10 * 60_000;
+
 interface TrustedIssuer {
   config: IssuerConfig;
   keys: JWTVerifyGetKey;
@@ -47,7 +57,9 @@ interface TrustedIssuer {
 
 export class JwtVerifier {
   private readonly issuers = new Map<string, TrustedIssuer>();
-  private readonly cache = new Map<string, { principal: Principal; expiresAt: number }>();
+  private readonly cache = new Map<string, CachedToken>();
+  /** Signature checks done (cache misses); exposed for metrics and tests. */
+  signatureChecks = 0;
 
   constructor(private readonly options: JwtVerifierOptions) {
     for (const config of options.issuers) {
@@ -63,7 +75,7 @@ export class JwtVerifier {
     if (token.length > MAX_TOKEN_LENGTH) throw this.reject('TOO_LARGE', 'token longer than the limit');
     const cacheKey = createHash('sha256').update(token).digest('base64url');
     const cached = this.cache.get(cacheKey);
-    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    if (cached && cached.expiresAt > Date.now() && stillPublished(cached)) return cached.principal;
     if (cached) this.cache.delete(cacheKey);
 
     let unverified: JWTPayload;
@@ -75,14 +87,15 @@ export class JwtVerifier {
     const trusted = typeof unverified.iss === 'string' ? this.issuers.get(unverified.iss) : undefined;
     if (!trusted) throw this.reject('UNKNOWN_ISSUER', 'issuer not trusted');
 
-    const payload = await this.verifySignature(token, trusted);
+    const { payload, protectedHeader } = await this.verifySignature(token, trusted);
     const principal = trusted.config.principal === 'citizen' ? this.citizenPrincipal(payload, trusted.config) : this.staffPrincipal(payload, trusted.config);
-    this.remember(cacheKey, principal, payload.exp! * 1000);
+    this.remember(cacheKey, { principal, issuer: trusted, kid: protectedHeader.kid, expiresAt: Math.min(payload.exp! * 1000, Date.now() + MAX_CACHE_MS) });
     return principal;
   }
 
-  private async verifySignature(token: string, trusted: TrustedIssuer): Promise<JWTPayload> {
+  private async verifySignature(token: string, trusted: TrustedIssuer): Promise<JWTVerifyResult> {
     const { config } = trusted;
+    this.signatureChecks += 1;
     const options = {
       issuer: config.issuer,
       audience: config.audience,
@@ -92,13 +105,13 @@ export class JwtVerifier {
       ...(config.typ ? { typ: config.typ } : {}),
     };
     try {
-      return (await jwtVerify(token, trusted.keys, options)).payload;
+      return await jwtVerify(token, trusted.keys, options);
     } catch (error) {
       // A rotated key may be newer than the cooldown allows us to fetch: wait it out once, then retry.
       if (error instanceof errors.JWKSNoMatchingKey && trusted.remote?.coolingDown) {
         await new Promise((resolve) => setTimeout(resolve, this.options.jwksCooldownMs));
         try {
-          return (await jwtVerify(token, trusted.keys, options)).payload;
+          return await jwtVerify(token, trusted.keys, options);
         } catch (retryError) {
           throw this.rejectJose(retryError);
         }
@@ -163,16 +176,23 @@ export class JwtVerifier {
     };
   }
 
-  private remember(key: string, principal: Principal, expiresAt: number): void {
+  private remember(key: string, entry: CachedToken): void {
     const limit = this.options.cacheSize ?? 10_000;
     if (this.cache.size >= limit) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { principal, expiresAt });
+    this.cache.set(key, entry);
   }
 
   private reject(problem: AuthenticationProblem, detail: string): AuthenticationError {
     this.options.onRejected?.(detail);
     return new AuthenticationError(problem);
   }
+}
+
+/** A key withdrawn from the issuer's JWKS withdraws the tokens it signed, cached or not. */
+function stillPublished({ issuer, kid }: CachedToken): boolean {
+  if (!issuer.remote) return true;
+  const keys = issuer.remote.jwks()?.keys ?? [];
+  return kid === undefined ? keys.length > 0 : keys.some((key) => key.kid === kid);
 }
 
 function scopesOf(payload: JWTPayload): ReadonlySet<string> {
