@@ -15,6 +15,9 @@ import { isValidPersonalNumber } from './domain/personal-number.js';
 import { createLogger } from './log.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { migrateStore } from './store/migrations.js';
+import { exportEvents } from './access-log/export.js';
+import { pruneAccessLog } from './access-log/retention.js';
+import { verifyAccessLog } from './access-log/verify.js';
 import { seedFromConfig } from './seed/command.js';
 import { startSamgraf } from './server.js';
 
@@ -32,6 +35,12 @@ commands:
   apikey list [--config FILE] [--format text|json]
   apikey revoke [--config FILE] ID
                             revoke a key; effective on the next request, on every replica
+  audit verify [--config FILE]
+                            walk every writer's chain; exit 1 naming the first bad event
+  audit export [--config FILE] [--from DATE|INSTANT] [--to DATE|INSTANT] [--format jsonl|csv]
+                            stream events to stdout, oldest first
+  audit prune [--config FILE]
+                            delete events older than accessLog.retentionDays (needs DELETE on the store)
   policy matrix [--format text|json]
                             every field of the schema and who may read it, from the SDL
   token [--data-dir DIR] (--sub ID --org CODE --scopes "…" [--purposes "…"] [--municipality CODE]
@@ -130,6 +139,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'token':
       return token(rest);
+    case 'audit':
+      return audit(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -178,6 +189,51 @@ async function apikey(args: string[]): Promise<void> {
   } finally {
     await db.destroy();
   }
+}
+
+async function audit(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const flags = parse(rest, { config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'jsonl' } });
+  if (sub !== 'verify' && sub !== 'export' && sub !== 'prune') throw new UsageError('usage: samgraf audit verify|export|prune');
+  const config = configFrom(flags.config);
+  const db = openDatabase(config.store.url);
+  try {
+    await migrateStore(db);
+    if (sub === 'verify') {
+      const report = await verifyAccessLog(db);
+      if (report.broken.length === 0) {
+        process.stdout.write(`access log intact: ${report.events} events in ${report.chains} chain(s)\n`);
+        return;
+      }
+      for (const bad of report.broken) {
+        process.stdout.write(`BROKEN: event ${bad.writer}:${bad.seq}${bad.occurredAt ? ` (${bad.occurredAt})` : ''}: ${bad.problem}\n`);
+      }
+      process.stdout.write(`access log NOT intact: ${report.broken.length} broken chain(s); first bad event ${report.broken[0]!.writer}:${report.broken[0]!.seq}\n`);
+      process.exitCode = 1;
+    } else if (sub === 'export') {
+      if (flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError('--format is jsonl or csv');
+      const count = await exportEvents(db, process.stdout, flags.format, instantFlag(flags.from, '--from', false), instantFlag(flags.to, '--to', true));
+      process.stderr.write(`exported ${count} event(s)\n`);
+    } else {
+      const { events, cutoff } = await pruneAccessLog(db, config.accessLog.retentionDays);
+      process.stdout.write(`pruned ${events} event(s) older than ${cutoff} (retention ${config.accessLog.retentionDays} days)\n`);
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** A date (`YYYY-MM-DD`, the whole UTC day) or an ISO instant. */
+function instantFlag(value: string | undefined, flag: string, end: boolean): number | null {
+  if (value === undefined) return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const start = Date.parse(`${value}T00:00:00Z`);
+    if (Number.isNaN(start)) throw new UsageError(`${flag} is not a date`);
+    return end ? start + 86_400_000 - 1 : start;
+  }
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new UsageError(`${flag} takes YYYY-MM-DD or an ISO 8601 instant`);
+  return ms;
 }
 
 async function token(args: string[]): Promise<void> {
@@ -229,6 +285,12 @@ function describeFailure(error: unknown): string {
   if (syscall !== undefined || (typeof code === 'string' && /^[A-Z_]+$/.test(code) && !code.startsWith('ER_'))) return error.message;
   return `failed (${typeof code === 'string' ? code : error.name})`;
 }
+
+// A reader that stops early (`… | head`) ends the output, not the command with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {

@@ -53,6 +53,10 @@ export const configSchema = z.strictObject({
     clockSkewSeconds: z.number().int().min(0).max(300).default(10),
     jwksCooldownSeconds: z.number().min(0).max(300).default(1),
   }).default({ issuers: [], clockSkewSeconds: 10, jwksCooldownSeconds: 1 }),
+  accessLog: z.strictObject({
+    /** Events younger than this are never deleted; `samgraf audit prune` deletes older ones. Default 5 years. */
+    retentionDays: z.number().int().min(1).default(1826),
+  }).default({ retentionDays: 1826 }),
   purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'purposes are lower-case words joined by -')).min(1).default(DEFAULT_PURPOSES),
 });
 

@@ -7,6 +7,8 @@ import { createEmploymentServiceLoaders, type EmploymentServiceLoaders } from '.
 import { createPopulationRegisterLoaders, type PopulationRegisterLoaders } from '../connectors/population-register/connector.js';
 import type { DataQualityFinding, DataQualitySink } from '../connectors/shared/source.js';
 import { createSocialInsuranceLoaders, type SocialInsuranceLoaders } from '../connectors/social-insurance/connector.js';
+import type { AccessLogReader } from './access-log/reader.js';
+import { AccessRecord } from './access-log/record.js';
 import type { Principal } from './security/principal.js';
 import { isRowRestricted, restrictRows } from './security/rows.js';
 import type { Connectors } from './sources.js';
@@ -26,9 +28,12 @@ export interface RequestDeclarations {
 
 export interface RequestContext {
   requestId: string;
+  accessLog: AccessLogReader;
   principal: Principal | null;
   declarations: RequestDeclarations;
-  /** Set once the operation is known to read personal data and its purpose is accepted. */
+  /** Set once the operation is known to select a personal-data root field: its event is then written. */
+  readsPersonalData: boolean;
+  /** Set once the purpose is accepted. */
   purpose: string | null;
   loaders: Loaders;
   access: AccessRecord;
@@ -42,20 +47,14 @@ export class DataQualityCollector implements DataQualitySink {
   }
 }
 
-/** Fields (`Type.field`) the request was refused or had masked. */
-export class AccessRecord {
-  readonly deniedFields = new Set<string>();
-  readonly maskedFields = new Set<string>();
-  denied(coordinate: string): void {
-    this.deniedFields.add(coordinate);
-  }
-  masked(coordinate: string): void {
-    this.maskedFields.add(coordinate);
-  }
+export interface Services {
+  connectors: Connectors;
+  accessLog: AccessLogReader;
 }
 
-export function createRequestContext(connectors: Connectors, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
+export function createRequestContext({ connectors, accessLog }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
   const dataQuality = new DataQualityCollector();
+  const access = new AccessRecord();
   const loaders: Loaders = {
     populationRegister: createPopulationRegisterLoaders(connectors.populationRegister, dataQuality),
     socialInsurance: createSocialInsuranceLoaders(connectors.socialInsurance, dataQuality),
@@ -63,11 +62,13 @@ export function createRequestContext(connectors: Connectors, requestId: string, 
   };
   return {
     requestId,
+    accessLog,
     principal,
     declarations,
+    readsPersonalData: false,
     purpose: null,
-    loaders: principal !== null && isRowRestricted(principal) ? restrictRows(loaders, principal) : loaders,
-    access: new AccessRecord(),
+    loaders: principal !== null && isRowRestricted(principal) ? restrictRows(loaders, principal, access) : loaders,
+    access,
     dataQuality,
   };
 }

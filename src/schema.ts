@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import { accessLogResolvers } from '../resolvers/access-log.js';
 import { employmentServiceResolvers } from '../resolvers/employment-service.js';
 import { populationRegisterResolvers } from '../resolvers/population-register.js';
 import { principalResolvers } from '../resolvers/principal.js';
@@ -14,7 +15,7 @@ import { socialInsuranceResolvers } from '../resolvers/social-insurance.js';
 import { schemaDir } from './paths.js';
 import { enforceFieldRules } from './security/enforce.js';
 
-export const SCHEMA_MODULES = ['base', 'principal', 'population-register', 'social-insurance', 'employment-service'] as const;
+export const SCHEMA_MODULES = ['base', 'principal', 'population-register', 'social-insurance', 'employment-service', 'access-log'] as const;
 
 export function loadTypeDefs(): string[] {
   return SCHEMA_MODULES.map((name) => readFileSync(join(schemaDir, `${name}.graphql`), 'utf8'));
@@ -29,6 +30,6 @@ export function buildDeclaredSchema(): GraphQLSchema {
 export function buildSchema(): GraphQLSchema {
   return enforceFieldRules(makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [scalarResolvers, principalResolvers, populationRegisterResolvers, socialInsuranceResolvers, employmentServiceResolvers],
+    resolvers: [scalarResolvers, principalResolvers, populationRegisterResolvers, socialInsuranceResolvers, employmentServiceResolvers, accessLogResolvers],
   }));
 }

@@ -11,7 +11,10 @@ import { openDatabase } from './db.js';
 import { formatClientError } from './errors.js';
 import { createHttpHandler } from './http.js';
 import type { Logger } from './log.js';
+import { AccessLogReader } from './access-log/reader.js';
+import { AuditWriter } from './access-log/writer.js';
 import { accessControlPlugin } from './plugins/access-control.js';
+import { accessLogPlugin } from './plugins/access-log.js';
 import { dataQualityPlugin } from './plugins/data-quality.js';
 import { DEFAULT_LIMITS, depthLimitRule } from './plugins/limits.js';
 import { buildSchema } from './schema.js';
@@ -26,6 +29,7 @@ export interface Samgraf {
   httpServer: Server;
   sources: Record<SourceName, Knex>;
   store: Knex;
+  auditWriter: AuditWriter;
   close(): Promise<void>;
 }
 
@@ -53,6 +57,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     }),
     new ApiKeyStore(store, config.purposes),
   );
+  const auditWriter = new AuditWriter(store);
+  const accessLog = new AccessLogReader(store);
   const schema = buildSchema();
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -60,7 +66,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     includeStacktraceInErrorResponses: false,
     // samgraf's own handler closes HTTP first, then Apollo, then the databases.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), accessControlPlugin(schema), dataQualityPlugin(logger)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), accessControlPlugin(schema), dataQualityPlugin(logger), accessLogPlugin(auditWriter, logger)],
     validationRules: [depthLimitRule(DEFAULT_LIMITS.maxDepth)],
     parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
     logger,
@@ -69,7 +75,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 
   const createContext = async (requestId: string, headers: IncomingHttpHeaders) => {
     const principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
-    return createRequestContext(connectors, requestId, principal, {
+    return createRequestContext({ connectors, accessLog }, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
       legalBasis: single(headers['x-legal-basis'])?.slice(0, 200) ?? null,
       caseReference: single(headers['x-case-reference'])?.slice(0, 200) ?? null,
@@ -103,19 +109,21 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const { port } = httpServer.address() as AddressInfo;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   const url = `http://${host}:${port}/graphql`;
-  logger.info({ port }, 'samgraf listening');
+  logger.info({ port, auditWriter: auditWriter.writerId }, 'samgraf listening');
 
   return {
     url,
     httpServer,
     sources,
     store,
+    auditWriter,
     async close() {
       // Stop accepting, let in-flight requests finish, and drop idle keep-alive connections so close returns.
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       await closed;
       await apollo.stop();
+      await auditWriter.flush();
       await Promise.all([...SOURCE_NAMES.map((name) => sources[name].destroy()), store.destroy()]);
     },
   };

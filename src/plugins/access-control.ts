@@ -30,8 +30,8 @@ export function accessControlPlugin(schema: GraphQLSchema): ApolloServerPlugin<R
             if (dataFields.length > 0) throw new AuthenticationError('MISSING');
             return;
           }
-          const readsPersonalData = dataFields.some((name) => rules.get(`${rootType(operation)}.${name}`)?.personalData);
-          if (readsPersonalData) contextValue.purpose = resolvePurpose(contextValue.principal, contextValue.declarations.purposeHeader);
+          contextValue.readsPersonalData = dataFields.some((name) => rules.get(`${rootType(operation)}.${name}`)?.personalData);
+          if (contextValue.readsPersonalData) contextValue.purpose = resolvePurpose(contextValue.principal, contextValue.declarations.purposeHeader);
         },
       };
     },

@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { AuthenticationError, type AuthenticationProblem } from './errors.js';
+import { AuditUnavailableGraphQLError, AuthenticationError, type AuthenticationProblem } from './errors.js';
 import type { Principal } from './principal.js';
 
 export const API_KEY_PREFIX = 'sgk_';
@@ -100,7 +100,7 @@ export class ApiKeyStore {
     const match = KEY_FORMAT.exec(key.trim());
     if (!match) throw new AuthenticationError('MALFORMED');
     const [, id, secret] = match as unknown as [string, string, string];
-    const row = await this.db<ApiKeyRow>('api_keys').where({ id }).first();
+    const row = await this.findKey(id);
     // Hash and compare even for an unknown id, so that timing does not tell which ids exist.
     const matches = secretMatches(secret, row?.secret_sha256 ?? DUMMY_HASH);
     if (!row || !matches) throw new AuthenticationError('UNKNOWN_KEY');
@@ -117,6 +117,15 @@ export class ApiKeyStore {
       issuer: null,
       boundPurpose: null,
     };
+  }
+
+  /** A store that does not answer refuses the request (503); it never lets it through. */
+  private async findKey(id: string): Promise<ApiKeyRow | undefined> {
+    try {
+      return await this.db<ApiKeyRow>('api_keys').where({ id }).first();
+    } catch {
+      throw new AuditUnavailableGraphQLError();
+    }
   }
 }
 

@@ -32,6 +32,7 @@ export function enforceFieldRules(schema: GraphQLSchema): GraphQLSchema {
             return returnsList ? [] : null;
           }
           const value = await resolve(parent, args, ctx, info);
+          ctx.access.read(typeName, fieldName, parent);
           if (returnsRelations && !hasScope(ctx.principal, 'citizen:protected:read')) return withoutProtectedRelatives(value as Relation[] | null, ctx, rule);
           return value;
         },

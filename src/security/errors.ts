@@ -26,6 +26,13 @@ export class AuthenticationError extends GraphQLError {
   }
 }
 
+/** The store (API keys, access log) did not answer: nothing personal can be served now. */
+export class AuditUnavailableGraphQLError extends GraphQLError {
+  constructor() {
+    super('the access log is unavailable, so no personal data can be served; try again', { extensions: { code: 'AUDIT_UNAVAILABLE', http: { status: 503 } } });
+  }
+}
+
 export class PurposeRequiredError extends GraphQLError {
   constructor() {
     super('state the purpose of use: the X-Purpose header or the token\'s purpose claim', { extensions: { code: 'PURPOSE_REQUIRED', http: { status: 400 } } });

@@ -6,6 +6,7 @@
 import DataLoader from 'dataloader';
 import type { Citizen } from '../domain/types.js';
 import type { Loaders } from '../context.js';
+import type { AccessRecord } from '../access-log/record.js';
 import type { Principal } from './principal.js';
 
 export function isRowRestricted(principal: Principal): boolean {
@@ -18,9 +19,15 @@ export function canSee(principal: Principal, citizen: Citizen): boolean {
 }
 
 /** Wraps the loaders that can reach a citizen's data so that they yield null for citizens out of sight. */
-export function restrictRows(loaders: Loaders, principal: Principal): Loaders {
+export function restrictRows(loaders: Loaders, principal: Principal, access: AccessRecord): Loaders {
+  /** A person out of sight is withheld: null to the caller, and recorded for the access log. */
+  const visible = (c: Citizen): boolean => {
+    if (canSee(principal, c)) return true;
+    access.withhold(c.personalNumber);
+    return false;
+  };
   const citizen = new DataLoader<string, Citizen | null>(async (keys) =>
-    (await loaders.populationRegister.citizen.loadMany(keys)).map((c) => (c instanceof Error || c === null || canSee(principal, c) ? c : null)));
+    (await loaders.populationRegister.citizen.loadMany(keys)).map((c) => (c instanceof Error || c === null || visible(c) ? c : null)));
 
   /** A decision or case is visible when the citizen it is about is. */
   function ownedBy<T extends { personalNumber: string | null }>(inner: DataLoader<string, T | null>): DataLoader<string, T | null> {
@@ -40,7 +47,7 @@ export function restrictRows(loaders: Loaders, principal: Principal): Loaders {
           return { citizens: [], hasMore: false, lastNumber: null };
         }
         const page = await loaders.populationRegister.municipalityPage(code, after, limit);
-        return { ...page, citizens: page.citizens.filter((c) => canSee(principal, c)) };
+        return { ...page, citizens: page.citizens.filter(visible) };
       },
     },
     socialInsurance: { ...loaders.socialInsurance, benefit: ownedBy(loaders.socialInsurance.benefit) },

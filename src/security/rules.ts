@@ -19,7 +19,7 @@ export interface FieldRule {
   personalData: boolean;
 }
 
-export type PolicyName = 'self' | 'own-agency' | 'staff';
+export type PolicyName = 'self' | 'own-agency' | 'staff' | 'citizen';
 
 /** The agency that owns each kind of record, for `own-agency`. */
 export const RECORD_OWNER: Readonly<Record<string, string>> = { Citizen: 'SKV', Benefit: 'FK', Payment: 'FK', Case: 'AF', ActionPlanStep: 'AF' };
@@ -36,6 +36,10 @@ export const POLICIES: Readonly<Record<PolicyName, { description: string; holds(
   staff: {
     description: 'any staff or partner principal (JWT staff or API key), not a citizen',
     holds: (principal) => principal.type !== 'CITIZEN',
+  },
+  citizen: {
+    description: 'a citizen principal (their own access log)',
+    holds: (principal) => principal.type === 'CITIZEN',
   },
 };
 

@@ -1,5 +1,5 @@
 /**
- * samgraf's own database (`store`): API keys now, the access log later. Migrations live in code (not loaded
+ * samgraf's own database (`store`): API keys and the access log. Migrations live in code (not loaded
  * from a folder) so they work the same from source, from dist/ and on MariaDB or SQLite.
  */
 import type { Knex } from 'knex';
@@ -27,6 +27,63 @@ const MIGRATIONS: Record<string, Migration> = {
     },
     async down(db) {
       await db.schema.dropTable('api_keys');
+    },
+  },
+  '20261126_002_access_log': {
+    async up(db) {
+      await db.schema.createTable('audit_events', (t) => {
+        t.string('writer_id', 36).notNullable();
+        t.bigInteger('seq').notNullable();
+        t.string('occurred_at', 32).notNullable();
+        t.bigInteger('occurred_ms').notNullable();
+        t.string('request_id', 128).notNullable();
+        t.string('principal_type', 16).notNullable();
+        t.string('principal_subject', 255).notNullable();
+        t.string('principal_organization', 32).nullable();
+        t.string('principal_api_key_id', 32).nullable();
+        t.string('purpose', 64).nullable();
+        t.string('legal_basis', 200).nullable();
+        t.string('case_reference', 200).nullable();
+        t.string('operation_name', 200).nullable();
+        t.string('document_hash', 64).nullable();
+        t.string('outcome', 8).notNullable();
+        t.text('subjects').notNullable();
+        t.text('subject_categories').notNullable();
+        t.text('subjects_withheld').notNullable();
+        t.text('fields_read').notNullable();
+        t.text('fields_denied').notNullable();
+        t.text('fields_masked').notNullable();
+        t.text('source_errors').notNullable();
+        t.string('prev_hash', 64).notNullable();
+        t.string('hash', 64).notNullable();
+        t.primary(['writer_id', 'seq']);
+        t.index(['occurred_ms'], 'audit_events_time');
+        t.index(['principal_subject', 'occurred_ms'], 'audit_events_principal');
+        t.index(['principal_organization', 'occurred_ms'], 'audit_events_organization');
+        t.index(['purpose', 'occurred_ms'], 'audit_events_purpose');
+        t.index(['outcome', 'occurred_ms'], 'audit_events_outcome');
+      });
+      // One row per subject of an event: the index behind "whose data" searches and the citizens' own view.
+      await db.schema.createTable('audit_event_subjects', (t) => {
+        t.string('subject', 12).notNullable();
+        t.bigInteger('occurred_ms').notNullable();
+        t.string('writer_id', 36).notNullable();
+        t.bigInteger('seq').notNullable();
+        t.string('categories', 100).notNullable();
+        t.primary(['subject', 'occurred_ms', 'writer_id', 'seq']);
+        t.index(['writer_id', 'seq'], 'audit_event_subjects_event');
+      });
+      // Where a chain continues after retention pruned its beginning: the last pruned event's seq and hash.
+      await db.schema.createTable('audit_chain_anchors', (t) => {
+        t.string('writer_id', 36).primary();
+        t.bigInteger('seq').notNullable();
+        t.string('hash', 64).notNullable();
+      });
+    },
+    async down(db) {
+      await db.schema.dropTable('audit_chain_anchors');
+      await db.schema.dropTable('audit_event_subjects');
+      await db.schema.dropTable('audit_events');
     },
   },
 };

@@ -1,0 +1,75 @@
+import { Temporal } from 'temporal-polyfill';
+import type { AuditEvent, Outcome } from '../src/access-log/event.js';
+import { decodeEventCursor, encodeEventCursor } from '../src/access-log/reader.js';
+import type { RequestContext } from '../src/context.js';
+import { BadUserInputError } from '../src/errors.js';
+import { pageSizeArgument, personalNumberArgument } from './arguments.js';
+
+interface AuditEventFilterInput {
+  subject?: string | null;
+  principal?: string | null;
+  organization?: string | null;
+  purpose?: string | null;
+  outcome?: Outcome | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+function afterArgument(after: string | null | undefined) {
+  if (after === null || after === undefined) return null;
+  const position = decodeEventCursor(after);
+  if (!position) throw new BadUserInputError('after is not a cursor this server issued');
+  return position;
+}
+
+/** A Swedish calendar day's first (or last) millisecond. */
+function swedishDayBoundary(date: string, end: boolean): number {
+  const day = Temporal.PlainDate.from(date);
+  const start = (end ? day.add({ days: 1 }) : day).toZonedDateTime({ timeZone: 'Europe/Stockholm' }).epochMilliseconds;
+  return end ? start - 1 : start;
+}
+
+function page<T>(items: T[], limit: number, cursorOf: (item: T) => string) {
+  const nodes = items.slice(0, limit);
+  return {
+    edges: nodes.map((node) => ({ cursor: cursorOf(node), node })),
+    pageInfo: { hasNextPage: items.length > limit, endCursor: nodes.length > 0 ? cursorOf(nodes.at(-1)!) : null },
+  };
+}
+
+const positionOf = (event: AuditEvent) => ({ occurredMs: Date.parse(event.occurredAt), writer: event.writer, seq: event.seq });
+
+export const accessLogResolvers = {
+  Query: {
+    auditEvents: async (_: unknown, args: { filter?: AuditEventFilterInput | null; first?: number | null; after?: string | null }, ctx: RequestContext) => {
+      const filter = args.filter ?? {};
+      const limit = pageSizeArgument(args.first);
+      const events = await ctx.accessLog.search({
+        subject: filter.subject == null ? null : personalNumberArgument(filter.subject, 'filter.subject'),
+        principal: filter.principal ?? null,
+        organization: filter.organization ?? null,
+        purpose: filter.purpose ?? null,
+        outcome: filter.outcome ?? null,
+        fromMs: filter.from == null ? null : Date.parse(filter.from),
+        toMs: filter.to == null ? null : Date.parse(filter.to),
+      }, afterArgument(args.after), limit + 1);
+      return page(events, limit, (event) => encodeEventCursor(positionOf(event)));
+    },
+
+    myAccessLog: async (_: unknown, args: { from?: string | null; to?: string | null; first?: number | null; after?: string | null }, ctx: RequestContext) => {
+      const limit = pageSizeArgument(args.first);
+      const entries = await ctx.accessLog.ofCitizen(
+        ctx.principal!.subject,
+        args.from == null ? null : swedishDayBoundary(args.from, false),
+        args.to == null ? null : swedishDayBoundary(args.to, true),
+        afterArgument(args.after),
+        limit + 1,
+      );
+      return page(entries, limit, (entry) => encodeEventCursor(entry.position));
+    },
+  },
+
+  AuditEvent: {
+    id: (event: AuditEvent) => `${event.writer}:${event.seq}`,
+  },
+};

@@ -1,0 +1,67 @@
+/**
+ * An access-log event and its place in a hash chain. Each writer (server instance) keeps its own chain:
+ * `hash = SHA-256(prevHash ‖ canonical JSON of the event)`, the first event's prevHash being 64 zeros. The
+ * canonical JSON has its keys sorted at every level and no white space, so the same event always hashes alike.
+ */
+import { createHash } from 'node:crypto';
+
+export type Outcome = 'OK' | 'PARTIAL' | 'DENIED' | 'ERROR';
+export type DataCategory = 'IDENTITY' | 'ADDRESS' | 'RELATIONS' | 'BENEFITS' | 'CASES' | 'ACCESS_LOG';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface EventPrincipal {
+  type: string;
+  subject: string;
+  organization: string | null;
+  apiKeyId: string | null;
+}
+
+/** What a request contributes; the writer adds its place in the chain. */
+export interface EventDraft {
+  occurredAt: string;
+  requestId: string;
+  principal: EventPrincipal;
+  purpose: string | null;
+  legalBasis: string | null;
+  caseReference: string | null;
+  operationName: string | null;
+  documentHash: string | null;
+  /** Personal numbers whose data was returned, sorted. */
+  subjects: string[];
+  /** For each subject, the categories of their data that were returned. */
+  subjectCategories: Record<string, DataCategory[]>;
+  /** Personal numbers asked for but withheld by a row restriction, sorted. */
+  subjectsWithheld: string[];
+  fieldsRead: string[];
+  fieldsDenied: string[];
+  fieldsMasked: string[];
+  outcome: Outcome;
+  sourceErrors: string[];
+}
+
+export interface AuditEvent extends EventDraft {
+  writer: string;
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([key, v]) => `${JSON.stringify(key)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The hashed content: everything but the hash itself (prevHash enters by concatenation). */
+export function hashedContent(event: Omit<AuditEvent, 'hash' | 'prevHash'>): string {
+  const { writer, seq, occurredAt, requestId, principal, purpose, legalBasis, caseReference, operationName, documentHash,
+    subjects, subjectCategories, subjectsWithheld, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors } = event;
+  return canonicalJson({ writer, seq, occurredAt, requestId, principal, purpose, legalBasis, caseReference, operationName, documentHash,
+    subjects, subjectCategories, subjectsWithheld, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors });
+}
+
+export function chainHash(prevHash: string, event: Omit<AuditEvent, 'hash' | 'prevHash'>): string {
+  return createHash('sha256').update(prevHash).update(hashedContent(event)).digest('hex');
+}

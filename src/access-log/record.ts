@@ -1,0 +1,58 @@
+/**
+ * What one request did with personal data, collected while it executes: the fields served, denied and
+ * masked (`Type.field`), whose data was returned and which categories of it, and who was withheld by a row
+ * restriction. The access-log plugin turns it into the request's event.
+ */
+import type { DataCategory } from './event.js';
+
+/** Types whose objects belong to one person, found in their `personalNumber`. */
+const SUBJECT_TYPES: Readonly<Record<string, DataCategory | null>> = { Citizen: null, Benefit: 'BENEFITS', Case: 'CASES' };
+
+/** Categories of a Citizen's fields; every other Citizen field is identity. */
+const CITIZEN_FIELD_CATEGORIES: Readonly<Record<string, DataCategory>> = {
+  address: 'ADDRESS', municipalityCode: 'ADDRESS', countyCode: 'ADDRESS', relations: 'RELATIONS', benefits: 'BENEFITS', cases: 'CASES',
+};
+
+export class AccessRecord {
+  readonly fieldsRead = new Set<string>();
+  readonly fieldsDenied = new Set<string>();
+  readonly fieldsMasked = new Set<string>();
+  readonly subjects = new Map<string, Set<DataCategory>>();
+  readonly withheld = new Set<string>();
+
+  /** A field was served. On a person's own object it makes them a subject of this request. */
+  read(typeName: string, fieldName: string, parent: unknown): void {
+    this.fieldsRead.add(`${typeName}.${fieldName}`);
+    if (typeName === 'AuditEvent' && fieldName === 'subjects') {
+      for (const subject of (parent as { subjects: string[] }).subjects) this.addSubject(subject, 'ACCESS_LOG');
+      return;
+    }
+    if (typeName === 'AuditPrincipal' && fieldName === 'subject' && (parent as { type: string }).type === 'CITIZEN') {
+      this.addSubject((parent as { subject: string }).subject, 'ACCESS_LOG');
+      return;
+    }
+    if (!(typeName in SUBJECT_TYPES)) return;
+    const subject = (parent as { personalNumber?: unknown } | null)?.personalNumber;
+    if (typeof subject !== 'string') return;
+    this.addSubject(subject, SUBJECT_TYPES[typeName] ?? CITIZEN_FIELD_CATEGORIES[fieldName] ?? 'IDENTITY');
+  }
+
+  private addSubject(subject: string, category: DataCategory): void {
+    const categories = this.subjects.get(subject) ?? new Set<DataCategory>();
+    categories.add(category);
+    this.subjects.set(subject, categories);
+  }
+
+  denied(coordinate: string): void {
+    this.fieldsDenied.add(coordinate);
+  }
+
+  masked(coordinate: string): void {
+    this.fieldsMasked.add(coordinate);
+  }
+
+  /** A person the caller asked for, or reached, but may not see. */
+  withhold(personalNumber: string): void {
+    this.withheld.add(personalNumber);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The access log's tables: appending a batch of events (one transaction), reading them back as events,
+ * searching them for auditors and citizens. Rows map to events column by column, so what verification hashes
+ * is exactly what the queries serve.
+ */
+import type { Knex } from 'knex';
+import type { AuditEvent, DataCategory, Outcome } from './event.js';
+
+export interface EventRow {
+  writer_id: string;
+  seq: number | string;
+  occurred_at: string;
+  occurred_ms: number | string;
+  request_id: string;
+  principal_type: string;
+  principal_subject: string;
+  principal_organization: string | null;
+  principal_api_key_id: string | null;
+  purpose: string | null;
+  legal_basis: string | null;
+  case_reference: string | null;
+  operation_name: string | null;
+  document_hash: string | null;
+  outcome: string;
+  subjects: string;
+  subject_categories: string;
+  subjects_withheld: string;
+  fields_read: string;
+  fields_denied: string;
+  fields_masked: string;
+  source_errors: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function toRow(event: AuditEvent): EventRow {
+  return {
+    writer_id: event.writer,
+    seq: event.seq,
+    occurred_at: event.occurredAt,
+    occurred_ms: Date.parse(event.occurredAt),
+    request_id: event.requestId,
+    principal_type: event.principal.type,
+    principal_subject: event.principal.subject,
+    principal_organization: event.principal.organization,
+    principal_api_key_id: event.principal.apiKeyId,
+    purpose: event.purpose,
+    legal_basis: event.legalBasis,
+    case_reference: event.caseReference,
+    operation_name: event.operationName,
+    document_hash: event.documentHash,
+    outcome: event.outcome,
+    subjects: JSON.stringify(event.subjects),
+    subject_categories: JSON.stringify(event.subjectCategories),
+    subjects_withheld: JSON.stringify(event.subjectsWithheld),
+    fields_read: JSON.stringify(event.fieldsRead),
+    fields_denied: JSON.stringify(event.fieldsDenied),
+    fields_masked: JSON.stringify(event.fieldsMasked),
+    source_errors: JSON.stringify(event.sourceErrors),
+    prev_hash: event.prevHash,
+    hash: event.hash,
+  };
+}
+
+/** Throws on malformed JSON columns: verification reports such a row as tampered. */
+export function fromRow(row: EventRow): AuditEvent {
+  return {
+    writer: row.writer_id,
+    seq: Number(row.seq),
+    occurredAt: row.occurred_at,
+    requestId: row.request_id,
+    principal: { type: row.principal_type, subject: row.principal_subject, organization: row.principal_organization, apiKeyId: row.principal_api_key_id },
+    purpose: row.purpose,
+    legalBasis: row.legal_basis,
+    caseReference: row.case_reference,
+    operationName: row.operation_name,
+    documentHash: row.document_hash,
+    outcome: row.outcome as Outcome,
+    subjects: JSON.parse(row.subjects) as string[],
+    subjectCategories: JSON.parse(row.subject_categories) as Record<string, DataCategory[]>,
+    subjectsWithheld: JSON.parse(row.subjects_withheld) as string[],
+    fieldsRead: JSON.parse(row.fields_read) as string[],
+    fieldsDenied: JSON.parse(row.fields_denied) as string[],
+    fieldsMasked: JSON.parse(row.fields_masked) as string[],
+    sourceErrors: JSON.parse(row.source_errors) as string[],
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function subjectRows(event: AuditEvent) {
+  const occurredMs = Date.parse(event.occurredAt);
+  return event.subjects.map((subject) => ({
+    subject,
+    occurred_ms: occurredMs,
+    writer_id: event.writer,
+    seq: event.seq,
+    categories: (event.subjectCategories[subject] ?? []).join(' '),
+  }));
+}
+
+/** One transaction, two multi-row inserts: the whole batch is durable, or none of it. */
+export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx('audit_events').insert(events.map(toRow));
+    const subjects = events.flatMap(subjectRows);
+    if (subjects.length > 0) await trx('audit_event_subjects').insert(subjects);
+  });
+}
+
+export async function lastEventOf(db: Knex, writer: string): Promise<{ seq: number; hash: string } | null> {
+  const row = await db('audit_events').select('seq', 'hash').where('writer_id', writer).orderBy('seq', 'desc').first() as { seq: number | string; hash: string } | undefined;
+  return row ? { seq: Number(row.seq), hash: row.hash } : null;
+}
+
+export interface EventFilter {
+  subject?: string | null;
+  principal?: string | null;
+  organization?: string | null;
+  purpose?: string | null;
+  outcome?: Outcome | null;
+  fromMs?: number | null;
+  toMs?: number | null;
+}
+
+/** Newest first: (occurred_ms, writer_id, seq) descending. */
+export interface EventPosition {
+  occurredMs: number;
+  writer: string;
+  seq: number;
+}
+
+const EVENT_COLUMNS = 'e.*';
+
+export async function searchEvents(db: Knex, filter: EventFilter, after: EventPosition | null, limit: number): Promise<AuditEvent[]> {
+  const bySubject = filter.subject != null;
+  // Searching by subject walks the subject index (subject, time) and joins the events it points to.
+  const query = bySubject
+    ? db('audit_event_subjects as s').join('audit_events as e', function join() {
+      this.on('e.writer_id', '=', 's.writer_id').andOn('e.seq', '=', 's.seq');
+    }).where('s.subject', filter.subject!)
+    : db('audit_events as e');
+  const time = bySubject ? 's.occurred_ms' : 'e.occurred_ms';
+  const writer = bySubject ? 's.writer_id' : 'e.writer_id';
+  const seq = bySubject ? 's.seq' : 'e.seq';
+  if (filter.principal != null) query.where('e.principal_subject', filter.principal);
+  if (filter.organization != null) query.where('e.principal_organization', filter.organization);
+  if (filter.purpose != null) query.where('e.purpose', filter.purpose);
+  if (filter.outcome != null) query.where('e.outcome', filter.outcome);
+  if (filter.fromMs != null) query.where(time, '>=', filter.fromMs);
+  if (filter.toMs != null) query.where(time, '<=', filter.toMs);
+  if (after) {
+    query.where((q) => q.where(time, '<', after.occurredMs).orWhere((q2) => q2.where(time, after.occurredMs)
+      .andWhere((q3) => q3.where(writer, '<', after.writer).orWhere((q4) => q4.where(writer, after.writer).andWhere(seq, '<', after.seq)))));
+  }
+  const rows = await query.select(EVENT_COLUMNS).orderBy([{ column: time, order: 'desc' }, { column: writer, order: 'desc' }, { column: seq, order: 'desc' }]).limit(limit);
+  return (rows as EventRow[]).map(fromRow);
+}

@@ -1,0 +1,92 @@
+/**
+ * Walks every writer's chain in sequence order and checks, event by event: the sequence has no gap or
+ * duplicate, prevHash is the previous event's hash, the hash matches the event's content, and the subject
+ * index holds exactly the event's subjects. Any edit, deletion, insertion or reordering breaks one of these;
+ * the first event where one breaks is named. Reads in pages, so memory stays flat.
+ */
+import type { Knex } from 'knex';
+import { chainHash, GENESIS_HASH } from './event.js';
+import { fromRow, type EventRow } from './store.js';
+
+export interface BadEvent {
+  writer: string;
+  seq: number;
+  occurredAt: string | null;
+  problem: string;
+}
+
+export interface VerifyReport {
+  chains: number;
+  events: number;
+  /** The first bad event of each broken chain, earliest first. */
+  broken: BadEvent[];
+}
+
+const PAGE = 1000;
+
+export async function verifyAccessLog(db: Knex): Promise<VerifyReport> {
+  const writers = (await db('audit_events').distinct('writer_id').orderBy('writer_id') as { writer_id: string }[]).map((r) => r.writer_id);
+  const anchors = new Map((await db('audit_chain_anchors').select('*') as { writer_id: string; seq: number | string; hash: string }[])
+    .map((a) => [a.writer_id, { seq: Number(a.seq), hash: a.hash }]));
+  const report: VerifyReport = { chains: writers.length, events: 0, broken: [] };
+  for (const writer of writers) {
+    const { events, bad } = await verifyChain(db, writer, anchors.get(writer) ?? { seq: 0, hash: GENESIS_HASH });
+    report.events += events;
+    if (bad) report.broken.push(bad);
+  }
+  const orphan = await orphanSubjectRow(db);
+  if (orphan) report.broken.push(orphan);
+  report.broken.sort((a, b) => (a.occurredAt ?? '').localeCompare(b.occurredAt ?? ''));
+  return report;
+}
+
+async function verifyChain(db: Knex, writer: string, start: { seq: number; hash: string }): Promise<{ events: number; bad: BadEvent | null }> {
+  let expectedSeq = start.seq + 1;
+  let prevHash = start.hash;
+  let events = 0;
+  for (;;) {
+    const rows = await db('audit_events').where('writer_id', writer).andWhere('seq', '>=', expectedSeq).orderBy('seq').limit(PAGE) as EventRow[];
+    if (rows.length === 0) return { events, bad: null };
+    const index = await subjectIndex(db, writer, Number(rows[0]!.seq), Number(rows.at(-1)!.seq));
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const at = (problem: string): { events: number; bad: BadEvent } => ({ events, bad: { writer, seq, occurredAt: row.occurred_at, problem } });
+      if (seq !== expectedSeq) return at(`expected seq ${expectedSeq} here: an event was deleted, or one inserted`);
+      if (row.prev_hash !== prevHash) return at('prevHash is not the previous event\'s hash: events were removed, inserted or reordered');
+      let event;
+      try {
+        event = fromRow(row);
+      } catch {
+        return at('the event\'s content is unreadable: it was edited');
+      }
+      if (chainHash(prevHash, event) !== row.hash) return at('the hash does not match the event\'s content: it was edited');
+      const indexed = index.get(seq) ?? [];
+      const expected = event.subjects.map((s) => `${s}|${(event.subjectCategories[s] ?? []).join(' ')}|${Date.parse(event.occurredAt)}`).sort();
+      if (indexed.sort().join(',') !== expected.join(',')) return at('the subject index does not match the event\'s subjects');
+      prevHash = row.hash;
+      expectedSeq += 1;
+      events += 1;
+    }
+  }
+}
+
+async function subjectIndex(db: Knex, writer: string, fromSeq: number, toSeq: number): Promise<Map<number, string[]>> {
+  const rows = await db('audit_event_subjects').where('writer_id', writer).whereBetween('seq', [fromSeq, toSeq])
+    .select('seq', 'subject', 'categories', 'occurred_ms') as { seq: number | string; subject: string; categories: string; occurred_ms: number | string }[];
+  const bySeq = new Map<number, string[]>();
+  for (const row of rows) {
+    const key = Number(row.seq);
+    bySeq.set(key, [...(bySeq.get(key) ?? []), `${row.subject}|${row.categories}|${Number(row.occurred_ms)}`]);
+  }
+  return bySeq;
+}
+
+/** A subject-index row whose event does not exist points a search at something that never happened. */
+async function orphanSubjectRow(db: Knex): Promise<BadEvent | null> {
+  const orphan = await db('audit_event_subjects as s')
+    .leftJoin('audit_events as e', function join() {
+      this.on('e.writer_id', '=', 's.writer_id').andOn('e.seq', '=', 's.seq');
+    })
+    .whereNull('e.writer_id').select('s.writer_id', 's.seq').orderBy([{ column: 's.writer_id' }, { column: 's.seq' }]).first() as { writer_id: string; seq: number | string } | undefined;
+  return orphan ? { writer: orphan.writer_id, seq: Number(orphan.seq), occurredAt: null, problem: 'the subject index names an event that does not exist' } : null;
+}

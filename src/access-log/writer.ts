@@ -1,0 +1,94 @@
+/**
+ * Appends events to this instance's chain, durably, with group commit: while one batch is being written,
+ * newly arriving events queue up and go together in the next multi-row insert; each request waits for the
+ * commit that holds its event. A failed batch leaves the chain as it was, so no sequence number or hash
+ * is ever skipped; after a failure the chain's end is re-read from the store before the next batch (the
+ * failed commit may in fact have landed).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { chainHash, GENESIS_HASH, type AuditEvent, type EventDraft } from './event.js';
+import { insertEvents, lastEventOf } from './store.js';
+
+interface Pending {
+  draft: EventDraft;
+  resolve(event: AuditEvent): void;
+  reject(error: unknown): void;
+}
+
+export class AuditUnavailableError extends Error {
+  readonly code = 'AUDIT_UNAVAILABLE';
+  constructor(options?: { cause?: unknown }) {
+    super('the access log could not be written', options);
+    this.name = 'AuditUnavailableError';
+  }
+}
+
+export class AuditWriter {
+  private seq = 0;
+  private lastHash = GENESIS_HASH;
+  private needsResync = false;
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+  /** Commits made and events written; for metrics and tests. */
+  commits = 0;
+  eventsWritten = 0;
+
+  constructor(private readonly db: Knex, readonly writerId: string = randomUUID(), private readonly maxBatch = 500) {}
+
+  append(draft: EventDraft): Promise<AuditEvent> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ draft, resolve, reject });
+      this.flushing ??= this.drain();
+    });
+  }
+
+  /** Resolves once everything queued so far is written (or failed). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    // Let the requests finishing in this turn of the event loop join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      while (this.queue.length > 0) await this.write(this.queue.splice(0, this.maxBatch));
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const before = { seq: this.seq, lastHash: this.lastHash };
+    try {
+      if (this.needsResync) await this.resync();
+      const events = batch.map(({ draft }) => this.chain(draft));
+      await insertEvents(this.db, events);
+      this.commits += 1;
+      this.eventsWritten += events.length;
+      batch.forEach((pending, i) => pending.resolve(events[i]!));
+    } catch (error) {
+      this.seq = before.seq;
+      this.lastHash = before.lastHash;
+      this.needsResync = true;
+      const failure = new AuditUnavailableError({ cause: error });
+      for (const pending of batch) pending.reject(failure);
+    }
+  }
+
+  private chain(draft: EventDraft): AuditEvent {
+    const body = { ...draft, writer: this.writerId, seq: this.seq + 1 };
+    const hash = chainHash(this.lastHash, body);
+    const event: AuditEvent = { ...body, prevHash: this.lastHash, hash };
+    this.seq = event.seq;
+    this.lastHash = hash;
+    return event;
+  }
+
+  private async resync(): Promise<void> {
+    const last = await lastEventOf(this.db, this.writerId);
+    this.seq = last?.seq ?? 0;
+    this.lastHash = last?.hash ?? GENESIS_HASH;
+    this.needsResync = false;
+  }
+}
