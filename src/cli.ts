@@ -201,6 +201,7 @@ async function audit(args: string[]): Promise<void> {
     await migrateStore(db);
     if (sub === 'verify') {
       const report = await verifyAccessLog(db);
+      for (const head of report.heads) process.stdout.write(`chain ${head.writer}: ${head.events} event(s) verified, head ${head.seq} ${head.hash}\n`);
       if (report.broken.length === 0) {
         process.stdout.write(`access log intact: ${report.events} events in ${report.chains} chain(s)\n`);
         return;

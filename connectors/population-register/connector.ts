@@ -59,14 +59,21 @@ export class PopulationRegister {
 
 export interface PopulationRegisterLoaders {
   citizen: DataLoader<string, Citizen | null>;
+  /**
+   * The same citizens without row restrictions: for policy decisions only (is a relative protected?), never
+   * to serve data. Without restrictions it is `citizen` itself.
+   */
+  citizenForPolicy: DataLoader<string, Citizen | null>;
   relations: DataLoader<string, Relation[]>;
   /** Not batched: one page is one statement already. */
   municipalityPage(code: string, afterNumber: string | null, limit: number): Promise<MunicipalityPage>;
 }
 
 export function createPopulationRegisterLoaders(register: PopulationRegister, sink: DataQualitySink): PopulationRegisterLoaders {
+  const citizen = new DataLoader<string, Citizen | null>((keys) => register.citizensByNumber(keys, sink), { maxBatchSize: 1000 });
   return {
-    citizen: new DataLoader((keys) => register.citizensByNumber(keys, sink), { maxBatchSize: 1000 }),
+    citizen,
+    citizenForPolicy: citizen,
     relations: new DataLoader((keys) => register.relationsByNumber(keys, sink), { maxBatchSize: 1000 }),
     municipalityPage: (code, afterNumber, limit) => register.citizensInMunicipality(code, afterNumber, limit, sink),
   };

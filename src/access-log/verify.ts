@@ -15,9 +15,18 @@ export interface BadEvent {
   problem: string;
 }
 
+export interface ChainHead {
+  writer: string;
+  events: number;
+  /** The last event verified: record it elsewhere to detect a later rewrite or truncation of the chain. */
+  seq: number;
+  hash: string;
+}
+
 export interface VerifyReport {
   chains: number;
   events: number;
+  heads: ChainHead[];
   /** The first bad event of each broken chain, earliest first. */
   broken: BadEvent[];
 }
@@ -28,10 +37,11 @@ export async function verifyAccessLog(db: Knex): Promise<VerifyReport> {
   const writers = (await db('audit_events').distinct('writer_id').orderBy('writer_id') as { writer_id: string }[]).map((r) => r.writer_id);
   const anchors = new Map((await db('audit_chain_anchors').select('*') as { writer_id: string; seq: number | string; hash: string }[])
     .map((a) => [a.writer_id, { seq: Number(a.seq), hash: a.hash }]));
-  const report: VerifyReport = { chains: writers.length, events: 0, broken: [] };
+  const report: VerifyReport = { chains: writers.length, events: 0, heads: [], broken: [] };
   for (const writer of writers) {
-    const { events, bad } = await verifyChain(db, writer, anchors.get(writer) ?? { seq: 0, hash: GENESIS_HASH });
+    const { events, bad, head } = await verifyChain(db, writer, anchors.get(writer) ?? { seq: 0, hash: GENESIS_HASH });
     report.events += events;
+    report.heads.push({ writer, events, ...head });
     if (bad) report.broken.push(bad);
   }
   const orphan = await orphanSubjectRow(db);
@@ -40,17 +50,24 @@ export async function verifyAccessLog(db: Knex): Promise<VerifyReport> {
   return report;
 }
 
-async function verifyChain(db: Knex, writer: string, start: { seq: number; hash: string }): Promise<{ events: number; bad: BadEvent | null }> {
+interface ChainResult {
+  events: number;
+  bad: BadEvent | null;
+  head: { seq: number; hash: string };
+}
+
+async function verifyChain(db: Knex, writer: string, start: { seq: number; hash: string }): Promise<ChainResult> {
   let expectedSeq = start.seq + 1;
   let prevHash = start.hash;
   let events = 0;
   for (;;) {
     const rows = await db('audit_events').where('writer_id', writer).andWhere('seq', '>=', expectedSeq).orderBy('seq').limit(PAGE) as EventRow[];
-    if (rows.length === 0) return { events, bad: null };
+    const head = { seq: expectedSeq - 1, hash: prevHash };
+    if (rows.length === 0) return { events, bad: null, head };
     const index = await subjectIndex(db, writer, Number(rows[0]!.seq), Number(rows.at(-1)!.seq));
     for (const row of rows) {
       const seq = Number(row.seq);
-      const at = (problem: string): { events: number; bad: BadEvent } => ({ events, bad: { writer, seq, occurredAt: row.occurred_at, problem } });
+      const at = (problem: string): ChainResult => ({ events, head, bad: { writer, seq, occurredAt: row.occurred_at, problem } });
       if (seq !== expectedSeq) return at(`expected seq ${expectedSeq} here: an event was deleted, or one inserted`);
       if (row.prev_hash !== prevHash) return at('prevHash is not the previous event\'s hash: events were removed, inserted or reordered');
       let event;

@@ -50,7 +50,7 @@ function mustMask(rule: FieldRule, ctx: RequestContext, parent: unknown): boolea
 /** Relations never lead to a protected person: such a relation is left out, as if absent. */
 async function withoutProtectedRelatives(relations: Relation[] | null, ctx: RequestContext, rule: FieldRule): Promise<Relation[] | null> {
   if (relations === null || relations.length === 0) return relations;
-  const relatives = await ctx.loaders.populationRegister.citizen.loadMany(relations.map((r) => r.relatedPersonalNumber));
+  const relatives = await ctx.loaders.populationRegister.citizenForPolicy.loadMany(relations.map((r) => r.relatedPersonalNumber));
   const kept = relations.filter((_, i) => {
     const relative = relatives[i];
     return relative instanceof Error || relative === null || relative === undefined || relative.protectedIdentity === 'NONE';

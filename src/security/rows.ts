@@ -42,12 +42,17 @@ export function restrictRows(loaders: Loaders, principal: Principal, access: Acc
     populationRegister: {
       ...loaders.populationRegister,
       citizen,
+      citizenForPolicy: loaders.populationRegister.citizen,
       async municipalityPage(code, after, limit) {
-        if (principal.type !== 'CITIZEN' && principal.municipality !== null && principal.municipality !== code) {
-          return { citizens: [], hasMore: false, lastNumber: null };
+        const nobody = { citizens: [], hasMore: false, lastNumber: null };
+        if (principal.type === 'CITIZEN') {
+          // A citizen's listing holds at most themself; paging past others would reveal their numbers in cursors.
+          const self = await citizen.load(principal.subject);
+          const listed = self !== null && self.municipalityCode === code && (after === null || self.personalNumber > after) && limit > 0;
+          return listed ? { citizens: [self], hasMore: false, lastNumber: self.personalNumber } : nobody;
         }
-        const page = await loaders.populationRegister.municipalityPage(code, after, limit);
-        return { ...page, citizens: page.citizens.filter(visible) };
+        // A principal bound to a municipality sees all of it, or (any other code) nothing.
+        return principal.municipality === code ? loaders.populationRegister.municipalityPage(code, after, limit) : nobody;
       },
     },
     socialInsurance: { ...loaders.socialInsurance, benefit: ownedBy(loaders.socialInsurance.benefit) },
