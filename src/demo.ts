@@ -21,18 +21,20 @@ export interface DemoOptions {
   port: number;
 }
 
-export function demoConfig(dataDir: string, port: number): Config {
+function demoConfigFile(dataDir: string) {
   const file = (name: string) => `sqlite://${join(resolve(dataDir), name)}`;
-  return parseConfig({
-    server: { port, host: '127.0.0.1' },
+  return {
     sources: {
       populationRegister: { url: file('population-register.db') },
       socialInsurance: { url: file('social-insurance.db') },
       employmentService: { url: file('employment-service.db') },
     },
     store: { url: file('store.db') },
-    auth: { issuers: demoIssuerConfigs(port) },
-  }, {});
+  };
+}
+
+export function demoConfig(dataDir: string, port: number): Config {
+  return parseConfig({ ...demoConfigFile(dataDir), server: { port, host: '127.0.0.1' }, auth: { issuers: demoIssuerConfigs(port) } }, {});
 }
 
 export async function runDemo(options: DemoOptions): Promise<Samgraf> {
@@ -48,7 +50,10 @@ export async function runDemo(options: DemoOptions): Promise<Samgraf> {
   const server = await startSamgraf(config, createLogger(), { demoRoutes: new Map([[DEMO_JWKS_PATH, () => issuer.jwks]]) });
   const apiKey = await demoApiKey(options.dataDir, new ApiKeyStore(server.store, config.purposes));
   const examples = await findExamples(server.sources.populationRegister, server.sources.employmentService);
-  process.stdout.write(banner(server.url, examples, await personaTokens(issuer, examples), apiKey));
+  // The same configuration as a file, for the CLI's store commands (audit verify/export, apikey …).
+  const configFile = join(resolve(options.dataDir), 'samgraf.json');
+  writeFileSync(configFile, `${JSON.stringify(demoConfigFile(options.dataDir), null, 2)}\n`);
+  process.stdout.write(banner(server.url, examples, await personaTokens(issuer, examples), apiKey, configFile));
   return server;
 }
 
@@ -106,7 +111,7 @@ function curl(url: string, headers: string[], query: string): string {
   return [`  curl -s ${url} -H 'content-type: application/json' \\`, ...headers.map((h) => `    -H '${h}' \\`), `    -d '${body}'`].join('\n');
 }
 
-function banner(url: string, examples: Examples, tokens: PersonaTokens, apiKey: string): string {
+function banner(url: string, examples: Examples, tokens: PersonaTokens, apiKey: string, configFile: string): string {
   const pnr = examples.personWithCases;
   return `
 samgraf demo is running: ${url}   (listening on 127.0.0.1 only; generated data, demo issuer)
@@ -124,15 +129,18 @@ Municipality partner (Stockholm, API key) — only people registered in 0180:
 ${curl(url, [`X-API-Key: ${apiKey}`, 'X-Purpose: social-services'],
     `{ citizensByMunicipality(code: "0180", first: 5) { edges { node { personalNumber familyName address { city } } } pageInfo { hasNextPage endCursor } } }`)}
 
-Auditor — who the server thinks you are (the access log arrives in a coming release):
-${curl(url, [`Authorization: Bearer ${tokens.auditor}`], '{ me { type subject organization scopes purposes } }')}
+Auditor — who read this person's data, newest first (run the examples above first):
+${curl(url, [`Authorization: Bearer ${tokens.auditor}`, 'X-Purpose: audit'],
+    `{ auditEvents(filter: { subject: "${pnr}" }, first: 10) { edges { node { occurredAt principal { type subject organization } purpose outcome fieldsRead fieldsDenied } } pageInfo { hasNextPage endCursor } } }`)}
 
-Citizen — their own data (purpose self-service is implied):
+Citizen — their own data, and who has read it (purpose self-service is implied):
 ${curl(url, [`Authorization: Bearer ${tokens.citizen}`], `{ me { type subject } citizen(personalNumber: "${pnr}") { givenNames familyName benefits { type status } cases { type status } } }`)}
+${curl(url, [`Authorization: Bearer ${tokens.citizen}`], '{ myAccessLog(first: 10) { edges { node { occurredAt organization purpose dataCategories } } } }')}
 
 More tokens: npx samgraf token --sub NAME --org FK --scopes "citizen:read benefit:read" --purposes benefit-assessment
              npx samgraf token --citizen ${pnr}
-Policy matrix: npx samgraf policy matrix     Health: ${url.replace('/graphql', '/healthz')}   Readiness: ${url.replace('/graphql', '/readyz')}
+Policy matrix: npx samgraf policy matrix
+Access log:    npx samgraf audit verify --config ${configFile}     (also: audit export, apikey list)     Health: ${url.replace('/graphql', '/healthz')}   Readiness: ${url.replace('/graphql', '/readyz')}
 Stop with Ctrl-C. The data lives in the data folder; delete it to seed afresh. Tokens are valid for 12 hours.
 `;
 }

@@ -38,16 +38,16 @@ describe('the demo', () => {
   /** The printed curl commands, with their headers and bodies. */
   function examples(): { title: string; headers: Record<string, string>; body: string }[] {
     const blocks = banner.split(/\n(?=\S)/).filter((block) => block.includes('curl -s'));
-    return blocks.map((block) => ({
+    return blocks.flatMap((block) => block.split(/\n(?=  curl -s)/).slice(1).map((command) => ({
       title: block.split('\n')[0]!,
-      headers: Object.fromEntries([...block.matchAll(/-H '([^:]+): ([^']+)'/g)].map((m) => [m[1]!.toLowerCase(), m[2]!])),
-      body: /-d '(.*)'$/m.exec(block)![1]!.replace(/'\\''/g, "'"),
-    }));
+      headers: Object.fromEntries([...command.matchAll(/-H '([^:]+): ([^']+)'/g)].map((m) => [m[1]!.toLowerCase(), m[2]!])),
+      body: /-d '(.*)'$/m.exec(command)![1]!.replace(/'\\''/g, "'"),
+    })));
   }
 
   it('prints an example for each kind of user, and each works as pasted', async () => {
     const found = examples();
-    assert.deepEqual(found.map((e) => e.title.split(' ')[0]), ['Social-insurance', 'Employment-service', 'Municipality', 'Auditor', 'Citizen']);
+    assert.deepEqual(found.map((e) => e.title.split(' ')[0]), ['Social-insurance', 'Employment-service', 'Municipality', 'Auditor', 'Citizen', 'Citizen']);
     for (const example of found) {
       const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: example.headers, body: example.body });
       assert.equal(response.status, 200, example.title);
@@ -56,6 +56,21 @@ describe('the demo', () => {
       const denials = (body.errors ?? []).map((e) => `${e.extensions.code} ${e.path.join('.')}`);
       assert.deepEqual(denials, example.title.startsWith('Social-insurance') ? ['UNAUTHORIZED_FIELD_OR_TYPE citizen.cases'] : [], example.title);
     }
+  });
+
+  it('the examples\' reads are in the access log: the auditor finds them, the citizen sees who read their data, and the chain verifies', async () => {
+    const [auditor, citizenLog] = [examples().find((e) => e.title.startsWith('Auditor'))!, examples().at(-1)!];
+    const post = async (example: { headers: Record<string, string>; body: string }) =>
+      (await (await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: example.headers, body: example.body })).json()) as any;
+    const events = (await post(auditor)).data.auditEvents.edges.map((e: any) => e.node);
+    for (const organization of ['FK', 'AF']) assert.ok(events.some((e: any) => e.principal.organization === organization), `an ${organization} read is logged`);
+    const entries = (await post(citizenLog)).data.myAccessLog.edges.map((e: any) => e.node);
+    assert.ok(entries.some((e: any) => e.organization === 'FK' && e.dataCategories.includes('BENEFITS')), JSON.stringify(entries));
+    assert.ok(entries.some((e: any) => e.organization === 'AF' && e.dataCategories.includes('CASES')), JSON.stringify(entries));
+    const configFile = /audit verify --config (\S+)/.exec(banner)![1]!;
+    const verify = spawnSync(process.execPath, [CLI, 'audit', 'verify', '--config', configFile], { encoding: 'utf8' });
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, /access log intact/);
   });
 
   it('has no unauthenticated access: a query without credentials is 401', async () => {
