@@ -2,30 +2,14 @@
 import { buildDeclaredSchema } from '../schema.js';
 import { POLICIES, readFieldRules, type FieldRule } from '../security/rules.js';
 
-export interface MatrixRow {
-  field: string;
-  authenticated: boolean;
-  /** OR of ANDs, one entry per directive; all entries must hold. */
-  scopes: string[][][];
-  policies: string[][][];
-  maskedWhenProtected: boolean;
-  personalData: boolean;
-}
+/** A field rule, named by its coordinate as `field`. */
+export type MatrixRow = Omit<FieldRule, 'coordinate'> & { field: string };
 
 export function policyMatrix(): MatrixRow[] {
   const rules = readFieldRules(buildDeclaredSchema());
-  return [...rules.values()].sort((a, b) => a.coordinate.localeCompare(b.coordinate)).map(toRow);
-}
-
-function toRow(rule: FieldRule): MatrixRow {
-  return {
-    field: rule.coordinate,
-    authenticated: rule.authenticated,
-    scopes: rule.scopes,
-    policies: rule.policies,
-    maskedWhenProtected: rule.maskedWhenProtected,
-    personalData: rule.personalData,
-  };
+  return [...rules.values()]
+    .sort((a, b) => a.coordinate.localeCompare(b.coordinate))
+    .map(({ coordinate, ...rule }) => ({ field: coordinate, ...rule }));
 }
 
 /** `[["a","b"],["c"]]` → `(a AND b) OR c`. */
