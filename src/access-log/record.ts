@@ -3,7 +3,12 @@
  * masked (`Type.field`), whose data was returned and which categories of it, and who was withheld by a row
  * restriction. The access-log plugin turns it into the request's event.
  */
-import type { DataCategory } from './event.js';
+import type { AuditEvent, DataCategory } from './event.js';
+
+/** Whom an access-log event is about: its subjects, those withheld, and a citizen principal. */
+function peopleNamedBy(event: AuditEvent): string[] {
+  return [...event.subjects, ...event.subjectsWithheld, ...(event.principal.type === 'CITIZEN' ? [event.principal.subject] : [])];
+}
 
 /** Types whose objects belong to one person, found in their `personalNumber`. */
 const SUBJECT_TYPES: Readonly<Record<string, DataCategory | null>> = { Citizen: null, Benefit: 'BENEFITS', Case: 'CASES' };
@@ -23,12 +28,9 @@ export class AccessRecord {
   /** A field was served. On a person's own object it makes them a subject of this request. */
   read(typeName: string, fieldName: string, parent: unknown): void {
     this.fieldsRead.add(`${typeName}.${fieldName}`);
-    if (typeName === 'AuditEvent' && fieldName === 'subjects') {
-      for (const subject of (parent as { subjects: string[] }).subjects) this.addSubject(subject, 'ACCESS_LOG');
-      return;
-    }
-    if (typeName === 'AuditPrincipal' && fieldName === 'subject' && (parent as { type: string }).type === 'CITIZEN') {
-      this.addSubject((parent as { subject: string }).subject, 'ACCESS_LOG');
+    if (typeName === 'AuditEvent') {
+      // Any field of an access-log event is data about the people it names, whichever fields are asked for.
+      for (const subject of peopleNamedBy(parent as AuditEvent)) this.addSubject(subject, 'ACCESS_LOG');
       return;
     }
     if (!(typeName in SUBJECT_TYPES)) return;

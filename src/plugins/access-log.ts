@@ -40,7 +40,8 @@ export function accessLogPlugin(writer: AuditWriter, logger: Logger): ApolloServ
             occurredAt,
             requestId: ctx.requestId,
             principal: { type: ctx.principal.type, subject: ctx.principal.subject, organization: ctx.principal.organization, apiKeyId: ctx.principal.apiKeyId },
-            purpose: ctx.purpose,
+            // The accepted purpose; for a refused one, what the caller stated (auditors want to see it).
+            purpose: ctx.purpose ?? (ctx.declarations.purposeHeader?.trim().slice(0, 64) || null),
             legalBasis: ctx.declarations.legalBasis,
             caseReference: ctx.declarations.caseReference,
             operationName: request.operationName ?? operation?.name?.value ?? null,
