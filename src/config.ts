@@ -14,7 +14,18 @@ const databaseUrl = z.string().min(1).superRefine((url, ctx) => {
   }
 });
 
-const source = z.strictObject({ url: databaseUrl });
+const source = z.strictObject({
+  url: databaseUrl,
+  /** Connections to this source at most (each source has its own pool). */
+  poolMax: z.number().int().min(1).max(200).default(10),
+  /** A statement (or acquiring a connection) that takes longer fails, costing only this source's fields. */
+  statementTimeoutMs: z.number().int().min(10).max(600_000).default(5000),
+  circuitBreaker: z.strictObject({
+    errorThresholdPercentage: z.number().min(1).max(100).default(50),
+    volumeThreshold: z.number().int().min(1).default(5),
+    resetTimeoutMs: z.number().int().min(100).default(5000),
+  }).default({ errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 5000 }),
+});
 
 const issuer = z.strictObject({
   issuer: z.string().min(1),

@@ -48,6 +48,8 @@ export interface OpenOptions {
   /** Sources are read-only to samgraf: SQLite opens read-only, MySQL sessions are READ ONLY. */
   readOnly?: boolean;
   poolMax?: number;
+  /** Connecting (and waiting for a pooled connection) gives up after this long. */
+  connectTimeoutMs?: number;
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): Knex {
@@ -76,7 +78,9 @@ export function openTarget(target: DatabaseTarget, options: OpenOptions = {}): K
       dateStrings: true,
       supportBigNumbers: true,
       bigNumberStrings: true,
+      ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
     },
+    ...(options.connectTimeoutMs ? { acquireConnectionTimeout: options.connectTimeoutMs } : {}),
     pool: {
       min: 0,
       max: options.poolMax ?? 10,

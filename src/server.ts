@@ -21,7 +21,7 @@ import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
 import { JwtVerifier } from './security/jwt.js';
-import { connectorsFor, openSourceDatabases, SOURCE_NAMES } from './sources.js';
+import { openSources, SOURCE_NAMES } from './sources.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
 
 export interface Samgraf {
@@ -45,8 +45,7 @@ const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
   const store = openDatabase(config.store.url);
   await prepareStore(store, config.store.autoMigrate, logger);
-  const sources = openSourceDatabases(config);
-  const connectors = connectorsFor(sources);
+  const { databases: sources, sources: sourceHandles, connectors } = openSources(config);
   const authenticator = new Authenticator(
     new JwtVerifier({
       issuers: config.auth.issuers,
@@ -124,6 +123,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       await closed;
       await apollo.stop();
       await auditWriter.flush();
+      for (const name of SOURCE_NAMES) sourceHandles[name].shutdown();
       await Promise.all([...SOURCE_NAMES.map((name) => sources[name].destroy()), store.destroy()]);
     },
   };

@@ -3,8 +3,14 @@
  * SourceUnavailableError (naming the source, never the SQL or its bindings, which may hold personal data),
  * and a sink for rows that cannot be mapped.
  */
+import CircuitBreaker from 'opossum';
 import type { Knex } from 'knex';
+import { isMysql } from './ddl.js';
 import { UnmappableValueError } from './legacy-values.js';
+
+interface MysqlConnection {
+  destroy(): void;
+}
 
 export type SourceName = 'populationRegister' | 'socialInsurance' | 'employmentService';
 
@@ -29,15 +35,100 @@ export interface DataQualitySink {
   report(finding: DataQualityFinding): void;
 }
 
-export class Source {
-  constructor(readonly name: SourceName, readonly db: Knex) {}
+/** How long a statement may take, and when to stop trying a failing source for a while. */
+export interface SourceOptions {
+  statementTimeoutMs: number;
+  /** Open the circuit when this share of recent statements failed (and at least `volumeThreshold` ran). */
+  errorThresholdPercentage: number;
+  volumeThreshold: number;
+  /** After this long open, one statement is let through to see whether the source is back. */
+  resetTimeoutMs: number;
+}
 
-  /** Runs one statement; any driver error becomes SourceUnavailableError. */
+export const DEFAULT_SOURCE_OPTIONS: SourceOptions = { statementTimeoutMs: 5000, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 5000 };
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** What operators see of a source: statement timings and circuit changes (metrics). */
+export interface SourceObserver {
+  statement(source: SourceName, seconds: number, failed: boolean): void;
+  circuit(source: SourceName, state: CircuitState): void;
+}
+
+class StatementTimeoutError extends Error {
+  constructor() {
+    super('statement timed out');
+  }
+}
+
+export class Source {
+  private readonly breaker: CircuitBreaker<[(db: Knex) => Knex.QueryBuilder], unknown[]>;
+
+  constructor(readonly name: SourceName, readonly db: Knex, readonly options: SourceOptions = DEFAULT_SOURCE_OPTIONS, private readonly observer?: SourceObserver) {
+    this.breaker = new CircuitBreaker((build) => this.run(build), {
+      timeout: false,
+      errorThresholdPercentage: options.errorThresholdPercentage,
+      volumeThreshold: options.volumeThreshold,
+      resetTimeout: options.resetTimeoutMs,
+      name,
+    });
+    this.breaker.on('open', () => observer?.circuit(name, 'open'));
+    this.breaker.on('halfOpen', () => observer?.circuit(name, 'half-open'));
+    this.breaker.on('close', () => observer?.circuit(name, 'closed'));
+  }
+
+  get circuitState(): CircuitState {
+    return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed';
+  }
+
+  /**
+   * Runs one statement, within the statement timeout and behind the source's circuit breaker; any failure
+   * (driver error, timeout, open circuit) becomes SourceUnavailableError, which costs only this source's fields.
+   */
   async select<Row>(build: (db: Knex) => Knex.QueryBuilder): Promise<Row[]> {
     try {
-      return (await build(this.db)) as Row[];
+      return (await this.breaker.fire(build)) as Row[];
     } catch (error) {
       throw new SourceUnavailableError(this.name, { cause: error });
+    }
+  }
+
+  /** Stops the breaker's timers. */
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+
+  private async run(build: (db: Knex) => Knex.QueryBuilder): Promise<unknown[]> {
+    const started = process.hrtime.bigint();
+    let failed = true;
+    try {
+      const rows = isMysql(this.db) ? await this.runWithTimeout(build) : ((await build(this.db)) as unknown[]);
+      failed = false;
+      return rows;
+    } finally {
+      this.observer?.statement(this.name, Number(process.hrtime.bigint() - started) / 1e9, failed);
+    }
+  }
+
+  /**
+   * A statement that outlives the timeout has its connection destroyed, so that a stalled network cannot pin
+   * the pool's connections; the pool replaces it. (Acquiring a connection has the same timeout, set in db.ts.)
+   */
+  private async runWithTimeout(build: (db: Knex) => Knex.QueryBuilder): Promise<unknown[]> {
+    const client = this.db.client as { acquireConnection(): Promise<MysqlConnection>; releaseConnection(connection: MysqlConnection): Promise<void> };
+    const connection = await client.acquireConnection();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          connection.destroy();
+          reject(new StatementTimeoutError());
+        }, this.options.statementTimeoutMs);
+      });
+      return await Promise.race([build(this.db).connection(connection) as Promise<unknown[]>, timeout]);
+    } finally {
+      clearTimeout(timer);
+      await client.releaseConnection(connection);
     }
   }
 
