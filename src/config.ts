@@ -42,13 +42,31 @@ const issuer = z.strictObject({
   message: 'give exactly one of jwksUrl and jwks',
 });
 
+const limits = z.strictObject({
+  maxDepth: z.number().int().min(1).max(100).default(15),
+  maxAliases: z.number().int().min(0).max(1000).default(30),
+  maxRootFields: z.number().int().min(1).max(100).default(10),
+  maxCost: z.number().int().min(1).default(250_000),
+  maxTokens: z.number().int().min(100).max(1_000_000).default(20_000),
+  assumedListSize: z.number().int().min(1).max(1000).default(10),
+  maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  /** Operations in one batched (array) request; 1 turns batching off. */
+  maxBatchSize: z.number().int().min(1).max(100).default(1),
+  executionTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+});
+
+export type LimitsConfig = z.infer<typeof limits>;
+
 export const DEFAULT_PURPOSES = ['benefit-assessment', 'employment-support', 'social-services', 'self-service', 'audit'];
 
 export const configSchema = z.strictObject({
   server: z.strictObject({
     port: z.number().int().min(0).max(65535).default(4000),
     host: z.string().min(1).default('0.0.0.0'),
-  }).default({ port: 4000, host: '0.0.0.0' }),
+    /** Who may introspect the schema: everyone, any authenticated principal, or holders of scope `schema:read`. */
+    introspection: z.enum(['everyone', 'authenticated', 'scope']).default('scope'),
+  }).default({ port: 4000, host: '0.0.0.0', introspection: 'scope' }),
+  limits: limits.default(limits.parse({})),
   sources: z.strictObject({
     populationRegister: source,
     socialInsurance: source,

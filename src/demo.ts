@@ -34,7 +34,7 @@ function demoConfigFile(dataDir: string) {
 }
 
 export function demoConfig(dataDir: string, port: number): Config {
-  return parseConfig({ ...demoConfigFile(dataDir), server: { port, host: '127.0.0.1' }, auth: { issuers: demoIssuerConfigs(port) } }, {});
+  return parseConfig({ ...demoConfigFile(dataDir), server: { port, host: '127.0.0.1', introspection: 'everyone' }, auth: { issuers: demoIssuerConfigs(port) } }, {});
 }
 
 export async function runDemo(options: DemoOptions): Promise<Samgraf> {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { RequestContext } from './context.js';
+import type { LimitsConfig } from './config.js';
 import type { Logger } from './log.js';
 
 export interface HttpOptions {
@@ -15,7 +16,7 @@ export interface HttpOptions {
   routes?: ReadonlyMap<string, () => unknown>;
   isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
   logger: Logger;
-  maxBodyBytes: number;
+  limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs'>;
 }
 
 class HttpError extends Error {
@@ -82,12 +83,16 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
   const method = (req.method ?? 'GET').toUpperCase();
-  const body = method === 'POST' ? parseBody(await readBody(req, options.maxBodyBytes), headers.get('content-type')) : undefined;
+  const body = method === 'POST' ? parseBody(await readBody(req, options.limits.maxBodyBytes), headers.get('content-type')) : undefined;
+  if (Array.isArray(body)) {
+    if (options.limits.maxBatchSize <= 1) throw new HttpError(400, 'BATCHING_DISABLED', 'batched (array) requests are turned off: send one operation per request');
+    if (body.length > options.limits.maxBatchSize) throw new HttpError(400, 'BATCH_TOO_LARGE', `a batch may hold at most ${options.limits.maxBatchSize} operations`);
+  }
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const response = await options.apollo.executeHTTPGraphQLRequest({
+  const response = await withTimeout(options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search: url.search, body },
     context: () => options.createContext(requestId, req.headers),
-  });
+  }), options.limits.executionTimeoutMs);
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
@@ -96,6 +101,18 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/**
+ * A request that runs past the execution timeout is answered 504 without data. Its execution may still
+ * finish in the background; its access-log event is then written as usual (a read logged but not delivered).
+ */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HttpError(504, 'EXECUTION_TIMEOUT', `the request did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** JSON bodies are parsed here; a malformed one is the client's error (400), not the server's. */

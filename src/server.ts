@@ -16,7 +16,7 @@ import { AuditWriter } from './access-log/writer.js';
 import { accessControlPlugin } from './plugins/access-control.js';
 import { accessLogPlugin } from './plugins/access-log.js';
 import { dataQualityPlugin } from './plugins/data-quality.js';
-import { DEFAULT_LIMITS, depthLimitRule } from './plugins/limits.js';
+import { depthLimitRule, operationLimitsPlugin } from './plugins/limits.js';
 import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
@@ -38,7 +38,6 @@ export interface StartOptions {
   demoRoutes?: ReadonlyMap<string, () => unknown>;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
 /** Large enough that an oversized token reaches samgraf and gets a 401, instead of a bare 431. */
 const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 
@@ -65,9 +64,21 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     includeStacktraceInErrorResponses: false,
     // samgraf's own handler closes HTTP first, then Apollo, then the databases.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), accessControlPlugin(schema), dataQualityPlugin(logger), accessLogPlugin(auditWriter, logger)],
-    validationRules: [depthLimitRule(DEFAULT_LIMITS.maxDepth)],
-    parseOptions: { maxTokens: DEFAULT_LIMITS.maxTokens },
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      accessControlPlugin(schema, config.server.introspection),
+      operationLimitsPlugin(schema, config.limits),
+      dataQualityPlugin(logger),
+      accessLogPlugin(auditWriter, logger),
+    ],
+    validationRules: [depthLimitRule(config.limits.maxDepth)],
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    // "Did you mean …?" would describe the schema to anyone who probes it.
+    hideSchemaDetailsFromClientErrors: true,
+    // Introspection is decided per principal by the access-control plugin.
+    introspection: true,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: config.limits.maxBatchSize > 1,
     logger,
   });
   await apollo.start();
@@ -84,7 +95,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const handler = createHttpHandler({
     apollo,
     logger,
-    maxBodyBytes: MAX_BODY_BYTES,
+    limits: config.limits,
     createContext,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     isReady: async () => {

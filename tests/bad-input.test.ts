@@ -231,7 +231,6 @@ describe('bad input over HTTP and GraphQL', { timeout: 180_000 }, () => {
       ['a number', '42'],
       ['a string', '"{ __typename }"'],
       ['an empty object', '{}'],
-      ['an array (batching)', '[{"query": "{ __typename }"}]'],
       ['a query that is not a string', '{"query": 42}'],
       ['an empty query', '{"query": ""}'],
       ['variables as a string', '{"query": "{ __typename }", "variables": "{}"}'],
@@ -245,6 +244,10 @@ describe('bad input over HTTP and GraphQL', { timeout: 180_000 }, () => {
         expectClientError(await post(body), { status: 400, code: 'BAD_REQUEST' });
       });
     }
+
+    it('a batch (an array of operations) is 400 BATCHING_DISABLED while batching is off (the default)', async () => {
+      expectClientError(await post('[{"query": "{ __typename }"}]'), { status: 400, code: 'BATCHING_DISABLED' });
+    });
 
     it('variables smuggled through __proto__ are not variables', async () => {
       const reply = await post(`{"query": ${JSON.stringify(CITIZEN)}, "variables": {"__proto__": {"p": "${alice.personalNumber}"}}}`);

@@ -21,7 +21,8 @@ describe('graphql-http server audits', () => {
 
   before(async () => {
     seeded = await seededSources('sqlite', { citizens: 10, seed: 'audits' });
-    server = await startTestServer(seeded.urls);
+    // The audits introspect without credentials (`__type`), so this server lets everyone introspect.
+    server = await startTestServer(seeded.urls, { server: { port: 0, host: '127.0.0.1', introspection: 'everyone' } });
   });
 
   after(async () => {

@@ -10,7 +10,9 @@ import { AuthenticationError } from '../security/errors.js';
 import { resolvePurpose } from '../security/purpose.js';
 import { readFieldRules } from '../security/rules.js';
 
-export function accessControlPlugin(schema: GraphQLSchema): ApolloServerPlugin<RequestContext> {
+export type IntrospectionPolicy = 'everyone' | 'authenticated' | 'scope';
+
+export function accessControlPlugin(schema: GraphQLSchema, introspection: IntrospectionPolicy): ApolloServerPlugin<RequestContext> {
   const rules = readFieldRules(schema);
   const rootType = (operation: OperationDefinitionNode) => schema.getRootType(operation.operation)?.name ?? 'Query';
   return {
@@ -26,6 +28,7 @@ export function accessControlPlugin(schema: GraphQLSchema): ApolloServerPlugin<R
             .map((d) => [d.name.value, d]));
           const fields = rootFieldNames(operation.selectionSet, fragments);
           const dataFields = fields.filter((name) => !name.startsWith('__'));
+          if (fields.some((name) => name === '__schema' || name === '__type')) checkIntrospection(introspection, contextValue);
           if (contextValue.principal === null) {
             if (dataFields.length > 0) throw new AuthenticationError('MISSING');
             return;
@@ -36,6 +39,15 @@ export function accessControlPlugin(schema: GraphQLSchema): ApolloServerPlugin<R
       };
     },
   };
+}
+
+/** Introspection describes the whole schema: in production only for principals allowed it. */
+function checkIntrospection(policy: IntrospectionPolicy, ctx: RequestContext): void {
+  if (policy === 'everyone') return;
+  if (ctx.principal === null) throw new AuthenticationError('MISSING');
+  if (policy === 'scope' && !ctx.principal.scopes.has('schema:read')) {
+    throw new GraphQLError('introspection needs the scope schema:read', { extensions: { code: 'INTROSPECTION_NOT_ALLOWED', http: { status: 403 } } });
+  }
 }
 
 /** The root fields an operation selects, through fragments and inline fragments. */

@@ -24,6 +24,8 @@ export interface Principal {
 export const SCOPES = [
   'citizen:read', 'citizen:address:read', 'citizen:relations:read', 'citizen:protected:read',
   'benefit:read', 'benefit:amount:read', 'case:read', 'case:notes:read', 'audit:read',
+  // samgraf's own addition: may introspect the schema where `server.introspection` is `scope`.
+  'schema:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -42,7 +42,7 @@ export function testIssuers(): Promise<{ staff: TestIssuer; citizen: TestIssuer 
   return issuers;
 }
 
-export const ALL_SCOPES = 'citizen:read citizen:address:read citizen:relations:read citizen:protected:read benefit:read benefit:amount:read case:read case:notes:read audit:read';
+export const ALL_SCOPES = 'citizen:read citizen:address:read citizen:relations:read citizen:protected:read benefit:read benefit:amount:read case:read case:notes:read audit:read schema:read';
 
 /** A staff officer of AF with every scope: sees everything, including AF's case notes. */
 export async function superuserHeaders(): Promise<Record<string, string>> {
