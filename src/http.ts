@@ -8,6 +8,9 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { RequestContext } from './context.js';
 import type { LimitsConfig } from './config.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+
+const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 
 export interface HttpOptions {
   apollo: ApolloServer<RequestContext>;
@@ -16,6 +19,7 @@ export interface HttpOptions {
   routes?: ReadonlyMap<string, () => unknown>;
   isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
   logger: Logger;
+  metrics: Metrics;
   limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs'>;
 }
 
@@ -51,16 +55,29 @@ export function createHttpHandler(options: HttpOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    let path = 'other';
+    res.once('finish', () => {
+      const label = KNOWN_PATHS.has(path) ? path : 'other';
+      options.metrics.response(label, res.statusCode);
+      // One line per request; the path is logged only when it is one of ours (others are client text).
+      options.logger.info({ requestId, method: req.method, path: label, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    });
     try {
-      const path = pathOf(req);
+      path = pathOf(req);
       if (path === '/graphql') {
         allowOnly(req, ['GET', 'POST']);
         return await graphql(req, res, requestId, options);
       }
-      const route = path === '/healthz' || path === '/readyz' ? undefined : options.routes?.get(path);
-      if (path !== '/healthz' && path !== '/readyz' && !route) throw new HttpError(404, 'NOT_FOUND', 'not found: samgraf serves /graphql, /healthz and /readyz');
+      const route = KNOWN_PATHS.has(path) ? undefined : options.routes?.get(path);
+      if (!KNOWN_PATHS.has(path) && !route) throw new HttpError(404, 'NOT_FOUND', 'not found: samgraf serves /graphql, /healthz, /readyz and /metrics');
       allowOnly(req, ['GET', 'HEAD']);
       if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (path === '/metrics') {
+        res.setHeader('content-type', options.metrics.registry.contentType);
+        res.end(await options.metrics.registry.metrics());
+        return;
+      }
       if (route) return sendJson(res, 200, route());
       const { ready, checks } = await options.isReady();
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });

@@ -17,15 +17,19 @@ import { accessControlPlugin } from './plugins/access-control.js';
 import { accessLogPlugin } from './plugins/access-log.js';
 import { dataQualityPlugin } from './plugins/data-quality.js';
 import { depthLimitRule, operationLimitsPlugin } from './plugins/limits.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { Metrics } from './metrics.js';
 import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
+import { RequestRateLimiter } from './security/rate-limit.js';
 import { JwtVerifier } from './security/jwt.js';
 import { openSources, SOURCE_NAMES } from './sources.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
 
 export interface Samgraf {
   url: string;
+  metrics: Metrics;
   httpServer: Server;
   sources: Record<SourceName, Knex>;
   store: Knex;
@@ -44,7 +48,8 @@ const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
   const store = openDatabase(config.store.url);
   await prepareStore(store, config.store.autoMigrate, logger);
-  const { databases: sources, sources: sourceHandles, connectors } = openSources(config);
+  const metrics = new Metrics(SOURCE_NAMES);
+  const { databases: sources, sources: sourceHandles, connectors } = openSources(config, metrics);
   const authenticator = new Authenticator(
     new JwtVerifier({
       issuers: config.auth.issuers,
@@ -55,7 +60,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     }),
     new ApiKeyStore(store, config.purposes),
   );
-  const auditWriter = new AuditWriter(store);
+  const auditWriter = new AuditWriter(store, undefined, (seconds, events, failed) => metrics.auditCommit(seconds, events, failed));
+  const rateLimiter = new RequestRateLimiter(config.rateLimit);
   const accessLog = new AccessLogReader(store);
   const schema = buildSchema();
   const apollo = new ApolloServer<RequestContext>({
@@ -69,6 +75,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       accessControlPlugin(schema, config.server.introspection),
       operationLimitsPlugin(schema, config.limits),
       dataQualityPlugin(logger),
+      metricsPlugin(metrics),
       accessLogPlugin(auditWriter, logger),
     ],
     validationRules: [depthLimitRule(config.limits.maxDepth)],
@@ -84,7 +91,16 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   await apollo.start();
 
   const createContext = async (requestId: string, headers: IncomingHttpHeaders) => {
-    const principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
+    let principal;
+    try {
+      principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
+      if (principal !== null) await rateLimiter.consume(principal);
+    } catch (error) {
+      // Refusals before execution never reach the plugins: count them here.
+      const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+      if (typeof code === 'string') metrics.denied(code);
+      throw error;
+    }
     return createRequestContext({ connectors, accessLog }, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
       legalBasis: single(headers['x-legal-basis'])?.slice(0, 200) ?? null,
@@ -97,6 +113,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     logger,
     limits: config.limits,
     createContext,
+    metrics,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     isReady: async () => {
       const databases: [string, Knex][] = [...SOURCE_NAMES.map((name) => [name, sources[name]] as [string, Knex]), ['store', store]];
@@ -123,6 +140,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 
   return {
     url,
+    metrics,
     httpServer,
     sources,
     store,
@@ -134,6 +152,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       await closed;
       await apollo.stop();
       await auditWriter.flush();
+      await rateLimiter.close();
       for (const name of SOURCE_NAMES) sourceHandles[name].shutdown();
       await Promise.all([...SOURCE_NAMES.map((name) => sources[name].destroy()), store.destroy()]);
     },

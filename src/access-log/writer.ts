@@ -34,7 +34,12 @@ export class AuditWriter {
   commits = 0;
   eventsWritten = 0;
 
-  constructor(private readonly db: Knex, readonly writerId: string = randomUUID(), private readonly maxBatch = 500) {}
+  constructor(
+    private readonly db: Knex,
+    readonly writerId: string = randomUUID(),
+    private readonly onCommit?: (seconds: number, events: number, failed: boolean) => void,
+    private readonly maxBatch = 500,
+  ) {}
 
   append(draft: EventDraft): Promise<AuditEvent> {
     return new Promise((resolve, reject) => {
@@ -60,17 +65,21 @@ export class AuditWriter {
 
   private async write(batch: Pending[]): Promise<void> {
     const before = { seq: this.seq, lastHash: this.lastHash };
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       if (this.needsResync) await this.resync();
       const events = batch.map(({ draft }) => this.chain(draft));
       await insertEvents(this.db, events);
       this.commits += 1;
       this.eventsWritten += events.length;
+      this.onCommit?.(seconds(), events.length, false);
       batch.forEach((pending, i) => pending.resolve(events[i]!));
     } catch (error) {
       this.seq = before.seq;
       this.lastHash = before.lastHash;
       this.needsResync = true;
+      this.onCommit?.(seconds(), batch.length, true);
       const failure = new AuditUnavailableError({ cause: error });
       for (const pending of batch) pending.reject(failure);
     }

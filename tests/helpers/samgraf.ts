@@ -38,6 +38,8 @@ export async function startTestServer(urls: SourceUrls, overrides: Record<string
     },
     store: { url: urls.store },
     auth: { issuers: [staff.config, citizen.config] },
+    // Tests drive many requests as one principal; the rate-limit tests set their own budget.
+    rateLimit: { points: 1_000_000, durationSeconds: 1 },
     ...overrides,
   }, {});
   const server = await startSamgraf(config, silentLogger());

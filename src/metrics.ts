@@ -1,0 +1,59 @@
+/**
+ * Prometheus metrics (prom-client), served at GET /metrics. Labels are drawn from closed sets — root field
+ * names of the schema, source names, error codes, HTTP statuses — never from client input, so no personal
+ * data (and no unbounded cardinality) can reach them.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CircuitState, SourceName, SourceObserver } from '../connectors/shared/source.js';
+
+const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export class Metrics implements SourceObserver {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'samgraf_graphql_requests_total', help: 'GraphQL operations by root fields and outcome', labelNames: ['operation', 'outcome'], registers: [this.registry] });
+  private readonly requestSeconds = new Histogram({ name: 'samgraf_graphql_request_duration_seconds', help: 'GraphQL operation latency', labelNames: ['operation'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
+  private readonly responses = new Counter({ name: 'samgraf_http_responses_total', help: 'HTTP responses by path and status', labelNames: ['path', 'status'], registers: [this.registry] });
+  private readonly statements = new Counter({ name: 'samgraf_source_statements_total', help: 'SQL statements per source', labelNames: ['source', 'result'], registers: [this.registry] });
+  private readonly statementSeconds = new Histogram({ name: 'samgraf_source_statement_duration_seconds', help: 'SQL statement latency per source', labelNames: ['source'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [this.registry] });
+  private readonly circuitState = new Gauge({ name: 'samgraf_source_circuit_state', help: 'Circuit breaker per source: 0 closed, 1 half-open, 2 open', labelNames: ['source'], registers: [this.registry] });
+  private readonly denials = new Counter({ name: 'samgraf_denials_total', help: 'Refusals by reason (error code)', labelNames: ['reason'], registers: [this.registry] });
+  private readonly auditCommitSeconds = new Histogram({ name: 'samgraf_access_log_commit_duration_seconds', help: 'Access-log group commit latency', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [this.registry] });
+  private readonly auditEvents = new Counter({ name: 'samgraf_access_log_events_total', help: 'Access-log events committed', registers: [this.registry] });
+  private readonly auditFailures = new Counter({ name: 'samgraf_access_log_commit_failures_total', help: 'Access-log commits that failed (responses withheld)', registers: [this.registry] });
+
+  constructor(sources: readonly SourceName[]) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'samgraf_' });
+    for (const source of sources) this.circuitState.set({ source }, 0);
+  }
+
+  request(operation: string, outcome: string, seconds: number): void {
+    this.requests.inc({ operation, outcome });
+    this.requestSeconds.observe({ operation }, seconds);
+  }
+
+  response(path: string, status: number): void {
+    this.responses.inc({ path, status: String(status) });
+  }
+
+  denied(reason: string): void {
+    this.denials.inc({ reason });
+  }
+
+  statement(source: SourceName, seconds: number, failed: boolean): void {
+    this.statements.inc({ source, result: failed ? 'error' : 'ok' });
+    this.statementSeconds.observe({ source }, seconds);
+  }
+
+  circuit(source: SourceName, state: CircuitState): void {
+    this.circuitState.set({ source }, CIRCUIT_VALUES[state]);
+  }
+
+  auditCommit(seconds: number, events: number, failed: boolean): void {
+    if (failed) {
+      this.auditFailures.inc();
+      return;
+    }
+    this.auditCommitSeconds.observe(seconds);
+    this.auditEvents.inc(events);
+  }
+}
