@@ -24,7 +24,9 @@ import { startSamgraf } from './server.js';
 const USAGE = `usage: samgraf <command> [options]
 
 commands:
-  serve [--config FILE]     run the server (config also from SAMGRAF_CONFIG)
+  serve [--config FILE] [--check-config]
+                            run the server (config also from SAMGRAF_CONFIG); --check-config only
+                            validates the configuration and exits (0 valid, 1 invalid)
   demo  [--data-dir DIR]    run the self-contained demo on SQLite (what \`npm start\` runs)
   seed  --config FILE --citizens N --seed S [--personal-numbers FILE …]
                             (re)create and fill the three legacy sources with deterministic data
@@ -82,9 +84,14 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve': {
-      const flags = parse(rest, { config: { type: 'string' } });
+      const flags = parse(rest, { config: { type: 'string' }, 'check-config': { type: 'boolean', default: false } });
+      const config = configFrom(flags.config);
+      if (flags['check-config']) {
+        process.stdout.write('configuration is valid\n');
+        return;
+      }
       const logger = createLogger();
-      const server = await startSamgraf(configFrom(flags.config), logger);
+      const server = await startSamgraf(config, logger);
       closeOnSignal(server.close);
       return;
     }

@@ -7,14 +7,16 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(options: { level?: string } = {}): Logger {
+export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream | string } = {}): Logger {
+  const destination = typeof options.destination === 'string' ? pino.destination({ dest: options.destination, append: true, sync: true })
+    : options.destination ?? pino.destination(2);
   return pino(
     {
       name: 'samgraf',
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.authorization', '*["x-api-key"]'], censor: '[redacted]' },
     },
-    pino.destination(2),
+    destination,
   );
 }
 

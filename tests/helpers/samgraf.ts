@@ -1,9 +1,22 @@
 /** Starts samgraf in-process on a free port against given databases, and speaks GraphQL over HTTP to it. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { parseConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import { startSamgraf, type Samgraf } from '../../src/server.js';
 import { superuserHeaders, testIssuers } from './tokens.js';
+
+/**
+ * Where in-process servers log during `npm test`: every line, at debug level, to a file per test process in
+ * SAMGRAF_TEST_LOG_DIR, which the final log-scan test reads for personal data. Silent when it is not set.
+ */
+export function testLogger(): Logger {
+  const dir = process.env.SAMGRAF_TEST_LOG_DIR;
+  if (!dir) return silentLogger();
+  mkdirSync(dir, { recursive: true });
+  return createLogger({ level: 'debug', destination: join(dir, `samgraf-${process.pid}.log`) });
+}
 
 export interface SourceUrls {
   populationRegister: string;
@@ -42,7 +55,7 @@ export async function startTestServer(urls: SourceUrls, overrides: Record<string
     rateLimit: { points: 1_000_000, durationSeconds: 1 },
     ...overrides,
   }, {});
-  const server = await startSamgraf(config, silentLogger());
+  const server = await startSamgraf(config, testLogger());
   const defaults = await superuserHeaders();
   return {
     ...server,
