@@ -56,16 +56,24 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
   return openTarget(parseDatabaseUrl(url), options);
 }
 
+/**
+ * knex would print its own warnings (pool errors, deprecations) to the console, outside samgraf's structured
+ * logs; the errors reach samgraf as exceptions anyway, where they are logged without their SQL or values.
+ */
+const QUIET = { warn() {}, error() {}, deprecate() {}, debug() {} };
+
 export function openTarget(target: DatabaseTarget, options: OpenOptions = {}): Knex {
   if (target.dialect === 'sqlite') {
     return knexFactory({
       client: 'better-sqlite3',
       connection: { filename: target.filename, options: { readonly: options.readOnly === true && target.filename !== ':memory:' } },
       useNullAsDefault: true,
+      log: QUIET,
     });
   }
   return knexFactory({
     client: 'mysql2',
+    log: QUIET,
     connection: {
       host: target.host,
       port: target.port,
