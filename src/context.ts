@@ -5,7 +5,7 @@
  */
 import { createEmploymentServiceLoaders, type EmploymentServiceLoaders } from '../connectors/employment-service/connector.js';
 import { createPopulationRegisterLoaders, type PopulationRegisterLoaders } from '../connectors/population-register/connector.js';
-import type { DataQualityFinding, DataQualitySink } from '../connectors/shared/source.js';
+import type { DataQualityFinding, DataQualitySink, LoaderOptions } from '../connectors/shared/source.js';
 import { createSocialInsuranceLoaders, type SocialInsuranceLoaders } from '../connectors/social-insurance/connector.js';
 import type { AccessLogReader } from './access-log/reader.js';
 import { AccessRecord } from './access-log/record.js';
@@ -50,15 +50,16 @@ export class DataQualityCollector implements DataQualitySink {
 export interface Services {
   connectors: Connectors;
   accessLog: AccessLogReader;
+  loaders: LoaderOptions;
 }
 
-export function createRequestContext({ connectors, accessLog }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
+export function createRequestContext({ connectors, accessLog, loaders: loaderOptions }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
   const dataQuality = new DataQualityCollector();
   const access = new AccessRecord();
   const loaders: Loaders = {
-    populationRegister: createPopulationRegisterLoaders(connectors.populationRegister, dataQuality),
-    socialInsurance: createSocialInsuranceLoaders(connectors.socialInsurance, dataQuality),
-    employmentService: createEmploymentServiceLoaders(connectors.employmentService, dataQuality),
+    populationRegister: createPopulationRegisterLoaders(connectors.populationRegister, dataQuality, loaderOptions),
+    socialInsurance: createSocialInsuranceLoaders(connectors.socialInsurance, dataQuality, loaderOptions),
+    employmentService: createEmploymentServiceLoaders(connectors.employmentService, dataQuality, loaderOptions),
   };
   return {
     requestId,

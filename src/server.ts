@@ -40,6 +40,8 @@ export interface Samgraf {
 export interface StartOptions {
   /** Demo mode only: GET routes the demo issuer serves (its JWKS). */
   demoRoutes?: ReadonlyMap<string, () => unknown>;
+  /** The benchmark's naive baseline only: one statement per load, no batching or caching. */
+  unbatched?: boolean;
 }
 
 /** Large enough that an oversized token reaches samgraf and gets a 401, instead of a bare 431. */
@@ -101,7 +103,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       if (typeof code === 'string') metrics.denied(code);
       throw error;
     }
-    return createRequestContext({ connectors, accessLog }, requestId, principal, {
+    return createRequestContext({ connectors, accessLog, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
       legalBasis: single(headers['x-legal-basis'])?.slice(0, 200) ?? null,
       caseReference: single(headers['x-case-reference'])?.slice(0, 200) ?? null,

@@ -69,6 +69,18 @@ describe('statements per request (MariaDB)', () => {
     });
   }
 
+  it('the benchmark\'s naive baseline (unbatched loaders) really runs a statement per load', async () => {
+    const naive = await startTestServer(seeded.urls, {}, { unbatched: true });
+    try {
+      const { result, statements } = await recordStatements(naive.sources, () => naive.query(QUERY, { pnrs: numbers.slice(0, 10) }));
+      assert.equal(result.errors, undefined);
+      const people = statements.filter(({ sql }) => tableOf(sql) === 'FB_PERSON').length;
+      assert.ok(people >= 10, `FB_PERSON read ${people} times for 10 citizens`);
+    } finally {
+      await naive.close();
+    }
+  });
+
   it('1, 10 and 100 citizens run the same statements, one for each table the shape touches', async () => {
     const one = await statementsFor(1);
     const ten = await statementsFor(10);

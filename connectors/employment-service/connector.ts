@@ -1,7 +1,7 @@
 /** The employment service (AF): every SQL statement samgraf runs against AF_ARENDE and AF_HANDLINGSPLAN. */
 import DataLoader from 'dataloader';
 import type { ActionPlanStep, Case } from '../../src/domain/types.js';
-import { groupInKeyOrder, type DataQualitySink, Source } from '../shared/source.js';
+import { groupInKeyOrder, loaderSettings, type DataQualitySink, type LoaderOptions, Source } from '../shared/source.js';
 import { mapActionPlanStep, mapCase } from './mapping.js';
 import type { AfArendeRow, AfHandlingsplanRow } from './tables.js';
 
@@ -47,10 +47,10 @@ export interface EmploymentServiceLoaders {
   actionPlan: DataLoader<string, ActionPlanStep[]>;
 }
 
-export function createEmploymentServiceLoaders(service: EmploymentService, sink: DataQualitySink): EmploymentServiceLoaders {
+export function createEmploymentServiceLoaders(service: EmploymentService, sink: DataQualitySink, options: LoaderOptions = { batched: true }): EmploymentServiceLoaders {
   return {
-    casesOfCitizen: new DataLoader((keys) => service.casesByPersonalNumber(keys, sink), { maxBatchSize: 1000 }),
-    case: new DataLoader((keys) => service.casesById(keys, sink), { maxBatchSize: 1000 }),
-    actionPlan: new DataLoader((keys) => service.actionPlansByCase(keys, sink), { maxBatchSize: 1000 }),
+    casesOfCitizen: new DataLoader((keys) => service.casesByPersonalNumber(keys, sink), loaderSettings(options)),
+    case: new DataLoader((keys) => service.casesById(keys, sink), loaderSettings(options)),
+    actionPlan: new DataLoader((keys) => service.actionPlansByCase(keys, sink), loaderSettings(options)),
   };
 }

@@ -1,7 +1,7 @@
 /** The population register (SKV): every SQL statement samgraf runs against FB_PERSON and FB_RELATION. */
 import DataLoader from 'dataloader';
 import type { Citizen, Relation } from '../../src/domain/types.js';
-import { groupInKeyOrder, type DataQualitySink, Source } from '../shared/source.js';
+import { groupInKeyOrder, loaderSettings, type DataQualitySink, type LoaderOptions, Source } from '../shared/source.js';
 import { mapPerson, mapRelation } from './mapping.js';
 import type { FbPersonRow, FbRelationRow } from './tables.js';
 
@@ -69,12 +69,12 @@ export interface PopulationRegisterLoaders {
   municipalityPage(code: string, afterNumber: string | null, limit: number): Promise<MunicipalityPage>;
 }
 
-export function createPopulationRegisterLoaders(register: PopulationRegister, sink: DataQualitySink): PopulationRegisterLoaders {
-  const citizen = new DataLoader<string, Citizen | null>((keys) => register.citizensByNumber(keys, sink), { maxBatchSize: 1000 });
+export function createPopulationRegisterLoaders(register: PopulationRegister, sink: DataQualitySink, options: LoaderOptions = { batched: true }): PopulationRegisterLoaders {
+  const citizen = new DataLoader<string, Citizen | null>((keys) => register.citizensByNumber(keys, sink), loaderSettings(options));
   return {
     citizen,
     citizenForPolicy: citizen,
-    relations: new DataLoader((keys) => register.relationsByNumber(keys, sink), { maxBatchSize: 1000 }),
+    relations: new DataLoader((keys) => register.relationsByNumber(keys, sink), loaderSettings(options)),
     municipalityPage: (code, afterNumber, limit) => register.citizensInMunicipality(code, afterNumber, limit, sink),
   };
 }

@@ -161,6 +161,18 @@ export class Source {
   }
 }
 
+/**
+ * How the request's loaders batch: normally up to `maxBatchSize` keys per statement, cached for the request.
+ * `batched: false` makes every load its own statement, uncached — only for the benchmark's naive baseline.
+ */
+export interface LoaderOptions {
+  batched: boolean;
+}
+
+export function loaderSettings(options: LoaderOptions, maxBatchSize = 1000): { maxBatchSize: number; cache: boolean } {
+  return options.batched ? { maxBatchSize, cache: true } : { maxBatchSize: 1, cache: false };
+}
+
 /** Groups items by key, in the order of `keys`: what a DataLoader batch function must return. */
 export function groupInKeyOrder<T>(keys: readonly string[], items: readonly T[], keyOf: (item: T) => string | null): T[][] {
   const groups = new Map<string, T[]>(keys.map((key) => [key, []]));

@@ -1,7 +1,7 @@
 /** Social insurance (FK): every SQL statement samgraf runs against FK_BESLUT and FK_UTBETALNING. */
 import DataLoader from 'dataloader';
 import type { Benefit, Payment } from '../../src/domain/types.js';
-import { groupInKeyOrder, type DataQualitySink, Source } from '../shared/source.js';
+import { groupInKeyOrder, loaderSettings, type DataQualitySink, type LoaderOptions, Source } from '../shared/source.js';
 import { mapDecision, mapPayment } from './mapping.js';
 import type { FkBeslutRow, FkUtbetalningRow } from './tables.js';
 
@@ -64,16 +64,16 @@ export interface SocialInsuranceLoaders {
   payments(range: PaymentRange): DataLoader<string, Payment[]>;
 }
 
-export function createSocialInsuranceLoaders(insurance: SocialInsurance, sink: DataQualitySink): SocialInsuranceLoaders {
+export function createSocialInsuranceLoaders(insurance: SocialInsurance, sink: DataQualitySink, options: LoaderOptions = { batched: true }): SocialInsuranceLoaders {
   const paymentLoaders = new Map<string, DataLoader<string, Payment[]>>();
   return {
-    benefitsOfCitizen: new DataLoader((keys) => insurance.benefitsByPersonalNumber(keys, sink), { maxBatchSize: 500 }),
-    benefit: new DataLoader((keys) => insurance.benefitsById(keys, sink), { maxBatchSize: 1000 }),
+    benefitsOfCitizen: new DataLoader((keys) => insurance.benefitsByPersonalNumber(keys, sink), loaderSettings(options, 500)),
+    benefit: new DataLoader((keys) => insurance.benefitsById(keys, sink), loaderSettings(options)),
     payments(range) {
       const key = `${range.from ?? ''}/${range.to ?? ''}`;
       let loader = paymentLoaders.get(key);
       if (!loader) {
-        loader = new DataLoader((keys) => insurance.paymentsByBenefit(keys, range, sink), { maxBatchSize: 1000 });
+        loader = new DataLoader((keys) => insurance.paymentsByBenefit(keys, range, sink), loaderSettings(options));
         paymentLoaders.set(key, loader);
       }
       return loader;

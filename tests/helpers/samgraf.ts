@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { parseConfig } from '../../src/config.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
-import { startSamgraf, type Samgraf } from '../../src/server.js';
+import { startSamgraf, type Samgraf, type StartOptions } from '../../src/server.js';
 import { superuserHeaders, testIssuers } from './tokens.js';
 
 /**
@@ -40,7 +40,7 @@ export interface TestServer extends Samgraf {
   query<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string | undefined>): Promise<GraphQLResponse<T>>;
 }
 
-export async function startTestServer(urls: SourceUrls, overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(urls: SourceUrls, overrides: Record<string, unknown> = {}, options: StartOptions = {}): Promise<TestServer> {
   const { staff, citizen } = await testIssuers();
   const config = parseConfig({
     server: { port: 0, host: '127.0.0.1' },
@@ -55,7 +55,7 @@ export async function startTestServer(urls: SourceUrls, overrides: Record<string
     rateLimit: { points: 1_000_000, durationSeconds: 1 },
     ...overrides,
   }, {});
-  const server = await startSamgraf(config, testLogger());
+  const server = await startSamgraf(config, testLogger(), options);
   const defaults = await superuserHeaders();
   return {
     ...server,
