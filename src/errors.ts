@@ -20,6 +20,11 @@ export class BadUserInputError extends GraphQLError {
  */
 const VALUE_QUOTES: [RegExp, string][] = [
   [/got invalid value [\s\S]*?( at "[^"]*")?(; |$)/g, 'got an invalid value$1$2'],
+  [/Value [\s\S]*? does not exist in "(\w+)" enum/g, 'The value does not exist in "$1" enum'],
+  // A variable's object keys are client text.
+  [/Field "[^"]*" is not defined by type "(\w+)"/g, 'A field is not defined by type "$1"'],
+  // Suggestions describe the schema to whoever probes it.
+  [/ ?Did you mean [^?]*\?/g, ''],
   [/(cannot represent[^:]*value): [\s\S]*$/, '$1'],
   [/, found [\s\S]*?(\.|;|$)/g, '$1'],
   [/Expected value of type "([^"]+)", found [\s\S]*?(;|$)/g, 'Expected a value of type "$1"$2'],
@@ -35,6 +40,18 @@ function clarify(message: string, code: string): string {
   return redactValues(message);
 }
 
+/**
+ * The most specific code: Apollo wraps validation errors in its own class with GRAPHQL_VALIDATION_FAILED,
+ * while the rule that failed (e.g. the depth limit) set a more precise one on the error it wraps.
+ */
+function codeOf(error: GraphQLError): string {
+  let code: unknown = error.extensions.code;
+  for (let inner = error.originalError; inner instanceof GraphQLError; inner = inner.originalError) {
+    if (typeof inner.extensions.code === 'string') code = inner.extensions.code;
+  }
+  return typeof code === 'string' ? code : 'BAD_REQUEST';
+}
+
 export function formatClientError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof SourceUnavailableError) {
@@ -42,7 +59,7 @@ export function formatClientError(formatted: GraphQLFormattedError, error: unkno
   }
   if (original instanceof GraphQLError && !(original.originalError && !(original.originalError instanceof GraphQLError))) {
     const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
-    const code = typeof original.extensions.code === 'string' ? original.extensions.code : 'BAD_REQUEST';
+    const code = codeOf(original);
     return { ...formatted, message: clarify(formatted.message, code), extensions: { ...extensions, code } };
   }
   return {

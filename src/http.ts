@@ -4,11 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { RequestContext } from './context.js';
 import type { LimitsConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
+import { bracketNesting, maxBracketNesting } from './plugins/limits.js';
 
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 
@@ -20,7 +21,7 @@ export interface HttpOptions {
   isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
   logger: Logger;
   metrics: Metrics;
-  limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs'>;
+  limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth'>;
 }
 
 class HttpError extends Error {
@@ -31,7 +32,7 @@ class HttpError extends Error {
 
 /** A client's request id is echoed and logged, so it must be a plain token and must not look like a personal number. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const PERSONAL_NUMBER_LIKE = /\d{6}(\d{2})?[-+]?\d{4}/;
+const PERSONAL_NUMBER_LIKE = /(?<!\d)\d{6}(\d{2})?[-+]?\d{4}(?!\d)/;
 
 function acceptedRequestId(given: string | string[] | undefined): string | null {
   return typeof given === 'string' && REQUEST_ID.test(given) && !PERSONAL_NUMBER_LIKE.test(given) ? given : null;
@@ -87,7 +88,10 @@ export function createHttpHandler(options: HttpOptions) {
         if (error.status === 413) res.setHeader('connection', 'close');
         return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
       }
-      options.logger.error({ requestId, err: { name: (error as Error).name, code: (error as { code?: unknown }).code } }, 'request failed');
+      const code = (error as { code?: unknown }).code;
+      // A client that hangs up mid-request is not a server fault.
+      const level = code === 'ECONNRESET' || code === 'ECONNABORTED' || (error as Error).message === 'aborted' ? 'info' : 'error';
+      options.logger[level]({ requestId, err: { name: (error as Error).name, code } }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
     }
@@ -106,10 +110,18 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
     if (body.length > options.limits.maxBatchSize) throw new HttpError(400, 'BATCH_TOO_LARGE', `a batch may hold at most ${options.limits.maxBatchSize} operations`);
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const response = await withTimeout(options.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method, headers, search: url.search, body },
+  for (const text of queryTexts(body, url)) {
+    if (bracketNesting(text) > maxBracketNesting(options.limits.maxDepth)) {
+      throw new HttpError(400, 'QUERY_TOO_DEEP', `the document nests deeper than the limit (${options.limits.maxDepth} levels of fields)`);
+    }
+  }
+  const execute = (piece: unknown) => options.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method, headers, search: url.search, body: piece },
     context: () => options.createContext(requestId, req.headers),
-  }), options.limits.executionTimeoutMs);
+  });
+  // Each operation of a batch runs as a request of its own — its own context, access-log event and rate-limit
+  // point — because per-request state (loaders, the access record) must never be shared between operations.
+  const response = await withTimeout(Array.isArray(body) ? executeBatch(body, execute) : execute(body), options.limits.executionTimeoutMs);
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
@@ -118,6 +130,29 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/** The GraphQL documents a request carries, wherever they are (body, batch pieces, GET parameter). */
+function queryTexts(body: unknown, url: URL): string[] {
+  const pieces = Array.isArray(body) ? body : [body];
+  const texts = pieces.map((piece) => (piece !== null && typeof piece === 'object' ? (piece as { query?: unknown }).query : undefined));
+  return [...texts, url.searchParams.get('query')].filter((text): text is string => typeof text === 'string');
+}
+
+async function executeBatch(pieces: unknown[], execute: (piece: unknown) => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse> {
+  const responses = await Promise.all(pieces.map(execute));
+  const bodies = await Promise.all(responses.map(async (response) => {
+    if (response.body.kind === 'complete') return response.body.string;
+    let text = '';
+    for await (const chunk of response.body.asyncIterator) text += chunk;
+    return text;
+  }));
+  const statuses = new Set(responses.map((response) => response.status ?? 200));
+  return {
+    status: statuses.size === 1 ? [...statuses][0]! : 200,
+    headers: responses[0]!.headers,
+    body: { kind: 'complete', string: `[${bodies.join(',')}]` },
+  };
 }
 
 /**

@@ -87,7 +87,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     // Introspection is decided per principal by the access-control plugin.
     introspection: true,
     csrfPrevention: true,
-    allowBatchedHttpRequests: config.limits.maxBatchSize > 1,
+    // Batches are split in the HTTP layer, so that each operation gets a context of its own.
+    allowBatchedHttpRequests: false,
     logger,
   });
   await apollo.start();

@@ -458,7 +458,7 @@ describe('bad input over HTTP and GraphQL', { timeout: 180_000 }, () => {
       ['an unknown type', 'query($p: Personnummer!) { __typename }', /Unknown type "Personnummer"/],
       ['a fragment cycle', 'query { ...A } fragment A on Query { ...A }', /within itself/],
       ['a fragment on an unknown type', 'query { ...A } fragment A on Nope { x }', /Unknown type "Nope"/],
-      ['an unknown enum literal', `{ citizen(personalNumber: "x") { benefits(status: [NOPE]) { id } } }`, /NOPE/],
+      ['an unknown enum literal', `{ citizen(personalNumber: "x") { benefits(status: [NOPE]) { id } } }`, /does not exist in "BenefitStatus" enum/],
       ['an unknown directive', '{ __typename @nope }', /Unknown directive/],
       ['duplicate arguments', '{ citizen(personalNumber: "a", personalNumber: "b") { familyName } }', /only one argument/],
     ];
@@ -504,7 +504,7 @@ describe('bad input over HTTP and GraphQL', { timeout: 180_000 }, () => {
       const query = `{ citizen(personalNumber: "${alice.personalNumber}") { ${'relations { citizen { '.repeat(depth)}familyName${' } }'.repeat(depth)} } }`;
       expectClientError(await gql(query), {
         status: 400,
-        code: ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST'],
+        code: ['QUERY_TOO_DEEP', 'GRAPHQL_PARSE_FAILED'],
         message: /depth|nest|deep/i,
       });
     });
@@ -513,7 +513,7 @@ describe('bad input over HTTP and GraphQL', { timeout: 180_000 }, () => {
       const query = `{ citizens(personalNumbers: ${'['.repeat(200_000)}"1"${']'.repeat(200_000)}) { familyName } }`;
       expectClientError(await gql(query), {
         status: 400,
-        code: ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST'],
+        code: ['QUERY_TOO_DEEP', 'GRAPHQL_PARSE_FAILED'],
         message: /depth|nest|deep/i,
       });
     });

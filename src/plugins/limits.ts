@@ -28,6 +28,40 @@ const MAX_PAGE = 100;
 /** The most numbers `citizens` takes (the resolver refuses more). */
 const MAX_BATCH = 100;
 
+/**
+ * The deepest bracket nesting ({, [, ( outside strings and comments) of a document's text. graphql-js parses
+ * and validates recursively, so a document nested thousands deep (inline fragments, list literals) could
+ * exhaust the stack before any rule sees it: such a text is refused before parsing.
+ */
+export function bracketNesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '"') {
+      if (text.startsWith('"""', i)) {
+        const end = text.indexOf('"""', i + 3);
+        i = end === -1 ? text.length : end + 2;
+      } else {
+        for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
+      }
+    } else if (c === '{' || c === '[' || c === '(') {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (c === '}' || c === ']' || c === ')') {
+      depth -= 1;
+    }
+  }
+  return deepest;
+}
+
+/** How deep a document's brackets may nest: generous for any query within maxDepth fields. */
+export function maxBracketNesting(maxDepth: number): number {
+  return maxDepth * 4 + 16;
+}
+
 function limitError(code: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 }
@@ -38,38 +72,100 @@ function fragmentsOf(definitions: readonly { kind: Kind }[]): Fragments {
   return new Map((definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION) as FragmentDefinitionNode[]).map((d) => [d.name.value, d]));
 }
 
-/** The fields a selection set selects, through inline fragments and fragment spreads. */
-function fieldsOf(selectionSet: SelectionSetNode, fragments: Fragments, visiting = new Set<string>()): FieldNode[] {
-  return selectionSet.selections.flatMap((selection) => {
-    if (selection.kind === Kind.FIELD) return [selection];
-    if (selection.kind === Kind.INLINE_FRAGMENT) return fieldsOf(selection.selectionSet, fragments, visiting);
-    const fragment = fragments.get(selection.name.value);
-    if (!fragment || visiting.has(fragment.name.value)) return [];
-    return fieldsOf(fragment.selectionSet, fragments, new Set([...visiting, fragment.name.value]));
-  });
+/** What a selection set asks for: depth in fields, aliases and cost at a multiplier of 1, root fields. */
+interface Shape {
+  depth: number;
+  aliases: number;
+  cost: number;
+  fields: number;
+}
+
+const NOTHING: Shape = { depth: 0, aliases: 0, cost: 0, fields: 0 };
+
+/**
+ * Measures a selection set once per fragment and type (memoised), so a document that spreads fragments into
+ * each other many times costs linear work to measure. Cost scales with the multiplier, so a fragment's cost
+ * at multiplier 1 serves every place it is spread.
+ */
+class ShapeMeter {
+  private readonly memo = new Map<string, Shape>();
+
+  constructor(private readonly schema: GraphQLSchema | null, private readonly fragments: Fragments, private readonly variables: Record<string, unknown>, private readonly limits: Limits) {}
+
+  measure(selectionSet: SelectionSetNode, parentType: GraphQLNamedType | null, visiting: ReadonlySet<string> = new Set()): Shape {
+    const total = { ...NOTHING };
+    for (const selection of selectionSet.selections) {
+      let part: Shape;
+      if (selection.kind === Kind.FIELD) {
+        part = this.field(selection, parentType, visiting);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? this.schema?.getType(selection.typeCondition.name.value) ?? null : parentType;
+        part = this.measure(selection.selectionSet, type, visiting);
+      } else {
+        part = this.spread(selection.name.value, visiting);
+      }
+      total.depth = Math.max(total.depth, part.depth);
+      total.aliases += part.aliases;
+      total.cost += part.cost;
+      total.fields += part.fields;
+    }
+    return total;
+  }
+
+  private field(field: FieldNode, parentType: GraphQLNamedType | null, visiting: ReadonlySet<string>): Shape {
+    const alias = field.alias ? 1 : 0;
+    const definition = parentType && isObjectType(parentType) ? parentType.getFields()[field.name.value] : undefined;
+    if (!field.selectionSet) return { depth: 1, aliases: alias, cost: 1, fields: 1 };
+    const child = this.measure(field.selectionSet, definition ? getNamedType(definition.type) : null, visiting);
+    const size = definition && (isListType(getNullableType(definition.type)) || isConnection(definition)) ? this.listSize(field, definition) : 1;
+    return { depth: 1 + child.depth, aliases: alias + child.aliases, cost: 1 + size * child.cost, fields: 1 };
+  }
+
+  private spread(name: string, visiting: ReadonlySet<string>): Shape {
+    const fragment = this.fragments.get(name);
+    if (!fragment || visiting.has(name)) return NOTHING;
+    const type = this.schema?.getType(fragment.typeCondition.name.value) ?? null;
+    const key = `${name}@${type?.name ?? ''}`;
+    let shape = this.memo.get(key);
+    if (!shape) {
+      shape = this.measure(fragment.selectionSet, type, new Set([...visiting, name]));
+      this.memo.set(key, shape);
+    }
+    return shape;
+  }
+
+  private listSize(field: FieldNode, definition: GraphQLField<unknown, unknown>): number {
+    const argument = (name: string): unknown => {
+      const node = field.arguments?.find((a) => a.name.value === name);
+      const type = definition.args.find((a) => a.name === name)?.type;
+      return node && type ? valueFromAST(node.value, type, this.variables) : undefined;
+    };
+    // Sizes the resolvers refuse are capped here, so that the resolver's clearer error is the one the client sees.
+    const numbers = argument('personalNumbers');
+    if (Array.isArray(numbers)) return Math.min(Math.max(numbers.length, 1), MAX_BATCH);
+    const first = argument('first');
+    if (typeof first === 'number') return Math.min(Math.max(first, 1), MAX_PAGE);
+    if (definition.args.some((a) => a.name === 'first')) return DEFAULT_PAGE;
+    return this.limits.assumedListSize;
+  }
+}
+
+function isConnection(definition: GraphQLField<unknown, unknown>): boolean {
+  return getNamedType(definition.type).name.endsWith('Connection');
 }
 
 export function depthLimitRule(maxDepth: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const fragments = fragmentsOf(context.getDocument().definitions);
-    const depthOf = (selectionSet: SelectionSetNode, budget: number): number => {
-      let deepest = 0;
-      for (const field of fieldsOf(selectionSet, fragments)) {
-        const depth = field.selectionSet && budget > 0 ? 1 + depthOf(field.selectionSet, budget - 1) : 1;
-        deepest = Math.max(deepest, depth);
-        if (deepest > maxDepth) break;
+  return (context: ValidationContext): ASTVisitor => ({
+    OperationDefinition(operation) {
+      const meter = new ShapeMeter(null, fragmentsOf(context.getDocument().definitions), {}, { ...DEFAULT_SHAPE_LIMITS, maxDepth });
+      if (meter.measure(operation.selectionSet, null).depth > maxDepth) {
+        context.reportError(new GraphQLError(`the query is nested deeper than ${maxDepth} levels`, { nodes: [operation], extensions: { code: 'QUERY_TOO_DEEP' } }));
       }
-      return deepest;
-    };
-    return {
-      OperationDefinition(operation) {
-        if (depthOf(operation.selectionSet, maxDepth + 1) > maxDepth) {
-          context.reportError(new GraphQLError(`the query is nested deeper than ${maxDepth} levels`, { nodes: [operation], extensions: { code: 'QUERY_TOO_DEEP' } }));
-        }
-      },
-    };
-  };
+    },
+  });
 }
+
+const DEFAULT_SHAPE_LIMITS: Limits = { maxDepth: 15, maxAliases: 30, maxRootFields: 10, maxCost: 250_000, maxTokens: 20_000, assumedListSize: 10 };
 
 /** Aliases, root fields and cost of the operation, once its variables are known. */
 export function operationLimitsPlugin(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin<RequestContext> {
@@ -78,63 +174,15 @@ export function operationLimitsPlugin(schema: GraphQLSchema, limits: Limits): Ap
       return {
         async didResolveOperation({ operation, document, request }) {
           if (!operation) return;
-          const fragments = fragmentsOf(document.definitions);
-          const roots = fieldsOf(operation.selectionSet, fragments);
-          if (roots.length > limits.maxRootFields) {
-            throw limitError('TOO_MANY_ROOT_FIELDS', `the operation selects ${roots.length} root fields; the limit is ${limits.maxRootFields}`);
+          const rootType = schema.getRootType(operation.operation) ?? null;
+          const shape = new ShapeMeter(schema, fragmentsOf(document.definitions), request.variables ?? {}, limits).measure(operation.selectionSet, rootType);
+          if (shape.fields > limits.maxRootFields) {
+            throw limitError('TOO_MANY_ROOT_FIELDS', `the operation selects ${shape.fields} root fields; the limit is ${limits.maxRootFields}`);
           }
-          const aliases = countAliases(operation.selectionSet, fragments);
-          if (aliases > limits.maxAliases) throw limitError('TOO_MANY_ALIASES', `the operation uses ${aliases} aliases; the limit is ${limits.maxAliases}`);
-          const rootType = schema.getRootType(operation.operation);
-          if (!rootType) return;
-          const cost = costOf(operation.selectionSet, rootType, 1, { fragments, variables: request.variables ?? {}, limits });
-          if (cost > limits.maxCost) throw limitError('QUERY_TOO_COSTLY', `the query could touch about ${Math.round(cost)} fields; the limit is ${limits.maxCost}`);
+          if (shape.aliases > limits.maxAliases) throw limitError('TOO_MANY_ALIASES', `the operation uses ${shape.aliases} aliases; the limit is ${limits.maxAliases}`);
+          if (shape.cost > limits.maxCost) throw limitError('QUERY_TOO_COSTLY', `the query could touch about ${Math.round(shape.cost)} fields; the limit is ${limits.maxCost}`);
         },
       };
     },
   };
-}
-
-function countAliases(selectionSet: SelectionSetNode, fragments: Fragments): number {
-  // Each fragment is counted where it is spread, since that is where its fields resolve.
-  return fieldsOf(selectionSet, fragments).reduce((sum, field) => sum + (field.alias ? 1 : 0) + (field.selectionSet ? countAliases(field.selectionSet, fragments) : 0), 0);
-}
-
-interface CostContext {
-  fragments: Fragments;
-  variables: Record<string, unknown>;
-  limits: Limits;
-}
-
-function costOf(selectionSet: SelectionSetNode, parentType: GraphQLNamedType, multiplier: number, context: CostContext): number {
-  if (!isObjectType(parentType)) return multiplier;
-  let cost = 0;
-  for (const field of fieldsOf(selectionSet, context.fragments)) {
-    cost += multiplier;
-    const definition = parentType.getFields()[field.name.value];
-    if (!definition || !field.selectionSet) continue;
-    const size = isListType(getNullableType(definition.type)) || isConnection(definition) ? listSize(field, definition, context) : 1;
-    cost += costOf(field.selectionSet, getNamedType(definition.type), multiplier * size, context);
-    if (cost > context.limits.maxCost * 10) return cost;
-  }
-  return cost;
-}
-
-function isConnection(definition: GraphQLField<unknown, unknown>): boolean {
-  return getNamedType(definition.type).name.endsWith('Connection');
-}
-
-function listSize(field: FieldNode, definition: GraphQLField<unknown, unknown>, context: CostContext): number {
-  const argument = (name: string): unknown => {
-    const node = field.arguments?.find((a) => a.name.value === name);
-    const type = definition.args.find((a) => a.name === name)?.type;
-    return node && type ? valueFromAST(node.value, type, context.variables) : undefined;
-  };
-  const numbers = argument('personalNumbers');
-  // Sizes the resolvers refuse are capped here, so that the resolver's clearer error is the one the client sees.
-  if (Array.isArray(numbers)) return Math.min(Math.max(numbers.length, 1), MAX_BATCH);
-  const first = argument('first');
-  if (typeof first === 'number') return Math.min(Math.max(first, 1), MAX_PAGE);
-  if (definition.args.some((a) => a.name === 'first')) return DEFAULT_PAGE;
-  return context.limits.assumedListSize;
 }

@@ -1,5 +1,7 @@
 /** Counts and times GraphQL operations, labelled by the root fields they select (a closed set), and refusals by code. */
 import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind } from 'graphql';
+import { rootFieldNames } from './access-control.js';
 import type { RequestContext } from '../context.js';
 import type { Metrics } from '../metrics.js';
 
@@ -13,12 +15,13 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
-        async willSendResponse({ operation, response, schema }) {
+        async willSendResponse({ operation, document, response, schema }) {
           const rootType = operation ? schema.getRootType(operation.operation) : undefined;
+          const fragments = new Map((document?.definitions ?? []).flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
           // Only names the schema knows: an alias or operation name is client text and never a label.
-          const roots = operation?.selectionSet.selections
-            .flatMap((s) => (s.kind === 'Field' && (rootType?.getFields()[s.name.value] || s.name.value.startsWith('__')) ? [s.name.value] : []))
-            .sort() ?? [];
+          const roots = (operation ? rootFieldNames(operation.selectionSet, fragments) : [])
+            .filter((name) => rootType?.getFields()[name] !== undefined || name.startsWith('__'))
+            .sort();
           const operationLabel = roots.length > 0 ? [...new Set(roots)].join(',') : 'none';
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const errors = result?.errors ?? [];
