@@ -13,9 +13,8 @@ function isCalendarDate(value: string): boolean {
 
 function stringScalar(name: string, description: string, isValid: (value: string) => boolean): GraphQLScalarType {
   const check = (value: unknown): string => {
-    if (typeof value !== 'string' || !isValid(value)) {
-      throw new GraphQLError(`${name} must be ${description}`, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
+    // No code of its own: a bad literal is a validation failure, a bad variable Apollo's BAD_USER_INPUT.
+    if (typeof value !== 'string' || !isValid(value)) throw new GraphQLError(`${name} must be ${description}`);
     return value;
   };
   return new GraphQLScalarType({
@@ -24,7 +23,7 @@ function stringScalar(name: string, description: string, isValid: (value: string
     serialize: check,
     parseValue: check,
     parseLiteral(ast) {
-      if (ast.kind !== Kind.STRING) throw new GraphQLError(`${name} must be a string: ${description}`, { extensions: { code: 'BAD_USER_INPUT' } });
+      if (ast.kind !== Kind.STRING) throw new GraphQLError(`${name} must be a string: ${description}`);
       return check(ast.value);
     },
   });

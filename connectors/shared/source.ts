@@ -10,6 +10,7 @@ import { UnmappableValueError } from './legacy-values.js';
 
 interface MysqlConnection {
   destroy(): void;
+  stream?: { destroy(): void };
 }
 
 export type SourceName = 'populationRegister' | 'socialInsurance' | 'employmentService';
@@ -121,7 +122,9 @@ export class Source {
     try {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
+          // mysql2's destroy() only ends the socket politely; a stalled peer would keep it half-open.
           connection.destroy();
+          connection.stream?.destroy();
           reject(new StatementTimeoutError());
         }, this.options.statementTimeoutMs);
       });

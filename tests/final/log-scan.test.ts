@@ -7,23 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { isValidPersonalNumber } from '../../src/domain/personal-number.js';
+import { personalNumbersIn } from '../helpers/pii.js';
 import { FAMILY_NAMES } from '../../src/seed/vocabulary.js';
 
 const dir = process.env.SAMGRAF_TEST_LOG_DIR;
 
-/** 12 digits, or 10 with or without a separator, standing alone. */
-const NUMBER_LIKE = /(?<![\w.])(\d{8}|\d{6})([-+]?)(\d{4})(?![\w.])/g;
-
-function personalNumbersIn(text: string): string[] {
-  const found: string[] = [];
-  for (const match of text.matchAll(NUMBER_LIKE)) {
-    const [, head, , tail] = match as unknown as [string, string, string, string];
-    const candidates = head.length === 8 ? [head + tail] : ['19', '20'].map((century) => century + head + tail);
-    if (candidates.some(isValidPersonalNumber)) found.push(match[0]);
-  }
-  return found;
-}
 
 describe('operational logs of the whole test run', { skip: dir ? false : 'SAMGRAF_TEST_LOG_DIR is not set (npm test sets it)' }, () => {
   it('exist, and hold no personal number and no family name', () => {
