@@ -19,6 +19,7 @@ export class Metrics implements SourceObserver {
   private readonly denials = new Counter({ name: 'samgraf_denials_total', help: 'Refusals by reason (error code)', labelNames: ['reason'], registers: [this.registry] });
   private readonly auditCommitSeconds = new Histogram({ name: 'samgraf_access_log_commit_duration_seconds', help: 'Access-log group commit latency', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [this.registry] });
   private readonly auditEvents = new Counter({ name: 'samgraf_access_log_events_total', help: 'Access-log events committed', registers: [this.registry] });
+  private readonly dataQuality = new Counter({ name: 'samgraf_data_quality_findings_total', help: 'Legacy rows or values that could not be mapped, by source, table and column', labelNames: ['source', 'table', 'column'], registers: [this.registry] });
   private readonly auditFailures = new Counter({ name: 'samgraf_access_log_commit_failures_total', help: 'Access-log commits that failed (responses withheld)', registers: [this.registry] });
 
   constructor(sources: readonly SourceName[]) {
@@ -46,6 +47,11 @@ export class Metrics implements SourceObserver {
 
   circuit(source: SourceName, state: CircuitState): void {
     this.circuitState.set({ source }, CIRCUIT_VALUES[state]);
+  }
+
+  /** Source, table and column names come from the connectors' code, never from the data. */
+  dataQualityFinding(source: string, table: string, column: string): void {
+    this.dataQuality.inc({ source, table, column });
   }
 
   auditCommit(seconds: number, events: number, failed: boolean): void {

@@ -76,7 +76,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       ApolloServerPluginLandingPageDisabled(),
       accessControlPlugin(schema, config.server.introspection),
       operationLimitsPlugin(schema, config.limits),
-      dataQualityPlugin(logger),
+      dataQualityPlugin(logger, metrics),
       metricsPlugin(metrics),
       accessLogPlugin(auditWriter, logger),
     ],

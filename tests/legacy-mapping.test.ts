@@ -717,6 +717,9 @@ for (const dialect of ['mariadb', 'sqlite'] as const satisfies readonly Dialect[
         // finding, reported".
         test(`${kind.table}, matching nobody: reported as a data-quality finding`, async () => {
           for (const { response } of await fetchBadRows(kind.table, 'unmatched', [])) assertFinding(response, kind);
+          // …and counted for operators, by source, table and column.
+          const counted = await server.metrics.registry.getSingleMetricAsString('samgraf_data_quality_findings_total');
+          assert.match(counted, new RegExp(`samgraf_data_quality_findings_total\\{source="${kind.source}",table="${kind.table}",column="[^"]+"\\} [1-9]`));
         });
       }
     });

@@ -7,6 +7,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { DataQualityFinding } from '../../connectors/shared/source.js';
 import type { RequestContext } from '../context.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 
 export interface DataQualitySummary {
   source: string;
@@ -27,14 +28,17 @@ export function summarise(findings: readonly DataQualityFinding[]): DataQualityS
   return [...byKind.values()];
 }
 
-export function dataQualityPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+export function dataQualityPlugin(logger: Logger, metrics: Metrics): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response }) {
           const findings = contextValue.dataQuality.findings;
           if (findings.length === 0 || response.body.kind !== 'single') return;
-          for (const finding of findings) logger.warn({ requestId: contextValue.requestId, dataQuality: finding }, 'legacy row could not be mapped');
+          for (const finding of findings) {
+            logger.warn({ requestId: contextValue.requestId, dataQuality: finding }, 'legacy row could not be mapped');
+            metrics.dataQualityFinding(finding.source, finding.table, finding.column);
+          }
           const result = response.body.singleResult;
           result.extensions = { ...result.extensions, dataQuality: summarise(findings) };
         },
