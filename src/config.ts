@@ -83,12 +83,12 @@ export const configSchema = z.strictObject({
     jwksCooldownSeconds: z.number().min(0).max(300).default(1),
   }).default({ issuers: [], clockSkewSeconds: 10, jwksCooldownSeconds: 1 }),
   rateLimit: z.strictObject({
-    points: z.number().int().min(1).default(50),
+    points: z.number().int().min(1).default(1000),
     durationSeconds: z.number().int().min(1).default(1),
     /** Share one budget across replicas: `redis://host:6379`. Without it, each replica counts in memory. */
     redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
     keyPrefix: z.string().min(1).default('samgraf-rl'),
-  }).default({ points: 50, durationSeconds: 1, keyPrefix: 'samgraf-rl' }),
+  }).default({ points: 1000, durationSeconds: 1, keyPrefix: 'samgraf-rl' }),
   accessLog: z.strictObject({
     /** Events younger than this are never deleted; `samgraf audit prune` deletes older ones. Default 5 years. */
     retentionDays: z.number().int().min(1).default(1826),
