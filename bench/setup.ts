@@ -1,0 +1,87 @@
+/**
+ * Everything before the first request: fresh databases, seeded sources, a store filled with a realistic access
+ * log, the staff issuer, the config file, and the three target processes. Used by the harness (run.ts) and
+ * by the smoke test that compares the targets' answers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fillAccessLog, type FilledLog } from './access-log-fill.js';
+import { createBenchDatabases, loadPeople, migrateBenchStore, peopleWithEverything, seedBenchSources, type BenchDatabases, type People } from './databases.js';
+import { createBenchIssuer, type BenchIssuer } from './issuer.js';
+import { startTarget, writeServerConfig, type Target, type TargetName } from './targets.js';
+import type { InputData } from './workloads.js';
+
+export interface SetupOptions {
+  citizens: number;
+  events: number;
+  seed: string;
+  mysqlUrl: string;
+  targets: readonly TargetName[];
+  /** Targets to run under node --cpu-prof. */
+  profile?: readonly TargetName[];
+  /** Extra node flags for the servers. */
+  nodeFlags?: readonly string[];
+  /** Token lifetime: long enough for the whole run. */
+  tokenSeconds?: number;
+  log?: (message: string) => void;
+}
+
+export interface Bench {
+  databases: BenchDatabases;
+  people: People;
+  accessLog: FilledLog;
+  data: InputData;
+  issuer: BenchIssuer;
+  workDir: string;
+  targets: Partial<Record<TargetName, Target>>;
+  seeded: { rows: Record<string, number>; seconds: number };
+  /** Stops the targets; drops the databases unless `keep`; removes the work directory unless it holds profiles. */
+  close(options?: { keep?: boolean }): Promise<void>;
+}
+
+/** Officers the load is spread over (each a principal with its own token and rate-limit key). */
+const OFFICERS = 16;
+
+export async function prepareBench(options: SetupOptions): Promise<Bench> {
+  const log = options.log ?? (() => {});
+  const workDir = mkdtempSync(join(tmpdir(), 'samgraf-bench-'));
+  const databases = await createBenchDatabases(options.mysqlUrl);
+  const targets: Partial<Record<TargetName, Target>> = {};
+  const close = async ({ keep = false } = {}) => {
+    for (const target of Object.values(targets)) await target.stop();
+    if (keep) log(`kept the databases ${databases.prefix}_{skv,fk,af,store}`);
+    else await databases.drop();
+    await databases.close();
+    if ((options.profile ?? []).length === 0) rmSync(workDir, { recursive: true, force: true });
+    else log(`profiles and logs are in ${workDir}`);
+  };
+  try {
+    log(`databases ${databases.prefix}_*: seeding ${options.citizens} citizens`);
+    let started = Date.now();
+    const rows = await seedBenchSources(databases.urls, options.citizens, options.seed);
+    const seeded = { rows, seconds: (Date.now() - started) / 1000 };
+    log(`seeded in ${seeded.seconds.toFixed(1)} s: ${Object.entries(rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    await migrateBenchStore(databases.urls.store);
+    const people = await loadPeople(databases.urls.populationRegister);
+    started = Date.now();
+    const accessLog = await fillAccessLog(databases.urls.store, { events: options.events, people, seed: options.seed, endMs: Date.now() - 60_000, onProgress: log });
+    log(`access log: ${accessLog.events} events, ${accessLog.subjectRows} subject rows in ${accessLog.seconds.toFixed(1)} s`);
+    const data: InputData = {
+      people,
+      eventsPerPerson: accessLog.eventsPerPerson,
+      logUntil: new Date(accessLog.toMs).toISOString(),
+      richPeople: await peopleWithEverything(databases.urls, people, 10),
+    };
+    const issuer = await createBenchIssuer(OFFICERS, options.tokenSeconds ?? 24 * 3600);
+    const configFile = writeServerConfig(workDir, databases.urls, issuer);
+    await Promise.all(options.targets.map(async (name) => {
+      targets[name] = await startTarget(name, { configFile, workDir, profile: (options.profile ?? []).includes(name), nodeFlags: options.nodeFlags ?? [] });
+      log(`${name} is up (pid ${targets[name]!.pid})`);
+    }));
+    return { databases, people, accessLog, data, issuer, workDir, targets, seeded, close };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+}

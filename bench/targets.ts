@@ -1,0 +1,201 @@
+/**
+ * The three servers under test, each its own Node process in production mode (NODE_ENV=production), started
+ * from one generated config file: samgraf (`node dist/src/cli.js serve --config FILE`), the naive baseline
+ * (dist/bench/naive-server.js) and the floor (dist/bench/floor.js). Also what the harness reads from them:
+ * their own request and statement counters, and their memory from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { packageRoot } from '../src/paths.js';
+import type { BenchUrls } from './databases.js';
+import type { BenchIssuer } from './issuer.js';
+import { WORKLOADS, type Input } from './workloads.js';
+
+export const TARGET_NAMES = ['samgraf', 'floor', 'naive'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+const SCRIPTS: Record<TargetName, string[]> = {
+  samgraf: [join(packageRoot, 'dist', 'src', 'cli.js'), 'serve'],
+  naive: [join(packageRoot, 'dist', 'bench', 'naive-server.js')],
+  floor: [join(packageRoot, 'dist', 'bench', 'floor.js')],
+};
+
+/** The samgraf config every target is started with (the floor reads only the database URLs). */
+export function writeServerConfig(dir: string, urls: BenchUrls, issuer: BenchIssuer): string {
+  const file = join(dir, 'samgraf.json');
+  const config = {
+    server: { host: '127.0.0.1', port: 0, introspection: 'scope' },
+    sources: {
+      populationRegister: { url: urls.populationRegister },
+      socialInsurance: { url: urls.socialInsurance },
+      employmentService: { url: urls.employmentService },
+    },
+    store: { url: urls.store },
+    auth: { issuers: [issuer.config] },
+    // Enough that the benchmark's few officers are never throttled; the limiter itself still runs per request.
+    rateLimit: { points: 1_000_000_000, durationSeconds: 1 },
+    purposes: ['benefit-assessment', 'employment-support', 'social-services', 'self-service', 'audit'],
+  };
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}
+
+export interface HttpRequest {
+  path: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface Counters {
+  /** Requests the server has processed (its own count: access-log events written). */
+  requests: number;
+  /** SELECTs the server has sent to the legacy sources and the store, by its own count (a cross-check). */
+  selects: number;
+}
+
+export interface Memory {
+  rssMb: number;
+  peakMb: number;
+}
+
+export interface Target {
+  name: TargetName;
+  pid: number;
+  origin: string;
+  logFile: string;
+  request(input: Input, token: string): HttpRequest;
+  counters(): Promise<Counters>;
+  memory(): Memory;
+  /** Resets the kernel's peak-RSS mark (VmHWM), so that the next reading is this run's peak. */
+  resetPeak(): boolean;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function readStatus(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+function sumMetric(text: string, name: string, labelFilter?: RegExp): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labelFilter && !labelFilter.test(line)) continue;
+    total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+export interface StartOptions {
+  configFile: string;
+  workDir: string;
+  /** Run under `node --cpu-prof`, profiles written to workDir. */
+  profile: boolean;
+  /** Extra node flags. */
+  nodeFlags?: readonly string[];
+}
+
+export async function startTarget(name: TargetName, options: StartOptions): Promise<Target> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const logFile = join(options.workDir, `${name}.log`);
+  const log = openSync(logFile, 'a');
+  const nodeArgs = [...(options.nodeFlags ?? []), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(options.workDir, `profile-${name}`)}`] : [])];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...SCRIPTS[name], '--config', options.configFile], {
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port) },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  let exited: number | null = null;
+  const exit = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+    exited = code ?? (signal ? 128 : 1);
+    resolve();
+  }));
+
+  const readyPath = name === 'floor' ? '/healthz' : '/readyz';
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`${name} exited with ${exited} while starting:\n${tail(logFile)}`);
+    try {
+      if ((await fetch(`${origin}${readyPath}`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not become ready:\n${tail(logFile)}`);
+    }
+    await sleep(100);
+  }
+
+  const pid = child.pid!;
+  return {
+    name,
+    pid,
+    origin,
+    logFile,
+    request(input, token) {
+      const workload = WORKLOADS[input.workload];
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': workload.purpose };
+      if (name === 'floor') return { path: workload.floorPath, body: JSON.stringify(input.variables), headers };
+      return {
+        path: '/graphql',
+        body: JSON.stringify({ query: workload.document, operationName: workload.operationName, variables: input.variables }),
+        headers: { ...headers, accept: 'application/graphql-response+json, application/json' },
+      };
+    },
+    async counters() {
+      if (name === 'floor') {
+        const stats = await (await fetch(`${origin}/stats`)).json() as { requests: number; selects: number };
+        return { requests: stats.requests, selects: stats.selects };
+      }
+      const text = await (await fetch(`${origin}/metrics`)).text();
+      // The store's SELECTs (W4's search) are not among samgraf's source metrics: one per auditEvents request.
+      const auditSearches = sumMetric(text, 'samgraf_graphql_requests_total', /operation="auditEvents"/);
+      return {
+        // Every workload request writes one access-log event, also when the load generator has hung up on it.
+        requests: sumMetric(text, 'samgraf_access_log_events_total'),
+        selects: sumMetric(text, 'samgraf_source_statements_total') + auditSearches,
+      };
+    },
+    memory: () => readStatus(pid),
+    resetPeak() {
+      try {
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async stop() {
+      if (exited !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

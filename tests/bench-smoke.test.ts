@@ -1,0 +1,95 @@
+/**
+ * The benchmark harness must never rot: it runs at smoke size (seconds, not minutes) and every workload ×
+ * concurrency × target must have run and returned correct data. And the two baselines must answer exactly as
+ * samgraf does for the same inputs. Nothing here is timed: how fast is the benchmark's business, not the tests'.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fetchAnswers } from '../bench/load.js';
+import { prepareBench, type Bench } from '../bench/setup.js';
+import { TARGET_NAMES } from '../bench/targets.js';
+import { checkResponse, comparisonInputs, normaliseResponse, WORKLOAD_IDS } from '../bench/workloads.js';
+import { repoRoot } from './helpers/repo.js';
+import { TEST_MYSQL_URL } from './helpers/mysql.js';
+
+describe('benchmark harness at smoke size', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'samgraf-bench-smoke-test-'));
+  after(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it('runs every workload at every concurrency against every target and checks every answer', { timeout: 300_000 }, async () => {
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'dist', 'bench', 'run.js'), '--smoke', '--out', outDir, '--mysql', TEST_MYSQL_URL], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString('utf8'); });
+      child.on('exit', (exitCode) => resolve({ code: exitCode, stderr: err }));
+    });
+    assert.equal(code, 0, `the harness failed:\n${stderr.slice(-3000)}`);
+
+    const files = readdirSync(outDir).filter((f) => f.endsWith('.json'));
+    assert.equal(files.length, 1, 'one results file');
+    const results = JSON.parse(readFileSync(join(outDir, files[0]!), 'utf8'));
+    assert.equal(results.ok, true);
+    assert.deepEqual(results.failures, []);
+    assert.deepEqual(results.settings.connections, [1, 4]);
+
+    for (const workload of WORKLOAD_IDS) {
+      for (const connections of [1, 4]) {
+        for (const target of TARGET_NAMES) {
+          const run = results.runs.find((r: any) => r.workload === workload && r.connections === connections && r.target === target);
+          assert.ok(run, `${workload} c${connections} ${target} ran`);
+          assert.ok(run.requests > 0, `${workload} c${connections} ${target} got answers`);
+          assert.equal(run.invalid, 0, `${workload} c${connections} ${target}: every answer right (${run.problems.join('; ')})`);
+          assert.equal(run.errors, 0);
+          assert.equal(run.warmup.invalid, 0);
+          assert.ok(run.statements.requests > 0 && run.statements.perRequest > 0, 'statements were counted');
+          assert.ok(run.memory.peakMb > 0, 'peak RSS was read');
+        }
+      }
+      const comparison = results.comparisons.find((c: any) => c.workload === workload);
+      assert.equal(comparison.targets.samgraf.valid, true);
+      assert.equal(comparison.targets.floor.sameAsSamgraf, true, `${workload}: floor answers like samgraf`);
+      assert.equal(comparison.targets.naive.sameAsSamgraf, true, `${workload}: naive answers like samgraf`);
+      assert.ok(comparison.coverage.nodes > 0, `${workload}: the comparison reached data`);
+    }
+    // Batching: samgraf's statements do not grow with the batch; the naive baseline's do.
+    const samgraf = Object.values(results.batchScaling.samgraf as Record<string, number>);
+    assert.ok(samgraf.every((n) => n === samgraf[0]), JSON.stringify(results.batchScaling));
+    assert.ok(results.batchScaling.naive['50'] > results.batchScaling.naive['1']);
+    // Every chain in the store — pre-filled, samgraf's, the naive baseline's and the floor's — verifies.
+    assert.equal(results.verification.broken.length, 0);
+    assert.ok(results.verification.chains >= 12 + 3);
+  });
+});
+
+describe('the floor and the naive baseline answer exactly as samgraf', () => {
+  let bench: Bench;
+
+  before(async () => {
+    bench = await prepareBench({ citizens: 300, events: 2_000, seed: 'bench-compare', mysqlUrl: TEST_MYSQL_URL, targets: TARGET_NAMES });
+  });
+
+  after(async () => {
+    await bench?.close();
+  });
+
+  for (const workload of WORKLOAD_IDS) {
+    it(`${workload}: same data for the same inputs`, async () => {
+      const inputs = comparisonInputs(workload, bench.data, 5, 'bench-compare');
+      const token = bench.issuer.tokens[0]!;
+      const [samgraf, floor, naive] = await Promise.all(TARGET_NAMES.map((name) => fetchAnswers(bench.targets[name]!, inputs, token)));
+      for (const [i, input] of inputs.entries()) {
+        assert.equal(checkResponse(input, samgraf![i]!.status, samgraf![i]!.body), null, `samgraf's answer to ${JSON.stringify(input.variables).slice(0, 80)} is right`);
+        assert.equal(normaliseResponse(floor![i]!.body), normaliseResponse(samgraf![i]!.body), `floor = samgraf for input ${i}`);
+        assert.equal(normaliseResponse(naive![i]!.body), normaliseResponse(samgraf![i]!.body), `naive = samgraf for input ${i}`);
+      }
+      // Not vacuous: the answers hold data.
+      assert.ok(samgraf!.some((answer) => normaliseResponse(answer.body).length > 200));
+    });
+  }
+});
