@@ -18,7 +18,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -26,7 +25,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import { openDatabase } from '../src/db.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
-import { createTestDatabases, TEST_MYSQL_URL, type TestDatabases } from './helpers/mysql.js';
+import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
+import { freePort, mysqlTarget } from './helpers/net.js';
 import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type SourceUrls, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
@@ -157,19 +157,6 @@ function writeConfig(dir: string, name: string, urls: SourceUrls, extra: Record<
     ...extra,
   }));
   return file;
-}
-
-function mysqlTarget(): { host: string; port: number } {
-  const url = new URL(TEST_MYSQL_URL);
-  return { host: url.hostname, port: Number(url.port || 3306) };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 interface SpawnedSamgraf {

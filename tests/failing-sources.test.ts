@@ -20,7 +20,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,7 +28,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import { openDatabase } from '../src/db.js';
-import { TEST_MYSQL_URL } from './helpers/mysql.js';
+import { freePort, mysqlTarget } from './helpers/net.js';
 import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type SourceUrls, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
@@ -158,19 +158,6 @@ async function eventsFor(store: Knex, requestIds: readonly string[]): Promise<Ma
     found.set(row.request_id, [...(found.get(row.request_id) ?? []), event]);
   }
   return found;
-}
-
-function mysqlTarget(): { host: string; port: number } {
-  const url = new URL(TEST_MYSQL_URL);
-  return { host: url.hostname, port: Number(url.port || 3306) };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Opens (and at once closes) a TCP connection: whether the port accepts new connections. */
