@@ -2,7 +2,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Knex } from 'knex';
 import type { SourceName } from '../connectors/shared/source.js';
 import type { Config } from './config.js';
@@ -74,6 +74,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // samgraf sets no cache hints; Apollo's default cache-control plugin would wrap every field's resolver.
+      ApolloServerPluginCacheControlDisabled(),
       accessControlPlugin(schema, config.server.introspection),
       operationLimitsPlugin(schema, config.limits),
       dataQualityPlugin(logger, metrics),
