@@ -4,6 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Temporal } from 'temporal-polyfill';
 import {
   decodeCode,
   decodeCompactDate,
@@ -132,6 +133,36 @@ describe('decodeSwedishLocalTime (Europe/Stockholm wall time → ISO 8601 with o
   });
 
   test('NULL is null', () => assert.equal(decodeSwedishLocalTime(null, COLUMN), null));
+
+  test('the cached per-day offsets give what Temporal gives, for every hour around changes and random times since 1880', () => {
+    const temporal = (local: string) => Temporal.PlainDateTime.from(local.replace(' ', 'T'), { overflow: 'reject' })
+      .toZonedDateTime('Europe/Stockholm', { disambiguation: 'compatible' })
+      .toString({ timeZoneName: 'never', fractionalSecondDigits: 0 });
+    const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+    const samples: string[] = [];
+    // Every quarter hour of the days around changes, old and new (1916, 1949, 1980, 1996 rule change, 2024).
+    for (const day of ['1900-01-01', '1916-05-14', '1916-10-01', '1949-04-02', '1949-10-02', '1980-04-06', '1980-09-28', '1996-10-27', '2024-03-31', '2024-10-27', '2038-03-28']) {
+      for (let minutes = 0; minutes < 24 * 60; minutes += 15) samples.push(`${day} ${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}:${pad(minutes % 60)}`);
+    }
+    samples.push('1899-12-31 23:59:59', '1900-01-01 00:00:00', '2024-06-01 10:00:00.999999999', '2024-06-01 10:59:60');
+    let seed = 7;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    for (let i = 0; i < 5000; i++) {
+      samples.push(`${1880 + next(180)}-${pad(1 + next(12))}-${pad(1 + next(28))} ${pad(next(24))}:${pad(next(60))}:${pad(next(60))}`);
+    }
+    for (const round of ['first', 'cached']) {
+      for (const local of samples) {
+        let expected: string | Error;
+        try {
+          expected = temporal(local);
+        } catch (error) {
+          expected = error as Error;
+        }
+        if (expected instanceof Error) assert.throws(() => decodeSwedishLocalTime(local, COLUMN), UnmappableValueError, `${round}: ${local}`);
+        else assert.equal(decodeSwedishLocalTime(local, COLUMN), expected, `${round}: ${local}`);
+      }
+    }
+  });
 
   const INVALID: Array<{ value: string; why: string }> = [
     { value: '2024-02-30 10:00:00', why: '30 February' },

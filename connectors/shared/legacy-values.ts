@@ -40,7 +40,7 @@ export function decodeDate(value: string | null, column: string): string | null 
 
 const STOCKHOLM = 'Europe/Stockholm';
 /** A DATETIME as the drivers return it: no offset, no zone (Temporal would otherwise drop one silently). */
-const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
+const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?$/;
 
 /**
  * A Swedish wall-clock time (`YYYY-MM-DD HH:MM:SS`, Europe/Stockholm, no offset) → ISO 8601 with offset.
@@ -50,7 +50,10 @@ const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$/;
 export function decodeSwedishLocalTime(value: string | null, column: string): string | null {
   if (value === null) return null;
   const text = String(value).trim();
-  if (!LOCAL_DATE_TIME.test(text)) throw new UnmappableValueError(column, 'not a local date-time');
+  const match = LOCAL_DATE_TIME.exec(text);
+  if (!match) throw new UnmappableValueError(column, 'not a local date-time');
+  const offset = Number(match[2]) <= 23 && Number(match[3]) <= 59 && Number(match[4]) <= 59 ? offsetOfLocalDay(match[1]!) : null;
+  if (offset !== null) return `${match[1]}T${match[2]}:${match[3]}:${match[4]}${offset}`;
   let local: Temporal.PlainDateTime;
   try {
     local = Temporal.PlainDateTime.from(text.replace(' ', 'T'), { overflow: 'reject' });
@@ -60,6 +63,38 @@ export function decodeSwedishLocalTime(value: string | null, column: string): st
   return local
     .toZonedDateTime(STOCKHOLM, { disambiguation: 'compatible' })
     .toString({ timeZoneName: 'never', fractionalSecondDigits: 0 });
+}
+
+/**
+ * Temporal takes tens of microseconds per conversion, and a page of cases holds hundreds of times. On all
+ * but a few days a year Stockholm's offset is one value from midnight to midnight: so it is looked up once
+ * per date and kept. Days with a change, an offset of odd seconds (before 1900) or an invalid date get null
+ * and take Temporal's path every time. The cache is dropped when it gets large.
+ */
+const dayOffsets = new Map<string, string | null>();
+const MAX_CACHED_DAYS = 100_000;
+
+function offsetOfLocalDay(date: string): string | null {
+  let offset = dayOffsets.get(date);
+  if (offset === undefined) {
+    offset = uniformOffsetOfDay(date);
+    if (dayOffsets.size >= MAX_CACHED_DAYS) dayOffsets.clear();
+    dayOffsets.set(date, offset);
+  }
+  return offset;
+}
+
+function uniformOffsetOfDay(date: string): string | null {
+  try {
+    const midnight = Temporal.PlainDateTime.from(`${date}T00:00:00`, { overflow: 'reject' })
+      .toZonedDateTime(STOCKHOLM, { disambiguation: 'reject' });
+    const change = midnight.getTimeZoneTransition('next');
+    // No local day is longer than 25 hours: with no change that soon, the whole day has midnight's offset.
+    const changesToday = change !== null && change.epochMilliseconds - midnight.epochMilliseconds <= 25 * 3600_000;
+    return !changesToday && /^[+-]\d{2}:\d{2}$/.test(midnight.offset) ? midnight.offset : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Whole öre, as BIGINT arrives from either driver (number or decimal string) → Money. */
