@@ -18,6 +18,24 @@ const CITIZEN_FIELD_CATEGORIES: Readonly<Record<string, DataCategory>> = {
   address: 'ADDRESS', municipalityCode: 'ADDRESS', countyCode: 'ADDRESS', relations: 'RELATIONS', benefits: 'BENEFITS', cases: 'CASES',
 };
 
+/**
+ * What serving one field means for the access log, worked out once per field when the schema is built:
+ * its coordinate, and whom it makes a subject — the person whose object it is (in a category), everyone an
+ * access-log event names, or nobody.
+ */
+export interface ServedField {
+  coordinate: string;
+  subjects: { of: 'parent'; category: DataCategory } | { of: 'event' } | null;
+}
+
+export function servedField(typeName: string, fieldName: string): ServedField {
+  const coordinate = `${typeName}.${fieldName}`;
+  // Any field of an access-log event is data about the people it names, whichever fields are asked for.
+  if (typeName === 'AuditEvent') return { coordinate, subjects: { of: 'event' } };
+  if (!(typeName in SUBJECT_TYPES)) return { coordinate, subjects: null };
+  return { coordinate, subjects: { of: 'parent', category: SUBJECT_TYPES[typeName] ?? CITIZEN_FIELD_CATEGORIES[fieldName] ?? 'IDENTITY' } };
+}
+
 export class AccessRecord {
   readonly fieldsRead = new Set<string>();
   readonly fieldsDenied = new Set<string>();
@@ -26,23 +44,22 @@ export class AccessRecord {
   readonly withheld = new Set<string>();
 
   /** A field was served. On a person's own object it makes them a subject of this request. */
-  read(typeName: string, fieldName: string, parent: unknown): void {
-    this.fieldsRead.add(`${typeName}.${fieldName}`);
-    if (typeName === 'AuditEvent') {
-      // Any field of an access-log event is data about the people it names, whichever fields are asked for.
+  read(field: ServedField, parent: unknown): void {
+    this.fieldsRead.add(field.coordinate);
+    const { subjects } = field;
+    if (subjects === null) return;
+    if (subjects.of === 'event') {
       for (const subject of peopleNamedBy(parent as AuditEvent)) this.addSubject(subject, 'ACCESS_LOG');
       return;
     }
-    if (!(typeName in SUBJECT_TYPES)) return;
     const subject = (parent as { personalNumber?: unknown } | null)?.personalNumber;
-    if (typeof subject !== 'string') return;
-    this.addSubject(subject, SUBJECT_TYPES[typeName] ?? CITIZEN_FIELD_CATEGORIES[fieldName] ?? 'IDENTITY');
+    if (typeof subject === 'string') this.addSubject(subject, subjects.category);
   }
 
   private addSubject(subject: string, category: DataCategory): void {
-    const categories = this.subjects.get(subject) ?? new Set<DataCategory>();
-    categories.add(category);
-    this.subjects.set(subject, categories);
+    const categories = this.subjects.get(subject);
+    if (categories === undefined) this.subjects.set(subject, new Set([category]));
+    else categories.add(category);
   }
 
   denied(coordinate: string): void {
