@@ -8,9 +8,11 @@ export const employmentServiceResolvers = {
   },
 
   Citizen: {
-    cases: async (citizen: Citizen, args: { status?: CaseStatus[] | null }, ctx: RequestContext) =>
-      (await ctx.loaders.employmentService.casesOfCitizen.load(citizen.personalNumber))
-        .filter((c) => !args.status || args.status.includes(c.status)),
+    cases: async (citizen: Citizen, args: { status?: CaseStatus[] | null }, ctx: RequestContext) => {
+      const cases = await ctx.loaders.employmentService.casesOfCitizen.load(citizen.personalNumber);
+      const { status } = args;
+      return status ? cases.filter((c) => status.includes(c.status)) : cases;
+    },
   },
 
   Case: {

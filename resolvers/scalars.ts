@@ -1,14 +1,14 @@
 /** `Date` (`YYYY-MM-DD`) and `DateTime` (ISO 8601 with offset). Connectors already produce the strings. */
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { isCalendarDate } from '../src/domain/calendar.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-function isCalendarDate(value: string): boolean {
+function isDate(value: string): boolean {
   const match = DATE.exec(value);
   if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
 }
 
 function stringScalar(name: string, description: string, isValid: (value: string) => boolean): GraphQLScalarType {
@@ -30,6 +30,6 @@ function stringScalar(name: string, description: string, isValid: (value: string
 }
 
 export const scalarResolvers = {
-  Date: stringScalar('Date', 'a calendar date, YYYY-MM-DD', isCalendarDate),
+  Date: stringScalar('Date', 'a calendar date, YYYY-MM-DD', isDate),
   DateTime: stringScalar('DateTime', 'an ISO 8601 date-time with offset', (value) => DATE_TIME.test(value)),
 };

@@ -13,9 +13,12 @@ export const socialInsuranceResolvers = {
   },
 
   Citizen: {
-    benefits: async (citizen: Citizen, args: BenefitFilter, ctx: RequestContext) =>
-      (await ctx.loaders.socialInsurance.benefitsOfCitizen.load(citizen.personalNumber)).filter((benefit) =>
-        (!args.status || args.status.includes(benefit.status)) && (!args.type || args.type.includes(benefit.type))),
+    benefits: async (citizen: Citizen, args: BenefitFilter, ctx: RequestContext) => {
+      const benefits = await ctx.loaders.socialInsurance.benefitsOfCitizen.load(citizen.personalNumber);
+      const { status, type } = args;
+      if (!status && !type) return benefits;
+      return benefits.filter((benefit) => (!status || status.includes(benefit.status)) && (!type || type.includes(benefit.type)));
+    },
   },
 
   Benefit: {

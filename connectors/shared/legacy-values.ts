@@ -4,6 +4,7 @@
  * Each throws UnmappableValueError, naming the column but never the value, when a value breaks its rule.
  */
 import { Temporal } from 'temporal-polyfill';
+import { isCalendarDate } from '../../src/domain/calendar.js';
 import { moneyFromOre, type Money } from '../../src/domain/money.js';
 import { expandTenDigits, isValidPersonalNumber, type Separator } from '../../src/domain/personal-number.js';
 
@@ -141,9 +142,4 @@ export function decodeCode<T extends string>(codes: Readonly<Record<string, T>>,
   const decoded = key !== undefined && Object.hasOwn(codes, key) ? codes[key] : undefined;
   if (decoded === undefined) throw new UnmappableValueError(column, 'unknown code');
   return decoded;
-}
-
-function isCalendarDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

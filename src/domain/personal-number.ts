@@ -6,6 +6,7 @@
  * in the reference year, so expanding one needs that year. A coordination number keeps day + 60 in every
  * form, and may leave month (00) or day (60) unknown.
  */
+import { daysInMonth } from './calendar.js';
 
 export type IdentityType = 'PERSONAL_IDENTITY_NUMBER' | 'COORDINATION_NUMBER';
 export type Sex = 'FEMALE' | 'MALE';
@@ -131,8 +132,4 @@ function hasValidDate(pnr: string): boolean {
   if (month > 12) return false;
   if (rawDay >= 60) return rawDay <= 91;
   return month >= 1 && rawDay >= 1 && rawDay <= daysInMonth(year, month);
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
