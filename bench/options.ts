@@ -40,6 +40,8 @@ export interface BenchOptions {
   retries: number;
   /** Extra node flags for the three server processes (e.g. --max-old-space-size=200). */
   nodeOptions: string[];
+  /** Database sizes (citizens) at which W1's latency is compared, samgraf alone at concurrency 1; [] for none. */
+  scalingSizes: number[];
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -60,6 +62,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --retries N         repeat a run that other processes disturbed up to N times (default 2; 0 with --smoke)
   --profile LIST      run these targets under node --cpu-prof
   --node-flags FLAGS  extra node flags for the three servers, space-separated (e.g. "--max-old-space-size=200")
+  --scaling LIST      also time W1 (samgraf, concurrency 1) on fresh databases of these sizes and compare their p50
+                      (default 10000,1000000; 300,3000 with --smoke; none to skip)
   --keep              keep the benchmark databases
   --smoke             tiny sizes and short runs (300 citizens, 2000 events, 1 s, concurrency 1 and 4)
 `;
@@ -108,6 +112,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         'node-flags': { type: 'string' },
         'quiet-wait': { type: 'string' },
         retries: { type: 'string' },
+        scaling: { type: 'string' },
         keep: { type: 'boolean', default: false },
         smoke: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -141,5 +146,14 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     quietWait: positive(values['quiet-wait'], '--quiet-wait', smoke ? 0 : 300, { zero: true }),
     retries: positive(values.retries, '--retries', smoke ? 0 : 2, { zero: true }),
     nodeOptions: values['node-flags']?.split(' ').filter(Boolean) ?? [],
+    scalingSizes: scalingSizes(values.scaling, smoke),
   };
+}
+
+function scalingSizes(value: string | undefined, smoke: boolean): number[] {
+  if (value === undefined) return smoke ? [300, 3_000] : [10_000, 1_000_000];
+  if (value === 'none') return [];
+  const sizes = value.split(',').map((size) => positive(size.trim(), '--scaling', 1));
+  if (sizes.length < 2) throw new BenchUsageError('--scaling needs two or more sizes (or none)');
+  return sizes;
 }

@@ -15,7 +15,7 @@ import { fetchAnswers, runLoad, warmUp } from './load.js';
 import { findMariadbPid, startCpuWindow } from './machine-load.js';
 import { BenchUsageError, parseBenchArgs, USAGE, type BenchOptions } from './options.js';
 import {
-  checkTargets, describeMachine, markdownMachine, markdownTable, markdownTargets, ratios, type BatchScaling, type Run, type Soak,
+  checkTargets, describeMachine, markdownMachine, markdownScaling, markdownTable, markdownTargets, ratios, type BatchScaling, type Run, type SizeScaling, type Soak,
 } from './report.js';
 import { prepareBench, type Bench } from './setup.js';
 import { startCounting } from './statements.js';
@@ -172,6 +172,32 @@ async function timedRun(bench: Bench, options: BenchOptions, workload: WorkloadI
   return run;
 }
 
+/**
+ * W1 on fresh databases of each size (samgraf alone, concurrency 1, the same warm-up and duration): a
+ * profile's cost must not grow with the data. The access log is kept small here; W1 does not read it.
+ */
+async function sizeScaling(options: BenchOptions, failures: string[]): Promise<SizeScaling | null> {
+  if (options.scalingSizes.length < 2 || !options.workloads.includes('W1') || !options.targets.includes('samgraf')) return null;
+  const points: SizeScaling['points'] = [];
+  for (const citizens of options.scalingSizes) {
+    log(`scaling: W1 at ${citizens.toLocaleString('en-US')} citizens`);
+    const bench = await prepareBench({
+      citizens, events: Math.min(options.events, 100_000), seed: options.seed, mysqlUrl: options.mysqlUrl, targets: ['samgraf'], nodeFlags: options.nodeOptions, log,
+    });
+    try {
+      const target = bench.targets.samgraf!;
+      const mariadb = findMariadbPid();
+      const pids = [target.pid, ...(mariadb === null ? [] : [mariadb])];
+      if (options.quietWait > 0) await waitForQuiet(pids, options.quietWait);
+      const run = await timedRun(bench, options, 'W1', 1, target, pids, failures);
+      points.push({ citizens, requestsPerSecond: run.requestsPerSecond, latencyMs: run.latencyMs, cpuMsPerRequest: run.cpu.targetMsPerRequest, disturbed: run.cpu.disturbed });
+    } finally {
+      await bench.close();
+    }
+  }
+  return { points, p50Ratio: points.at(-1)!.latencyMs.p50 / points[0]!.latencyMs.p50 };
+}
+
 /** A mixed W1–W4 load against samgraf, sampling its RSS every second. */
 async function soak(bench: Bench, options: BenchOptions, failures: string[]): Promise<Soak> {
   const target = bench.targets.samgraf!;
@@ -262,8 +288,9 @@ async function main(argv: string[]): Promise<number> {
     }
     await bench.close({ keep: options.keep });
     closed = true;
+    const scalingResult = await sizeScaling(options, failures);
 
-    const targets = checkTargets(runs, scaling, soakResult, options.events, Math.max(...options.connections));
+    const targets = checkTargets(runs, scaling, soakResult, scalingResult, options.events, Math.max(...options.connections));
     const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
     const results = {
       date: started.toISOString(),
@@ -277,6 +304,7 @@ async function main(argv: string[]): Promise<number> {
       runs,
       ratios: ratios(runs),
       soak: soakResult,
+      sizeScaling: scalingResult,
       verification,
       targets,
       failures,
@@ -287,7 +315,7 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\n## samgraf benchmark, ${started.toISOString().slice(0, 10)}\n\n\`${command}\`\n\n${markdownMachine(machine)}; `
       + `${options.citizens.toLocaleString('en-US')} citizens, ${bench.accessLog.events.toLocaleString('en-US')} access-log events before the runs; `
-      + `${options.duration} s per run after ${options.warmupRequests > 0 ? `${options.warmupRequests} requests` : `${options.warmup} s`} of warm-up.\n\n${markdownTable(runs)}\n\n${markdownTargets(targets)}\n\n`);
+      + `${options.duration} s per run after ${options.warmupRequests > 0 ? `${options.warmupRequests} requests` : `${options.warmup} s`} of warm-up.\n\n${markdownTable(runs)}\n\n${scalingResult ? `${markdownScaling(scalingResult)}\n\n` : ''}${markdownTargets(targets)}\n\n`);
     if (runs.some((r) => r.statements.noisy)) process.stdout.write('\\* MariaDB counted more SELECTs than the target sent: another client used the server during that run.\n\n');
     if (runs.some((r) => r.cpu.disturbed)) process.stdout.write(`† other processes used more than ${DISTURBED_CORES} cores during that run: its figures are not comparable.\n\n`);
     process.stdout.write(`results: ${file}\n`);

@@ -61,6 +61,10 @@ describe('benchmark harness at smoke size', () => {
     const samgraf = Object.values(results.batchScaling.samgraf as Record<string, number>);
     assert.ok(samgraf.every((n) => n === samgraf[0]), JSON.stringify(results.batchScaling));
     assert.ok(results.batchScaling.naive['50'] > results.batchScaling.naive['1']);
+    // W1 on fresh databases of two sizes, samgraf alone, answers checked like every other run.
+    assert.deepEqual(results.sizeScaling.points.map((p: any) => p.citizens), [300, 3_000]);
+    assert.ok(results.sizeScaling.points.every((p: any) => p.requestsPerSecond > 0 && p.latencyMs.p50 > 0));
+    assert.ok(results.targets.some((t: any) => t.target.startsWith('W1 p50 at 1,000,000') && t.measured.includes('3,000')));
     // Every chain in the store — pre-filled, samgraf's, the naive baseline's and the floor's — verifies.
     assert.equal(results.verification.broken.length, 0);
     assert.ok(results.verification.chains >= 12 + 3);
