@@ -42,6 +42,8 @@ export interface BenchOptions {
   nodeOptions: string[];
   /** Database sizes (citizens) at which W1's latency is compared, samgraf alone at concurrency 1; [] for none. */
   scalingSizes: number[];
+  /** Set MariaDB's innodb_buffer_pool_size to this many MB for the run, and put it back afterwards. */
+  bufferPoolMb: number | null;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -64,6 +66,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --node-flags FLAGS  extra node flags for the three servers, space-separated (e.g. "--max-old-space-size=200")
   --scaling LIST      also time W1 (samgraf, concurrency 1) on fresh databases of these sizes and compare their p50
                       (default 10000,1000000; 300,3000 with --smoke; none to skip)
+  --innodb-buffer-pool MB
+                      resize MariaDB's InnoDB buffer pool for the run and restore it afterwards (needs SUPER)
   --keep              keep the benchmark databases
   --smoke             tiny sizes and short runs (300 citizens, 2000 events, 1 s, concurrency 1 and 4)
 `;
@@ -113,6 +117,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         'quiet-wait': { type: 'string' },
         retries: { type: 'string' },
         scaling: { type: 'string' },
+        'innodb-buffer-pool': { type: 'string' },
         keep: { type: 'boolean', default: false },
         smoke: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -147,6 +152,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     retries: positive(values.retries, '--retries', smoke ? 0 : 2, { zero: true }),
     nodeOptions: values['node-flags']?.split(' ').filter(Boolean) ?? [],
     scalingSizes: scalingSizes(values.scaling, smoke),
+    bufferPoolMb: values['innodb-buffer-pool'] === undefined ? null : positive(values['innodb-buffer-pool'], '--innodb-buffer-pool', 128),
   };
 }
 

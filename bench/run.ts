@@ -17,6 +17,7 @@ import { BenchUsageError, parseBenchArgs, USAGE, type BenchOptions } from './opt
 import {
   checkTargets, describeMachine, markdownMachine, markdownScaling, markdownTable, markdownTargets, ratios, type BatchScaling, type Run, type SizeScaling, type Soak,
 } from './report.js';
+import { resizeBufferPool } from './databases.js';
 import { prepareBench, type Bench } from './setup.js';
 import { startCounting } from './statements.js';
 import { TARGET_NAMES, type Target, type TargetName } from './targets.js';
@@ -249,6 +250,19 @@ async function main(argv: string[]): Promise<number> {
   }
   const failures: string[] = [];
   const started = new Date();
+  const restoreBufferPool = options.bufferPoolMb === null ? null : await resizeBufferPool(options.mysqlUrl, options.bufferPoolMb);
+  if (restoreBufferPool) log(`InnoDB buffer pool set to ${options.bufferPoolMb} MB for this run`);
+  try {
+    return await benchmark(argv, options, failures, started, restoreBufferPool);
+  } finally {
+    if (restoreBufferPool) {
+      await restoreBufferPool();
+      log('InnoDB buffer pool restored');
+    }
+  }
+}
+
+async function benchmark(argv: string[], options: BenchOptions, failures: string[], started: Date, restoreBufferPool: (() => Promise<void>) | null): Promise<number> {
   const bench = await prepareBench({
     citizens: options.citizens,
     events: options.events,
@@ -260,10 +274,10 @@ async function main(argv: string[]): Promise<number> {
     log,
   });
   let closed = false;
-  // Interrupted: stop the servers and drop the databases before leaving.
+  // Interrupted: stop the servers, drop the databases and put the buffer pool back before leaving.
   const interrupted = () => {
     log('interrupted: cleaning up');
-    bench.close({ keep: options.keep }).finally(() => process.exit(130));
+    bench.close({ keep: options.keep }).then(() => restoreBufferPool?.()).finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
