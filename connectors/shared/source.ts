@@ -5,13 +5,9 @@
  */
 import CircuitBreaker from 'opossum';
 import type { Knex } from 'knex';
+import { queryMysql, withMysqlConnection } from '../../src/db.js';
 import { isMysql } from './ddl.js';
 import { UnmappableValueError } from './legacy-values.js';
-
-interface MysqlConnection {
-  destroy(): void;
-  stream?: { destroy(): void };
-}
 
 export type SourceName = 'populationRegister' | 'socialInsurance' | 'employmentService';
 
@@ -115,11 +111,9 @@ export class Source {
    * A statement that outlives the timeout has its connection destroyed, so that a stalled network cannot pin
    * the pool's connections; the pool replaces it. (Acquiring a connection has the same timeout, set in db.ts.)
    */
-  private async runWithTimeout(build: (db: Knex) => Knex.QueryBuilder): Promise<unknown[]> {
-    const client = this.db.client as { acquireConnection(): Promise<MysqlConnection>; releaseConnection(connection: MysqlConnection): Promise<void> };
-    const connection = await client.acquireConnection();
-    let timer: NodeJS.Timeout | undefined;
-    try {
+  private runWithTimeout(build: (db: Knex) => Knex.QueryBuilder): Promise<unknown[]> {
+    return withMysqlConnection(this.db, async (connection) => {
+      let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           // mysql2's destroy() only ends the socket politely; a stalled peer would keep it half-open.
@@ -128,11 +122,12 @@ export class Source {
           reject(new StatementTimeoutError());
         }, this.options.statementTimeoutMs);
       });
-      return await Promise.race([build(this.db).connection(connection) as Promise<unknown[]>, timeout]);
-    } finally {
-      clearTimeout(timer);
-      await client.releaseConnection(connection);
-    }
+      try {
+        return await Promise.race([queryMysql(connection, build(this.db)), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
   }
 
   /**

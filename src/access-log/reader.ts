@@ -1,5 +1,6 @@
 /** Reading the access log: the auditors' search and a citizen's own view, both cursor-paginated, newest first. */
 import type { Knex } from 'knex';
+import { selectRows } from '../db.js';
 import type { AuditEvent, DataCategory } from './event.js';
 import { searchEvents, type EventFilter, type EventPosition } from './store.js';
 
@@ -32,10 +33,12 @@ export class AccessLogReader {
       query.where((q) => q.where('s.occurred_ms', '<', after.occurredMs).orWhere((q2) => q2.where('s.occurred_ms', after.occurredMs)
         .andWhere((q3) => q3.where('s.writer_id', '<', after.writer).orWhere((q4) => q4.where('s.writer_id', after.writer).andWhere('s.seq', '<', after.seq)))));
     }
-    const rows = await query
-      .select('e.occurred_at', 'e.principal_organization', 'e.purpose', 's.categories', 's.occurred_ms', 's.writer_id', 's.seq')
-      .orderBy([{ column: 's.occurred_ms', order: 'desc' }, { column: 's.writer_id', order: 'desc' }, { column: 's.seq', order: 'desc' }])
-      .limit(limit) as { occurred_at: string; principal_organization: string | null; purpose: string | null; categories: string; occurred_ms: number | string; writer_id: string; seq: number | string }[];
+    const rows = await selectRows<{ occurred_at: string; principal_organization: string | null; purpose: string | null; categories: string; occurred_ms: number | string; writer_id: string; seq: number | string }>(
+      this.db,
+      query.select('e.occurred_at', 'e.principal_organization', 'e.purpose', 's.categories', 's.occurred_ms', 's.writer_id', 's.seq')
+        .orderBy([{ column: 's.occurred_ms', order: 'desc' }, { column: 's.writer_id', order: 'desc' }, { column: 's.seq', order: 'desc' }])
+        .limit(limit),
+    );
     return rows.map((row) => ({
       occurredAt: row.occurred_at,
       organization: row.principal_organization,

@@ -4,6 +4,7 @@
  * is exactly what the queries serve.
  */
 import type { Knex } from 'knex';
+import { inTransaction, selectRows } from '../db.js';
 import type { AuditEvent, DataCategory, Outcome } from './event.js';
 
 export interface EventRow {
@@ -101,11 +102,8 @@ function subjectRows(event: AuditEvent) {
 
 /** One transaction, two multi-row inserts: the whole batch is durable, or none of it. */
 export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Promise<void> {
-  await db.transaction(async (trx) => {
-    await trx('audit_events').insert(events.map(toRow));
-    const subjects = events.flatMap(subjectRows);
-    if (subjects.length > 0) await trx('audit_event_subjects').insert(subjects);
-  });
+  const subjects = events.flatMap(subjectRows);
+  await inTransaction(db, [db('audit_events').insert(events.map(toRow)), ...(subjects.length > 0 ? [db('audit_event_subjects').insert(subjects)] : [])]);
 }
 
 export async function lastEventOf(db: Knex, writer: string): Promise<{ seq: number; hash: string } | null> {
@@ -153,6 +151,7 @@ export async function searchEvents(db: Knex, filter: EventFilter, after: EventPo
     query.where((q) => q.where(time, '<', after.occurredMs).orWhere((q2) => q2.where(time, after.occurredMs)
       .andWhere((q3) => q3.where(writer, '<', after.writer).orWhere((q4) => q4.where(writer, after.writer).andWhere(seq, '<', after.seq)))));
   }
-  const rows = await query.select(EVENT_COLUMNS).orderBy([{ column: time, order: 'desc' }, { column: writer, order: 'desc' }, { column: seq, order: 'desc' }]).limit(limit);
-  return (rows as EventRow[]).map(fromRow);
+  const rows = await selectRows<EventRow>(db, query.select(EVENT_COLUMNS)
+    .orderBy([{ column: time, order: 'desc' }, { column: writer, order: 'desc' }, { column: seq, order: 'desc' }]).limit(limit));
+  return rows.map(fromRow);
 }
