@@ -11,6 +11,7 @@ import { openDatabase } from './db.js';
 import { formatClientError } from './errors.js';
 import { createHttpHandler } from './http.js';
 import type { Logger } from './log.js';
+import { ChainVerifier } from './access-log/chain-status.js';
 import { AccessLogReader } from './access-log/reader.js';
 import { AuditWriter } from './access-log/writer.js';
 import { accessControlPlugin } from './plugins/access-control.js';
@@ -65,6 +66,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const auditWriter = new AuditWriter(store, undefined, (seconds, events, failed) => metrics.auditCommit(seconds, events, failed));
   const rateLimiter = new RequestRateLimiter(config.rateLimit);
   const accessLog = new AccessLogReader(store);
+  const chains = new ChainVerifier(store);
   const schema = buildSchema();
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -106,7 +108,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       if (typeof code === 'string') metrics.denied(code);
       throw error;
     }
-    return createRequestContext({ connectors, accessLog, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
+    return createRequestContext({ connectors, accessLog, chains, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
       legalBasis: single(headers['x-legal-basis'])?.slice(0, 200) ?? null,
       caseReference: single(headers['x-case-reference'])?.slice(0, 200) ?? null,
