@@ -26,6 +26,7 @@ import { Authenticator } from './security/authenticate.js';
 import { RequestRateLimiter } from './security/rate-limit.js';
 import { JwtVerifier } from './security/jwt.js';
 import { openSources, SOURCE_NAMES } from './sources.js';
+import { createWebPages } from './web/pages.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
 
 export interface Samgraf {
@@ -115,12 +116,15 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     });
   };
 
+  const pages = createWebPages({ console: config.server.console, ide: config.server.ide });
+  if (pages.missing.length > 0) logger.warn({ missing: pages.missing }, 'browser pages turned on but not built (run npm run build); they answer 404');
   const handler = createHttpHandler({
     apollo,
     logger,
     limits: config.limits,
     createContext,
     metrics,
+    pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     isReady: async () => {
       const databases: [string, Knex][] = [...SOURCE_NAMES.map((name) => [name, sources[name]] as [string, Knex]), ['store', store]];

@@ -48,8 +48,8 @@ const fetcher = createGraphiQLFetcher({ url: '/graphql' });
 
 function Ide() {
   const [personas, setPersonas] = useState<DemoPersona[]>([]);
-  const [choice, setChoice] = useState('');
   const signIn = useMemo(consoleSignIn, []);
+  const [choice, setChoice] = useState(signIn ? 'console' : '');
   const [headers, setHeaders] = useState(() => headersText(signIn?.credentials ?? null, signIn?.purpose ?? null));
   const [query, setQuery] = useState<string | undefined>(undefined);
 

@@ -308,7 +308,7 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
             <button type="button" class="secondary" disabled={loading || !results.hasNextPage} onClick={() => page(1)}>Next page</button>
           </nav>
           <div class="export">
-            <button type="button" disabled={exporting?.startsWith('Exporting') ?? false} onClick={() => void exportCsv()}>Export this search as CSV</button>
+            <button type="button" disabled={results.events.length === 0 || (exporting?.startsWith('Exporting') ?? false)} onClick={() => void exportCsv()}>Export this search as CSV</button>
             <p role="status" class="status">{exporting ?? ''}</p>
           </div>
         </section>
