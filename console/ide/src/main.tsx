@@ -12,6 +12,7 @@ import 'graphiql/style.css';
 import './ide.css';
 import { credentialHeaders, type Credentials } from '../../shared/graphql-http.js';
 import { loadDemoPersonas, type DemoPersona } from '../../shared/personas.js';
+import { keepAccessible } from './accessibility.js';
 
 const WELCOME = `# samgraf GraphQL IDE
 #
@@ -98,10 +99,13 @@ function Ide() {
           defaultHeaders={headers}
           defaultEditorToolsVisibility="headers"
           shouldPersistHeaders={false}
+          forcedTheme="light"
         />
       </div>
     </>
   );
 }
 
-createRoot(document.getElementById('ide')!).render(<StrictMode><Ide /></StrictMode>);
+const root = document.getElementById('ide')!;
+createRoot(root).render(<StrictMode><Ide /></StrictMode>);
+keepAccessible(root);

@@ -264,7 +264,7 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
       <ProblemAlert problem={problem} onSignOut={onSignOut} />
 
       {results && (
-        <section aria-labelledby="results-heading">
+        <section aria-labelledby="results-heading" aria-busy={loading ? 'true' : 'false'}>
           <h2 id="results-heading" ref={resultsHeading} tabIndex={-1}>Results</h2>
           <p role="status" class="status">
             {loading ? 'Searching…'

@@ -83,7 +83,7 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
       </form>
       <ProblemAlert problem={problem} onSignOut={onSignOut} />
       {entries && (
-        <section aria-labelledby="reads-heading">
+        <section aria-labelledby="reads-heading" aria-busy={loading ? 'true' : 'false'}>
           <h2 id="reads-heading" ref={resultsHeading} tabIndex={-1}>Reads of your data</h2>
           <p role="status" class="status">
             {loading ? 'Loading…' : entries.length === 0 ? 'No organisation has read your data in this period.'
