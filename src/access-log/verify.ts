@@ -84,8 +84,9 @@ async function verifyChain(db: Knex, writer: string, start: { seq: number; hash:
     const index = await subjectIndex(db, writer, Number(rows[0]!.seq), Number(rows.at(-1)!.seq));
     for (const row of rows) {
       const seq = Number(row.seq);
+      // The head of a broken chain is its last event verified, the one before the bad one.
       const at = (reason: ChainBreakReason, problem: string = CHAIN_BREAK_REASONS[reason]): ChainResult =>
-        ({ events, head, bad: { writer, seq, occurredAt: row.occurred_at, reason, problem } });
+        ({ events, head: { seq: expectedSeq - 1, hash: prevHash }, bad: { writer, seq, occurredAt: row.occurred_at, reason, problem } });
       if (seq !== expectedSeq) return at('SEQUENCE_GAP', `expected seq ${expectedSeq} here: ${CHAIN_BREAK_REASONS.SEQUENCE_GAP}`);
       if (row.prev_hash !== prevHash) return at('PREV_HASH_MISMATCH');
       let event;
