@@ -32,7 +32,7 @@ export function demoPersonas(credentials: PersonaCredentials, person: string): D
     {
       id: 'auditor', label: 'Auditor (IMY)', credentials: bearer(credentials.auditor), purpose: 'audit',
       description: 'Has audit:read: searches the access log and verifies its chains.',
-      exampleQuery: `query WhoReadThisPerson {\n  auditEvents(filter: { subject: "${person}" }, first: 10) {\n    edges { node { id occurredAt principal { type subject organization } purpose outcome subjects fieldsRead fieldsDenied } }\n    pageInfo { hasNextPage endCursor }\n  }\n}\n`,
+      exampleQuery: `{\n  auditEvents(filter: { subject: "${person}" }, first: 10) {\n    edges { node { id occurredAt principal { type subject organization } purpose outcome subjects fieldsRead fieldsDenied } }\n    pageInfo { hasNextPage endCursor }\n  }\n}\n`,
     },
     {
       id: 'trainee', label: 'Auditor without audit:read', credentials: bearer(credentials.trainee), purpose: 'audit',

@@ -19,7 +19,7 @@ const WELCOME = `# samgraf GraphQL IDE
 # Put your credentials in the Headers tab below: "Authorization": "Bearer <JWT>" or "X-API-Key": "sgk_…",
 # and "X-Purpose" for queries that read personal data. Run with Ctrl-Enter.
 
-query WhoAmI {
+{
   me { type subject organization scopes purposes }
 }
 `;
