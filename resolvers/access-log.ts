@@ -67,6 +67,8 @@ export const accessLogResolvers = {
       );
       return page(entries, limit, (entry) => encodeEventCursor(entry.position));
     },
+
+    auditChains: (_: unknown, _args: unknown, ctx: RequestContext) => ctx.chains.verify(),
   },
 
   AuditEvent: {

@@ -17,7 +17,7 @@ import { ApiKeyStore } from './security/api-keys.js';
 import { migrateStore } from './store/migrations.js';
 import { exportEvents } from './access-log/export.js';
 import { pruneAccessLog } from './access-log/retention.js';
-import { verifyAccessLog } from './access-log/verify.js';
+import { describeVerifyReport, verifyAccessLog } from './access-log/verify.js';
 import { seedFromConfig } from './seed/command.js';
 import { startSamgraf } from './server.js';
 
@@ -208,16 +208,8 @@ async function audit(args: string[]): Promise<void> {
     await migrateStore(db);
     if (sub === 'verify') {
       const report = await verifyAccessLog(db);
-      for (const head of report.heads) process.stdout.write(`chain ${head.writer}: ${head.events} event(s) verified, head ${head.seq} ${head.hash}\n`);
-      if (report.broken.length === 0) {
-        process.stdout.write(`access log intact: ${report.events} events in ${report.chains} chain(s)\n`);
-        return;
-      }
-      for (const bad of report.broken) {
-        process.stdout.write(`BROKEN: event ${bad.writer}:${bad.seq}${bad.occurredAt ? ` (${bad.occurredAt})` : ''}: ${bad.problem}\n`);
-      }
-      process.stdout.write(`access log NOT intact: ${report.broken.length} broken chain(s); first bad event ${report.broken[0]!.writer}:${report.broken[0]!.seq}\n`);
-      process.exitCode = 1;
+      process.stdout.write(describeVerifyReport(report));
+      if (report.broken.length > 0) process.exitCode = 1;
     } else if (sub === 'export') {
       if (flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError('--format is jsonl or csv');
       const count = await exportEvents(db, process.stdout, flags.format, instantFlag(flags.from, '--from', false), instantFlag(flags.to, '--to', true));

@@ -65,7 +65,11 @@ export const configSchema = z.strictObject({
     host: z.string().min(1).default('0.0.0.0'),
     /** Who may introspect the schema: everyone, any authenticated principal, or holders of scope `schema:read`. */
     introspection: z.enum(['everyone', 'authenticated', 'scope']).default('scope'),
-  }).default({ port: 4000, host: '0.0.0.0', introspection: 'scope' }),
+    /** The auditor console at /console: static pages; every datum goes through the API with the user's own token. */
+    console: z.boolean().default(true),
+    /** The GraphQL IDE (GraphiQL) for browsers at GET /graphql; GraphQL requests are unaffected. */
+    ide: z.boolean().default(true),
+  }).default({ port: 4000, host: '0.0.0.0', introspection: 'scope', console: true, ide: true }),
   limits: limits.default(limits.parse({})),
   sources: z.strictObject({
     populationRegister: source,

@@ -7,6 +7,7 @@ import { createEmploymentServiceLoaders, type EmploymentServiceLoaders } from '.
 import { createPopulationRegisterLoaders, type PopulationRegisterLoaders } from '../connectors/population-register/connector.js';
 import type { DataQualityFinding, DataQualitySink, LoaderOptions } from '../connectors/shared/source.js';
 import { createSocialInsuranceLoaders, type SocialInsuranceLoaders } from '../connectors/social-insurance/connector.js';
+import type { ChainVerifier } from './access-log/chain-status.js';
 import type { AccessLogReader } from './access-log/reader.js';
 import { AccessRecord } from './access-log/record.js';
 import type { Principal } from './security/principal.js';
@@ -29,6 +30,8 @@ export interface RequestDeclarations {
 export interface RequestContext {
   requestId: string;
   accessLog: AccessLogReader;
+  /** Verifies the access log's hash chains (`auditChains`). */
+  chains: ChainVerifier;
   principal: Principal | null;
   declarations: RequestDeclarations;
   /** Set once the operation is known to select a personal-data root field: its event is then written. */
@@ -50,10 +53,11 @@ export class DataQualityCollector implements DataQualitySink {
 export interface Services {
   connectors: Connectors;
   accessLog: AccessLogReader;
+  chains: ChainVerifier;
   loaders: LoaderOptions;
 }
 
-export function createRequestContext({ connectors, accessLog, loaders: loaderOptions }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
+export function createRequestContext({ connectors, accessLog, chains, loaders: loaderOptions }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
   const dataQuality = new DataQualityCollector();
   const access = new AccessRecord();
   const loaders: Loaders = {
@@ -64,6 +68,7 @@ export function createRequestContext({ connectors, accessLog, loaders: loaderOpt
   return {
     requestId,
     accessLog,
+    chains,
     principal,
     declarations,
     readsPersonalData: false,

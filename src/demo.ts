@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { parseConfig, type Config } from './config.js';
 import { createDemoIssuer, DEMO_JWKS_PATH, demoIssuerConfigs, type DemoIssuer } from './demo-issuer.js';
+import { DEMO_PERSONAS_PATH, demoPersonas } from './demo-personas.js';
 import { createLogger } from './log.js';
 import { seedFromConfig } from './seed/command.js';
 import { ApiKeyStore } from './security/api-keys.js';
@@ -47,13 +48,19 @@ export async function runDemo(options: DemoOptions): Promise<Samgraf> {
     writeFileSync(marker, `${JSON.stringify({ citizens: DEMO_CITIZENS, seed: DEMO_SEED, counts }, null, 2)}\n`);
   }
   const issuer = await createDemoIssuer(options.dataDir);
-  const server = await startSamgraf(config, createLogger(), { demoRoutes: new Map([[DEMO_JWKS_PATH, () => issuer.jwks]]) });
+  // The console's personas need the server's store (for the API key), so their route answers once they exist.
+  let personas: ReturnType<typeof demoPersonas> = [];
+  const server = await startSamgraf(config, createLogger(), {
+    demoRoutes: new Map<string, () => unknown>([[DEMO_JWKS_PATH, () => issuer.jwks], [DEMO_PERSONAS_PATH, () => ({ personas })]]),
+  });
   const apiKey = await demoApiKey(options.dataDir, new ApiKeyStore(server.store, config.purposes));
   const examples = await findExamples(server.sources.populationRegister, server.sources.employmentService);
+  const tokens = await personaTokens(issuer, examples);
+  personas = demoPersonas({ ...tokens, apiKey }, examples.personWithCases);
   // The same configuration as a file, for the CLI's store commands (audit verify/export, apikey …).
   const configFile = join(resolve(options.dataDir), 'samgraf.json');
   writeFileSync(configFile, `${JSON.stringify(demoConfigFile(options.dataDir), null, 2)}\n`);
-  process.stdout.write(banner(server.url, examples, await personaTokens(issuer, examples), apiKey, configFile));
+  process.stdout.write(banner(server.url, examples, tokens, apiKey, configFile));
   return server;
 }
 
@@ -93,6 +100,7 @@ interface PersonaTokens {
   caseworker: string;
   officer: string;
   auditor: string;
+  trainee: string;
   citizen: string;
 }
 
@@ -102,6 +110,7 @@ async function personaTokens(issuer: DemoIssuer, examples: Examples): Promise<Pe
     caseworker: await staff({ sub: 'fk-handlaggare-17', org: 'FK', scope: 'citizen:read citizen:address:read citizen:relations:read benefit:read benefit:amount:read', purposes: ['benefit-assessment'] }),
     officer: await staff({ sub: 'af-officer-42', org: 'AF', scope: 'citizen:read case:read case:notes:read', purposes: ['employment-support'] }),
     auditor: await staff({ sub: 'auditor-1', org: 'IMY', scope: 'audit:read', purposes: ['audit'] }),
+    trainee: await staff({ sub: 'auditor-trainee-2', org: 'IMY', scope: 'citizen:read', purposes: ['audit'] }),
     citizen: await issuer.mint({ sub: examples.personWithCases }, { citizen: true, ttlSeconds: TOKEN_TTL_SECONDS }),
   };
 }
@@ -141,6 +150,7 @@ More tokens: npx samgraf token --sub NAME --org FK --scopes "citizen:read benefi
              npx samgraf token --citizen ${pnr}
 Policy matrix: npx samgraf policy matrix
 Access log:    npx samgraf audit verify --config ${configFile}     (also: audit export, apikey list)     Health: ${url.replace('/graphql', '/healthz')}   Readiness: ${url.replace('/graphql', '/readyz')}
+Auditor console: ${url.replace('/graphql', '/console/')}   (one-click sign-in per persona)   GraphQL IDE: open ${url} in a browser
 Stop with Ctrl-C. The data lives in the data folder; delete it to seed afresh. Tokens are valid for 12 hours.
 `;
 }

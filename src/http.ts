@@ -1,6 +1,7 @@
 /**
- * The HTTP front: GraphQL over HTTP at /graphql (GET and POST), and the operational endpoints. A small
- * node:http handler rather than a framework, because Apollo's integration API is all the GraphQL part needs.
+ * The HTTP front: GraphQL over HTTP at /graphql (GET and POST), the operational endpoints, and the browser pages
+ * (the auditor console under /console, the GraphQL IDE for a browser at /graphql). A small node:http handler
+ * rather than a framework, because Apollo's integration API is all the GraphQL part needs.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -10,14 +11,17 @@ import type { LimitsConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { bracketNesting, maxBracketNesting } from './plugins/limits.js';
+import { wantsIdePage, type WebPages } from './web/pages.js';
 
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 
 export interface HttpOptions {
   apollo: ApolloServer<RequestContext>;
   createContext(requestId: string, headers: IncomingHttpHeaders): Promise<RequestContext>;
-  /** Extra GET routes (the demo issuer's JWKS); none outside demo mode. */
+  /** Extra GET routes (the demo issuer's JWKS, the console's demo personas); none outside demo mode. */
   routes?: ReadonlyMap<string, () => unknown>;
+  /** The console and the IDE page, where the config turns them on. */
+  pages?: WebPages;
   isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
   logger: Logger;
   metrics: Metrics;
@@ -52,14 +56,26 @@ function allowOnly(req: IncomingMessage, methods: readonly string[]): void {
   }
 }
 
+const isConsolePath = (path: string) => path === '/console' || path.startsWith('/console/');
+const isIdeAsset = (path: string) => path.startsWith('/graphql/assets/');
+
+/** The metrics label of a path: one of ours, or `other` (client text must not become a label). */
+function pathLabel(path: string): string {
+  if (KNOWN_PATHS.has(path)) return path;
+  if (isConsolePath(path)) return '/console';
+  if (isIdeAsset(path)) return '/graphql';
+  return 'other';
+}
+
 export function createHttpHandler(options: HttpOptions) {
+  const pages = options.pages;
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     let path = 'other';
     res.once('finish', () => {
-      const label = KNOWN_PATHS.has(path) ? path : 'other';
+      const label = pathLabel(path);
       options.metrics.response(label, res.statusCode);
       // One line per request; the path is logged only when it is one of ours (others are client text).
       options.logger.info({ requestId, method: req.method, path: label, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
@@ -68,10 +84,17 @@ export function createHttpHandler(options: HttpOptions) {
       path = pathOf(req);
       if (path === '/graphql') {
         allowOnly(req, ['GET', 'POST']);
+        if (pages?.ideEnabled && wantsIdePage(req, new URL(req.url ?? '/', 'http://localhost')) && pages.ide(req, res) === 'served') return;
         return await graphql(req, res, requestId, options);
       }
       const route = KNOWN_PATHS.has(path) ? undefined : options.routes?.get(path);
-      if (!KNOWN_PATHS.has(path) && !route) throw new HttpError(404, 'NOT_FOUND', 'not found: samgraf serves /graphql, /healthz, /readyz and /metrics');
+      if (!route && pages && ((pages.consoleEnabled && isConsolePath(path)) || (pages.ideEnabled && isIdeAsset(path)))) {
+        allowOnly(req, ['GET', 'HEAD']);
+        const served = isIdeAsset(path) ? pages.ideAsset(path, req, res) : pages.console(path, req, res);
+        if (served === 'served') return;
+        throw new HttpError(404, 'NOT_FOUND', 'not found: no such file');
+      }
+      if (!KNOWN_PATHS.has(path) && !route) throw new HttpError(404, 'NOT_FOUND', `not found: samgraf serves /graphql, /healthz, /readyz${pages?.consoleEnabled ? ', /metrics and /console' : ' and /metrics'}`);
       allowOnly(req, ['GET', 'HEAD']);
       if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (path === '/metrics') {
@@ -79,7 +102,11 @@ export function createHttpHandler(options: HttpOptions) {
         res.end(await options.metrics.registry.metrics());
         return;
       }
-      if (route) return sendJson(res, 200, route());
+      if (route) {
+        // Demo routes hand out keys and tokens: never kept by a cache.
+        res.setHeader('cache-control', 'no-store');
+        return sendJson(res, 200, route());
+      }
       const { ready, checks } = await options.isReady();
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
     } catch (error) {

@@ -11,6 +11,7 @@ import { openDatabase } from './db.js';
 import { formatClientError } from './errors.js';
 import { createHttpHandler } from './http.js';
 import type { Logger } from './log.js';
+import { ChainVerifier } from './access-log/chain-status.js';
 import { AccessLogReader } from './access-log/reader.js';
 import { AuditWriter } from './access-log/writer.js';
 import { accessControlPlugin } from './plugins/access-control.js';
@@ -25,6 +26,7 @@ import { Authenticator } from './security/authenticate.js';
 import { RequestRateLimiter } from './security/rate-limit.js';
 import { JwtVerifier } from './security/jwt.js';
 import { openSources, SOURCE_NAMES } from './sources.js';
+import { createWebPages } from './web/pages.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
 
 export interface Samgraf {
@@ -65,6 +67,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const auditWriter = new AuditWriter(store, undefined, (seconds, events, failed) => metrics.auditCommit(seconds, events, failed));
   const rateLimiter = new RequestRateLimiter(config.rateLimit);
   const accessLog = new AccessLogReader(store);
+  const chains = new ChainVerifier(store);
   const schema = buildSchema();
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -106,19 +109,22 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       if (typeof code === 'string') metrics.denied(code);
       throw error;
     }
-    return createRequestContext({ connectors, accessLog, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
+    return createRequestContext({ connectors, accessLog, chains, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
       legalBasis: single(headers['x-legal-basis'])?.slice(0, 200) ?? null,
       caseReference: single(headers['x-case-reference'])?.slice(0, 200) ?? null,
     });
   };
 
+  const pages = createWebPages({ console: config.server.console, ide: config.server.ide });
+  if (pages.missing.length > 0) logger.warn({ missing: pages.missing }, 'browser pages turned on but not built (run npm run build); they answer 404');
   const handler = createHttpHandler({
     apollo,
     logger,
     limits: config.limits,
     createContext,
     metrics,
+    pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     isReady: async () => {
       const databases: [string, Knex][] = [...SOURCE_NAMES.map((name) => [name, sources[name]] as [string, Knex]), ['store', store]];

@@ -73,6 +73,27 @@ describe('the demo', () => {
     assert.match(verify.stdout, /access log intact/);
   });
 
+  it('serves the console with one-click personas whose credentials work, and the IDE page', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/console/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="app">/);
+    const ide = await fetch(`http://127.0.0.1:${port}/graphql`, { headers: { accept: 'text/html' } });
+    assert.match(await ide.text(), /<div id="ide">/);
+    const response = await fetch(`http://127.0.0.1:${port}/console/demo-personas.json`);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    const { personas } = await response.json() as { personas: { id: string; credentials: { kind: string; value: string } }[] };
+    assert.deepEqual(personas.map((p) => p.id), ['auditor', 'trainee', 'citizen', 'caseworker', 'officer', 'partner']);
+    for (const persona of personas) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (persona.credentials.kind === 'apiKey') headers['x-api-key'] = persona.credentials.value;
+      else headers.authorization = `Bearer ${persona.credentials.value}`;
+      const me = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: '{ me { type scopes } }' }) });
+      assert.equal(me.status, 200, persona.id);
+      const body = await me.json() as { data: { me: { type: string; scopes: string[] } } };
+      assert.equal(body.data.me.scopes.includes('audit:read'), persona.id === 'auditor', `${persona.id}: only the auditor has audit:read`);
+    }
+  });
+
   it('has no unauthenticated access: a query without credentials is 401', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { subject } }' }),

@@ -351,6 +351,25 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'AccessLogConnection.pageInfo':      r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
   'AccessLogEdge.cursor':              r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
   'AccessLogEdge.node':                r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
+  // auditChains needs audit:read; the log is intact here, so no chain has a first bad event (AuditChainBreak unreached).
+  'Query.auditChains':                 r('S', 'D',  'D',  'D',  'D',  'D',  'S',  'D',  'D',  'D'),
+  'AuditChainReport.ok':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainReport.verifiedAt':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainReport.events':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainReport.chains':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainReport.broken':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainStatus.writer':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainStatus.events':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainStatus.headSeq':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainStatus.headHash':         r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainStatus.ok':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainStatus.firstBadEvent':    r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditChainBreak.eventId':           r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
+  'AuditChainBreak.writer':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
+  'AuditChainBreak.seq':               r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
+  'AuditChainBreak.occurredAt':        r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
+  'AuditChainBreak.reason':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
+  'AuditChainBreak.message':           r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
   'AccessLogEntry.occurredAt':         r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
   'AccessLogEntry.organization':       r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
   'AccessLogEntry.purpose':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
@@ -428,9 +447,20 @@ const MY_ACCESS_LOG = /* GraphQL */ `
     }
   }
 `;
-const QUERIES = { everything: EVERYTHING, auditLog: AUDIT_LOG, myAccessLog: MY_ACCESS_LOG } as const;
+/** The chains' verification: its answer changes with every request too (each adds an event to the chain). */
+const AUDIT_CHAINS = /* GraphQL */ `
+  query AuditChains {
+    auditChains {
+      ok verifiedAt events
+      chains { writer events headSeq headHash ok firstBadEvent { eventId writer seq occurredAt reason message } }
+      broken { eventId writer seq occurredAt reason message }
+    }
+  }
+`;
+const QUERIES = { everything: EVERYTHING, auditLog: AUDIT_LOG, myAccessLog: MY_ACCESS_LOG, auditChains: AUDIT_CHAINS } as const;
 /** Coordinates whose values change from request to request. */
-const VOLATILE_TYPES = ['AuditEventConnection', 'AuditEventEdge', 'AuditEvent', 'AuditPrincipal', 'AccessLogConnection', 'AccessLogEdge', 'AccessLogEntry'];
+const VOLATILE_TYPES = ['AuditEventConnection', 'AuditEventEdge', 'AuditEvent', 'AuditPrincipal', 'AccessLogConnection', 'AccessLogEdge', 'AccessLogEntry',
+  'AuditChainReport', 'AuditChainStatus', 'AuditChainBreak'];
 
 type RunKind = 'ordinary' | 'protected';
 
@@ -770,7 +800,7 @@ describe('access policies (MariaDB)', () => {
       const ref = (await reference(runVariables('superuser', 'ordinary'))).data as any;
       // Every field has a non-null (non-empty) value somewhere, so that served, masked and denied differ.
       const observations = observe(parse(EVERYTHING), rootType, ref, ref, ref);
-      const alwaysEmpty = Object.keys(EXPECTED).filter((c) => !c.startsWith('Principal.') && !VOLATILE_TYPES.includes(c.split('.')[0]!) && !c.startsWith('Query.auditEvents') && !c.startsWith('Query.myAccessLog') && !observations.some((o) => o.coordinate === c && !isEmpty(o.value)));
+      const alwaysEmpty = Object.keys(EXPECTED).filter((c) => !c.startsWith('Principal.') && !VOLATILE_TYPES.includes(c.split('.')[0]!) && !c.startsWith('Query.auditEvents') && !c.startsWith('Query.myAccessLog') && !c.startsWith('Query.auditChains') && !observations.some((o) => o.coordinate === c && !isEmpty(o.value)));
       assert.deepEqual(alwaysEmpty, [], 'fields that are null/empty for every chosen person');
 
       // Spot checks against the legacy rows.
@@ -834,7 +864,7 @@ describe('access policies (MariaDB)', () => {
             current = await server.query(rest, { ...variables }, headers);
             parts.push({ name: `everything but ${removed.join(', ')}`, document: parse(rest), response: current, expected, reference: ref.data });
           }
-          for (const name of ['auditLog', 'myAccessLog'] as const) {
+          for (const name of ['auditLog', 'myAccessLog', 'auditChains'] as const) {
             // Volatile answers: expected is the answer itself, so "served" checks presence without an error.
             const logResponse = await server.query(QUERIES[name], {}, headers);
             parts.push({ name, document: parse(QUERIES[name]), response: logResponse, expected: logResponse.data, reference: logResponse.data });

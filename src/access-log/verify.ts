@@ -3,15 +3,32 @@
  * duplicate, prevHash is the previous event's hash, the hash matches the event's content, and the subject
  * index holds exactly the event's subjects. Any edit, deletion, insertion or reordering breaks one of these;
  * the first event where one breaks is named. Reads in pages, so memory stays flat.
+ *
+ * One walk, two readers: `samgraf audit verify` prints the report (`describeVerifyReport`), and the GraphQL
+ * query `auditChains` serves it to auditors. Problems are fixed texts with a reason code, never row content,
+ * so a report carries no personal data.
  */
 import type { Knex } from 'knex';
 import { chainHash, GENESIS_HASH } from './event.js';
 import { fromRow, type EventRow } from './store.js';
 
+/** Why an event breaks its chain: a stable code for programs (and the GraphQL enum), and a fixed text for people. */
+export const CHAIN_BREAK_REASONS = {
+  SEQUENCE_GAP: 'an event was deleted, or one inserted',
+  PREV_HASH_MISMATCH: 'prevHash is not the previous event\'s hash: events were removed, inserted or reordered',
+  CONTENT_UNREADABLE: 'the event\'s content is unreadable: it was edited',
+  HASH_MISMATCH: 'the hash does not match the event\'s content: it was edited',
+  SUBJECT_INDEX_MISMATCH: 'the subject index does not match the event\'s subjects',
+  ORPHAN_INDEX_ROW: 'the subject index names an event that does not exist',
+} as const;
+
+export type ChainBreakReason = keyof typeof CHAIN_BREAK_REASONS;
+
 export interface BadEvent {
   writer: string;
   seq: number;
   occurredAt: string | null;
+  reason: ChainBreakReason;
   problem: string;
 }
 
@@ -67,19 +84,21 @@ async function verifyChain(db: Knex, writer: string, start: { seq: number; hash:
     const index = await subjectIndex(db, writer, Number(rows[0]!.seq), Number(rows.at(-1)!.seq));
     for (const row of rows) {
       const seq = Number(row.seq);
-      const at = (problem: string): ChainResult => ({ events, head, bad: { writer, seq, occurredAt: row.occurred_at, problem } });
-      if (seq !== expectedSeq) return at(`expected seq ${expectedSeq} here: an event was deleted, or one inserted`);
-      if (row.prev_hash !== prevHash) return at('prevHash is not the previous event\'s hash: events were removed, inserted or reordered');
+      // The head of a broken chain is its last event verified, the one before the bad one.
+      const at = (reason: ChainBreakReason, problem: string = CHAIN_BREAK_REASONS[reason]): ChainResult =>
+        ({ events, head: { seq: expectedSeq - 1, hash: prevHash }, bad: { writer, seq, occurredAt: row.occurred_at, reason, problem } });
+      if (seq !== expectedSeq) return at('SEQUENCE_GAP', `expected seq ${expectedSeq} here: ${CHAIN_BREAK_REASONS.SEQUENCE_GAP}`);
+      if (row.prev_hash !== prevHash) return at('PREV_HASH_MISMATCH');
       let event;
       try {
         event = fromRow(row);
       } catch {
-        return at('the event\'s content is unreadable: it was edited');
+        return at('CONTENT_UNREADABLE');
       }
-      if (chainHash(prevHash, event) !== row.hash) return at('the hash does not match the event\'s content: it was edited');
+      if (chainHash(prevHash, event) !== row.hash) return at('HASH_MISMATCH');
       const indexed = index.get(seq) ?? [];
       const expected = event.subjects.map((s) => `${s}|${(event.subjectCategories[s] ?? []).join(' ')}|${Date.parse(event.occurredAt)}`).sort();
-      if (indexed.sort().join(',') !== expected.join(',')) return at('the subject index does not match the event\'s subjects');
+      if (indexed.sort().join(',') !== expected.join(',')) return at('SUBJECT_INDEX_MISMATCH');
       prevHash = row.hash;
       expectedSeq += 1;
       events += 1;
@@ -105,5 +124,19 @@ async function orphanSubjectRow(db: Knex): Promise<BadEvent | null> {
       this.on('e.writer_id', '=', 's.writer_id').andOn('e.seq', '=', 's.seq');
     })
     .whereNull('e.writer_id').select('s.writer_id', 's.seq').orderBy([{ column: 's.writer_id' }, { column: 's.seq' }]).first() as { writer_id: string; seq: number | string } | undefined;
-  return orphan ? { writer: orphan.writer_id, seq: Number(orphan.seq), occurredAt: null, problem: 'the subject index names an event that does not exist' } : null;
+  return orphan
+    ? { writer: orphan.writer_id, seq: Number(orphan.seq), occurredAt: null, reason: 'ORPHAN_INDEX_ROW', problem: CHAIN_BREAK_REASONS.ORPHAN_INDEX_ROW }
+    : null;
+}
+
+/** The report as `samgraf audit verify` prints it: each chain's head, then the verdict (and each break). */
+export function describeVerifyReport(report: VerifyReport): string {
+  const lines = report.heads.map((head) => `chain ${head.writer}: ${head.events} event(s) verified, head ${head.seq} ${head.hash}`);
+  if (report.broken.length === 0) {
+    lines.push(`access log intact: ${report.events} events in ${report.chains} chain(s)`);
+  } else {
+    for (const bad of report.broken) lines.push(`BROKEN: event ${bad.writer}:${bad.seq}${bad.occurredAt ? ` (${bad.occurredAt})` : ''}: ${bad.problem}`);
+    lines.push(`access log NOT intact: ${report.broken.length} broken chain(s); first bad event ${report.broken[0]!.writer}:${report.broken[0]!.seq}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

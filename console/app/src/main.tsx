@@ -1,0 +1,104 @@
+/**
+ * The auditor console: sign in with a token (or a demo persona), search the access log, verify its chains, and
+ * — for a citizen — see who has read their data. Every datum comes from samgraf's public GraphQL API with the
+ * signed-in principal's own rights; the console has no back door and no data of its own.
+ */
+import { render } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ChainsPage } from './pages/chains.js';
+import { EventsPage } from './pages/events.js';
+import { MyLogPage } from './pages/my-log.js';
+import { SignInPage } from './pages/sign-in.js';
+import { navigate, onLinkClick, pathOf, useRoute, type Route } from './router.js';
+import { clearSession, loadSession, type Session } from './session.js';
+import { formatOrganisation, formatSubject } from './format.js';
+import './styles.css';
+
+const TITLES: Readonly<Record<Route, string>> = {
+  'sign-in': 'Sign in',
+  events: 'Access-log events',
+  chains: 'Chain verification',
+  'my-log': 'Who has read my data',
+  'not-found': 'Page not found',
+};
+
+function homeOf(session: Session): Exclude<Route, 'not-found'> {
+  return session.me.type === 'CITIZEN' ? 'my-log' : 'events';
+}
+
+function App() {
+  const { route, state } = useRoute();
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+
+  // Pages need a session, and each kind of user has their own pages.
+  const target: Route = !session ? 'sign-in'
+    : route === 'sign-in' ? homeOf(session)
+      : (route === 'my-log') !== (session.me.type === 'CITIZEN') && route !== 'not-found' ? homeOf(session)
+        : route;
+  useEffect(() => {
+    if (target !== route && target !== 'not-found') navigate(target, null, true);
+  }, [target, route]);
+
+  // A new page is announced by moving focus to its heading (not on the first load: the browser starts at the top).
+  useEffect(() => {
+    document.title = `${TITLES[target]} — samgraf console`;
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.querySelector<HTMLElement>('h1')?.focus();
+  }, [target]);
+
+  const signOut = () => {
+    clearSession();
+    setSession(null);
+    navigate('sign-in');
+  };
+  const signedIn = (next: Session) => setSession(next);
+
+  return (
+    <>
+      <a class="skip-link" href="#main">Skip to main content</a>
+      <header class="site-header">
+        <p class="brand"><span class="brand-name">samgraf</span> <span class="brand-sub">access-log console</span></p>
+        {session && (
+          <>
+            <nav aria-label="Console">
+              <ul>
+                {session.me.type === 'CITIZEN'
+                  ? <li><a href={pathOf('my-log')} aria-current={target === 'my-log' ? 'page' : undefined}>Who has read my data</a></li>
+                  : <>
+                    <li><a href={pathOf('events')} aria-current={target === 'events' ? 'page' : undefined}>Events</a></li>
+                    <li><a href={pathOf('chains')} aria-current={target === 'chains' ? 'page' : undefined}>Chain verification</a></li>
+                  </>}
+                <li><a href="/graphql">GraphQL IDE</a></li>
+              </ul>
+            </nav>
+            <div class="who">
+              <span>Signed in as <strong>{session.label ?? formatSubject(session.me.type, session.me.subject)}</strong>
+                {session.me.organization ? <> · {formatOrganisation(session.me.organization)}</> : null}</span>
+              <button type="button" class="secondary" onClick={signOut}>Sign out</button>
+            </div>
+          </>
+        )}
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        {target === 'sign-in' && <SignInPage onSignedIn={signedIn} />}
+        {session && target === 'events' && <EventsPage session={session} state={state} onSignOut={signOut} />}
+        {session && target === 'chains' && <ChainsPage session={session} onSignOut={signOut} />}
+        {session && target === 'my-log' && <MyLogPage session={session} onSignOut={signOut} />}
+        {target === 'not-found' && (
+          <>
+            <h1 tabIndex={-1}>Page not found</h1>
+            <p>There is no such page in the console. <a href={pathOf('sign-in')}>Go to the start page</a>.</p>
+          </>
+        )}
+      </main>
+    </>
+  );
+}
+
+document.addEventListener('click', onLinkClick);
+render(<App />, document.getElementById('app')!);

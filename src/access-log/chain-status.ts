@@ -1,0 +1,74 @@
+/**
+ * The access log's chain verification as auditors see it through GraphQL (`auditChains`): the same walk as
+ * `samgraf audit verify` (verify.ts), reshaped per chain. A verification reads the whole log, so concurrent
+ * callers share one run instead of each starting another; every call after a run finishes verifies afresh
+ * (a cached verdict would hide tampering done since).
+ */
+import type { Knex } from 'knex';
+import { verifyAccessLog, type BadEvent, type ChainBreakReason } from './verify.js';
+
+export interface ChainBreak {
+  eventId: string;
+  writer: string;
+  seq: number;
+  occurredAt: string | null;
+  reason: ChainBreakReason;
+  message: string;
+}
+
+export interface ChainStatus {
+  writer: string;
+  events: number;
+  headSeq: number;
+  headHash: string;
+  ok: boolean;
+  firstBadEvent: ChainBreak | null;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  verifiedAt: string;
+  events: number;
+  chains: ChainStatus[];
+  /** The first bad event of each broken chain, earliest first. */
+  broken: ChainBreak[];
+}
+
+function toBreak(bad: BadEvent): ChainBreak {
+  return { eventId: `${bad.writer}:${bad.seq}`, writer: bad.writer, seq: bad.seq, occurredAt: bad.occurredAt, reason: bad.reason, message: bad.problem };
+}
+
+export class ChainVerifier {
+  private running: Promise<ChainReport> | null = null;
+
+  constructor(private readonly store: Knex) {}
+
+  verify(): Promise<ChainReport> {
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<ChainReport> {
+    const report = await verifyAccessLog(this.store);
+    const broken = report.broken.map(toBreak);
+    // An orphaned index row names a writer that may have no chain at all; it then shows only in `broken`.
+    const firstBadOf = new Map<string, ChainBreak>();
+    for (const bad of broken) if (!firstBadOf.has(bad.writer)) firstBadOf.set(bad.writer, bad);
+    return {
+      ok: broken.length === 0,
+      verifiedAt: new Date().toISOString(),
+      events: report.events,
+      chains: report.heads.map((head) => ({
+        writer: head.writer,
+        events: head.events,
+        headSeq: head.seq,
+        headHash: head.hash,
+        ok: !firstBadOf.has(head.writer),
+        firstBadEvent: firstBadOf.get(head.writer) ?? null,
+      })),
+      broken,
+    };
+  }
+}

@@ -1,0 +1,442 @@
+/**
+ * The auditor console and the GraphQL IDE in a real browser: Debian's Chromium driven by playwright-core, against
+ * samgraf on MariaDB with a known set of access-log events made by real GraphQL requests first.
+ *
+ * The browser may reach nothing but the samgraf under test: host names resolve to nothing (only 127.0.0.1 is
+ * excluded from the resolver rules), every request is recorded and any to another origin is aborted and fails
+ * the test — the proof that the pages load nothing from a CDN. Content-Security-Policy violations fail it too.
+ * Each page and state is checked with axe-core (no serious or critical violations), and a screenshot of each is
+ * written to docs/screenshots/ for the README.
+ *
+ * Chromium missing is a failure with a message, not a skip: .ci/run installs it.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Knex } from 'knex';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { openDatabase } from '../src/db.js';
+import { DEMO_PERSONAS_PATH, demoPersonas, type DemoPersona } from '../src/demo-personas.js';
+import { isValidPersonalNumber } from '../src/domain/personal-number.js';
+import { ApiKeyStore } from '../src/security/api-keys.js';
+import { generateLegacyData } from '../src/seed/generate.js';
+import { repoRoot } from './helpers/repo.js';
+import { startTestServer, type TestServer } from './helpers/samgraf.js';
+import { seededSources, type SeededSources } from './helpers/seeded.js';
+import { testIssuers } from './helpers/tokens.js';
+
+// Functions passed to page.evaluate run in the browser; the server's TypeScript has no DOM library, so name the
+// few browser globals they use here.
+declare const window: Record<string, unknown> & { innerWidth: number };
+declare const document: any;
+declare function getComputedStyle(element: unknown): { outlineStyle: string };
+type Document = unknown;
+
+const CHROMIUM = process.env.SAMGRAF_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(repoRoot, 'docs', 'screenshots');
+const AXE = join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js');
+
+const DATA_SET = { citizens: 300, seed: 'console-0' } as const;
+const DATA = generateLegacyData(DATA_SET);
+const PEOPLE = DATA.FB_PERSON.filter((p) => isValidPersonalNumber(p.PERSONID) && p.SEKRETESS === null && p.SKYDDAD_FB === null && p.AVREG_ORSAK === null);
+/** The person whose events the auditor looks for, and who signs in as the citizen. */
+const A = PEOPLE[0]!.PERSONID;
+const B = PEOPLE[1]!.PERSONID;
+/** People an FK caseworker reads one by one: enough events for more than one page. */
+const FK_TARGETS = PEOPLE.slice(2, 26).map((p) => p.PERSONID);
+const FORMULA = '=HYPERLINK("http://example.invalid/x","click")';
+
+const formatPnr = (pnr: string) => `${pnr.slice(0, 8)}-${pnr.slice(8)}`;
+
+/** A Stockholm wall-clock time for a datetime-local input, as the console reads it (seconds precision). */
+function stockholmInput(ms: number): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/** RFC 4180 CSV, as the console writes it (quoted cells may hold commas, quotes and line breaks). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 1; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i += 1; } else cell += c;
+  }
+  if (cell !== '' || row.length > 0) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)', () => {
+  let seeded: SeededSources;
+  let server: TestServer;
+  let store: Knex;
+  let origin: string;
+  let browser: Browser;
+  let personas: DemoPersona[] = [];
+  let headersOf: Record<string, Record<string, string | undefined>>;
+  /** Batch 2 of the FK reads starts at this whole second. */
+  let splitMs: number;
+  const foreign: string[] = [];
+  const cspViolations: string[] = [];
+  const contexts: BrowserContext[] = [];
+
+  const ids = (rows: { writer_id: string; seq: number | string }[]) => rows.map((r) => `${r.writer_id}:${Number(r.seq)}`).sort();
+
+  async function newPage(options: { viewport?: { width: number; height: number }; deviceScaleFactor?: number } = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: options.deviceScaleFactor ?? 1, acceptDownloads: true, locale: 'en-GB', timezoneId: 'America/New_York' });
+    contexts.push(context);
+    context.setDefaultTimeout(15_000);
+    // Everything the pages ask for is recorded; anything not for samgraf is refused and fails the test.
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+      foreign.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to (load|apply|execute|connect)/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('pageerror', (error) => cspViolations.push(`page error: ${error.message}`));
+    return page;
+  }
+
+  async function axeCheck(page: Page, label: string): Promise<void> {
+    // Injected through the DevTools protocol (not a <script>), so the page's CSP stays as it is.
+    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE, 'utf8'));
+    const violations = await page.evaluate(async () => {
+      const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } })
+        .axe.run(document, { resultTypes: ['violations'] });
+      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')})`);
+    });
+    assert.deepEqual(violations, [], `axe on ${label}`);
+  }
+
+  async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+  }
+
+  async function signInAs(page: Page, personaLabel: string): Promise<void> {
+    await page.goto(`${origin}/console/`);
+    await page.getByRole('button', { name: `Sign in as ${personaLabel}` }).click();
+  }
+
+  async function tableIds(page: Page): Promise<string[]> {
+    return page.locator('table.events tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-id')!));
+  }
+
+  async function searchEvents(page: Page, fields: { subject?: string; organization?: string; from?: string; pageSize?: string }): Promise<void> {
+    await page.getByLabel('Personal number').fill(fields.subject ?? '');
+    await page.getByLabel('Organisation').fill(fields.organization ?? '');
+    await page.getByLabel('From (Swedish time)').fill(fields.from ?? '');
+    if (fields.pageSize) await page.getByLabel('Events per page').selectOption(fields.pageSize);
+    // The search's own answer, then its rendering (the results section is aria-busy while a search runs).
+    await Promise.all([
+      page.waitForResponse((response) => response.url() === `${origin}/graphql` && (response.request().postData() ?? '').includes('ConsoleAuditEvents')),
+      page.getByRole('button', { name: 'Search', exact: true }).click(),
+    ]);
+    await page.locator('section[aria-labelledby="results-heading"][aria-busy="false"]').waitFor();
+  }
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM}: the console tests need a real browser. Install it with `
+        + '`apt-get install -y chromium` (.ci/run does), or point SAMGRAF_CHROMIUM at one.');
+    }
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    seeded = await seededSources('mariadb', DATA_SET);
+    const { staff, citizen } = await testIssuers();
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const tokens = {
+      caseworker: await staff.mint({ sub: 'fk-handlaggare-17', org: 'FK', scope: 'citizen:read citizen:address:read benefit:read', purposes: ['benefit-assessment'], exp }),
+      officer: await staff.mint({ sub: 'af-officer-42', org: 'AF', scope: 'citizen:read case:read', purposes: ['employment-support'], exp }),
+      auditor: await staff.mint({ sub: 'auditor-1', org: 'IMY', scope: 'audit:read', purposes: ['audit'], exp }),
+      trainee: await staff.mint({ sub: 'auditor-trainee-2', org: 'IMY', scope: 'citizen:read', purposes: ['audit'], exp }),
+      citizen: await citizen.mint({ sub: A, exp }),
+    };
+    // The demo's personas mechanism (demoRoutes), with this test's issuers instead of the demo's.
+    server = await startTestServer(seeded.urls, {}, { demoRoutes: new Map([[DEMO_PERSONAS_PATH, () => ({ personas })]]) });
+    origin = new URL(server.url).origin;
+    store = openDatabase(seeded.urls.store);
+    const { key } = await new ApiKeyStore(server.store, ['social-services']).create({
+      organization: '0180', name: 'console test partner', scopes: ['citizen:read'], purposes: ['social-services'], municipality: '0180', expiresAt: null,
+    });
+    personas = demoPersonas({ ...tokens, apiKey: key }, A);
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    headersOf = {
+      fk: { ...bearer(tokens.caseworker), 'x-purpose': 'benefit-assessment' },
+      af: { ...bearer(tokens.officer), 'x-purpose': 'employment-support' },
+      citizen: { ...bearer(tokens.citizen), 'x-purpose': 'self-service' },
+      partner: { authorization: undefined, 'x-api-key': key, 'x-purpose': 'social-services' },
+    };
+
+    // The known events. Batch 1: FK reads A and half the targets, AF reads A and B, A reads themselves.
+    const read = async (who: string, query: string, extra: Record<string, string> = {}) => {
+      const response = await server.query(query, undefined, { ...headersOf[who], ...extra });
+      assert.equal(response.status, 200, JSON.stringify(response).slice(0, 300));
+    };
+    const citizenQuery = (pnr: string) => `{ citizen(personalNumber: "${pnr}") { personalNumber familyName } }`;
+    await read('fk', citizenQuery(A), { 'x-legal-basis': 'SFB 110 kap. 13 §', 'x-case-reference': 'FK-2026-0042' });
+    await read('af', `{ citizens(personalNumbers: ["${A}", "${B}"]) { personalNumber familyName } }`);
+    await read('citizen', citizenQuery(A));
+    await read('partner', '{ citizensByMunicipality(code: "0180", first: 3) { edges { node { personalNumber } } } }');
+    for (const pnr of FK_TARGETS.slice(0, 12)) await read('fk', citizenQuery(pnr));
+    // Batch 2 starts on a whole second, so that a "from" typed to the second separates the batches exactly.
+    await server.auditWriter.flush();
+    splitMs = Math.ceil((Date.now() + 50) / 1000) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, splitMs - Date.now() + 20));
+    await read('fk', citizenQuery(FK_TARGETS[12]!), { 'x-case-reference': FORMULA });
+    for (const pnr of FK_TARGETS.slice(13)) await read('fk', citizenQuery(pnr));
+    await server.auditWriter.flush();
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--no-first-run', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
+    });
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await store?.destroy();
+    await server?.close();
+    await seeded?.drop();
+  });
+
+  it('signs in with one click as a demo persona; search by personal number shows exactly that person\'s events; an event opens in detail', async () => {
+    const page = await newPage();
+    await page.goto(`${origin}/console/`);
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    await axeCheck(page, 'sign-in');
+    await shot(page, 'sign-in');
+    await page.getByRole('button', { name: 'Sign in as Auditor (IMY)' }).click();
+    await page.getByRole('heading', { name: 'Access-log events', level: 1 }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/console/events');
+
+    // Typed as ten digits with a separator: the API normalises it.
+    const expected = ids(await store('audit_event_subjects').where('subject', A).select('writer_id', 'seq'));
+    assert.ok(expected.length >= 3, `${expected.length} events name A`);
+    await searchEvents(page, { subject: `${A.slice(2, 8)}-${A.slice(8)}` });
+    assert.deepEqual((await tableIds(page)).sort(), expected, 'exactly the events that returned A\'s data');
+    const subjectCells = await page.locator('table.events tbody td.subjects').allInnerTexts();
+    assert.ok(subjectCells.every((text) => text.includes(formatPnr(A))), `personal numbers shown as YYYYMMDD-NNNN: ${subjectCells.join(' | ')}`);
+    const times = await page.locator('table.events tbody td:first-child').allInnerTexts();
+    assert.ok(times.every((t) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+0[12]:00$/.test(t)), `Stockholm times with offset: ${times.join(' | ')}`);
+    await axeCheck(page, 'events (search by personal number)');
+    await shot(page, 'events');
+
+    // The FK read of A, with its legal basis and case reference.
+    const fkRow = page.locator('table.events tbody tr', { hasText: 'fk-handlaggare-17' });
+    await fkRow.getByRole('button', { name: /^Details/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const text = await dialog.innerText();
+    for (const expectedText of ['fk-handlaggare-17', 'FK', 'benefit-assessment', 'SFB 110 kap. 13 §', 'FK-2026-0042', formatPnr(A), 'Citizen.familyName', 'Position in chain']) {
+      assert.ok(text.includes(expectedText), `the detail shows ${expectedText}:\n${text}`);
+    }
+    await axeCheck(page, 'event detail');
+    await shot(page, 'event-detail', false);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('filters by organisation and time, pages through the results, and exports the search as CSV with its rows', async () => {
+    const page = await newPage();
+    await signInAs(page, 'Auditor (IMY)');
+    await page.getByRole('heading', { name: 'Access-log events', level: 1 }).waitFor();
+
+    // Organisation alone: more than one page.
+    const allFk = ids(await store('audit_events').where('principal_organization', 'FK').select('writer_id', 'seq'));
+    assert.ok(allFk.length > 20, `${allFk.length} FK events`);
+    await searchEvents(page, { organization: 'FK', pageSize: '20' });
+    const seen: string[] = [];
+    for (let pageNo = 1; ; pageNo += 1) {
+      const onPage = await tableIds(page);
+      assert.ok(onPage.length > 0 && onPage.length <= 20, `page ${pageNo}: ${onPage.length} rows`);
+      seen.push(...onPage);
+      await page.getByRole('status').filter({ hasText: `Page ${pageNo}:` }).waitFor();
+      const next = page.getByRole('button', { name: 'Next page' });
+      if (await next.isDisabled()) break;
+      await next.click();
+      await page.getByRole('status').filter({ hasText: `Page ${pageNo + 1}:` }).waitFor();
+    }
+    assert.deepEqual([...seen].sort(), allFk, 'every FK event exactly once across the pages');
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.getByRole('status').filter({ hasText: 'Page 1:' }).waitFor();
+
+    // Organisation and time: batch 2 only.
+    const fromBatch2 = ids(await store('audit_events').where('principal_organization', 'FK').andWhere('occurred_ms', '>=', splitMs).select('writer_id', 'seq'));
+    assert.equal(fromBatch2.length, FK_TARGETS.length - 12);
+    await searchEvents(page, { organization: 'FK', from: stockholmInput(splitMs), pageSize: '100' });
+    assert.deepEqual((await tableIds(page)).sort(), fromBatch2, 'organisation FK from the split second');
+
+    // The export pages through the same search and downloads it.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export this search as CSV' }).click()]);
+    await page.getByRole('status').filter({ hasText: /^Exported \d+ events? as CSV/ }).waitFor();
+    assert.match(download.suggestedFilename(), /^samgraf-access-log-\d{8}-\d{6}\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.ok(csv.startsWith('\uFEFF'), 'a byte-order mark for spreadsheet programs');
+    const [header, ...rows] = parseCsv(csv.slice(1));
+    assert.deepEqual(header, ['id', 'writer', 'seq', 'occurredAt', 'requestId', 'principalType', 'principalSubject', 'principalOrganization', 'principalApiKeyId',
+      'purpose', 'legalBasis', 'caseReference', 'operationName', 'documentHash', 'subjects', 'subjectsWithheld', 'fieldsRead', 'fieldsDenied',
+      'fieldsMasked', 'outcome', 'sourceErrors', 'prevHash', 'hash']);
+    const column = (name: string) => header!.indexOf(name);
+    assert.deepEqual(rows.map((r) => r[column('id')]!).sort(), fromBatch2, 'the CSV holds exactly the search\'s events');
+    const stored = new Map((await store('audit_events').where('occurred_ms', '>=', splitMs)).map((r: any) => [`${r.writer_id}:${r.seq}`, r]));
+    for (const row of rows) {
+      const event = stored.get(row[column('id')]!)!;
+      assert.equal(row[column('principalOrganization')], 'FK');
+      assert.equal(row[column('hash')], event.hash);
+      assert.equal(row[column('subjects')], JSON.parse(event.subjects).join(' '));
+      assert.equal(Date.parse(row[column('occurredAt')]!), Number(event.occurred_ms));
+    }
+    const formulaRow = rows.find((r) => r[column('caseReference')]!.includes('HYPERLINK'));
+    assert.equal(formulaRow?.[column('caseReference')], `'${FORMULA}`, 'a cell that a spreadsheet would run is guarded');
+    await axeCheck(page, 'events (organisation and time)');
+  });
+
+  it('shows the chain intact, and after the store is tampered with, broken at the edited event', async () => {
+    const page = await newPage();
+    await signInAs(page, 'Auditor (IMY)');
+    await page.getByRole('link', { name: 'Chain verification' }).click();
+    await page.getByRole('status').filter({ hasText: 'The access log is intact.' }).waitFor();
+    await axeCheck(page, 'chains (intact)');
+    await shot(page, 'chains-intact');
+
+    const writer = server.auditWriter.writerId;
+    const victim = await store('audit_events').where({ writer_id: writer, principal_organization: 'FK' }).orderBy('seq').offset(2).first();
+    await store('audit_events').where({ writer_id: writer, seq: victim.seq }).update({ purpose: 'audit' });
+    await page.getByRole('button', { name: 'Verify again' }).click();
+    const alert = page.getByRole('alert');
+    await alert.filter({ hasText: 'NOT intact' }).waitFor();
+    const text = await alert.innerText();
+    assert.ok(text.includes(`${writer}:${Number(victim.seq)}`), `names the edited event:\n${text}`);
+    assert.ok(text.includes('HASH_MISMATCH'), text);
+    await axeCheck(page, 'chains (broken)');
+    await shot(page, 'chains-broken');
+
+    // From the verdict to the event itself.
+    await page.getByRole('button', { name: `Show event ${writer}:${Number(victim.seq)}` }).click();
+    await page.getByRole('dialog').filter({ hasText: `${writer}:${Number(victim.seq)}` }).waitFor();
+    await store('audit_events').where({ writer_id: writer, seq: victim.seq }).update({ purpose: victim.purpose });
+  });
+
+  it('an auditor without audit:read sees a clear refusal, and a caseworker without the purpose audit too — never an empty table', async () => {
+    const page = await newPage();
+    await signInAs(page, 'Auditor without audit:read');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /Refused: your sign-in does not have the scope audit:read/);
+    assert.equal(await page.locator('table').count(), 0);
+    await axeCheck(page, 'refusal');
+    await shot(page, 'refusal');
+    await page.getByRole('link', { name: 'Chain verification' }).click();
+    await page.getByRole('alert').filter({ hasText: 'audit:read' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in as Caseworker (FK)' }).click();
+    await page.getByRole('alert').filter({ hasText: 'may not state the purpose "audit"' }).waitFor();
+    assert.equal(await page.locator('table').count(), 0);
+  });
+
+  it('the citizen page shows which organisations read the citizen\'s data', async () => {
+    const page = await newPage();
+    await signInAs(page, 'Citizen');
+    await page.getByRole('heading', { name: 'Who has read my data', level: 1 }).waitFor();
+    await page.locator('table.my-log tbody tr').first().waitFor();
+    const organisations = await page.locator('table.my-log tbody td:nth-child(2)').allInnerTexts();
+    assert.ok(organisations.includes('Försäkringskassan (FK)') && organisations.includes('Arbetsförmedlingen (AF)'), organisations.join(' | '));
+    assert.ok(!(await page.locator('main').innerText()).includes('fk-handlaggare-17'), 'never the officer');
+    assert.ok((await page.locator('main').innerText()).includes(formatPnr(A)));
+    await axeCheck(page, 'citizen');
+    await shot(page, 'citizen');
+  });
+
+  it('the IDE at /graphql runs a query with a demo persona\'s token', async () => {
+    const page = await newPage();
+    await page.goto(`${origin}/graphql`);
+    await page.getByLabel('Demo persona').selectOption({ label: 'Auditor (IMY)' });
+    await page.locator('.graphiql-query-editor').getByText('auditEvents').first().waitFor();
+    await page.getByRole('button', { name: /Execute query/ }).click();
+    const result = page.locator('.result-window');
+    await result.locator('.CodeMirror-line').first().waitFor();
+    await page.waitForFunction(() => /"(data|errors)"/.test(document.querySelector('.result-window')?.innerText ?? ''));
+    const answer = await result.innerText();
+    assert.match(answer, /"auditEvents": \{\s*"edges"/, answer.slice(0, 600));
+    assert.ok(answer.includes(A), 'the example asks about A and the answer names A');
+    await axeCheck(page, 'IDE');
+    await shot(page, 'ide', false);
+  });
+
+  it('works by keyboard alone: sign in, search, open an event and close it, focus always visible', async () => {
+    const page = await newPage();
+    await page.goto(`${origin}/console/`);
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    const tabTo = async (describe: string, matches: () => boolean) => {
+      for (let i = 0; i < 60; i += 1) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(matches)) {
+          // A visible focus indicator: the focused element draws an outline.
+          const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+          assert.notEqual(outline, 'none', `${describe}: focus is visible`);
+          return;
+        }
+      }
+      assert.fail(`could not reach ${describe} with Tab`);
+    };
+    await tabTo('the auditor persona', () => document.activeElement?.textContent === 'Sign in as Auditor (IMY)');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Access-log events', level: 1 }).waitFor();
+    await tabTo('the personal number', () => document.activeElement?.id === 'f-subject');
+    await page.keyboard.type(A);
+    await Promise.all([
+      page.waitForResponse((response) => (response.request().postData() ?? '').includes(A)),
+      page.keyboard.press('Enter'),
+    ]);
+    await page.locator('section[aria-labelledby="results-heading"][aria-busy="false"]').waitFor();
+    await tabTo('a Details button', () => document.activeElement?.textContent === 'Details');
+    const opener = await page.evaluate(() => document.activeElement!.closest('tr')!.getAttribute('data-event-id'));
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Close', 'focus moves into the dialog');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate(() => document.activeElement!.closest('tr')?.getAttribute('data-event-id')), opener, 'focus returns to the row');
+  });
+
+  it('is readable at 200 % zoom: no page scrolls sideways (wide tables scroll in their own box)', async () => {
+    // A 1280 × 900 window at 200 %: 640 × 450 CSS pixels at twice the density.
+    const page = await newPage({ viewport: { width: 640, height: 450 }, deviceScaleFactor: 2 });
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+    await page.goto(`${origin}/console/`);
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    assert.ok(await fits(), 'sign-in fits');
+    await page.getByRole('button', { name: 'Sign in as Auditor (IMY)' }).click();
+    await searchEvents(page, { subject: A });
+    assert.ok(await fits(), 'events fit');
+    await shot(page, 'zoom-200', false);
+    await page.getByRole('link', { name: 'Chain verification' }).click();
+    await page.getByRole('status').filter({ hasText: 'intact' }).waitFor();
+    assert.ok(await fits(), 'chains fit');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in as Citizen' }).click();
+    await page.locator('table.my-log').waitFor();
+    assert.ok(await fits(), 'citizen page fits');
+    await axeCheck(page, 'citizen at 200 %');
+  });
+
+  it('loaded nothing from anywhere but samgraf, and broke no Content-Security-Policy', () => {
+    assert.deepEqual(foreign, [], 'requests to other origins');
+    assert.deepEqual(cspViolations, [], 'CSP violations and page errors');
+  });
+});
