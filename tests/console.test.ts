@@ -397,8 +397,11 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     await tabTo('the auditor persona', () => document.activeElement?.textContent === 'Sign in as Auditor (IMY)');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Access-log events', level: 1 }).waitFor();
+    // The page's first search must have finished, or its re-render can race the typing on a busy machine.
+    await page.locator('section[aria-labelledby="results-heading"][aria-busy="false"]').waitFor();
     await tabTo('the personal number', () => document.activeElement?.id === 'f-subject');
     await page.keyboard.type(A);
+    await page.waitForFunction((typed) => (document.getElementById('f-subject') as { value?: string } | null)?.value === typed, A);
     await Promise.all([
       page.waitForResponse((response) => (response.request().postData() ?? '').includes(A)),
       page.keyboard.press('Enter'),
