@@ -13,11 +13,10 @@ export const socialInsuranceResolvers = {
   },
 
   Citizen: {
-    benefits: async (citizen: Citizen, args: BenefitFilter, ctx: RequestContext) => {
-      const benefits = await ctx.loaders.socialInsurance.benefitsOfCitizen.load(citizen.personalNumber);
-      const { status, type } = args;
+    benefits: (citizen: Citizen, { status, type }: BenefitFilter, ctx: RequestContext) => {
+      const benefits = ctx.loaders.socialInsurance.benefitsOfCitizen.load(citizen.personalNumber);
       if (!status && !type) return benefits;
-      return benefits.filter((benefit) => (!status || status.includes(benefit.status)) && (!type || type.includes(benefit.type)));
+      return benefits.then((all) => all.filter((benefit) => (!status || status.includes(benefit.status)) && (!type || type.includes(benefit.type))));
     },
   },
 
