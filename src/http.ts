@@ -10,6 +10,7 @@ import type { RequestContext } from './context.js';
 import type { LimitsConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
+import { OperationGate, OverloadedError } from './operation-gate.js';
 import { bracketNesting, maxBracketNesting } from './plugins/limits.js';
 import { wantsIdePage, type WebPages } from './web/pages.js';
 
@@ -26,6 +27,8 @@ export interface HttpOptions {
   logger: Logger;
   metrics: Metrics;
   limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth'>;
+  /** Bounds the operations executing at once. */
+  gate: OperationGate;
 }
 
 class HttpError extends Error {
@@ -148,7 +151,15 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   });
   // Each operation of a batch runs as a request of its own — its own context, access-log event and rate-limit
   // point — because per-request state (loaders, the access record) must never be shared between operations.
-  const response = await withTimeout(Array.isArray(body) ? executeBatch(body, execute) : execute(body), options.limits.executionTimeoutMs);
+  // The time spent waiting for a slot counts towards the execution timeout; a request that times out waiting
+  // never executes.
+  const timeout = new AbortController();
+  const work = options.gate.run(() => (Array.isArray(body) ? executeBatch(body, execute) : execute(body)), timeout.signal)
+    .catch((error: unknown) => {
+      if (error instanceof OverloadedError) throw new HttpError(503, 'OVERLOADED', error.message, { 'retry-after': '1' });
+      throw error;
+    });
+  const response = await withTimeout(work, options.limits.executionTimeoutMs, timeout);
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
@@ -186,10 +197,14 @@ async function executeBatch(pieces: unknown[], execute: (piece: unknown) => Prom
  * A request that runs past the execution timeout is answered 504 without data. Its execution may still
  * finish in the background; its access-log event is then written as usual (a read logged but not delivered).
  */
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+function withTimeout<T>(work: Promise<T>, ms: number, controller: AbortController): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpError(504, 'EXECUTION_TIMEOUT', `the request did not finish within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const error = new HttpError(504, 'EXECUTION_TIMEOUT', `the request did not finish within ${ms} ms`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

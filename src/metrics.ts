@@ -5,6 +5,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState, SourceName, SourceObserver } from '../connectors/shared/source.js';
+import type { GateState } from './operation-gate.js';
 
 const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -21,6 +22,12 @@ export class Metrics implements SourceObserver {
   private readonly auditEvents = new Counter({ name: 'samgraf_access_log_events_total', help: 'Access-log events committed', registers: [this.registry] });
   private readonly dataQuality = new Counter({ name: 'samgraf_data_quality_findings_total', help: 'Legacy rows or values that could not be mapped, by source, table and column', labelNames: ['source', 'table', 'column'], registers: [this.registry] });
   private readonly auditFailures = new Counter({ name: 'samgraf_access_log_commit_failures_total', help: 'Access-log commits that failed (responses withheld)', registers: [this.registry] });
+
+  /** Operations executing and waiting (see OperationGate), read when /metrics is scraped. */
+  observeGate(state: () => GateState): void {
+    new Gauge({ name: 'samgraf_graphql_operations_running', help: 'GraphQL operations executing now', registers: [this.registry], collect() { this.set(state().running); } });
+    new Gauge({ name: 'samgraf_graphql_operations_queued', help: 'GraphQL operations waiting for a free slot', registers: [this.registry], collect() { this.set(state().queued); } });
+  }
 
   constructor(sources: readonly SourceName[]) {
     collectDefaultMetrics({ register: this.registry, prefix: 'samgraf_' });

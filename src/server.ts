@@ -20,6 +20,7 @@ import { dataQualityPlugin } from './plugins/data-quality.js';
 import { depthLimitRule, operationLimitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { Metrics } from './metrics.js';
+import { OperationGate } from './operation-gate.js';
 import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
@@ -118,10 +119,13 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 
   const pages = createWebPages({ console: config.server.console, ide: config.server.ide });
   if (pages.missing.length > 0) logger.warn({ missing: pages.missing }, 'browser pages turned on but not built (run npm run build); they answer 404');
+  const gate = new OperationGate(config.limits.maxConcurrentOperations, config.limits.maxQueuedOperations);
+  metrics.observeGate(() => gate.state);
   const handler = createHttpHandler({
     apollo,
     logger,
     limits: config.limits,
+    gate,
     createContext,
     metrics,
     pages,
