@@ -42,6 +42,7 @@ export class AccessRecord {
   readonly fieldsMasked = new Set<string>();
   readonly subjects = new Map<string, Set<DataCategory>>();
   readonly withheld = new Set<string>();
+  private readonly eventsRead = new WeakSet<AuditEvent>();
 
   /** A field was served. On a person's own object it makes them a subject of this request. */
   read(field: ServedField, parent: unknown): void {
@@ -49,6 +50,9 @@ export class AccessRecord {
     const { subjects } = field;
     if (subjects === null) return;
     if (subjects.of === 'event') {
+      // Every field of an event names the same people: count them once per event, not once per field.
+      if (this.eventsRead.has(parent as AuditEvent)) return;
+      this.eventsRead.add(parent as AuditEvent);
       for (const subject of peopleNamedBy(parent as AuditEvent)) this.addSubject(subject, 'ACCESS_LOG');
       return;
     }
