@@ -100,7 +100,9 @@ export const configSchema = z.strictObject({
   accessLog: z.strictObject({
     /** Events younger than this are never deleted; `samgraf audit prune` deletes older ones. Default 5 years. */
     retentionDays: z.number().int().min(1).default(1826),
-  }).default({ retentionDays: 1826 }),
+    /** Chains this process writes in parallel (see AuditLog). */
+    commitLanes: z.number().int().min(1).max(32).default(4),
+  }).default({ retentionDays: 1826, commitLanes: 4 }),
   purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'purposes are lower-case words joined by -')).min(1).default(DEFAULT_PURPOSES),
 });
 

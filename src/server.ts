@@ -13,7 +13,7 @@ import { createHttpHandler } from './http.js';
 import type { Logger } from './log.js';
 import { ChainVerifier } from './access-log/chain-status.js';
 import { AccessLogReader } from './access-log/reader.js';
-import { AuditWriter } from './access-log/writer.js';
+import { AuditLog } from './access-log/writer.js';
 import { accessControlPlugin } from './plugins/access-control.js';
 import { accessLogPlugin } from './plugins/access-log.js';
 import { dataQualityPlugin } from './plugins/data-quality.js';
@@ -36,7 +36,7 @@ export interface Samgraf {
   httpServer: Server;
   sources: Record<SourceName, Knex>;
   store: Knex;
-  auditWriter: AuditWriter;
+  auditLog: AuditLog;
   close(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     }),
     new ApiKeyStore(store, config.purposes),
   );
-  const auditWriter = new AuditWriter(store, undefined, (seconds, events, failed) => metrics.auditCommit(seconds, events, failed));
+  const auditLog = new AuditLog(store, config.accessLog.commitLanes, (seconds, events, failed) => metrics.auditCommit(seconds, events, failed));
   const rateLimiter = new RequestRateLimiter(config.rateLimit);
   const accessLog = new AccessLogReader(store);
   const chains = new ChainVerifier(store);
@@ -84,7 +84,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       operationLimitsPlugin(schema, config.limits),
       dataQualityPlugin(logger, metrics),
       metricsPlugin(metrics),
-      accessLogPlugin(auditWriter, logger),
+      accessLogPlugin(auditLog, logger),
     ],
     validationRules: [depthLimitRule(config.limits.maxDepth)],
     parseOptions: { maxTokens: config.limits.maxTokens },
@@ -151,7 +151,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const { port } = httpServer.address() as AddressInfo;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   const url = `http://${host}:${port}/graphql`;
-  logger.info({ port, auditWriter: auditWriter.writerId }, 'samgraf listening');
+  logger.info({ port, auditWriters: auditLog.writerIds }, 'samgraf listening');
 
   return {
     url,
@@ -159,14 +159,14 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     httpServer,
     sources,
     store,
-    auditWriter,
+    auditLog,
     async close() {
       // Stop accepting, let in-flight requests finish, and drop idle keep-alive connections so close returns.
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       await closed;
       await apollo.stop();
-      await auditWriter.flush();
+      await auditLog.flush();
       await rateLimiter.close();
       for (const name of SOURCE_NAMES) sourceHandles[name].shutdown();
       await Promise.all([...SOURCE_NAMES.map((name) => sources[name].destroy()), store.destroy()]);

@@ -512,14 +512,14 @@ describe('access log (MariaDB)', () => {
       }
       const event = events[0]!;
       problems.push(...checkEvent(done, event));
-      // Sequential requests: one chain, in request order.
-      if (event.writer !== server.auditWriter.writerId) problems.push(`${done.step.label}: written by ${event.writer}, not the server's writer`);
+      // Sequential requests: one chain — the first commit lane, always idle when they come — in request order.
+      if (event.writer !== server.auditLog.writerIds[0]) problems.push(`${done.step.label}: written by ${event.writer}, not the server's writer`);
       if (event.seq <= previousSeq) problems.push(`${done.step.label}: seq ${event.seq} after ${previousSeq}`);
       previousSeq = event.seq;
     }
     assert.deepEqual(problems, []);
     // Nothing else was written: the server's chain holds exactly the mix's personal-data requests.
-    const serverChain = (await allEvents()).filter((e) => e.writer === server.auditWriter.writerId);
+    const serverChain = (await allEvents()).filter((e) => e.writer === server.auditLog.writerIds[0]);
     assert.deepEqual(serverChain.map((e) => e.requestId).sort(), mix.filter((d) => d.step.expect).map((d) => d.requestId).sort());
 
     // Sanity of the script itself: it covers what it claims.
@@ -606,7 +606,7 @@ describe('access log (MariaDB)', () => {
     }
 
     // Time: inclusive bounds, as instants whatever their offset.
-    const chain = (await allEvents()).filter((e) => e.writer === server.auditWriter.writerId).sort((a, b) => a.seq - b.seq);
+    const chain = (await allEvents()).filter((e) => e.writer === server.auditLog.writerIds[0]).sort((a, b) => a.seq - b.seq);
     const from = chain[5]!.occurredAt;
     const to = chain[20]!.occurredAt;
     const inRange = (e: AuditEvent) => Date.parse(e.occurredAt) >= Date.parse(from) && Date.parse(e.occurredAt) <= Date.parse(to);
@@ -853,7 +853,7 @@ describe('access log (MariaDB)', () => {
   }
 
   it('5. audit export writes one parseable line per event in range, as JSONL and CSV, and the JSONL re-verifies', async () => {
-    await server.auditWriter.flush();
+    await server.auditLog.flush();
     const everything = await allEvents();
     const oldestFirst = (a: AuditEvent, b: AuditEvent) => -newestFirst(a, b);
 
@@ -862,7 +862,7 @@ describe('access log (MariaDB)', () => {
     assert.equal(recomputeChains(full, true), 2, 'the server\'s chain and the history chain');
     for (const e of full) assert.deepEqual(e, { id: idOf(e), ...everything.find((x) => idOf(x) === e.id)! }, e.id);
 
-    const chain = everything.filter((e) => e.writer === server.auditWriter.writerId).sort((a, b) => a.seq - b.seq);
+    const chain = everything.filter((e) => e.writer === server.auditLog.writerIds[0]).sort((a, b) => a.seq - b.seq);
     const from = chain[3]!.occurredAt;
     const to = chain[15]!.occurredAt;
     const inRange = everything.filter((e) => Date.parse(e.occurredAt) >= Date.parse(from) && Date.parse(e.occurredAt) <= Date.parse(to)).sort(oldestFirst);
@@ -913,12 +913,12 @@ describe('access log (MariaDB)', () => {
   // ---------------------------------------------------------------------------------------------------
 
   it('2. audit verify passes on the intact log and names the first bad event after each kind of tampering', async () => {
-    await server.auditWriter.flush();
+    await server.auditLog.flush();
     const intact = samgraf('audit', 'verify');
     assert.equal(intact.status, 0, intact.stdout + intact.stderr);
     assert.match(intact.stdout, new RegExp(`access log intact: ${(await allEvents()).length} events in 2 chain\\(s\\)`));
 
-    const W = server.auditWriter.writerId;
+    const W = server.auditLog.writerIds[0];
     const rows = await store('audit_events').where('writer_id', W).orderBy('seq') as EventRow[];
     const events = rows.map(fromRow);
     const last = events.at(-1)!.seq;
@@ -1013,7 +1013,7 @@ describe('access log (MariaDB)', () => {
   // ---------------------------------------------------------------------------------------------------
 
   it('6. audit prune deletes events older than retentionDays, never younger ones, and the log still verifies', async () => {
-    await server.auditWriter.flush();
+    await server.auditLog.flush();
     const writer = new AuditWriter(store, randomUUID());
     const day = 86_400_000;
     const now = Date.now();

@@ -33,7 +33,7 @@ describe('auditChains (MariaDB)', () => {
     seeded = await seededSources('mariadb', DATA_SET);
     server = await startTestServer(seeded.urls);
     store = openDatabase(seeded.urls.store);
-    writer = server.auditWriter.writerId;
+    writer = server.auditLog.writerIds[0];
     const { staff } = await testIssuers();
     auditor = { authorization: `Bearer ${await staff.mint({ sub: 'auditor-1', org: 'IMY', scope: 'audit:read', purposes: ['audit'] })}` };
     // A handful of events, each naming a person (so that the subject index has rows too).
@@ -41,7 +41,7 @@ describe('auditChains (MariaDB)', () => {
       const response = await server.query(`{ citizen(personalNumber: "${person.PERSONID}") { familyName } }`);
       assert.equal(response.status, 200);
     }
-    await server.auditWriter.flush();
+    await server.auditLog.flush();
   });
 
   after(async () => {
@@ -62,7 +62,7 @@ describe('auditChains (MariaDB)', () => {
     assert.deepEqual(report.broken, []);
     assert.deepEqual(report.chains, [{ writer, events: before, headSeq: Number(last.seq), headHash: last.hash, ok: true, firstBadEvent: null }]);
     assert.ok(Math.abs(Date.parse(report.verifiedAt) - Date.now()) < 60_000);
-    await server.auditWriter.flush();
+    await server.auditLog.flush();
     assert.equal(await eventCount(), before, 'verifying writes no access-log event');
   });
 
@@ -80,7 +80,7 @@ describe('auditChains (MariaDB)', () => {
     }
     const anonymous = await server.query('{ auditChains { ok } }', undefined, { authorization: undefined });
     assert.equal(anonymous.status, 401);
-    await server.auditWriter.flush();
+    await server.auditLog.flush();
     assert.equal(await eventCount(), before);
   });
 

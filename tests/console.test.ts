@@ -191,12 +191,12 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     await read('partner', '{ citizensByMunicipality(code: "0180", first: 3) { edges { node { personalNumber } } } }');
     for (const pnr of FK_TARGETS.slice(0, 12)) await read('fk', citizenQuery(pnr));
     // Batch 2 starts on a whole second, so that a "from" typed to the second separates the batches exactly.
-    await server.auditWriter.flush();
+    await server.auditLog.flush();
     splitMs = Math.ceil((Date.now() + 50) / 1000) * 1000;
     await new Promise((resolve) => setTimeout(resolve, splitMs - Date.now() + 20));
     await read('fk', citizenQuery(FK_TARGETS[12]!), { 'x-case-reference': FORMULA });
     for (const pnr of FK_TARGETS.slice(13)) await read('fk', citizenQuery(pnr));
-    await server.auditWriter.flush();
+    await server.auditLog.flush();
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -313,7 +313,7 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     await axeCheck(page, 'chains (intact)');
     await shot(page, 'chains-intact');
 
-    const writer = server.auditWriter.writerId;
+    const writer = server.auditLog.writerIds[0];
     const victim = await store('audit_events').where({ writer_id: writer, principal_organization: 'FK' }).orderBy('seq').offset(2).first();
     await store('audit_events').where({ writer_id: writer, seq: victim.seq }).update({ purpose: 'audit' });
     await page.getByRole('button', { name: 'Verify again' }).click();

@@ -185,7 +185,7 @@ describe('the operation gate over HTTP (MariaDB, population register stalled)', 
     proxy.restore();
     await until(async () => (await gauge('samgraf_graphql_operations_running')) === 0, 'the stalled operation finishes');
     assert.equal((await ask('gate-after')).status, 200, 'the slot is free again');
-    await server.auditWriter.flush();
+    await server.auditLog.flush();
     const logged = (await store('audit_events').select('request_id').whereIn('request_id', ['gate-running', 'gate-waiting', 'gate-refused', 'gate-after']))
       .map((row: { request_id: string }) => row.request_id).sort();
     // The stalled operation did execute (logged though not delivered); the waiter and the refused one never did.

@@ -30,6 +30,7 @@ export class AuditWriter {
   private needsResync = false;
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
+  private writing = false;
   /** Commits made and events written; for metrics and tests. */
   commits = 0;
   eventsWritten = 0;
@@ -53,6 +54,16 @@ export class AuditWriter {
     while (this.flushing) await this.flushing;
   }
 
+  /** Neither writing a batch nor holding events for the next one. */
+  get idle(): boolean {
+    return !this.writing && this.queue.length === 0;
+  }
+
+  /** Events waiting for the next batch. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   private async drain(): Promise<void> {
     // Let the requests finishing in this turn of the event loop join the first batch.
     await new Promise((resolve) => setImmediate(resolve));
@@ -67,6 +78,7 @@ export class AuditWriter {
     const before = { seq: this.seq, lastHash: this.lastHash };
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    this.writing = true;
     try {
       if (this.needsResync) await this.resync();
       const events = batch.map(({ draft }) => this.chain(draft));
@@ -74,12 +86,15 @@ export class AuditWriter {
       this.commits += 1;
       this.eventsWritten += events.length;
       this.onCommit?.(seconds(), events.length, false);
+      // Idle before the waiters hear of it: a caller that appends again at once finds this lane free.
+      this.writing = false;
       batch.forEach((pending, i) => pending.resolve(events[i]!));
     } catch (error) {
       this.seq = before.seq;
       this.lastHash = before.lastHash;
       this.needsResync = true;
       this.onCommit?.(seconds(), batch.length, true);
+      this.writing = false;
       const failure = new AuditUnavailableError({ cause: error });
       for (const pending of batch) pending.reject(failure);
     }
@@ -99,5 +114,46 @@ export class AuditWriter {
     this.seq = last?.seq ?? 0;
     this.lastHash = last?.hash ?? GENESIS_HASH;
     this.needsResync = false;
+  }
+}
+
+/**
+ * The process's access log: several writers ("commit lanes"), each its own chain, committing in parallel. One
+ * commit inserts its events' subject-index rows one after another, and in a store larger than its buffer pool
+ * each row is a disk read: a single lane then caps a busy process at what one connection can read, however
+ * many requests wait. An event goes to an idle lane (not writing, nothing queued) — the first one when the load
+ * is light, so a quiet process writes a single chain — and when no lane is idle, to the one with the fewest
+ * events waiting, where it joins the next batch (group commit).
+ */
+export class AuditLog {
+  readonly lanes: readonly AuditWriter[];
+
+  constructor(db: Knex, lanes: number, onCommit?: (seconds: number, events: number, failed: boolean) => void) {
+    if (!Number.isInteger(lanes) || lanes < 1) throw new RangeError('an access log needs at least one lane');
+    this.lanes = Array.from({ length: lanes }, () => new AuditWriter(db, randomUUID(), onCommit));
+  }
+
+  append(draft: EventDraft): Promise<AuditEvent> {
+    return this.laneFor().append(draft);
+  }
+
+  /** Resolves once everything queued so far, on every lane, is written (or failed). */
+  async flush(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.flush()));
+  }
+
+  /** The chains this process writes, in lane order; a lane's chain is in the store once it has an event. */
+  get writerIds(): string[] {
+    return this.lanes.map((lane) => lane.writerId);
+  }
+
+  get eventsWritten(): number {
+    return this.lanes.reduce((sum, lane) => sum + lane.eventsWritten, 0);
+  }
+
+  private laneFor(): AuditWriter {
+    const idle = this.lanes.find((lane) => lane.idle);
+    if (idle) return idle;
+    return this.lanes.reduce((best, lane) => (lane.waiting < best.waiting ? lane : best));
   }
 }

@@ -8,7 +8,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { DataCategory, EventDraft, Outcome } from '../access-log/event.js';
 import type { AccessRecord } from '../access-log/record.js';
-import type { AuditWriter } from '../access-log/writer.js';
+import type { AuditLog } from '../access-log/writer.js';
 import type { RequestContext } from '../context.js';
 import type { Logger } from '../log.js';
 
@@ -27,7 +27,7 @@ function sorted(values: Iterable<string>): string[] {
   return [...values].sort();
 }
 
-export function accessLogPlugin(writer: AuditWriter, logger: Logger): ApolloServerPlugin<RequestContext> {
+export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ request }) {
       const occurredAt = new Date().toISOString();
@@ -56,7 +56,7 @@ export function accessLogPlugin(writer: AuditWriter, logger: Logger): ApolloServ
             sourceErrors: sorted(new Set(errors.filter((e) => e.extensions?.code === 'SOURCE_UNAVAILABLE').map((e) => String(e.extensions?.source)))),
           };
           try {
-            await writer.append(draft);
+            await log.append(draft);
           } catch (error) {
             logger.error({ requestId: ctx.requestId, err: { name: (error as Error).name, code: (error as { code?: unknown }).code } }, 'access-log event not written; response withheld');
             response.http.status = 503;
