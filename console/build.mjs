@@ -25,6 +25,9 @@ const PAGES = [
   { name: 'ide', dir: join(here, 'ide'), outDir: join(out, 'ide'), base: '/graphql/', jsxImportSource: 'react', tsconfig: 'tsconfig.ide.json' },
 ];
 
+/** Server modules the pages bundle too (pure code, one definition for both). */
+const SHARED_WITH_SERVER = [join(root, 'src', 'access-log', 'csv.ts')];
+
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -34,7 +37,7 @@ function files(dir) {
 
 function inputsStamp() {
   const hash = createHash('sha256');
-  for (const file of [...files(here), join(root, 'package-lock.json')].sort()) {
+  for (const file of [...files(here), ...SHARED_WITH_SERVER, join(root, 'package-lock.json')].sort()) {
     hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   return hash.digest('hex');

@@ -1,32 +1,21 @@
 /** `samgraf audit export`: streams events in time order as JSON lines or CSV, in constant memory. */
 import type { Writable } from 'node:stream';
 import type { Knex } from 'knex';
+import { CSV_COLUMNS, csvLine } from './csv.js';
 import type { AuditEvent } from './event.js';
 import { fromRow, type EventRow } from './store.js';
 
 export type ExportFormat = 'jsonl' | 'csv';
 
-const CSV_COLUMNS = [
-  'id', 'writer', 'seq', 'occurredAt', 'requestId', 'principalType', 'principalSubject', 'principalOrganization', 'principalApiKeyId',
-  'purpose', 'legalBasis', 'caseReference', 'operationName', 'documentHash', 'subjects', 'subjectsWithheld', 'fieldsRead', 'fieldsDenied',
-  'fieldsMasked', 'outcome', 'sourceErrors', 'prevHash', 'hash',
-] as const;
-
-function csvCell(value: unknown): string {
-  const text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join(' ') : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 function csvRow(event: AuditEvent): string {
-  const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+  return csvLine({
     id: `${event.writer}:${event.seq}`, writer: event.writer, seq: event.seq, occurredAt: event.occurredAt, requestId: event.requestId,
     principalType: event.principal.type, principalSubject: event.principal.subject, principalOrganization: event.principal.organization,
     principalApiKeyId: event.principal.apiKeyId, purpose: event.purpose, legalBasis: event.legalBasis, caseReference: event.caseReference,
     operationName: event.operationName, documentHash: event.documentHash, subjects: event.subjects, subjectsWithheld: event.subjectsWithheld,
     fieldsRead: event.fieldsRead, fieldsDenied: event.fieldsDenied, fieldsMasked: event.fieldsMasked, outcome: event.outcome,
     sourceErrors: event.sourceErrors, prevHash: event.prevHash, hash: event.hash,
-  };
-  return CSV_COLUMNS.map((column) => csvCell(values[column])).join(',');
+  });
 }
 
 /** Writes events with fromMs ≤ time ≤ toMs; returns how many. Honours back-pressure on `out`. */

@@ -1,33 +1,20 @@
 /**
- * The console's CSV export: the same columns as `samgraf audit export --format csv`, newest first, RFC 4180
- * quoting, CRLF line ends and a UTF-8 byte-order mark (so spreadsheet programs read å, ä, ö). A cell that a
- * spreadsheet would run as a formula — starting with `=`, `+`, `-`, `@`, tab or carriage return — gets a leading
- * `'`: legal basis, case reference and operation name are text that callers chose.
+ * The console's CSV export: the columns and cells of `samgraf audit export --format csv` (one definition, in
+ * src/access-log/csv.ts, formula cells guarded), newest first, with CRLF line ends and a UTF-8 byte-order mark
+ * (so spreadsheet programs read å, ä, ö).
  */
+import { CSV_COLUMNS, csvLine } from '../../../src/access-log/csv.js';
 import type { AuditEventNode } from './queries.js';
 
-export const CSV_COLUMNS = [
-  'id', 'writer', 'seq', 'occurredAt', 'requestId', 'principalType', 'principalSubject', 'principalOrganization', 'principalApiKeyId',
-  'purpose', 'legalBasis', 'caseReference', 'operationName', 'documentHash', 'subjects', 'subjectsWithheld', 'fieldsRead', 'fieldsDenied',
-  'fieldsMasked', 'outcome', 'sourceErrors', 'prevHash', 'hash',
-] as const;
-
-export function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join(' ') : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 export function csvRow(event: AuditEventNode): string {
-  const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+  return csvLine({
     id: event.id, writer: event.writer, seq: event.seq, occurredAt: event.occurredAt, requestId: event.requestId,
     principalType: event.principal?.type, principalSubject: event.principal?.subject, principalOrganization: event.principal?.organization,
     principalApiKeyId: event.principal?.apiKeyId, purpose: event.purpose, legalBasis: event.legalBasis, caseReference: event.caseReference,
     operationName: event.operationName, documentHash: event.documentHash, subjects: event.subjects, subjectsWithheld: event.subjectsWithheld,
     fieldsRead: event.fieldsRead, fieldsDenied: event.fieldsDenied, fieldsMasked: event.fieldsMasked, outcome: event.outcome,
     sourceErrors: event.sourceErrors, prevHash: event.prevHash, hash: event.hash,
-  };
-  return CSV_COLUMNS.map((column) => csvCell(values[column])).join(',');
+  });
 }
 
 export function csvDocument(events: readonly AuditEventNode[]): string {
