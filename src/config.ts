@@ -54,7 +54,7 @@ const limits = z.strictObject({
   maxBatchSize: z.number().int().min(1).max(100).default(1),
   executionTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   /** GraphQL operations executing at once; more wait in a queue (see OperationGate). */
-  maxConcurrentOperations: z.number().int().min(1).max(10_000).default(64),
+  maxConcurrentOperations: z.number().int().min(1).max(10_000).default(16),
   /** Operations that may wait; beyond that a request is refused with OVERLOADED (503). */
   maxQueuedOperations: z.number().int().min(0).max(1_000_000).default(1_000),
 });

@@ -30,7 +30,7 @@ export class AuditWriter {
   private needsResync = false;
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
-  private writing = false;
+  private writingSince: number | null = null;
   /** Commits made and events written; for metrics and tests. */
   commits = 0;
   eventsWritten = 0;
@@ -54,9 +54,9 @@ export class AuditWriter {
     while (this.flushing) await this.flushing;
   }
 
-  /** Neither writing a batch nor holding events for the next one. */
-  get idle(): boolean {
-    return !this.writing && this.queue.length === 0;
+  /** How long the batch being written has taken so far; 0 when not writing. */
+  writingFor(now: number): number {
+    return this.writingSince === null ? 0 : now - this.writingSince;
   }
 
   /** Events waiting for the next batch. */
@@ -78,7 +78,7 @@ export class AuditWriter {
     const before = { seq: this.seq, lastHash: this.lastHash };
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-    this.writing = true;
+    this.writingSince = performance.now();
     try {
       if (this.needsResync) await this.resync();
       const events = batch.map(({ draft }) => this.chain(draft));
@@ -87,14 +87,14 @@ export class AuditWriter {
       this.eventsWritten += events.length;
       this.onCommit?.(seconds(), events.length, false);
       // Idle before the waiters hear of it: a caller that appends again at once finds this lane free.
-      this.writing = false;
+      this.writingSince = null;
       batch.forEach((pending, i) => pending.resolve(events[i]!));
     } catch (error) {
       this.seq = before.seq;
       this.lastHash = before.lastHash;
       this.needsResync = true;
       this.onCommit?.(seconds(), batch.length, true);
-      this.writing = false;
+      this.writingSince = null;
       const failure = new AuditUnavailableError({ cause: error });
       for (const pending of batch) pending.reject(failure);
     }
@@ -118,13 +118,18 @@ export class AuditWriter {
 }
 
 /**
- * The process's access log: several writers ("commit lanes"), each its own chain, committing in parallel. One
- * commit inserts its events' subject-index rows one after another, and in a store larger than its buffer pool
- * each row is a disk read: a single lane then caps a busy process at what one connection can read, however
- * many requests wait. An event goes to an idle lane (not writing, nothing queued) — the first one when the load
- * is light, so a quiet process writes a single chain — and when no lane is idle, to the one with the fewest
- * events waiting, where it joins the next batch (group commit).
+ * The process's access log: several writers ("commit lanes"), each its own chain, committing in parallel.
+ *
+ * Group commit makes one lane fast while a commit costs mostly its round trips and its flush: events that
+ * arrive meanwhile wait and go together in the next one. But a commit inserts its events' subject-index rows
+ * one after another, and in a store larger than its buffer pool each row can be a disk read; then the commit
+ * takes long in proportion to its batch, and waiting behind it gains nothing. So an event goes to the first lane
+ * that is not writing, or that has been writing for less than SLOW_COMMIT_MS (it joins the next batch there);
+ * past that, the next lane; when every lane is busy and slow, the one with the fewest events waiting. A quiet or
+ * a merely busy process writes one chain; one that waits on disk spreads over up to `lanes` chains.
  */
+const SLOW_COMMIT_MS = 20;
+
 export class AuditLog {
   readonly lanes: readonly AuditWriter[];
 
@@ -152,8 +157,9 @@ export class AuditLog {
   }
 
   private laneFor(): AuditWriter {
-    const idle = this.lanes.find((lane) => lane.idle);
-    if (idle) return idle;
+    const now = performance.now();
+    const open = this.lanes.find((lane) => lane.writingFor(now) < SLOW_COMMIT_MS);
+    if (open) return open;
     return this.lanes.reduce((best, lane) => (lane.waiting < best.waiting ? lane : best));
   }
 }
