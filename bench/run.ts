@@ -235,7 +235,8 @@ function resultsFile(options: BenchOptions): string {
   const defaults = !options.smoke && options.citizens === 100_000 && options.events === 1_000_000
     && options.workloads.length === WORKLOAD_IDS.length && options.targets.length === TARGET_NAMES.length;
   const suffix = defaults ? '' : `-c${options.citizens}-e${options.events}${options.workloads.length < WORKLOAD_IDS.length ? `-${options.workloads.join('')}` : ''}${options.smoke ? '-smoke' : ''}`;
-  return join(options.outDir, `${date}${suffix}.json`);
+  const pool = options.bufferPoolMb === null ? '' : `-pool${options.bufferPoolMb}`;
+  return join(options.outDir, `${date}${suffix}${pool}.json`);
 }
 
 async function main(argv: string[]): Promise<number> {
