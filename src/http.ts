@@ -154,6 +154,10 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   // The time spent waiting for a slot counts towards the execution timeout; a request that times out waiting
   // never executes.
   const timeout = new AbortController();
+  // A client that hangs up while its request waits for a slot takes the request with it.
+  res.once('close', () => {
+    if (!res.writableFinished) timeout.abort(Object.assign(new Error('aborted'), { code: 'ECONNABORTED' }));
+  });
   const work = options.gate.run(() => (Array.isArray(body) ? executeBatch(body, execute) : execute(body)), timeout.signal)
     .catch((error: unknown) => {
       if (error instanceof OverloadedError) throw new HttpError(503, 'OVERLOADED', error.message, { 'retry-after': '1' });
@@ -161,6 +165,10 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
     });
   const response = await withTimeout(work, options.limits.executionTimeoutMs, timeout);
   for (const [key, value] of response.headers) res.setHeader(key, value);
+  // Answers carry personal data: no browser or proxy may keep them. (Apollo's cache-control plugin, which
+  // would say so, is off.) GET /graphql also serves the IDE page to browsers, so the answer depends on Accept.
+  res.setHeader('cache-control', 'no-store');
+  res.setHeader('vary', 'accept');
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
     res.end(response.body.string);

@@ -123,6 +123,13 @@ describe('browser pages over HTTP', () => {
 
     const notHtml = await get('/graphql', { accept: 'text/html;q=0, application/json' });
     assert.notEqual(notHtml.headers.get('content-type'), 'text/html; charset=utf-8');
+
+    // GraphQL answers carry personal data: never cached; and the same URL answers by Accept.
+    for (const answer of [viaGet, post]) {
+      assert.equal(answer.headers.get('cache-control'), 'no-store');
+      assert.match(answer.headers.get('vary') ?? '', /accept/i);
+    }
+    assert.match(ide.headers.get('vary') ?? '', /accept/i);
   });
 
   it('has no demo personas outside demo mode', async () => {

@@ -94,6 +94,8 @@ export function createWebPages(options: { console: boolean; ide: boolean; dir?: 
       return answer(ideSite, path.slice('/graphql/'.length), req, res, false);
     },
     ide(req, res) {
+      // GET /graphql answers GraphQL or this page depending on Accept.
+      res.setHeader('vary', 'accept');
       return ideSite ? send(req, res, ideSite.index) : 'not-found';
     },
   };
