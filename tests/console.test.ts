@@ -374,6 +374,12 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     const answer = await result.innerText();
     assert.match(answer, /"auditEvents": \{\s*"edges"/, answer.slice(0, 600));
     assert.ok(answer.includes(A), 'the example asks about A and the answer names A');
+    // Neither the token nor the query's personal number outlives the tab (GraphiQL's default is localStorage).
+    const stored = await page.evaluate(() => {
+      const web = globalThis as unknown as Record<'localStorage' | 'sessionStorage', Record<string, string>>;
+      return JSON.stringify([Object.entries(web.localStorage), Object.entries(web.sessionStorage)]);
+    });
+    assert.ok(!stored.includes(A) && !stored.includes('Bearer') && !stored.includes('graphiql'), `the browser keeps none of it: ${stored.slice(0, 300)}`);
     await axeCheck(page, 'IDE');
     await shot(page, 'ide', false);
   });

@@ -7,7 +7,7 @@
 import { StrictMode, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
-import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createGraphiQLFetcher, type Storage } from '@graphiql/toolkit';
 import 'graphiql/style.css';
 import './ide.css';
 import { credentialHeaders, type Credentials } from '../../shared/graphql-http.js';
@@ -46,6 +46,22 @@ function headersText(credentials: Credentials | null, purpose: string | null): s
 }
 
 const fetcher = createGraphiQLFetcher({ url: '/graphql' });
+
+/**
+ * GraphiQL keeps its tabs, history and (through the history, whatever shouldPersistHeaders says) the headers in
+ * localStorage by default: tokens, API keys and the personal numbers in queries would outlive the tab on a shared
+ * workstation. Here they live in memory and are gone when the page closes.
+ */
+const entries = new Map<string, string>();
+const memoryStorage: Storage = {
+  getItem: (key) => entries.get(key) ?? null,
+  setItem: (key, value) => { entries.set(key, value); },
+  removeItem: (key) => { entries.delete(key); },
+  clear: () => entries.clear(),
+  get length() {
+    return entries.size;
+  },
+};
 
 function Ide() {
   const [personas, setPersonas] = useState<DemoPersona[]>([]);
@@ -99,6 +115,7 @@ function Ide() {
           defaultHeaders={headers}
           defaultEditorToolsVisibility="headers"
           shouldPersistHeaders={false}
+          storage={memoryStorage}
           forcedTheme="light"
         />
       </div>
