@@ -1,10 +1,13 @@
 /**
  * The access log's chain verification as auditors see it through GraphQL (`auditChains`): the same walk as
- * `samgraf audit verify` (verify.ts), reshaped per chain. A verification reads the whole log, so concurrent
- * callers share one run instead of each starting another; every call after a run finishes verifies afresh
- * (a cached verdict would hide tampering done since).
+ * `samgraf audit verify` (verify.ts), reshaped per chain. A call when no walk is running starts one and waits
+ * for it: a verdict kept from before would hide tampering done since. A walk reads the whole log and can take
+ * long, and a caller waiting holds one of the server's operation slots; so a call that comes while a walk runs
+ * does not wait for it but gets the last finished report at once (its `verifiedAt` says how old), or, before
+ * any walk has finished, AUDIT_VERIFICATION_RUNNING. At most one caller per server waits on the log.
  */
 import type { Knex } from 'knex';
+import { VerificationRunningError } from '../errors.js';
 import { verifyAccessLog, type BadEvent, type ChainBreakReason } from './verify.js';
 
 export interface ChainBreak {
@@ -40,11 +43,16 @@ function toBreak(bad: BadEvent): ChainBreak {
 
 export class ChainVerifier {
   private running: Promise<ChainReport> | null = null;
+  private last: ChainReport | null = null;
 
   constructor(private readonly store: Knex) {}
 
   verify(): Promise<ChainReport> {
-    this.running ??= this.run().finally(() => {
+    if (this.running) return this.last ? Promise.resolve(this.last) : Promise.reject(new VerificationRunningError());
+    this.running = this.run().then((report) => {
+      this.last = report;
+      return report;
+    }).finally(() => {
       this.running = null;
     });
     return this.running;
