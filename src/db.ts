@@ -116,7 +116,8 @@ export interface MysqlConnection {
 export function queryMysql<Row>(connection: MysqlConnection, statement: Knex.QueryBuilder | Knex.Raw): Promise<Row[]> {
   const query = statement.toSQL();
   const { sql, bindings } = query;
-  // knex's documented 'query' event, as its runner would emit it: listeners on the knex instance still see every statement.
+  // knex's documented 'query' event, as its runner would emit it, so that listeners on the knex instance still see
+  // every statement; 'query-response' and 'query-error', and listeners on a single builder, are not emitted.
   (statement as unknown as { client: { emit(event: string, data: unknown): void } }).client.emit('query', { ...query, __knexUid: connection.__knexUid });
   return new Promise((resolve, reject) => {
     connection.query(sql, bindings, (error, rows) => (error ? reject(error) : resolve(rows as Row[])));

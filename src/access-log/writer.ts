@@ -83,18 +83,18 @@ export class AuditWriter {
       if (this.needsResync) await this.resync();
       const events = batch.map(({ draft }) => this.chain(draft));
       await insertEvents(this.db, events);
+      // Done before the waiters hear of it: a caller that appends again at once finds this lane free.
+      this.writingSince = null;
       this.commits += 1;
       this.eventsWritten += events.length;
       this.onCommit?.(seconds(), events.length, false);
-      // Idle before the waiters hear of it: a caller that appends again at once finds this lane free.
-      this.writingSince = null;
       batch.forEach((pending, i) => pending.resolve(events[i]!));
     } catch (error) {
       this.seq = before.seq;
       this.lastHash = before.lastHash;
       this.needsResync = true;
-      this.onCommit?.(seconds(), batch.length, true);
       this.writingSince = null;
+      this.onCommit?.(seconds(), batch.length, true);
       const failure = new AuditUnavailableError({ cause: error });
       for (const pending of batch) pending.reject(failure);
     }
