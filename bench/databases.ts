@@ -124,31 +124,39 @@ export async function peopleWithEverything(urls: BenchUrls, people: People, limi
 }
 
 /**
- * Resizes the server's InnoDB buffer pool for the run (MariaDB resizes online) and returns how to put it back.
- * A store of 1,000,000 events is about 2 GB: with the 128 MB default every auditor search and every subject-
- * index insert is a disk read, which is the server's configuration, not samgraf's cost.
+ * Resizes the server's InnoDB buffer pool for the run (MariaDB resizes online). How to put it back is handed to
+ * `restorable` before the resize starts, so that an interrupt at any point can undo it. A store of 1,000,000
+ * events is about 2 GB: with the 128 MB default every auditor search and every subject-index insert is a disk
+ * read, which is the server's configuration, not samgraf's cost.
  */
-export async function resizeBufferPool(serverUrl: string, megabytes: number): Promise<() => Promise<void>> {
+export async function resizeBufferPool(serverUrl: string, megabytes: number, restorable: (restore: () => Promise<void>) => void): Promise<void> {
   const admin = openDatabase(databaseUrl(serverUrl, 'mysql'), { poolMax: 1 });
+  const size = async () => {
+    const [[row]] = await admin.raw('SELECT @@GLOBAL.innodb_buffer_pool_size AS size') as [[{ size: number | string }]];
+    return Number(row.size);
+  };
+  const resize = async (bytes: number) => {
+    if ((await size()) === bytes) return;
+    await admin.raw('SET GLOBAL innodb_buffer_pool_size = ?', [bytes]);
+    // The resize runs in the background; while it does, its status reads "Resizing …", "Withdrawing …" or
+    // "Latching …" (and afterwards "Completed …" or nothing, depending on the version).
+    for (let i = 0; i < 1200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [[row]] = await admin.raw("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_resize_status'") as [[{ Value: string } | undefined]];
+      if (!/resizing buffer pool from|withdraw|latch/i.test(row?.Value ?? '')) return;
+    }
+    throw new Error('the buffer pool resize did not finish within 2 minutes');
+  };
   try {
-    const [[{ size }]] = await admin.raw('SELECT @@GLOBAL.innodb_buffer_pool_size AS size') as [[{ size: number | string }]];
-    const resize = async (bytes: number) => {
-      await admin.raw('SET GLOBAL innodb_buffer_pool_size = ?', [bytes]);
-      // The resize runs in the background; its status line empties (or says completed) when it is done.
-      for (let i = 0; i < 600; i++) {
-        const [[status]] = await admin.raw("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_resize_status'") as [[{ Value: string } | undefined]];
-        if (!status?.Value || /completed/i.test(status.Value)) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    };
-    await resize(megabytes * 2 ** 20);
-    return async () => {
+    const original = await size();
+    restorable(async () => {
       try {
-        await resize(Number(size));
+        await resize(original);
       } finally {
         await admin.destroy();
       }
-    };
+    });
+    await resize(megabytes * 2 ** 20);
   } catch (error) {
     await admin.destroy();
     throw error;

@@ -185,6 +185,7 @@ async function sizeScaling(options: BenchOptions, failures: string[]): Promise<S
     const bench = await prepareBench({
       citizens, events: Math.min(options.events, 100_000), seed: options.seed, mysqlUrl: options.mysqlUrl, targets: ['samgraf'], nodeFlags: options.nodeOptions, log,
     });
+    active.bench = bench;
     try {
       const target = bench.targets.samgraf!;
       const mariadb = findMariadbPid();
@@ -193,6 +194,7 @@ async function sizeScaling(options: BenchOptions, failures: string[]): Promise<S
       const run = await timedRun(bench, options, 'W1', 1, target, pids, failures);
       points.push({ citizens, requestsPerSecond: run.requestsPerSecond, latencyMs: run.latencyMs, cpuMsPerRequest: run.cpu.targetMsPerRequest, disturbed: run.cpu.disturbed });
     } finally {
+      active.bench = null;
       await bench.close();
     }
   }
@@ -230,6 +232,32 @@ async function soak(bench: Bench, options: BenchOptions, failures: string[]): Pr
   };
 }
 
+/** What an interrupt must undo: the databases and servers of the bench being run, and a resized buffer pool. */
+const active: { bench: Bench | null; restoreBufferPool: (() => Promise<void>) | null; interrupted: Promise<void> | null } = {
+  bench: null, restoreBufferPool: null, interrupted: null,
+};
+
+/**
+ * Ctrl-C or SIGTERM at any point: stop the servers and drop the databases of the bench being run (one being
+ * seeded is not yet known here: its names are in the log), put the buffer pool back, then leave.
+ */
+function cleanUpWhenInterrupted(options: BenchOptions): void {
+  const interrupted = async () => {
+    log('interrupted: cleaning up');
+    const { bench, restoreBufferPool } = active;
+    active.bench = null;
+    active.restoreBufferPool = null;
+    await bench?.close({ keep: options.keep }).catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
+    await restoreBufferPool?.().catch((error: unknown) => log(`could not restore the buffer pool: ${(error as Error).message}`));
+    if (restoreBufferPool) log('InnoDB buffer pool restored');
+    process.exit(130);
+  };
+  // The run itself fails as its servers go away: main's exit waits for this (see the end of the file).
+  const onSignal = () => { active.interrupted ??= interrupted(); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
 function resultsFile(options: BenchOptions): string {
   const date = new Date().toISOString().slice(0, 10);
   const defaults = !options.smoke && options.citizens === 100_000 && options.events === 1_000_000
@@ -251,19 +279,24 @@ async function main(argv: string[]): Promise<number> {
   }
   const failures: string[] = [];
   const started = new Date();
-  const restoreBufferPool = options.bufferPoolMb === null ? null : await resizeBufferPool(options.mysqlUrl, options.bufferPoolMb);
-  if (restoreBufferPool) log(`InnoDB buffer pool set to ${options.bufferPoolMb} MB for this run`);
+  cleanUpWhenInterrupted(options);
   try {
-    return await benchmark(argv, options, failures, started, restoreBufferPool);
+    if (options.bufferPoolMb !== null) {
+      await resizeBufferPool(options.mysqlUrl, options.bufferPoolMb, (restore) => { active.restoreBufferPool = restore; });
+      log(`InnoDB buffer pool set to ${options.bufferPoolMb} MB for this run`);
+    }
+    return await benchmark(argv, options, failures, started);
   } finally {
-    if (restoreBufferPool) {
-      await restoreBufferPool();
+    const restore = active.restoreBufferPool;
+    active.restoreBufferPool = null;
+    if (restore) {
+      await restore();
       log('InnoDB buffer pool restored');
     }
   }
 }
 
-async function benchmark(argv: string[], options: BenchOptions, failures: string[], started: Date, restoreBufferPool: (() => Promise<void>) | null): Promise<number> {
+async function benchmark(argv: string[], options: BenchOptions, failures: string[], started: Date): Promise<number> {
   const bench = await prepareBench({
     citizens: options.citizens,
     events: options.events,
@@ -275,13 +308,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     log,
   });
   let closed = false;
-  // Interrupted: stop the servers, drop the databases and put the buffer pool back before leaving.
-  const interrupted = () => {
-    log('interrupted: cleaning up');
-    bench.close({ keep: options.keep }).then(() => restoreBufferPool?.()).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  active.bench = bench;
   try {
     const machine = await describeMachine(bench.databases.admin);
     const comparisons = await compareTargets(bench, options, failures);
@@ -303,6 +330,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     }
     await bench.close({ keep: options.keep });
     closed = true;
+    active.bench = null;
     const scalingResult = await sizeScaling(options, failures);
 
     const targets = checkTargets(runs, scaling, soakResult, scalingResult, options.events, Math.max(...options.connections));
@@ -341,7 +369,11 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+main(process.argv.slice(2)).then(async (code) => {
+  await active.interrupted;
+  process.exit(code);
+}, async (error: unknown) => {
+  if (active.interrupted) return active.interrupted;
   process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });
