@@ -12,6 +12,7 @@ import 'graphiql/style.css';
 import './ide.css';
 import { credentialHeaders, type Credentials } from '../../shared/graphql-http.js';
 import { loadDemoPersonas, type DemoPersona } from '../../shared/personas.js';
+import { loadStoredSession, purposeFor } from '../../shared/session.js';
 import { keepAccessible } from './accessibility.js';
 
 const WELCOME = `# samgraf GraphQL IDE
@@ -26,16 +27,11 @@ const WELCOME = `# samgraf GraphQL IDE
 
 const TEMPLATE_HEADERS = { Authorization: 'Bearer <paste a token>', 'X-Purpose': '<your purpose of use>' };
 
-/** The auditor console's sign-in in this tab, if any (sessionStorage, same origin). */
+/** The auditor console's sign-in in this tab, if any. */
 function consoleSignIn(): { credentials: Credentials; purpose: string; label: string } | null {
-  try {
-    const session = JSON.parse(sessionStorage.getItem('samgraf.console.session') ?? 'null') as
-      { credentials: Credentials; me: { type: string; subject: string }; label: string | null } | null;
-    if (!session?.credentials) return null;
-    return { credentials: session.credentials, purpose: session.me.type === 'CITIZEN' ? 'self-service' : 'audit', label: session.label ?? session.me.subject };
-  } catch {
-    return null;
-  }
+  const session = loadStoredSession<{ type: string; subject: string }>();
+  if (!session?.credentials) return null;
+  return { credentials: session.credentials, purpose: purposeFor(session.me.type), label: session.label ?? session.me.subject };
 }
 
 function headersText(credentials: Credentials | null, purpose: string | null): string {
