@@ -92,7 +92,12 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     hideSchemaDetailsFromClientErrors: true,
     // Introspection is decided per principal by the access-control plugin.
     introspection: true,
-    csrfPrevention: true,
+    // A cross-site page can only send "simple" requests without a CORS preflight. Any of these headers makes a
+    // request non-simple, so a GET that carries a token, an API key or a purpose is no forgery and is served
+    // as GraphQL over HTTP describes; a bare GET still needs one of Apollo's two preflight headers.
+    csrfPrevention: {
+      requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization', 'x-api-key', 'x-purpose'],
+    },
     // Batches are split in the HTTP layer, so that each operation gets a context of its own.
     allowBatchedHttpRequests: false,
     logger,

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/db.js';
 import { isValidPersonalNumber } from '../src/domain/personal-number.js';
+import { ApiKeyStore } from '../src/security/api-keys.js';
 import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
@@ -447,24 +448,40 @@ describe('request limits, introspection, CSRF, check-config (SQLite)', () => {
   describe('CSRF prevention on GET', () => {
     const getUrl = () => `${small.url}?query=${encodeURIComponent('{ me { subject } }')}`;
 
-    it('a GET without content-type or preflight header is refused (400, CSRF)', async () => {
-      const result = await send(getUrl(), { method: 'GET', headers: { authorization: (await superuserHeaders()).authorization! } });
+    it('a bare GET (no credentials, no preflight header, at most a simple content type) is refused (400, CSRF)', async () => {
+      const result = await send(getUrl(), { method: 'GET' });
       assert.equal(result.status, 400, JSON.stringify(result.body));
       assert.match(JSON.stringify(result.body), /CSRF/);
       assert.deepEqual(codes(result.body), ['BAD_REQUEST']);
       assert.ok(!('data' in result.body) || result.body.data == null);
       // A "simple" content type (one a cross-site form can send) does not count.
-      const plain = await send(getUrl(), { method: 'GET', headers: { authorization: (await superuserHeaders()).authorization!, 'content-type': 'text/plain' } });
+      const plain = await send(getUrl(), { method: 'GET', headers: { 'content-type': 'text/plain' } });
       assert.equal(plain.status, 400);
       assert.match(JSON.stringify(plain.body), /CSRF/);
     });
 
-    it('a GET with apollo-require-preflight (or a JSON content-type) is served', async () => {
-      const preflight = await send(getUrl(), { method: 'GET', headers: { authorization: (await superuserHeaders()).authorization!, 'apollo-require-preflight': '1' } });
+    it('a GET with a header no cross-site page can send unpreflighted is served: a token, a preflight header, a JSON content type', async () => {
+      const authorization = (await superuserHeaders()).authorization!;
+      const token = await send(getUrl(), { method: 'GET', headers: { authorization } });
+      assertServed(token, 'GET with only a bearer token');
+      assert.equal(token.body.data.me.subject, 'test-officer');
+      const preflight = await send(getUrl(), { method: 'GET', headers: { authorization, 'apollo-require-preflight': '1' } });
       assertServed(preflight, 'GET with apollo-require-preflight');
-      assert.equal(preflight.body.data.me.subject, 'test-officer');
-      const json = await send(getUrl(), { method: 'GET', headers: { authorization: (await superuserHeaders()).authorization!, 'content-type': 'application/json' } });
+      const json = await send(getUrl(), { method: 'GET', headers: { authorization, 'content-type': 'application/json' } });
       assertServed(json, 'GET with content-type application/json');
+    });
+
+    it('a GET with an API key is served too', async () => {
+      const store = openDatabase(`sqlite://${join(dir, 'small.db')}`);
+      let key: string;
+      try {
+        const spec = { organization: '0180', name: 'csrf test', scopes: ['citizen:read'], purposes: ['social-services'], municipality: '0180', expiresAt: null };
+        key = (await new ApiKeyStore(store, ['social-services']).create(spec)).key;
+      } finally {
+        await store.destroy();
+      }
+      const result = await send(getUrl(), { method: 'GET', headers: { 'x-api-key': key } });
+      assertServed(result, 'GET with only an API key');
     });
   });
 
