@@ -148,9 +148,11 @@ ${curl(url, [`Authorization: Bearer ${tokens.citizen}`], '{ myAccessLog(first: 1
 
 More tokens: npx samgraf token --sub NAME --org FK --scopes "citizen:read benefit:read" --purposes benefit-assessment
              npx samgraf token --citizen ${pnr}
-Policy matrix: npx samgraf policy matrix
-Access log:    npx samgraf audit verify --config ${configFile}     (also: audit export, apikey list)     Health: ${url.replace('/graphql', '/healthz')}   Readiness: ${url.replace('/graphql', '/readyz')}
-Auditor console: ${url.replace('/graphql', '/console/')}   (one-click sign-in per persona)   GraphQL IDE: open ${url} in a browser
+Policy matrix:   npx samgraf policy matrix
+Access log:      npx samgraf audit verify --config ${configFile}   (also: audit export, apikey list)
+Auditor console: ${url.replace('/graphql', '/console/')}   (one-click sign-in per persona)
+GraphQL IDE:     open ${url} in a browser
+Health:          ${url.replace('/graphql', '/healthz')}   Readiness: ${url.replace('/graphql', '/readyz')}
 Stop with Ctrl-C. The data lives in the data folder; delete it to seed afresh. Tokens are valid for 12 hours.
 `;
 }
