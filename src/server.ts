@@ -92,12 +92,11 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     hideSchemaDetailsFromClientErrors: true,
     // Introspection is decided per principal by the access-control plugin.
     introspection: true,
-    // A cross-site page can only send "simple" requests without a CORS preflight. Any of these headers makes a
-    // request non-simple, so a GET that carries a token, an API key or a purpose is no forgery and is served
-    // as GraphQL over HTTP describes; a bare GET still needs one of Apollo's two preflight headers.
-    csrfPrevention: {
-      requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization', 'x-api-key', 'x-purpose'],
-    },
+    // CSRF rides on credentials a browser attaches by itself (cookies, HTTP auth). samgraf reads credentials only
+    // from Authorization and X-API-Key, which a cross-site page cannot send without a CORS preflight that samgraf
+    // never grants, and it serves queries only: a forged request carries no one's authority. Apollo's check
+    // would refuse plain GraphQL-over-HTTP GETs (400 instead of the 401 an anonymous caller is owed) for nothing.
+    csrfPrevention: false,
     // Batches are split in the HTTP layer, so that each operation gets a context of its own.
     allowBatchedHttpRequests: false,
     logger,
