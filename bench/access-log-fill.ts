@@ -206,6 +206,9 @@ export async function fillAccessLog(storeUrl: string, options: FillOptions): Pro
       }
     }
     await pendingInsert;
+    // Each chain's head, as its writer's last commit would have recorded it (one row a commit; the last is enough).
+    const heads = writers.flatMap((writer, w) => (chain[w]!.seq > 0 ? [[writer, chain[w]!.seq, chain[w]!.hash]] : []));
+    if (heads.length > 0) await db.query('INSERT INTO audit_chain_heads (writer_id, seq, hash) VALUES ?', [heads]);
 
     options.onProgress?.(`access log: sorting ${subjectKeys.length} subject index rows`);
     const keys = subjectKeys.keys.subarray(0, subjectKeys.length).sort();

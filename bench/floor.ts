@@ -184,15 +184,16 @@ class FloorAccessLog {
     const row = toRow(event);
     const columns = Object.keys(row);
     const subjects = event.subjects.map((s) => [s, row.occurred_ms, event.writer, event.seq, (event.subjectCategories[s] ?? []).join(' ')]);
-    // One round trip: the transaction, the event and its subject rows (multipleStatements).
+    // One round trip: the transaction, the event, its subject rows and the chain's head (multipleStatements).
     let sql = `START TRANSACTION; INSERT INTO audit_events (${columns.join(', ')}) VALUES (?);`;
     const params: unknown[] = [Object.values(row)];
     if (subjects.length > 0) {
       sql += ' INSERT INTO audit_event_subjects (subject, occurred_ms, writer_id, seq, categories) VALUES ?;';
       params.push(subjects);
     }
-    sql += ' COMMIT';
-    stats.inserts += subjects.length > 0 ? 2 : 1;
+    sql += ' INSERT INTO audit_chain_heads (writer_id, seq, hash) VALUES (?, ?, ?); COMMIT';
+    params.push(event.writer, event.seq, event.hash);
+    stats.inserts += subjects.length > 0 ? 3 : 2;
     const connection = await this.store.getConnection();
     try {
       await connection.query(sql, params);

@@ -34,7 +34,7 @@ import type { Knex } from 'knex';
 import { decodeDecisionPersonalNumber } from '../connectors/social-insurance/mapping.js';
 import type { FkBeslutRow } from '../connectors/social-insurance/tables.js';
 import { chainHash, GENESIS_HASH, type AuditEvent, type DataCategory, type EventDraft, type EventPrincipal } from '../src/access-log/event.js';
-import { fromRow, type EventRow } from '../src/access-log/store.js';
+import { chainEndOf, fromRow, toRow, type EventRow } from '../src/access-log/store.js';
 import { AuditWriter } from '../src/access-log/writer.js';
 import { openDatabase } from '../src/db.js';
 import { isValidPersonalNumber, toTenDigitForm } from '../src/domain/personal-number.js';
@@ -991,6 +991,23 @@ describe('access log (MariaDB)', () => {
       ['index: a row for an event that does not exist', async () => {
         await store('audit_event_subjects').insert({ ...subjectRows(k)[0]!, seq: last + 100 });
       }, last + 100],
+      // The end of a chain: only the heads its writer recorded with each commit can tell.
+      ['delete the newest event (and its index rows)', async () => {
+        await store('audit_event_subjects').where({ writer_id: W, seq: last }).delete();
+        await store('audit_events').where({ writer_id: W, seq: last }).delete();
+      }, last],
+      ['delete the newest three events, leaving their index rows', async () => {
+        await store('audit_events').where('writer_id', W).andWhere('seq', '>', last - 3).delete();
+      }, last - 2],
+      ['delete every event of the chain and its index rows', async () => {
+        await store('audit_event_subjects').where('writer_id', W).delete();
+        await store('audit_events').where('writer_id', W).delete();
+      }, 1],
+      ['rewrite the newest event with a hash that matches its new content', async () => {
+        const forged = { ...fromRow(rowAt(last)), purpose: 'audit' };
+        const { hash: _h, prevHash, ...body } = forged;
+        await store('audit_events').where({ writer_id: W, seq: last }).update({ purpose: 'audit', hash: chainHash(prevHash, body) });
+      }, last],
     ];
 
     const failures: string[] = [];
@@ -1059,5 +1076,26 @@ describe('access log (MariaDB)', () => {
     assert.match(unanchored.stdout, new RegExp(`first bad event ${writer.writerId}:${old.length + 1}(?!\\d)`));
     await store('audit_chain_anchors').insert(anchor);
     assert.equal(samgraf('audit', 'verify').status, 0);
+  });
+
+  it('each commit records its chain\'s head; a writer continues from it when events at the end are gone', async () => {
+    const writer = new AuditWriter(store, randomUUID());
+    const E = stockholmers[11]!;
+    const staff: EventPrincipal = { type: 'STAFF', subject: 'fk-hl-9002', organization: 'FK', apiKeyId: null };
+    const written: AuditEvent[] = [];
+    for (let i = 0; i < 3; i++) written.push(await writer.append(draft(new Date().toISOString(), staff, 'benefit-assessment', { [E]: ['IDENTITY'] })));
+    const heads = await store('audit_chain_heads').where('writer_id', writer.writerId).orderBy('seq') as { seq: number | string; hash: string }[];
+    assert.deepEqual(heads.map((h) => [Number(h.seq), h.hash]), written.map((e) => [e.seq, e.hash]), 'one head per commit, in the same transaction');
+
+    await store('audit_event_subjects').where('writer_id', writer.writerId).andWhere('seq', '>', 1).delete();
+    await store('audit_events').where('writer_id', writer.writerId).andWhere('seq', '>', 1).delete();
+    assert.deepEqual(await chainEndOf(store, writer.writerId), { seq: 3, hash: written[2]!.hash }, 'the recorded head, not the last event left');
+    const verify = samgraf('audit', 'verify');
+    assert.notEqual(verify.status, 0);
+    assert.match(verify.stdout, new RegExp(`BROKEN: event ${writer.writerId}:2: the chain ends before the head its writer recorded`));
+    // Put the events back so the rest of the suite sees an intact log.
+    await store('audit_events').insert(written.slice(1).map(toRow));
+    await store('audit_event_subjects').insert(written.slice(1).map((e) => ({ subject: E, occurred_ms: Date.parse(e.occurredAt), writer_id: e.writer, seq: e.seq, categories: 'IDENTITY' })));
+    assert.equal(samgraf('audit', 'verify').status, 0, 'restored');
   });
 });

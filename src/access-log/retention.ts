@@ -21,6 +21,7 @@ export async function pruneAccessLog(db: Knex, retentionDays: number, now = Date
       if (seq < 1) continue;
       const anchor = await trx('audit_events').where({ writer_id: writer, seq }).first('hash') as { hash: string };
       await trx('audit_event_subjects').where('writer_id', writer).andWhere('seq', '<=', seq).delete();
+      await trx('audit_chain_heads').where('writer_id', writer).andWhere('seq', '<=', seq).delete();
       pruned += await trx('audit_events').where('writer_id', writer).andWhere('seq', '<=', seq).delete();
       await trx('audit_chain_anchors').where('writer_id', writer).delete();
       await trx('audit_chain_anchors').insert({ writer_id: writer, seq, hash: anchor.hash });

@@ -100,15 +100,40 @@ function subjectRows(event: AuditEvent) {
   }));
 }
 
-/** One transaction, two multi-row inserts: the whole batch is durable, or none of it. */
+/**
+ * One transaction: the batch's events (one multi-row insert), their subject rows (another) and the chain's new
+ * head. The whole batch is durable, or none of it. All events of a batch belong to one writer's chain, in order.
+ */
 export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Promise<void> {
   const subjects = events.flatMap(subjectRows);
-  await inTransaction(db, [db('audit_events').insert(events.map(toRow)), ...(subjects.length > 0 ? [db('audit_event_subjects').insert(subjects)] : [])]);
+  const head = events.at(-1)!;
+  await inTransaction(db, [
+    db('audit_events').insert(events.map(toRow)),
+    ...(subjects.length > 0 ? [db('audit_event_subjects').insert(subjects)] : []),
+    db('audit_chain_heads').insert({ writer_id: head.writer, seq: head.seq, hash: head.hash }),
+  ]);
 }
 
-export async function lastEventOf(db: Knex, writer: string): Promise<{ seq: number; hash: string } | null> {
-  const row = await db('audit_events').select('seq', 'hash').where('writer_id', writer).orderBy('seq', 'desc').first() as { seq: number | string; hash: string } | undefined;
+export interface ChainPosition {
+  seq: number;
+  hash: string;
+}
+
+/** The head a writer last recorded (commits record it with their events); null for a chain never written. */
+export async function recordedHeadOf(db: Knex, writer: string): Promise<ChainPosition | null> {
+  const row = await db('audit_chain_heads').select('seq', 'hash').where('writer_id', writer).orderBy('seq', 'desc').first() as { seq: number | string; hash: string } | undefined;
   return row ? { seq: Number(row.seq), hash: row.hash } : null;
+}
+
+/**
+ * Where a writer's chain continues: its last event, or its recorded head if that is further on (events at the
+ * end were deleted: the chain goes on from the head it had, and verification reports the gap).
+ */
+export async function chainEndOf(db: Knex, writer: string): Promise<ChainPosition | null> {
+  const row = await db('audit_events').select('seq', 'hash').where('writer_id', writer).orderBy('seq', 'desc').first() as { seq: number | string; hash: string } | undefined;
+  const last = row ? { seq: Number(row.seq), hash: row.hash } : null;
+  const head = await recordedHeadOf(db, writer);
+  return head && (!last || head.seq > last.seq) ? head : last;
 }
 
 export interface EventFilter {

@@ -1,8 +1,10 @@
 /**
  * Walks every writer's chain in sequence order and checks, event by event: the sequence has no gap or
  * duplicate, prevHash is the previous event's hash, the hash matches the event's content, and the subject
- * index holds exactly the event's subjects. Any edit, deletion, insertion or reordering breaks one of these;
- * the first event where one breaks is named. Reads in pages, so memory stays flat.
+ * index holds exactly the event's subjects; and at the end, that the chain reaches the head its writer last
+ * recorded (`audit_chain_heads`, written in each commit's transaction), which is what reveals events deleted
+ * from the end. Any edit, deletion, insertion or reordering breaks one of these; the first event where one
+ * breaks is named. Reads in pages, so memory stays flat.
  *
  * One walk, two readers: `samgraf audit verify` prints the report (`describeVerifyReport`), and the GraphQL
  * query `auditChains` serves it to auditors. Problems are fixed texts with a reason code, never row content,
@@ -10,7 +12,7 @@
  */
 import type { Knex } from 'knex';
 import { chainHash, GENESIS_HASH } from './event.js';
-import { fromRow, type EventRow } from './store.js';
+import { fromRow, recordedHeadOf, type ChainPosition, type EventRow } from './store.js';
 
 /** Why an event breaks its chain: a stable code for programs (and the GraphQL enum), and a fixed text for people. */
 export const CHAIN_BREAK_REASONS = {
@@ -20,6 +22,8 @@ export const CHAIN_BREAK_REASONS = {
   HASH_MISMATCH: 'the hash does not match the event\'s content: it was edited',
   SUBJECT_INDEX_MISMATCH: 'the subject index does not match the event\'s subjects',
   ORPHAN_INDEX_ROW: 'the subject index names an event that does not exist',
+  TRUNCATED: 'the chain ends before the head its writer recorded: events at its end were deleted',
+  HEAD_MISMATCH: 'the event is not the one its writer recorded as head at this seq: the chain was rewritten',
 } as const;
 
 export type ChainBreakReason = keyof typeof CHAIN_BREAK_REASONS;
@@ -51,12 +55,15 @@ export interface VerifyReport {
 const PAGE = 1000;
 
 export async function verifyAccessLog(db: Knex): Promise<VerifyReport> {
-  const writers = (await db('audit_events').distinct('writer_id').orderBy('writer_id') as { writer_id: string }[]).map((r) => r.writer_id);
+  const writers = await writersOf(db);
   const anchors = new Map((await db('audit_chain_anchors').select('*') as { writer_id: string; seq: number | string; hash: string }[])
     .map((a) => [a.writer_id, { seq: Number(a.seq), hash: a.hash }]));
   const report: VerifyReport = { chains: writers.length, events: 0, heads: [], broken: [] };
   for (const writer of writers) {
-    const { events, bad, head } = await verifyChain(db, writer, anchors.get(writer) ?? { seq: 0, hash: GENESIS_HASH });
+    // Read before the walk: a commit landing meanwhile records its head together with its events, so the head
+    // read here is never beyond the end the walk will find — unless events were deleted.
+    const recorded = await recordedHeadOf(db, writer);
+    const { events, bad, head } = await verifyChain(db, writer, anchors.get(writer) ?? { seq: 0, hash: GENESIS_HASH }, recorded);
     report.events += events;
     report.heads.push({ writer, events, ...head });
     if (bad) report.broken.push(bad);
@@ -73,15 +80,29 @@ interface ChainResult {
   head: { seq: number; hash: string };
 }
 
-async function verifyChain(db: Knex, writer: string, start: { seq: number; hash: string }): Promise<ChainResult> {
+/** Every chain: those with events, and those whose events are all gone but whose recorded heads remain. */
+async function writersOf(db: Knex): Promise<string[]> {
+  const rows = [
+    ...await db('audit_events').distinct('writer_id') as { writer_id: string }[],
+    ...await db('audit_chain_heads').distinct('writer_id') as { writer_id: string }[],
+  ];
+  return [...new Set(rows.map((r) => r.writer_id))].sort();
+}
+
+async function verifyChain(db: Knex, writer: string, start: ChainPosition, recorded: ChainPosition | null): Promise<ChainResult> {
   let expectedSeq = start.seq + 1;
   let prevHash = start.hash;
   let events = 0;
   for (;;) {
     const rows = await db('audit_events').where('writer_id', writer).andWhere('seq', '>=', expectedSeq).orderBy('seq').limit(PAGE) as EventRow[];
     const head = { seq: expectedSeq - 1, hash: prevHash };
-    if (rows.length === 0) return { events, bad: null, head };
+    if (rows.length === 0) {
+      // The first event missing from the end is the bad one; it no longer exists, so it has no time.
+      const truncated = recorded !== null && recorded.seq > head.seq;
+      return { events, head, bad: truncated ? { writer, seq: expectedSeq, occurredAt: null, reason: 'TRUNCATED', problem: CHAIN_BREAK_REASONS.TRUNCATED } : null };
+    }
     const index = await subjectIndex(db, writer, Number(rows[0]!.seq), Number(rows.at(-1)!.seq));
+    const heads = await recordedHeads(db, writer, Number(rows[0]!.seq), Number(rows.at(-1)!.seq));
     for (const row of rows) {
       const seq = Number(row.seq);
       // The head of a broken chain is its last event verified, the one before the bad one.
@@ -99,6 +120,7 @@ async function verifyChain(db: Knex, writer: string, start: { seq: number; hash:
       const indexed = index.get(seq) ?? [];
       const expected = event.subjects.map((s) => `${s}|${(event.subjectCategories[s] ?? []).join(' ')}|${Date.parse(event.occurredAt)}`).sort();
       if (indexed.sort().join(',') !== expected.join(',')) return at('SUBJECT_INDEX_MISMATCH');
+      if (heads.has(seq) && heads.get(seq) !== row.hash) return at('HEAD_MISMATCH');
       prevHash = row.hash;
       expectedSeq += 1;
       events += 1;
@@ -115,6 +137,13 @@ async function subjectIndex(db: Knex, writer: string, fromSeq: number, toSeq: nu
     bySeq.set(key, [...(bySeq.get(key) ?? []), `${row.subject}|${row.categories}|${Number(row.occurred_ms)}`]);
   }
   return bySeq;
+}
+
+/** The heads the writer recorded between two seqs (one per commit): seq → hash. */
+async function recordedHeads(db: Knex, writer: string, fromSeq: number, toSeq: number): Promise<Map<number, string>> {
+  const rows = await db('audit_chain_heads').where('writer_id', writer).whereBetween('seq', [fromSeq, toSeq])
+    .select('seq', 'hash') as { seq: number | string; hash: string }[];
+  return new Map(rows.map((row) => [Number(row.seq), row.hash]));
 }
 
 /** A subject-index row whose event does not exist points a search at something that never happened. */

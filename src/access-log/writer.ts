@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { chainHash, GENESIS_HASH, type AuditEvent, type EventDraft } from './event.js';
-import { insertEvents, lastEventOf } from './store.js';
+import { chainEndOf, insertEvents } from './store.js';
 
 interface Pending {
   draft: EventDraft;
@@ -110,7 +110,7 @@ export class AuditWriter {
   }
 
   private async resync(): Promise<void> {
-    const last = await lastEventOf(this.db, this.writerId);
+    const last = await chainEndOf(this.db, this.writerId);
     this.seq = last?.seq ?? 0;
     this.lastHash = last?.hash ?? GENESIS_HASH;
     this.needsResync = false;

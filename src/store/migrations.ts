@@ -86,6 +86,21 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('audit_events');
     },
   },
+  // A chain proves every event but its own end: deleting the newest events leaves a shorter chain that is whole.
+  // Each commit also records the chain's new head here, in the same transaction, so verification can tell.
+  '20261130_001_chain_heads': {
+    async up(db) {
+      await db.schema.createTable('audit_chain_heads', (t) => {
+        t.string('writer_id', 36).notNullable();
+        t.bigInteger('seq').notNullable();
+        t.string('hash', 64).notNullable();
+        t.primary(['writer_id', 'seq']);
+      });
+    },
+    async down(db) {
+      await db.schema.dropTable('audit_chain_heads');
+    },
+  },
 };
 
 const source: Knex.MigrationSource<string> = {
