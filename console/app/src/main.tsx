@@ -4,7 +4,7 @@
  * signed-in principal's own rights; the console has no back door and no data of its own.
  */
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ChainsPage } from './pages/chains.js';
 import { EventsPage } from './pages/events.js';
 import { MyLogPage } from './pages/my-log.js';
@@ -37,7 +37,8 @@ function App() {
     : route === 'sign-in' ? homeOf(session)
       : (route === 'my-log') !== (session.me.type === 'CITIZEN') && route !== 'not-found' ? homeOf(session)
         : route;
-  useEffect(() => {
+  // Before the browser paints or anything else runs: the address bar never shows one page's URL over another.
+  useLayoutEffect(() => {
     if (target !== route && target !== 'not-found') navigate(target, null, true);
   }, [target, route]);
 
