@@ -19,7 +19,7 @@ export type DatabaseTarget =
 export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (url === 'sqlite::memory:') return { dialect: 'sqlite', filename: ':memory:' };
   if (url.startsWith('sqlite://')) {
-    const filename = decodeURIComponent(url.slice('sqlite://'.length));
+    const filename = decodeUrlPart(url.slice('sqlite://'.length), 'path');
     if (!filename.startsWith('/')) throw new DatabaseUrlError('a sqlite URL needs an absolute path: sqlite:///absolute/path.db');
     return { dialect: 'sqlite', filename };
   }
@@ -32,16 +32,27 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
     throw new DatabaseUrlError(`unsupported scheme ${parsed.protocol.replace(':', '')}: expected mysql, mariadb or sqlite`);
   }
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const database = decodeUrlPart(parsed.pathname.replace(/^\//, ''), 'database name');
   if (!database) throw new DatabaseUrlError('a mysql URL must name the database: mysql://user@host:3306/database');
   return {
     dialect: 'mysql',
     host: parsed.hostname || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 3306,
-    user: decodeURIComponent(parsed.username) || 'root',
-    password: decodeURIComponent(parsed.password),
+    // The URL keeps user and password percent-encoded (as config substitution writes them): the driver needs the
+    // original text back, byte for byte.
+    user: decodeUrlPart(parsed.username, 'user name') || 'root',
+    password: decodeUrlPart(parsed.password, 'password'),
     database,
   };
+}
+
+/** Percent-decodes one part of a database URL; the message names the part, never its text (it may be a secret). */
+function decodeUrlPart(text: string, part: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new DatabaseUrlError(`the ${part} in the URL is not valid percent-encoding: write % itself as %25`);
+  }
 }
 
 export interface OpenOptions {
