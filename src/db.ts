@@ -16,19 +16,19 @@ export type DatabaseTarget =
   | { dialect: 'mysql'; host: string; port: number; user: string; password: string; database: string }
   | { dialect: 'sqlite'; filename: string };
 
+/** Said of any URL of scheme sqlite that is neither form, rather than "unsupported scheme sqlite". */
+const SQLITE_FORMS = 'sqlite URLs are sqlite:///absolute/path.db or sqlite::memory:';
+
 export function parseDatabaseUrl(url: string): DatabaseTarget {
-  if (url === 'sqlite::memory:') return { dialect: 'sqlite', filename: ':memory:' };
-  if (url.startsWith('sqlite://')) {
-    const filename = decodeUrlPart(url.slice('sqlite://'.length), 'path');
-    if (!filename.startsWith('/')) throw new DatabaseUrlError('a sqlite URL needs an absolute path: sqlite:///absolute/path.db');
-    return { dialect: 'sqlite', filename };
-  }
+  if (url.startsWith('sqlite:')) return parseSqliteUrl(url.slice('sqlite:'.length));
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new DatabaseUrlError('not a URL: expected mysql://…, sqlite:///… or sqlite::memory:');
   }
+  // `SQLITE:…` gets here: the check above is case-sensitive, a URL parser lower-cases the scheme.
+  if (parsed.protocol === 'sqlite:') throw new DatabaseUrlError(SQLITE_FORMS);
   if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
     throw new DatabaseUrlError(`unsupported scheme ${parsed.protocol.replace(':', '')}: expected mysql, mariadb or sqlite`);
   }
@@ -44,6 +44,15 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
     password: decodeUrlPart(parsed.password, 'password'),
     database,
   };
+}
+
+/** What follows `sqlite:`: `//` and an absolute path, or `:memory:`. */
+function parseSqliteUrl(rest: string): DatabaseTarget {
+  if (rest === ':memory:') return { dialect: 'sqlite', filename: ':memory:' };
+  if (!rest.startsWith('//')) throw new DatabaseUrlError(SQLITE_FORMS);
+  const filename = decodeUrlPart(rest.slice('//'.length), 'path');
+  if (!filename.startsWith('/')) throw new DatabaseUrlError('a sqlite URL needs an absolute path: sqlite:///absolute/path.db');
+  return { dialect: 'sqlite', filename };
 }
 
 /** Percent-decodes one part of a database URL; the message names the part, never its text (it may be a secret). */

@@ -127,6 +127,12 @@ describe('config', () => {
     assert.ok(problems.some((p) => p.startsWith('store.url: a sqlite URL needs an absolute path')), problems.join('\n'));
   });
 
+  it('a sqlite URL in neither form is told the two forms, not "unsupported scheme sqlite"', () => {
+    const raw = valid() as Record<string, any>;
+    raw.store.url = 'sqlite:relative.db';
+    assert.deepEqual(problemsOf(raw), ['store.url: sqlite URLs are sqlite:///absolute/path.db or sqlite::memory:']);
+  });
+
   it('rejects an issuer with both or neither of jwksUrl and jwks, and an unknown principal kind', () => {
     const raw = valid() as Record<string, any>;
     raw.auth.issuers[0].jwks = { keys: [] };

@@ -28,6 +28,17 @@ describe('database URLs', () => {
     assert.equal((parseDatabaseUrl('mariadb://u:a+b@h/d') as { password: string }).password, 'a+b');
   });
 
+  it('sqlite: an absolute path or :memory:; any other sqlite URL is told the two forms', () => {
+    assert.deepEqual(parseDatabaseUrl('sqlite:///var/lib/samgraf/store.db'), { dialect: 'sqlite', filename: '/var/lib/samgraf/store.db' });
+    assert.deepEqual(parseDatabaseUrl('sqlite:///tmp/with%20space.db'), { dialect: 'sqlite', filename: '/tmp/with space.db' });
+    assert.deepEqual(parseDatabaseUrl('sqlite::memory:'), { dialect: 'sqlite', filename: ':memory:' });
+    for (const url of ['sqlite:relative.db', 'sqlite:/absolute/path.db', 'sqlite:memory:', 'sqlite::memory', 'sqlite:', 'SQLITE:///var/a.db', 'Sqlite:relative.db']) {
+      assert.equal(urlProblem(url), 'sqlite URLs are sqlite:///absolute/path.db or sqlite::memory:', url);
+    }
+    assert.equal(urlProblem('sqlite://relative.db'), 'a sqlite URL needs an absolute path: sqlite:///absolute/path.db');
+    assert.equal(urlProblem('postgres://db/x'), 'unsupported scheme postgres: expected mysql, mariadb or sqlite');
+  });
+
   it('a stray % is refused, naming the part but not its text', () => {
     const message = urlProblem('mysql://reader:50%off!@db/x');
     assert.match(message, /^the password in the URL is not valid percent-encoding: write % itself as %25$/);
