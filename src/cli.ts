@@ -21,34 +21,68 @@ import { describeVerifyReport, verifyAccessLog } from './access-log/verify.js';
 import { seedFromConfig } from './seed/command.js';
 import { startSamgraf } from './server.js';
 
+/**
+ * Each command's synopsis and description, as the overall usage lists them: keyed by command (and subcommand),
+ * so that `samgraf <command> … --help` can print just its own.
+ */
+const COMMAND_HELP: readonly (readonly [string, string])[] = [
+  ['serve', `serve [--config FILE] [--check-config]
+                          run the server (config also from SAMGRAF_CONFIG); --check-config only
+                          validates the configuration and exits (0 valid, 1 invalid)`],
+  ['demo', `demo  [--data-dir DIR] [--port N]
+                          run the self-contained demo on SQLite (what \`npm start\` runs)`],
+  ['seed', `seed  --config FILE --citizens N --seed S [--personal-numbers FILE …]
+                          (re)create and fill the three legacy sources with deterministic data`],
+  ['migrate', `migrate [--config FILE]   apply the store's pending migrations`],
+  ['apikey create', `apikey create [--config FILE] --org CODE --name TEXT --scopes "…" --purposes "…"
+              [--municipality CODE] [--expires 90d]
+                          create a partner's API key; prints the key once (only a hash is kept)`],
+  ['apikey list', `apikey list [--config FILE] [--format text|json]
+                          every key's id, status, organisation, scopes, purposes and dates (never the key)`],
+  ['apikey revoke', `apikey revoke [--config FILE] ID
+                          revoke a key; effective on the next request, on every replica`],
+  ['audit verify', `audit verify [--config FILE]
+                          walk every writer's chain; exit 1 naming the first bad event`],
+  ['audit export', `audit export [--config FILE] [--from DATE|INSTANT] [--to DATE|INSTANT] [--format jsonl|csv]
+                          stream events to stdout, oldest first`],
+  ['audit prune', `audit prune [--config FILE]
+                          delete events older than accessLog.retentionDays (needs DELETE on the store)`],
+  ['policy matrix', `policy matrix [--format text|json]
+                          every field of the schema and who may read it, from the SDL`],
+  ['token', `token [--data-dir DIR] (--sub ID --org CODE --scopes "…" [--purposes "…"] [--municipality CODE]
+      | --citizen PERSONAL_NUMBER) [--ttl 1h]
+                          mint a token from the demo issuer (demo mode only)`],
+];
+
+/** A help entry with `first` before its first line and `rest` before each further line. */
+const block = (text: string, first: string, rest: string) => text.split('\n').map((line, i) => (i === 0 ? first : rest) + line).join('\n');
+
 const USAGE = `usage: samgraf <command> [options]
 
 commands:
-  serve [--config FILE] [--check-config]
-                            run the server (config also from SAMGRAF_CONFIG); --check-config only
-                            validates the configuration and exits (0 valid, 1 invalid)
-  demo  [--data-dir DIR]    run the self-contained demo on SQLite (what \`npm start\` runs)
-  seed  --config FILE --citizens N --seed S [--personal-numbers FILE …]
-                            (re)create and fill the three legacy sources with deterministic data
-  migrate [--config FILE]   apply the store's pending migrations
-  apikey create [--config FILE] --org CODE --name TEXT --scopes "…" --purposes "…"
-                [--municipality CODE] [--expires 90d]
-                            create a partner's API key; prints the key once (only a hash is kept)
-  apikey list [--config FILE] [--format text|json]
-  apikey revoke [--config FILE] ID
-                            revoke a key; effective on the next request, on every replica
-  audit verify [--config FILE]
-                            walk every writer's chain; exit 1 naming the first bad event
-  audit export [--config FILE] [--from DATE|INSTANT] [--to DATE|INSTANT] [--format jsonl|csv]
-                            stream events to stdout, oldest first
-  audit prune [--config FILE]
-                            delete events older than accessLog.retentionDays (needs DELETE on the store)
-  policy matrix [--format text|json]
-                            every field of the schema and who may read it, from the SDL
-  token [--data-dir DIR] (--sub ID --org CODE --scopes "…" [--purposes "…"] [--municipality CODE]
-        | --citizen PERSONAL_NUMBER) [--ttl 1h]
-                            mint a token from the demo issuer (demo mode only)
+${COMMAND_HELP.map(([, text]) => block(text, '  ', '  ')).join('\n')}
 `;
+
+/**
+ * The usage of the command that `args` start with: a subcommand's own, a command's (each of its subcommands),
+ * or the overall usage when no command is known.
+ */
+function usageFor(args: readonly string[]): string {
+  const [command, sub] = args;
+  const exact = COMMAND_HELP.filter(([name]) => name === `${command} ${sub}`);
+  const entries = exact.length > 0 ? exact : COMMAND_HELP.filter(([name]) => name === command || name.startsWith(`${command} `));
+  if (entries.length === 0) return USAGE;
+  // "samgraf " before the synopsis; the lines below it move along, so that they stay aligned.
+  return `usage:\n${entries.map(([, text]) => block(text, '  samgraf ', ' '.repeat(10))).join('\n')}\n`;
+}
+
+const COMMANDS = new Set(COMMAND_HELP.map(([name]) => name.split(' ')[0]!));
+
+/** `--help` or `-h` among a command's arguments (not after `--`, where arguments are no options). */
+function asksForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
 
 class UsageError extends Error {}
 
@@ -82,6 +116,11 @@ function closeOnSignal(close: () => Promise<void>): void {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // Before the command parses its flags (strictly, so --help would be an unknown option) or opens anything.
+  if (command !== undefined && COMMANDS.has(command) && asksForHelp(rest)) {
+    process.stdout.write(usageFor(argv));
+    return;
+  }
   switch (command) {
     case 'serve': {
       const flags = parse(rest, { config: { type: 'string' }, 'check-config': { type: 'boolean', default: false } });
@@ -152,7 +191,9 @@ async function main(argv: string[]): Promise<void> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
+      // `samgraf help token` as well as `samgraf token --help`.
+      if (rest[0] !== undefined && !COMMANDS.has(rest[0])) throw new UsageError(`unknown command: ${rest[0]}`);
+      process.stdout.write(rest[0] === undefined ? USAGE : usageFor(rest));
       return;
     default:
       throw new UsageError(`unknown command: ${command}`);
@@ -294,7 +335,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
-    process.stderr.write(`samgraf: ${error.message}\n\n${USAGE}`);
+    process.stderr.write(`samgraf: ${error.message}\n\n${usageFor(process.argv.slice(2))}`);
     process.exit(2);
   }
   if (error instanceof ConfigError || error instanceof CommandInputError || error instanceof NoDemoIssuerError) {

@@ -116,16 +116,40 @@ export class ConfigError extends Error {
   }
 }
 
-/** Replaces `${NAME}` in every string with the environment variable; a missing variable is an error. */
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Where a URL template's userinfo (user and password, before the authority's `@`) lies, as [start, end), or
+ * null when the template is no `scheme://` URL or has no userinfo. Only the template's own text delimits it: a
+ * substituted value may contain `/`, `@` or `#` and must not move the boundaries.
+ */
+export function userinfoSpan(template: string): [number, number] | null {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(template);
+  if (!scheme) return null;
+  const start = scheme[0].length;
+  const literal = template.replace(PLACEHOLDER, (placeholder) => '_'.repeat(placeholder.length));
+  const authorityEnd = literal.slice(start).search(/[/?#]/);
+  const authority = literal.slice(start, authorityEnd === -1 ? undefined : start + authorityEnd);
+  const at = authority.lastIndexOf('@');
+  return at === -1 ? null : [start, start + at];
+}
+
+/**
+ * Replaces `${NAME}` in every string with the environment variable; a missing variable is an error. A variable
+ * in a URL's user or password is percent-encoded, so that a secret with `/`, `#`, `@` or `%` still makes a valid
+ * URL (parseDatabaseUrl decodes it again); anywhere else the value goes in as it is.
+ */
 export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], missing: string[] = []): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+    const userinfo = userinfoSpan(value);
+    return value.replace(PLACEHOLDER, (_match, name: string, offset: number) => {
       const replacement = env[name];
       if (replacement === undefined) {
         missing.push(`${path.join('.') || '(root)'}: environment variable ${name} is not set`);
         return '';
       }
-      return replacement;
+      const inUserinfo = userinfo !== null && offset >= userinfo[0] && offset < userinfo[1];
+      return inUserinfo ? encodeURIComponent(replacement) : replacement;
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, [...path, String(i)], missing));

@@ -16,32 +16,52 @@ export type DatabaseTarget =
   | { dialect: 'mysql'; host: string; port: number; user: string; password: string; database: string }
   | { dialect: 'sqlite'; filename: string };
 
+/** Said of any URL of scheme sqlite that is neither form, rather than "unsupported scheme sqlite". */
+const SQLITE_FORMS = 'sqlite URLs are sqlite:///absolute/path.db or sqlite::memory:';
+
 export function parseDatabaseUrl(url: string): DatabaseTarget {
-  if (url === 'sqlite::memory:') return { dialect: 'sqlite', filename: ':memory:' };
-  if (url.startsWith('sqlite://')) {
-    const filename = decodeURIComponent(url.slice('sqlite://'.length));
-    if (!filename.startsWith('/')) throw new DatabaseUrlError('a sqlite URL needs an absolute path: sqlite:///absolute/path.db');
-    return { dialect: 'sqlite', filename };
-  }
+  if (url.startsWith('sqlite:')) return parseSqliteUrl(url.slice('sqlite:'.length));
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new DatabaseUrlError('not a URL: expected mysql://…, sqlite:///… or sqlite::memory:');
   }
+  // `SQLITE:…` gets here: the check above is case-sensitive, a URL parser lower-cases the scheme.
+  if (parsed.protocol === 'sqlite:') throw new DatabaseUrlError(SQLITE_FORMS);
   if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
     throw new DatabaseUrlError(`unsupported scheme ${parsed.protocol.replace(':', '')}: expected mysql, mariadb or sqlite`);
   }
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const database = decodeUrlPart(parsed.pathname.replace(/^\//, ''), 'database name');
   if (!database) throw new DatabaseUrlError('a mysql URL must name the database: mysql://user@host:3306/database');
   return {
     dialect: 'mysql',
     host: parsed.hostname || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 3306,
-    user: decodeURIComponent(parsed.username) || 'root',
-    password: decodeURIComponent(parsed.password),
+    // The URL keeps user and password percent-encoded (as config substitution writes them): the driver needs the
+    // original text back, byte for byte.
+    user: decodeUrlPart(parsed.username, 'user name') || 'root',
+    password: decodeUrlPart(parsed.password, 'password'),
     database,
   };
+}
+
+/** What follows `sqlite:`: `//` and an absolute path, or `:memory:`. */
+function parseSqliteUrl(rest: string): DatabaseTarget {
+  if (rest === ':memory:') return { dialect: 'sqlite', filename: ':memory:' };
+  if (!rest.startsWith('//')) throw new DatabaseUrlError(SQLITE_FORMS);
+  const filename = decodeUrlPart(rest.slice('//'.length), 'path');
+  if (!filename.startsWith('/')) throw new DatabaseUrlError('a sqlite URL needs an absolute path: sqlite:///absolute/path.db');
+  return { dialect: 'sqlite', filename };
+}
+
+/** Percent-decodes one part of a database URL; the message names the part, never its text (it may be a secret). */
+function decodeUrlPart(text: string, part: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new DatabaseUrlError(`the ${part} in the URL is not valid percent-encoding: write % itself as %25`);
+  }
 }
 
 export interface OpenOptions {

@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createRequestContext, type RequestContext } from './context.js';
 import { openDatabase } from './db.js';
 import { formatClientError } from './errors.js';
+import { declaredText } from './header-text.js';
 import { createHttpHandler } from './http.js';
 import type { Logger } from './log.js';
 import { ChainVerifier } from './access-log/chain-status.js';
@@ -49,6 +50,9 @@ export interface StartOptions {
 
 /** Large enough that an oversized token reaches samgraf and gets a 401, instead of a bare 431. */
 const MAX_HEADER_BYTES = 2 * 1024 * 1024;
+
+/** X-Legal-Basis and X-Case-Reference are kept in every event: a reference, not a document. */
+const MAX_DECLARATION_CHARS = 200;
 
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
   const store = openDatabase(config.store.url);
@@ -116,8 +120,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     }
     return createRequestContext({ connectors, accessLog, chains, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
-      legalBasis: single(headers['x-legal-basis'])?.slice(0, 200) ?? null,
-      caseReference: single(headers['x-case-reference'])?.slice(0, 200) ?? null,
+      legalBasis: declaredText(single(headers['x-legal-basis']), MAX_DECLARATION_CHARS),
+      caseReference: declaredText(single(headers['x-case-reference']), MAX_DECLARATION_CHARS),
     });
   };
 

@@ -113,6 +113,70 @@ describe('samgraf CLI', () => {
   });
 });
 
+describe('samgraf --help', () => {
+  // Each command, with the line of its own usage that the help must show; nothing here needs a config or a database.
+  const cases: [string[], RegExp][] = [
+    [['serve', '--help'], /^ {2}samgraf serve \[--config FILE\] \[--check-config\]$/m],
+    [['serve', '--config', '/nonexistent/samgraf.json', '-h'], /^ {2}samgraf serve /m],
+    [['demo', '--help'], /^ {2}samgraf demo {2}\[--data-dir DIR\] \[--port N\]$/m],
+    [['seed', '--citizens', '10', '--help'], /^ {2}samgraf seed {2}--config FILE --citizens N --seed S/m],
+    [['migrate', '--help'], /^ {2}samgraf migrate \[--config FILE\]/m],
+    [['apikey', 'create', '--help'], /^ {2}samgraf apikey create \[--config FILE\] --org CODE/m],
+    [['apikey', 'list', '-h'], /^ {2}samgraf apikey list /m],
+    [['apikey', 'revoke', '--help'], /^ {2}samgraf apikey revoke \[--config FILE\] ID$/m],
+    [['audit', 'verify', '--help'], /^ {2}samgraf audit verify /m],
+    [['audit', 'export', '--help'], /^ {2}samgraf audit export \[--config FILE\] \[--from DATE\|INSTANT\]/m],
+    [['audit', 'prune', '--help'], /^ {2}samgraf audit prune /m],
+    [['policy', 'matrix', '--help'], /^ {2}samgraf policy matrix \[--format text\|json\]$/m],
+    [['token', '--help'], /^ {2}samgraf token \[--data-dir DIR\] \(--sub ID/m],
+    [['token', '--sub', 'x', '-h'], /^ {2}samgraf token /m],
+    [['help', 'token'], /^ {2}samgraf token /m],
+  ];
+
+  for (const [args, usage] of cases) {
+    it(`samgraf ${args.join(' ')} prints that command's usage and exits 0`, () => {
+      const result = samgraf(args, { SAMGRAF_CONFIG: '', SAMGRAF_DATA_DIR: '/nonexistent' });
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(result.stderr, '');
+      assert.match(result.stdout, /^usage:\n/);
+      assert.match(result.stdout, usage);
+    });
+  }
+
+  it('a command with subcommands lists each of them; a subcommand shows only its own', () => {
+    const apikey = samgraf(['apikey', '--help']);
+    assert.equal(apikey.status, 0, apikey.stderr);
+    for (const sub of ['create', 'list', 'revoke']) assert.match(apikey.stdout, new RegExp(`^ {2}samgraf apikey ${sub} `, 'm'));
+    assert.doesNotMatch(apikey.stdout, /samgraf (audit|token|serve)/);
+    const create = samgraf(['apikey', 'create', '--help']);
+    assert.doesNotMatch(create.stdout, /apikey (list|revoke)/);
+  });
+
+  it('the overall usage is unchanged: samgraf --help, -h and help list every command', () => {
+    for (const args of [['--help'], ['-h'], ['help'], []]) {
+      const result = samgraf(args);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /^usage: samgraf <command> \[options\]\n\ncommands:\n/);
+      for (const command of ['serve', 'demo', 'seed', 'migrate', 'apikey create', 'apikey list', 'apikey revoke', 'audit verify', 'audit export', 'audit prune', 'policy matrix', 'token']) {
+        assert.match(result.stdout, new RegExp(`^ {2}${command} `, 'm'), command);
+      }
+    }
+  });
+
+  it('bad usage still exits 2, with the command\'s own usage; an unknown command with --help too', () => {
+    const bogus = samgraf(['token', '--bogus']);
+    assert.equal(bogus.status, 2);
+    assert.match(bogus.stderr, /^samgraf: Unknown option '--bogus'/);
+    assert.match(bogus.stderr, /^ {2}samgraf token /m);
+    assert.equal(bogus.stdout, '');
+    for (const args of [['frobnicate', '--help'], ['help', 'frobnicate']]) {
+      const unknown = samgraf(args);
+      assert.equal(unknown.status, 2, args.join(' '));
+      assert.match(unknown.stderr, /unknown command: frobnicate/);
+    }
+  });
+});
+
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

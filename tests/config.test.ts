@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from '../src/config.js';
+import { ConfigError, parseConfig, substituteEnv, userinfoSpan } from '../src/config.js';
+import { parseDatabaseUrl } from '../src/db.js';
 
 const valid = () => ({
   server: { port: 4000 },
@@ -44,6 +45,66 @@ describe('config', () => {
     assert.deepEqual(problemsOf(valid(), { SKV_DB_PASSWORD: 'x', PORT: 'eighty' }), ['PORT: must be a port number']);
   });
 
+  describe('a variable in a URL\'s user or password is percent-encoded, so that any secret gives a valid URL', () => {
+    const SECRETS = ['q2Xv/9kLm+Zt4w==', 'a#b?c@d:e%f g', '%41%', 'ö-ß-€-🦀', "!'()*~-_.", '@', ''];
+
+    it("the contract's example: the driver gets the exact password back", () => {
+      for (const secret of SECRETS) {
+        const config = parseConfig(valid(), { SKV_DB_PASSWORD: secret });
+        const target = parseDatabaseUrl(config.sources.populationRegister.url);
+        assert.deepEqual(target, { dialect: 'mysql', host: 'skv-db', port: 3306, user: 'reader', password: secret, database: 'folkbok' }, JSON.stringify(secret));
+      }
+    });
+
+    it('the user too, and a URL with both', () => {
+      const raw = valid() as Record<string, any>;
+      raw.store.url = 'mysql://${STORE_USER}:${STORE_PASSWORD}@gw-db:3306/samgraf';
+      const config = parseConfig(raw, { SKV_DB_PASSWORD: 'x', STORE_USER: 'svc@gw/ö', STORE_PASSWORD: 'p:w/#?' });
+      const target = parseDatabaseUrl(config.store.url);
+      assert.equal(target.dialect === 'mysql' && target.user, 'svc@gw/ö');
+      assert.equal(target.dialect === 'mysql' && target.password, 'p:w/#?');
+      assert.equal(target.dialect === 'mysql' && target.host, 'gw-db');
+    });
+
+    it('a redis URL\'s password as well', () => {
+      const raw = valid() as Record<string, any>;
+      raw.rateLimit = { redisUrl: 'redis://:${REDIS_PASSWORD}@redis:6379/0' };
+      const config = parseConfig(raw, { SKV_DB_PASSWORD: 'x', REDIS_PASSWORD: 'r/e#d?i@s' });
+      const url = new URL(config.rateLimit.redisUrl!);
+      assert.equal(decodeURIComponent(url.password), 'r/e#d?i@s');
+      assert.equal(url.host, 'redis:6379');
+    });
+
+    it('a variable that is the whole value, or outside the userinfo, goes in as it is', () => {
+      const env = { WHOLE: 'mysql://u:p%2Fw@db:3306/x', HOST: 'db.example:3307', DB: 'folk%bok', Q: 'a/b@c' };
+      const out = substituteEnv({
+        whole: '${WHOLE}',
+        host: 'mysql://reader@${HOST}/${DB}',
+        query: 'https://idp.example/jwks?x=${Q}#${Q}',
+        notUrl: 'prefix ${Q}@host',
+        noUserinfo: 'https://${Q}',
+      }, env);
+      assert.deepEqual(out, {
+        whole: 'mysql://u:p%2Fw@db:3306/x',
+        host: 'mysql://reader@db.example:3307/folk%bok',
+        query: 'https://idp.example/jwks?x=a/b@c#a/b@c',
+        notUrl: 'prefix a/b@c@host',
+        noUserinfo: 'https://a/b@c',
+      });
+    });
+
+    it('the userinfo ends at the authority\'s last @ of the template\'s own text', () => {
+      assert.deepEqual(userinfoSpan('mysql://reader:${PW}@skv-db:3306/folkbok'), [8, 20]);
+      assert.deepEqual(userinfoSpan('mysql://a@b:${PW}@host/db'), [8, 17]);
+      assert.equal(userinfoSpan('mysql://host/db@x'), null, 'an @ in the path is no userinfo');
+      assert.equal(userinfoSpan('mysql://${HOST}/db'), null);
+      assert.equal(userinfoSpan('${URL}'), null);
+      assert.equal(userinfoSpan('sqlite:///var/lib/a@b.db'), null);
+      // The placeholder's name cannot end the authority; its value is not known yet.
+      assert.deepEqual(userinfoSpan('mysql://${U}:${P}@h/d'), [8, 17]);
+    });
+  });
+
   it('names a missing environment variable and the key that uses it', () => {
     assert.deepEqual(problemsOf(valid(), {}), ['sources.populationRegister.url: environment variable SKV_DB_PASSWORD is not set']);
   });
@@ -64,6 +125,12 @@ describe('config', () => {
     assert.ok(problems.some((p) => p.startsWith('sources.socialInsurance.url: unsupported scheme postgres')), problems.join('\n'));
     assert.ok(problems.some((p) => p.startsWith('sources.employmentService:')), problems.join('\n'));
     assert.ok(problems.some((p) => p.startsWith('store.url: a sqlite URL needs an absolute path')), problems.join('\n'));
+  });
+
+  it('a sqlite URL in neither form is told the two forms, not "unsupported scheme sqlite"', () => {
+    const raw = valid() as Record<string, any>;
+    raw.store.url = 'sqlite:relative.db';
+    assert.deepEqual(problemsOf(raw), ['store.url: sqlite URLs are sqlite:///absolute/path.db or sqlite::memory:']);
   });
 
   it('rejects an issuer with both or neither of jwksUrl and jwks, and an unknown principal kind', () => {
