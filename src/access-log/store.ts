@@ -119,10 +119,15 @@ export interface ChainPosition {
   hash: string;
 }
 
-/** The head a writer last recorded (commits record it with their events); null for a chain never written. */
-export async function recordedHeadOf(db: Knex, writer: string): Promise<ChainPosition | null> {
-  const row = await db('audit_chain_heads').select('seq', 'hash').where('writer_id', writer).orderBy('seq', 'desc').first() as { seq: number | string; hash: string } | undefined;
+/** The highest (seq, hash) of a writer in a table keyed by (writer_id, seq); null when it has none. */
+async function newestPosition(db: Knex, table: 'audit_events' | 'audit_chain_heads', writer: string): Promise<ChainPosition | null> {
+  const row = await db(table).select('seq', 'hash').where('writer_id', writer).orderBy('seq', 'desc').first() as { seq: number | string; hash: string } | undefined;
   return row ? { seq: Number(row.seq), hash: row.hash } : null;
+}
+
+/** The head a writer last recorded (commits record it with their events); null for a chain never written. */
+export function recordedHeadOf(db: Knex, writer: string): Promise<ChainPosition | null> {
+  return newestPosition(db, 'audit_chain_heads', writer);
 }
 
 /**
@@ -130,9 +135,7 @@ export async function recordedHeadOf(db: Knex, writer: string): Promise<ChainPos
  * end were deleted: the chain goes on from the head it had, and verification reports the gap).
  */
 export async function chainEndOf(db: Knex, writer: string): Promise<ChainPosition | null> {
-  const row = await db('audit_events').select('seq', 'hash').where('writer_id', writer).orderBy('seq', 'desc').first() as { seq: number | string; hash: string } | undefined;
-  const last = row ? { seq: Number(row.seq), hash: row.hash } : null;
-  const head = await recordedHeadOf(db, writer);
+  const [last, head] = await Promise.all([newestPosition(db, 'audit_events', writer), recordedHeadOf(db, writer)]);
   return head && (!last || head.seq > last.seq) ? head : last;
 }
 
