@@ -51,6 +51,14 @@ export interface StartOptions {
 /** Large enough that an oversized token reaches samgraf and gets a 401, instead of a bare 431. */
 const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 
+/**
+ * Receiving a whole request (headers and body, at most limits.maxBodyBytes) may take Node's default 5 minutes,
+ * which bounds slow senders; Node requires it to be at least the headers timeout.
+ */
+const REQUEST_TIMEOUT_MS = 300_000;
+
+const requestTimeoutMs = (headersTimeoutMs: number) => Math.max(REQUEST_TIMEOUT_MS, headersTimeoutMs);
+
 /** X-Legal-Basis and X-Case-Reference are kept in every event: a reference, not a document. */
 const MAX_DECLARATION_CHARS = 200;
 
@@ -151,7 +159,12 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       return { ready: results.every(([, state]) => state === 'up'), checks: Object.fromEntries(results) };
     },
   });
-  const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void handler(req, res));
+  const httpServer = createServer({
+    maxHeaderSize: MAX_HEADER_BYTES,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    headersTimeout: config.server.headersTimeoutMs,
+    requestTimeout: requestTimeoutMs(config.server.headersTimeoutMs),
+  }, (req, res) => void handler(req, res));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.server.port, config.server.host, () => resolve());
