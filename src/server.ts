@@ -1,4 +1,5 @@
 /** Assembles samgraf: sources, store, security, schema, Apollo Server and the HTTP front. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -20,6 +21,7 @@ import { accessLogPlugin } from './plugins/access-log.js';
 import { dataQualityPlugin } from './plugins/data-quality.js';
 import { depthLimitRule, operationLimitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { requestLogPlugin } from './plugins/request-log.js';
 import { Metrics } from './metrics.js';
 import { OperationGate } from './operation-gate.js';
 import { buildSchema } from './schema.js';
@@ -28,6 +30,7 @@ import { Authenticator } from './security/authenticate.js';
 import { RequestRateLimiter } from './security/rate-limit.js';
 import { JwtVerifier } from './security/jwt.js';
 import { openSources, SOURCE_NAMES } from './sources.js';
+import { SAMGRAF_VERSION } from './version.js';
 import { createWebPages } from './web/pages.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
 
@@ -63,6 +66,8 @@ const requestTimeoutMs = (headersTimeoutMs: number) => Math.max(REQUEST_TIMEOUT_
 const MAX_DECLARATION_CHARS = 200;
 
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
+  // Which request a token refusal belongs to: the verifier's callback runs inside authenticate.
+  const authenticating = new AsyncLocalStorage<string>();
   const store = openDatabase(config.store.url);
   await prepareStore(store, config.store.autoMigrate, logger);
   const metrics = new Metrics(SOURCE_NAMES);
@@ -73,7 +78,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       purposes: config.purposes,
       clockSkewSeconds: config.auth.clockSkewSeconds,
       jwksCooldownMs: config.auth.jwksCooldownSeconds * 1000,
-      onRejected: (reason) => logger.info({ reason }, 'token refused'),
+      onRejected: (reason) => logger.info({ requestId: authenticating.getStore(), reason }, 'token refused'),
     }),
     new ApiKeyStore(store, config.purposes),
   );
@@ -97,6 +102,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       dataQualityPlugin(logger, metrics),
       metricsPlugin(metrics),
       accessLogPlugin(auditLog, logger),
+      requestLogPlugin(),
     ],
     validationRules: [depthLimitRule(config.limits.maxDepth)],
     parseOptions: { maxTokens: config.limits.maxTokens },
@@ -118,7 +124,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const createContext = async (requestId: string, headers: IncomingHttpHeaders) => {
     let principal;
     try {
-      principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
+      principal = await authenticating.run(requestId, () => authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) }));
       if (principal !== null) await rateLimiter.consume(principal);
     } catch (error) {
       // Refusals before execution never reach the plugins: count them here.
@@ -172,7 +178,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const { port } = httpServer.address() as AddressInfo;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   const url = `http://${host}:${port}/graphql`;
-  logger.info({ port, auditWriters: auditLog.writerIds }, 'samgraf listening');
+  logger.info({ version: SAMGRAF_VERSION, node: process.version, port, auditWriters: auditLog.writerIds }, 'samgraf listening');
 
   return {
     url,
@@ -182,6 +188,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     store,
     auditLog,
     async close() {
+      logger.info('samgraf shutting down: finishing in-flight requests');
       // Stop accepting, let in-flight requests finish, and drop idle keep-alive connections so close returns.
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
@@ -191,6 +198,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       await rateLimiter.close();
       for (const name of SOURCE_NAMES) sourceHandles[name].shutdown();
       await Promise.all([...SOURCE_NAMES.map((name) => sources[name].destroy()), store.destroy()]);
+      logger.info('samgraf stopped');
     },
   };
 }
