@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { RequestContext } from './context.js';
 import type { LimitsConfig } from './config.js';
+import type { Reachability } from './health.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { OperationGate, OverloadedError } from './operation-gate.js';
@@ -24,7 +25,7 @@ export interface HttpOptions {
   routes?: ReadonlyMap<string, () => unknown>;
   /** The console and the IDE page, where the config turns them on. */
   pages?: WebPages;
-  isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
+  isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'>; details: Record<string, Reachability> }>;
   logger: Logger;
   metrics: Metrics;
   limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth'>;
@@ -112,8 +113,8 @@ export function createHttpHandler(options: HttpOptions) {
         res.setHeader('cache-control', 'no-store');
         return sendJson(res, 200, route());
       }
-      const { ready, checks } = await options.isReady();
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+      const { ready, checks, details } = await options.isReady();
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, details });
     } catch (error) {
       if (error instanceof HttpError) {
         entry.failed(error.code);

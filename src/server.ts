@@ -9,6 +9,7 @@ import type { SourceName } from '../connectors/shared/source.js';
 import type { Config } from './config.js';
 import { createRequestContext, type RequestContext } from './context.js';
 import { openDatabase } from './db.js';
+import { configuredTargets, DatabaseHealth, StoreUnavailableError, type DatabaseName } from './health.js';
 import { formatClientError } from './errors.js';
 import { declaredText } from './header-text.js';
 import { createHttpHandler } from './http.js';
@@ -68,10 +69,26 @@ const MAX_DECLARATION_CHARS = 200;
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
   // Which request a token refusal belongs to: the verifier's callback runs inside authenticate.
   const authenticating = new AsyncLocalStorage<string>();
+  const targets = configuredTargets(config);
+  const health = new DatabaseHealth(targets, logger);
   const store = openDatabase(config.store.url);
-  await prepareStore(store, config.store.autoMigrate, logger);
+  await prepareStore(store, config.store.autoMigrate, logger).catch(async (error: unknown) => {
+    await store.destroy();
+    // A driver's or the system's failure (it has a code) is the store being unreachable: say which and why.
+    if ((error as { code?: unknown }).code === undefined) throw error;
+    health.record('store', error);
+    throw new StoreUnavailableError(targets.store, error, 'samgraf cannot start without it (samgraf migrate creates a missing database)');
+  });
+  health.record('store', null);
   const metrics = new Metrics(SOURCE_NAMES);
-  const { databases: sources, sources: sourceHandles, connectors } = openSources(config, metrics);
+  const { databases: sources, sources: sourceHandles, connectors } = openSources(config, {
+    statement: (source, seconds, failed) => metrics.statement(source, seconds, failed),
+    circuit: (source, state) => metrics.circuit(source, state),
+    reached: (source, error) => health.record(source, error),
+  });
+  // Once at start, so that a source that cannot be reached is logged now, not at the first request; the server
+  // starts anyway and serves the rest.
+  await Promise.all(SOURCE_NAMES.map((name) => health.check(name, sources[name])));
   const authenticator = new Authenticator(
     new JwtVerifier({
       issuers: config.auth.issuers,
@@ -153,16 +170,13 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     isReady: async () => {
-      const databases: [string, Knex][] = [...SOURCE_NAMES.map((name) => [name, sources[name]] as [string, Knex]), ['store', store]];
-      const results = await Promise.all(databases.map(async ([name, db]) => {
-        try {
-          await db.raw('select 1');
-          return [name, 'up'] as const;
-        } catch {
-          return [name, 'down'] as const;
-        }
-      }));
-      return { ready: results.every(([, state]) => state === 'up'), checks: Object.fromEntries(results) };
+      const databases: [DatabaseName, Knex][] = [...SOURCE_NAMES.map((name) => [name, sources[name]] as [DatabaseName, Knex]), ['store', store]];
+      const results = await Promise.all(databases.map(async ([name, db]) => [name, await health.check(name, db)] as const));
+      return {
+        ready: results.every(([, result]) => result.state === 'up'),
+        checks: Object.fromEntries(results.map(([name, result]) => [name, result.state])),
+        details: Object.fromEntries(results),
+      };
     },
   });
   const httpServer = createServer({
