@@ -8,7 +8,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfigFile, type Config } from './config.js';
 import { CommandInputError, createApiKey, formatKeyList } from './commands/apikey.js';
 import { formatMatrix, policyMatrix } from './commands/policy-matrix.js';
-import { openDatabase } from './db.js';
+import type { Knex } from 'knex';
+import { ensureMysqlDatabase, openDatabase, parseDatabaseUrl } from './db.js';
+import { checkConnections, describeTarget, failureCode, StoreUnavailableError } from './health.js';
 import { runDemo } from './demo.js';
 import { loadDemoIssuer, NoDemoIssuerError } from './demo-issuer.js';
 import { isValidPersonalNumber } from './domain/personal-number.js';
@@ -28,12 +30,13 @@ import { startSamgraf } from './server.js';
 const COMMAND_HELP: readonly (readonly [string, string])[] = [
   ['serve', `serve [--config FILE] [--check-config]
                           run the server (config also from SAMGRAF_CONFIG); --check-config only
-                          validates the configuration and exits (0 valid, 1 invalid)`],
+                          validates the configuration and exits (0 valid, 1 invalid); add --connect
+                          to also connect to each source and the store (1 if any fails)`],
   ['demo', `demo  [--data-dir DIR] [--port N]
                           run the self-contained demo on SQLite (what \`npm start\` runs)`],
   ['seed', `seed  --config FILE --citizens N --seed S [--personal-numbers FILE …]
                           (re)create and fill the three legacy sources with deterministic data`],
-  ['migrate', `migrate [--config FILE]   apply the store's pending migrations`],
+  ['migrate', `migrate [--config FILE]   apply the store's pending migrations (creating a missing MySQL database)`],
   ['apikey create', `apikey create [--config FILE] --org CODE --name TEXT --scopes "…" --purposes "…"
               [--municipality CODE] [--expires 90d]
                           create a partner's API key; prints the key once (only a hash is kept)`],
@@ -123,10 +126,12 @@ async function main(argv: string[]): Promise<void> {
   }
   switch (command) {
     case 'serve': {
-      const flags = parse(rest, { config: { type: 'string' }, 'check-config': { type: 'boolean', default: false } });
+      const flags = parse(rest, { config: { type: 'string' }, 'check-config': { type: 'boolean', default: false }, connect: { type: 'boolean', default: false } });
+      if (flags.connect && !flags['check-config']) throw new UsageError('--connect goes with --check-config');
       const config = configFrom(flags.config);
       if (flags['check-config']) {
         process.stdout.write('configuration is valid\n');
+        if (flags.connect) await reportConnections(config);
         return;
       }
       const logger = createLogger();
@@ -162,9 +167,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'migrate': {
       const flags = parse(rest, { config: { type: 'string' } });
-      const store = openDatabase(configFrom(flags.config).store.url);
+      const { url } = configFrom(flags.config).store;
+      const store = openDatabase(url);
       try {
-        const applied = await migrateStore(store);
+        const applied = await migrateCreatingDatabase(store, url);
         process.stdout.write(applied.length === 0 ? 'the store is up to date\n' : `applied: ${applied.join(', ')}\n`);
       } finally {
         await store.destroy();
@@ -197,6 +203,36 @@ async function main(argv: string[]): Promise<void> {
       return;
     default:
       throw new UsageError(`unknown command: ${command}`);
+  }
+}
+
+/** One line per database: up, or down with the reason; exit 1 when any is down. */
+async function reportConnections(config: Config): Promise<void> {
+  for (const [name, target, result] of await checkConnections(config)) {
+    const where = Object.entries(describeTarget(target)).map(([key, value]) => `${key} ${value}`).join(', ');
+    process.stdout.write(result.state === 'up' ? `${name}: connected (${where})\n` : `${name}: cannot connect: ${result.message} (${result.code})\n`);
+    if (result.state === 'down') process.exitCode = 1;
+  }
+}
+
+/**
+ * Applies the store's migrations; a MySQL database that does not exist yet is created first (utf8mb4), where
+ * the user may. It is created only then: CREATE DATABASE needs a privilege that a migrating user of an existing
+ * database may lack.
+ */
+async function migrateCreatingDatabase(store: Knex, url: string): Promise<string[]> {
+  const target = parseDatabaseUrl(url);
+  try {
+    return await migrateStore(store);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === undefined) throw error;
+    if (failureCode(error) !== 'ER_BAD_DB_ERROR') throw new StoreUnavailableError(target, error, 'samgraf migrate cannot use it');
+    try {
+      await ensureMysqlDatabase(url, 'utf8mb4', 'utf8mb4_general_ci');
+    } catch (createError) {
+      throw new StoreUnavailableError(target, createError, `samgraf migrate could not create its database ${target.dialect === 'mysql' ? target.database : ''}: create it, or run migrate as a user who may`);
+    }
+    return migrateStore(store);
   }
 }
 

@@ -73,7 +73,17 @@ export const configSchema = z.strictObject({
     console: z.boolean().default(true),
     /** The GraphQL IDE (GraphiQL) for browsers at GET /graphql; GraphQL requests are unaffected. */
     ide: z.boolean().default(true),
-  }).default({ port: 4000, host: '0.0.0.0', introspection: 'scope', console: true, ide: true }),
+    /**
+     * How long an idle keep-alive connection stays open. Longer than the idle timeouts of common proxies and
+     * client pools (60 s), so that they, not samgraf, close it: else they may send on a socket samgraf just closed.
+     */
+    keepAliveTimeoutMs: z.number().int().min(1000).max(3_600_000).default(65_000),
+    /** Time to receive a request's headers; longer than keepAliveTimeoutMs (checked below). */
+    headersTimeoutMs: z.number().int().min(1000).max(3_600_000).default(66_000),
+  }).refine((server) => server.headersTimeoutMs > server.keepAliveTimeoutMs, {
+    path: ['headersTimeoutMs'],
+    message: 'must be greater than server.keepAliveTimeoutMs, or a request arriving on an idle connection could be cut off while its headers are read',
+  }).default({ port: 4000, host: '0.0.0.0', introspection: 'scope', console: true, ide: true, keepAliveTimeoutMs: 65_000, headersTimeoutMs: 66_000 }),
   limits: limits.default(limits.parse({})),
   sources: z.strictObject({
     populationRegister: source,

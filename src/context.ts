@@ -10,6 +10,7 @@ import { createSocialInsuranceLoaders, type SocialInsuranceLoaders } from '../co
 import type { ChainVerifier } from './access-log/chain-status.js';
 import type { AccessLogReader } from './access-log/reader.js';
 import { AccessRecord } from './access-log/record.js';
+import type { SentOperation } from './plugins/request-log.js';
 import type { Principal } from './security/principal.js';
 import { isRowRestricted, restrictRows } from './security/rows.js';
 import type { Connectors } from './sources.js';
@@ -41,6 +42,11 @@ export interface RequestContext {
   loaders: Loaders;
   access: AccessRecord;
   dataQuality: DataQualityCollector;
+  /**
+   * Filled as the response is sent, for the request's log line (plugins/request-log.ts). An object of its own:
+   * Apollo executes on a shallow copy of the context, so a field set there would not reach the HTTP layer.
+   */
+  requestLog: { sent: SentOperation | null };
 }
 
 export class DataQualityCollector implements DataQualitySink {
@@ -76,5 +82,6 @@ export function createRequestContext({ connectors, accessLog, chains, loaders: l
     loaders: principal !== null && isRowRestricted(principal) ? restrictRows(loaders, principal, access) : loaders,
     access,
     dataQuality,
+    requestLog: { sent: null },
   };
 }

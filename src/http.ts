@@ -8,10 +8,12 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { RequestContext } from './context.js';
 import type { LimitsConfig } from './config.js';
+import type { Reachability } from './health.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { OperationGate, OverloadedError } from './operation-gate.js';
 import { bracketNesting, maxBracketNesting } from './plugins/limits.js';
+import { RequestLogEntry } from './plugins/request-log.js';
 import { wantsIdePage, type WebPages } from './web/pages.js';
 
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
@@ -23,7 +25,7 @@ export interface HttpOptions {
   routes?: ReadonlyMap<string, () => unknown>;
   /** The console and the IDE page, where the config turns them on. */
   pages?: WebPages;
-  isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }>;
+  isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'>; details: Record<string, Reachability> }>;
   logger: Logger;
   metrics: Metrics;
   limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth'>;
@@ -77,18 +79,19 @@ export function createHttpHandler(options: HttpOptions) {
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     let path = 'other';
+    const entry = new RequestLogEntry();
     res.once('finish', () => {
       const label = pathLabel(path);
       options.metrics.response(label, res.statusCode);
       // One line per request; the path is logged only when it is one of ours (others are client text).
-      options.logger.info({ requestId, method: req.method, path: label, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      options.logger.info({ requestId, method: req.method, path: label, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6, ...entry.fields() }, 'request');
     });
     try {
       path = pathOf(req);
       if (path === '/graphql') {
         allowOnly(req, ['GET', 'POST']);
         if (pages?.ideEnabled && wantsIdePage(req, new URL(req.url ?? '/', 'http://localhost')) && pages.ide(req, res) === 'served') return;
-        return await graphql(req, res, requestId, options);
+        return await graphql(req, res, requestId, options, entry);
       }
       const route = KNOWN_PATHS.has(path) ? undefined : options.routes?.get(path);
       if (!route && pages && ((pages.consoleEnabled && isConsolePath(path)) || (pages.ideEnabled && isIdeAsset(path)))) {
@@ -110,10 +113,11 @@ export function createHttpHandler(options: HttpOptions) {
         res.setHeader('cache-control', 'no-store');
         return sendJson(res, 200, route());
       }
-      const { ready, checks } = await options.isReady();
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+      const { ready, checks, details } = await options.isReady();
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, details });
     } catch (error) {
       if (error instanceof HttpError) {
+        entry.failed(error.code);
         for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
         if (error.status === 413) res.setHeader('connection', 'close');
         return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
@@ -128,7 +132,7 @@ export function createHttpHandler(options: HttpOptions) {
   };
 }
 
-async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string, options: HttpOptions): Promise<void> {
+async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string, options: HttpOptions, entry: RequestLogEntry): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -147,7 +151,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   }
   const execute = (piece: unknown) => options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search: url.search, body: piece },
-    context: () => options.createContext(requestId, req.headers),
+    context: () => entry.track(() => options.createContext(requestId, req.headers)),
   });
   // Each operation of a batch runs as a request of its own — its own context, access-log event and rate-limit
   // point — because per-request state (loaders, the access record) must never be shared between operations.

@@ -14,6 +14,8 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
     {
       name: 'samgraf',
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      // ISO 8601 in UTC rather than epoch milliseconds: readable as it is, and sortable.
+      timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.authorization', '*["x-api-key"]'], censor: '[redacted]' },
     },
     destination,

@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState, SourceName, SourceObserver } from '../connectors/shared/source.js';
 import type { GateState } from './operation-gate.js';
+import { SAMGRAF_VERSION } from './version.js';
 
 const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -31,6 +32,8 @@ export class Metrics implements SourceObserver {
 
   constructor(sources: readonly SourceName[]) {
     collectDefaultMetrics({ register: this.registry, prefix: 'samgraf_' });
+    new Gauge({ name: 'samgraf_build_info', help: 'samgraf and Node versions of this process; always 1', labelNames: ['version', 'node'], registers: [this.registry] })
+      .set({ version: SAMGRAF_VERSION, node: process.version }, 1);
     for (const source of sources) this.circuitState.set({ source }, 0);
   }
 

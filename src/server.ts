@@ -1,4 +1,5 @@
 /** Assembles samgraf: sources, store, security, schema, Apollo Server and the HTTP front. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -8,6 +9,7 @@ import type { SourceName } from '../connectors/shared/source.js';
 import type { Config } from './config.js';
 import { createRequestContext, type RequestContext } from './context.js';
 import { openDatabase } from './db.js';
+import { configuredTargets, DatabaseHealth, StoreUnavailableError, type DatabaseName } from './health.js';
 import { formatClientError } from './errors.js';
 import { declaredText } from './header-text.js';
 import { createHttpHandler } from './http.js';
@@ -20,6 +22,7 @@ import { accessLogPlugin } from './plugins/access-log.js';
 import { dataQualityPlugin } from './plugins/data-quality.js';
 import { depthLimitRule, operationLimitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { requestLogPlugin } from './plugins/request-log.js';
 import { Metrics } from './metrics.js';
 import { OperationGate } from './operation-gate.js';
 import { buildSchema } from './schema.js';
@@ -28,6 +31,7 @@ import { Authenticator } from './security/authenticate.js';
 import { RequestRateLimiter } from './security/rate-limit.js';
 import { JwtVerifier } from './security/jwt.js';
 import { openSources, SOURCE_NAMES } from './sources.js';
+import { SAMGRAF_VERSION } from './version.js';
 import { createWebPages } from './web/pages.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
 
@@ -51,21 +55,47 @@ export interface StartOptions {
 /** Large enough that an oversized token reaches samgraf and gets a 401, instead of a bare 431. */
 const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 
+/**
+ * Receiving a whole request (headers and body, at most limits.maxBodyBytes) may take Node's default 5 minutes,
+ * which bounds slow senders; Node requires it to be at least the headers timeout.
+ */
+const REQUEST_TIMEOUT_MS = 300_000;
+
+const requestTimeoutMs = (headersTimeoutMs: number) => Math.max(REQUEST_TIMEOUT_MS, headersTimeoutMs);
+
 /** X-Legal-Basis and X-Case-Reference are kept in every event: a reference, not a document. */
 const MAX_DECLARATION_CHARS = 200;
 
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
+  // Which request a token refusal belongs to: the verifier's callback runs inside authenticate.
+  const authenticating = new AsyncLocalStorage<string>();
+  const targets = configuredTargets(config);
+  const health = new DatabaseHealth(targets, logger);
   const store = openDatabase(config.store.url);
-  await prepareStore(store, config.store.autoMigrate, logger);
+  await prepareStore(store, config.store.autoMigrate, logger).catch(async (error: unknown) => {
+    await store.destroy();
+    // A driver's or the system's failure (it has a code) is the store being unreachable: say which and why.
+    if ((error as { code?: unknown }).code === undefined) throw error;
+    health.record('store', error);
+    throw new StoreUnavailableError(targets.store, error, 'samgraf cannot start without it (samgraf migrate creates a missing database)');
+  });
+  health.record('store', null);
   const metrics = new Metrics(SOURCE_NAMES);
-  const { databases: sources, sources: sourceHandles, connectors } = openSources(config, metrics);
+  const { databases: sources, sources: sourceHandles, connectors } = openSources(config, {
+    statement: (source, seconds, failed) => metrics.statement(source, seconds, failed),
+    circuit: (source, state) => metrics.circuit(source, state),
+    reached: (source, error) => health.record(source, error),
+  });
+  // Once at start, so that a source that cannot be reached is logged now, not at the first request; the server
+  // starts anyway and serves the rest.
+  await Promise.all(SOURCE_NAMES.map((name) => health.check(name, sources[name])));
   const authenticator = new Authenticator(
     new JwtVerifier({
       issuers: config.auth.issuers,
       purposes: config.purposes,
       clockSkewSeconds: config.auth.clockSkewSeconds,
       jwksCooldownMs: config.auth.jwksCooldownSeconds * 1000,
-      onRejected: (reason) => logger.info({ reason }, 'token refused'),
+      onRejected: (reason) => logger.info({ requestId: authenticating.getStore(), reason }, 'token refused'),
     }),
     new ApiKeyStore(store, config.purposes),
   );
@@ -89,6 +119,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       dataQualityPlugin(logger, metrics),
       metricsPlugin(metrics),
       accessLogPlugin(auditLog, logger),
+      requestLogPlugin(),
     ],
     validationRules: [depthLimitRule(config.limits.maxDepth)],
     parseOptions: { maxTokens: config.limits.maxTokens },
@@ -110,7 +141,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const createContext = async (requestId: string, headers: IncomingHttpHeaders) => {
     let principal;
     try {
-      principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
+      principal = await authenticating.run(requestId, () => authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) }));
       if (principal !== null) await rateLimiter.consume(principal);
     } catch (error) {
       // Refusals before execution never reach the plugins: count them here.
@@ -139,19 +170,21 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     isReady: async () => {
-      const databases: [string, Knex][] = [...SOURCE_NAMES.map((name) => [name, sources[name]] as [string, Knex]), ['store', store]];
-      const results = await Promise.all(databases.map(async ([name, db]) => {
-        try {
-          await db.raw('select 1');
-          return [name, 'up'] as const;
-        } catch {
-          return [name, 'down'] as const;
-        }
-      }));
-      return { ready: results.every(([, state]) => state === 'up'), checks: Object.fromEntries(results) };
+      const databases: [DatabaseName, Knex][] = [...SOURCE_NAMES.map((name) => [name, sources[name]] as [DatabaseName, Knex]), ['store', store]];
+      const results = await Promise.all(databases.map(async ([name, db]) => [name, await health.check(name, db)] as const));
+      return {
+        ready: results.every(([, result]) => result.state === 'up'),
+        checks: Object.fromEntries(results.map(([name, result]) => [name, result.state])),
+        details: Object.fromEntries(results),
+      };
     },
   });
-  const httpServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => void handler(req, res));
+  const httpServer = createServer({
+    maxHeaderSize: MAX_HEADER_BYTES,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    headersTimeout: config.server.headersTimeoutMs,
+    requestTimeout: requestTimeoutMs(config.server.headersTimeoutMs),
+  }, (req, res) => void handler(req, res));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.server.port, config.server.host, () => resolve());
@@ -159,7 +192,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const { port } = httpServer.address() as AddressInfo;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   const url = `http://${host}:${port}/graphql`;
-  logger.info({ port, auditWriters: auditLog.writerIds }, 'samgraf listening');
+  logger.info({ version: SAMGRAF_VERSION, node: process.version, port, auditWriters: auditLog.writerIds }, 'samgraf listening');
 
   return {
     url,
@@ -169,6 +202,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     store,
     auditLog,
     async close() {
+      logger.info('samgraf shutting down: finishing in-flight requests');
       // Stop accepting, let in-flight requests finish, and drop idle keep-alive connections so close returns.
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
@@ -178,6 +212,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       await rateLimiter.close();
       for (const name of SOURCE_NAMES) sourceHandles[name].shutdown();
       await Promise.all([...SOURCE_NAMES.map((name) => sources[name].destroy()), store.destroy()]);
+      logger.info('samgraf stopped');
     },
   };
 }

@@ -23,7 +23,6 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,12 +42,11 @@ import { ApiKeyStore } from '../src/security/api-keys.js';
 import {
   analyseResponse, outcomeByRules, parseCsv, sortedCategories, stockholmDate, stockholmNoonDaysAgo, withOffset, type Outcome,
 } from './helpers/access-log-expect.js';
-import { repoRoot } from './helpers/repo.js';
+import { runCli } from './helpers/cli.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import { testIssuers, type TestIssuer } from './helpers/tokens.js';
 
-const CLI = join(repoRoot, 'dist', 'src', 'cli.js');
 const PURPOSES = ['benefit-assessment', 'employment-support', 'social-services', 'self-service', 'audit'];
 const RETENTION_DAYS = 30;
 const HOME = '0180';
@@ -209,7 +207,7 @@ describe('access log (MariaDB)', () => {
   const idOf = (e: { writer: string; seq: number }) => `${e.writer}:${e.seq}`;
 
   function samgraf(...args: string[]) {
-    return spawnSync(process.execPath, [CLI, ...args, '--config', configFile], { encoding: 'utf8', timeout: 120_000 });
+    return runCli([...args, '--config', configFile]);
   }
 
   function draft(occurredAt: string, principal: EventPrincipal, purpose: string, categories: Record<string, DataCategory[]>, extra: Partial<EventDraft> = {}): EventDraft {
@@ -824,8 +822,8 @@ describe('access log (MariaDB)', () => {
 
   interface Exported extends AuditEvent { id: string }
 
-  function exportJsonl(...range: string[]): Exported[] {
-    const result = samgraf('audit', 'export', '--format', 'jsonl', ...range);
+  async function exportJsonl(...range: string[]): Promise<Exported[]> {
+    const result = await samgraf('audit', 'export', '--format', 'jsonl', ...range);
     assert.equal(result.status, 0, result.stderr);
     const lines = result.stdout.split('\n');
     assert.equal(lines.pop(), '', 'ends with a newline');
@@ -857,7 +855,7 @@ describe('access log (MariaDB)', () => {
     const everything = await allEvents();
     const oldestFirst = (a: AuditEvent, b: AuditEvent) => -newestFirst(a, b);
 
-    const full = exportJsonl();
+    const full = await exportJsonl();
     assert.deepEqual(full.map((e) => e.id), [...everything].sort(oldestFirst).map(idOf));
     assert.equal(recomputeChains(full, true), 2, 'the server\'s chain and the history chain');
     for (const e of full) assert.deepEqual(e, { id: idOf(e), ...everything.find((x) => idOf(x) === e.id)! }, e.id);
@@ -866,12 +864,12 @@ describe('access log (MariaDB)', () => {
     const from = chain[3]!.occurredAt;
     const to = chain[15]!.occurredAt;
     const inRange = everything.filter((e) => Date.parse(e.occurredAt) >= Date.parse(from) && Date.parse(e.occurredAt) <= Date.parse(to)).sort(oldestFirst);
-    const ranged = exportJsonl('--from', from, '--to', to);
+    const ranged = await exportJsonl('--from', from, '--to', to);
     assert.deepEqual(ranged.map((e) => e.id), inRange.map(idOf));
     recomputeChains(ranged, false);
     assert.equal(ranged[0]!.prevHash, chain[2]!.hash, 'the range continues the chain');
 
-    const csv = samgraf('audit', 'export', '--format', 'csv', '--from', from, '--to', to);
+    const csv = await samgraf('audit', 'export', '--format', 'csv', '--from', from, '--to', to);
     assert.equal(csv.status, 0, csv.stderr);
     const rows = parseCsv(csv.stdout);
     const [header, ...records] = rows;
@@ -900,11 +898,11 @@ describe('access log (MariaDB)', () => {
     const utcDay = (iso: string) => iso.slice(0, 10);
     const fromDay = utcDay(stockholmNoonDaysAgo(12));
     const toDay = utcDay(stockholmNoonDaysAgo(8));
-    const byDays = exportJsonl('--from', fromDay, '--to', toDay);
+    const byDays = await exportJsonl('--from', fromDay, '--to', toDay);
     assert.deepEqual(byDays.map((e) => e.id),
       everything.filter((e) => utcDay(e.occurredAt) >= fromDay && utcDay(e.occurredAt) <= toDay).sort(oldestFirst).map(idOf));
     assert.equal(byDays.length, 2);
-    const daysCsv = parseCsv(samgraf('audit', 'export', '--format', 'csv', '--from', fromDay, '--to', toDay).stdout);
+    const daysCsv = parseCsv((await samgraf('audit', 'export', '--format', 'csv', '--from', fromDay, '--to', toDay)).stdout);
     assert.equal(daysCsv.length, 3, 'header and two events');
   });
 
@@ -914,7 +912,7 @@ describe('access log (MariaDB)', () => {
 
   it('2. audit verify passes on the intact log and names the first bad event after each kind of tampering', async () => {
     await server.auditLog.flush();
-    const intact = samgraf('audit', 'verify');
+    const intact = await samgraf('audit', 'verify');
     assert.equal(intact.status, 0, intact.stdout + intact.stderr);
     assert.match(intact.stdout, new RegExp(`access log intact: ${(await allEvents()).length} events in 2 chain\\(s\\)`));
 
@@ -1013,13 +1011,13 @@ describe('access log (MariaDB)', () => {
     const failures: string[] = [];
     for (const [label, tamper, badSeq] of cases) {
       await tamper();
-      const result = samgraf('audit', 'verify');
+      const result = await samgraf('audit', 'verify');
       if (result.status === 0) failures.push(`${label}: verify exited 0: ${result.stdout.trim()}`);
       else if (!new RegExp(`first bad event ${W}:${badSeq}(?!\\d)`).test(result.stdout)) {
         failures.push(`${label}: expected first bad event ${W}:${badSeq}, got: ${result.stdout.trim()} ${result.stderr.trim()}`);
       }
       await restore();
-      const again = samgraf('audit', 'verify');
+      const again = await samgraf('audit', 'verify');
       assert.equal(again.status, 0, `restored after "${label}": ${again.stdout}`);
     }
     assert.deepEqual(failures, []);
@@ -1043,9 +1041,9 @@ describe('access log (MariaDB)', () => {
     }
     const old = appended.filter((_, i) => ages[i]! > RETENTION_DAYS);
     const before = new Map((await allEvents()).map((e) => [idOf(e), e.hash]));
-    assert.equal(samgraf('audit', 'verify').status, 0);
+    assert.equal((await samgraf('audit', 'verify')).status, 0);
 
-    const prune = samgraf('audit', 'prune');
+    const prune = await samgraf('audit', 'prune');
     assert.equal(prune.status, 0, prune.stderr);
     assert.match(prune.stdout, new RegExp(`pruned ${old.length} event\\(s\\)`));
     const afterPrune = new Map((await allEvents()).map((e) => [idOf(e), e.hash]));
@@ -1059,23 +1057,23 @@ describe('access log (MariaDB)', () => {
     assert.equal((await store('audit_event_subjects').where('writer_id', writer.writerId).andWhere('seq', '<=', old.length)).length, 0, 'their index rows are gone');
     assert.equal((await store('audit_event_subjects').where('writer_id', writer.writerId)).length, ages.length - old.length);
 
-    const verified = samgraf('audit', 'verify');
+    const verified = await samgraf('audit', 'verify');
     assert.equal(verified.status, 0, verified.stdout);
     assert.match(verified.stdout, /access log intact: \d+ events in 3 chain\(s\)/);
 
     // Idempotent; the chain goes on; the anchor is what lets verification start mid-chain.
-    const again = samgraf('audit', 'prune');
+    const again = await samgraf('audit', 'prune');
     assert.equal(again.status, 0);
     assert.match(again.stdout, /pruned 0 event\(s\)/);
     await writer.append(draft(new Date().toISOString(), { type: 'STAFF', subject: 'fk-hl-9001', organization: 'FK', apiKeyId: null }, 'benefit-assessment', { [E]: ['IDENTITY'] }));
-    assert.equal(samgraf('audit', 'verify').status, 0);
+    assert.equal((await samgraf('audit', 'verify')).status, 0);
     const anchor = await store('audit_chain_anchors').where('writer_id', writer.writerId).first();
     await store('audit_chain_anchors').where('writer_id', writer.writerId).delete();
-    const unanchored = samgraf('audit', 'verify');
+    const unanchored = await samgraf('audit', 'verify');
     assert.notEqual(unanchored.status, 0);
     assert.match(unanchored.stdout, new RegExp(`first bad event ${writer.writerId}:${old.length + 1}(?!\\d)`));
     await store('audit_chain_anchors').insert(anchor);
-    assert.equal(samgraf('audit', 'verify').status, 0);
+    assert.equal((await samgraf('audit', 'verify')).status, 0);
   });
 
   it('each commit records its chain\'s head; a writer continues from it when events at the end are gone', async () => {
@@ -1090,12 +1088,12 @@ describe('access log (MariaDB)', () => {
     await store('audit_event_subjects').where('writer_id', writer.writerId).andWhere('seq', '>', 1).delete();
     await store('audit_events').where('writer_id', writer.writerId).andWhere('seq', '>', 1).delete();
     assert.deepEqual(await chainEndOf(store, writer.writerId), { seq: 3, hash: written[2]!.hash }, 'the recorded head, not the last event left');
-    const verify = samgraf('audit', 'verify');
+    const verify = await samgraf('audit', 'verify');
     assert.notEqual(verify.status, 0);
     assert.match(verify.stdout, new RegExp(`BROKEN: event ${writer.writerId}:2: the chain ends before the head its writer recorded`));
     // Put the events back so the rest of the suite sees an intact log.
     await store('audit_events').insert(written.slice(1).map(toRow));
     await store('audit_event_subjects').insert(written.slice(1).map((e) => ({ subject: E, occurred_ms: Date.parse(e.occurredAt), writer_id: e.writer, seq: e.seq, categories: 'IDENTITY' })));
-    assert.equal(samgraf('audit', 'verify').status, 0, 'restored');
+    assert.equal((await samgraf('audit', 'verify')).status, 0, 'restored');
   });
 });

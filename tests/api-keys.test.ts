@@ -4,18 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
 import { openDatabase } from '../src/db.js';
 import { ApiKeyStore, secretMatches } from '../src/security/api-keys.js';
-import { repoRoot } from './helpers/repo.js';
+import { runCli } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 
-const CLI = join(repoRoot, 'dist', 'src', 'cli.js');
 const PURPOSES = ['benefit-assessment', 'employment-support', 'social-services', 'self-service', 'audit'];
 
 describe('API keys (MariaDB store)', () => {
@@ -25,12 +23,12 @@ describe('API keys (MariaDB store)', () => {
   let configFile: string;
   let stockholmer: string;
 
-  const samgraf = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--config', configFile], { encoding: 'utf8', timeout: 60_000 });
+  const samgraf = (...args: string[]) => runCli([...args, '--config', configFile], { timeoutMs: 60_000 });
   const asPartner = (key: string | undefined, query = `{ citizen(personalNumber: "${stockholmer}") { familyName } }`) =>
     server.query(query, undefined, { authorization: undefined, 'x-api-key': key, 'x-purpose': 'social-services' });
 
-  function createKey(...extra: string[]): { id: string; key: string } {
-    const result = samgraf('apikey', 'create', '--org', '0180', '--name', 'Stockholms stad', '--scopes', 'citizen:read citizen:address:read',
+  async function createKey(...extra: string[]): Promise<{ id: string; key: string }> {
+    const result = await samgraf('apikey', 'create', '--org', '0180', '--name', 'Stockholms stad', '--scopes', 'citizen:read citizen:address:read',
       '--purposes', 'social-services', '--municipality', '0180', ...extra);
     assert.equal(result.status, 0, result.stderr);
     const key = result.stdout.trim();
@@ -60,25 +58,25 @@ describe('API keys (MariaDB store)', () => {
   });
 
   it('create prints a prefixed key once; the store holds only its hash; list never shows it', async () => {
-    const { id, key } = createKey('--expires', '90d');
+    const { id, key } = await createKey('--expires', '90d');
     assert.match(key, /^sgk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     const store = openDatabase(seeded.urls.store);
     const row = await store('api_keys').where({ id }).first();
     await store.destroy();
     assert.equal(row.secret_sha256, crypto.createHash('sha256').update(key.split('_').slice(2).join('_')).digest('hex'));
     assert.ok(!JSON.stringify(row).includes(key.slice(21)), 'the secret is not stored');
-    const list = samgraf('apikey', 'list');
+    const list = await samgraf('apikey', 'list');
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, new RegExp(`^${id}\\s+active\\s+0180\\s+Stockholms stad\\s+0180\\s+citizen:read citizen:address:read\\s+social-services`, 'm'));
     assert.ok(!list.stdout.includes(key.slice(21)));
-    const json = JSON.parse(samgraf('apikey', 'list', '--format', 'json').stdout) as { id: string; expiresAt: string }[];
+    const json = JSON.parse((await samgraf('apikey', 'list', '--format', 'json')).stdout) as { id: string; expiresAt: string }[];
     const listed = json.find((k) => k.id === id)!;
     const days = (Date.parse(listed.expiresAt) - Date.now()) / 86_400_000;
     assert.ok(days > 89.9 && days <= 90, `expires in ${days} days`);
   });
 
   it('a valid key is a principal of its organisation, scopes, purposes and municipality', async () => {
-    const { id, key } = createKey();
+    const { id, key } = await createKey();
     const me = await asPartner(key, '{ me { type subject organization scopes purposes municipality apiKeyId } }');
     assert.deepEqual(me.data?.me, {
       type: 'API_KEY', subject: id, organization: '0180', scopes: ['citizen:address:read', 'citizen:read'],
@@ -90,22 +88,22 @@ describe('API keys (MariaDB store)', () => {
   });
 
   it('revoke takes effect on the next request', async () => {
-    const { id, key } = createKey();
+    const { id, key } = await createKey();
     assert.equal((await asPartner(key)).status, 200);
-    const revoked = samgraf('apikey', 'revoke', id);
+    const revoked = await samgraf('apikey', 'revoke', id);
     assert.equal(revoked.status, 0, revoked.stderr);
     const refused = await asPartner(key);
     assert.equal(refused.status, 401);
     assert.equal(refused.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
     assert.equal(refused.data ?? null, null);
-    assert.match(samgraf('apikey', 'list').stdout, new RegExp(`^${id}\\s+revoked`, 'm'));
-    const again = samgraf('apikey', 'revoke', id);
+    assert.match((await samgraf('apikey', 'list')).stdout, new RegExp(`^${id}\\s+revoked`, 'm'));
+    const again = await samgraf('apikey', 'revoke', id);
     assert.equal(again.status, 1);
     assert.match(again.stderr, /no active API key/);
   });
 
   it('unknown, expired and malformed keys are refused with 401 and no data', async () => {
-    const { key } = createKey();
+    const { key } = await createKey();
     const store = new ApiKeyStore(server.store, PURPOSES);
     const expired = await store.create({ organization: 'FK', name: 'old', scopes: ['citizen:read'], purposes: ['social-services'], municipality: null, expiresAt: new Date(Date.now() - 1000) });
     const unknownId = `sgk_${'0'.repeat(16)}_${key.split('_').slice(2).join('_')}`;
@@ -123,7 +121,7 @@ describe('API keys (MariaDB store)', () => {
   it('compares the secret in constant time, also for an unknown key id', async () => {
     const spy = mock.method(crypto, 'timingSafeEqual');
     try {
-      const { key } = createKey();
+      const { key } = await createKey();
       await asPartner(key);
       await asPartner(`sgk_${'f'.repeat(16)}_${'A'.repeat(43)}`);
       assert.ok(spy.mock.callCount() >= 2, `timingSafeEqual called ${spy.mock.callCount()} times`);
@@ -134,7 +132,7 @@ describe('API keys (MariaDB store)', () => {
     assert.equal(secretMatches('abd', crypto.createHash('sha256').update('abc').digest('hex')), false);
   });
 
-  it('create refuses unknown scopes, unconfigured purposes, a bad municipality and a past expiry', () => {
+  it('create refuses unknown scopes, unconfigured purposes, a bad municipality and a past expiry', async () => {
     const base = ['apikey', 'create', '--org', 'FK', '--name', 'x'];
     const cases: [string[], RegExp][] = [
       [[...base, '--scopes', 'citizen:write', '--purposes', 'audit'], /unknown scope\(s\): citizen:write/],
@@ -144,7 +142,7 @@ describe('API keys (MariaDB store)', () => {
       [['apikey', 'create', '--name', 'x', '--scopes', 'citizen:read', '--purposes', 'audit'], /--org CODE is required/],
     ];
     for (const [args, message] of cases) {
-      const result = samgraf(...args);
+      const result = await samgraf(...args);
       assert.equal(result.status, 1, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, message);
       assert.equal(result.stdout, '');

@@ -3,14 +3,12 @@
  * it prints works as pasted. `samgraf token` mints more, and only where a demo issuer exists.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { repoRoot } from './helpers/repo.js';
-
-const CLI = join(repoRoot, 'dist', 'src', 'cli.js');
+import { CLI, runCli } from './helpers/cli.js';
 
 describe('the demo', () => {
   let dir: string;
@@ -23,6 +21,8 @@ describe('the demo', () => {
     port = 20000 + Math.floor(Math.random() * 20000);
     child = spawn(process.execPath, [CLI, 'demo', '--data-dir', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (chunk) => { banner += chunk; });
+    // The demo logs each request to stderr synchronously: an unread pipe would fill up and stall it.
+    child.stderr!.resume();
     const deadline = Date.now() + 90_000;
     while (!banner.includes('Tokens are valid')) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not start:\n${banner}`);
@@ -68,7 +68,7 @@ describe('the demo', () => {
     assert.ok(entries.some((e: any) => e.organization === 'FK' && e.dataCategories.includes('BENEFITS')), JSON.stringify(entries));
     assert.ok(entries.some((e: any) => e.organization === 'AF' && e.dataCategories.includes('CASES')), JSON.stringify(entries));
     const configFile = /audit verify --config (\S+)/.exec(banner)![1]!;
-    const verify = spawnSync(process.execPath, [CLI, 'audit', 'verify', '--config', configFile], { encoding: 'utf8' });
+    const verify = await runCli(['audit', 'verify', '--config', configFile]);
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, /access log intact/);
   });
@@ -102,8 +102,8 @@ describe('the demo', () => {
   });
 
   it('samgraf token mints tokens the demo accepts; without a demo folder it refuses', async () => {
-    const minted = spawnSync(process.execPath, [CLI, 'token', '--data-dir', dir, '--sub', 'kommun-1', '--org', '0180', '--scopes', 'citizen:read',
-      '--purposes', 'social-services', '--municipality', '0180'], { encoding: 'utf8' });
+    const minted = await runCli(['token', '--data-dir', dir, '--sub', 'kommun-1', '--org', '0180', '--scopes', 'citizen:read',
+      '--purposes', 'social-services', '--municipality', '0180']);
     assert.equal(minted.status, 0, minted.stderr);
     const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
       method: 'POST',
@@ -114,7 +114,7 @@ describe('the demo', () => {
     assert.deepEqual(body.data.me, { type: 'STAFF', subject: 'kommun-1', organization: '0180', municipality: '0180', scopes: ['citizen:read'], purposes: ['social-services'] });
 
     const elsewhere = mkdtempSync(join(tmpdir(), 'samgraf-nodemo-'));
-    const refused = spawnSync(process.execPath, [CLI, 'token', '--data-dir', elsewhere, '--citizen', '198501012382'], { encoding: 'utf8' });
+    const refused = await runCli(['token', '--data-dir', elsewhere, '--citizen', '198501012382']);
     rmSync(elsewhere, { recursive: true, force: true });
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /no demo issuer/);

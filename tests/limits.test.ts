@@ -6,7 +6,6 @@
  * `samgraf serve --check-config`.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,11 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/db.js';
 import { isValidPersonalNumber } from '../src/domain/personal-number.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
-import { repoRoot } from './helpers/repo.js';
+import { runCli } from './helpers/cli.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import { superuserHeaders, testIssuers } from './helpers/tokens.js';
 
-const CLI = join(repoRoot, 'dist', 'src', 'cli.js');
 
 /**
  * The small limits every boundary below is computed from (rules in src/plugins/limits.ts and src/http.ts).
@@ -522,42 +520,42 @@ describe('request limits, introspection, GET, check-config (SQLite)', () => {
       };
     }
 
-    function checkConfig(name: string, content: unknown) {
+    async function checkConfig(name: string, content: unknown) {
       const file = join(dir, name);
       writeFileSync(file, JSON.stringify(content));
       // Generous bound: a check that started a server would never exit by itself and be killed here.
-      const result = spawnSync(process.execPath, [CLI, 'serve', '--config', file, '--check-config'], { encoding: 'utf8', timeout: 60_000 });
+      const result = await runCli(['serve', '--config', file, '--check-config'], { timeoutMs: 60_000 });
       assert.equal(result.signal, null, `exits by itself (not killed after the time-out); stderr: ${result.stderr}`);
       return result;
     }
 
     it('a good file: exit 0, "valid", and no server started', async () => {
       const { staff } = await testIssuers();
-      const result = checkConfig('good.json', config({ auth: { issuers: [staff.config] } }));
+      const result = await checkConfig('good.json', config({ auth: { issuers: [staff.config] } }));
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /valid/);
       assert.ok(!existsSync(join(dir, 'check-config-store.db')), 'the store was not opened');
     });
 
-    it('a bad file: exit 1 naming the key', () => {
-      const badDepth = checkConfig('bad-depth.json', config({ limits: { maxDepth: 0 } }));
+    it('a bad file: exit 1 naming the key', async () => {
+      const badDepth = await checkConfig('bad-depth.json', config({ limits: { maxDepth: 0 } }));
       assert.equal(badDepth.status, 1, badDepth.stderr);
       assert.match(badDepth.stderr, /limits\.maxDepth/);
       assert.doesNotMatch(badDepth.stdout, /valid/);
 
-      const unknownKey = checkConfig('bad-key.json', config({ rateLimit: { points: 10, durationSecs: 60 } }));
+      const unknownKey = await checkConfig('bad-key.json', config({ rateLimit: { points: 10, durationSecs: 60 } }));
       assert.equal(unknownKey.status, 1, unknownKey.stderr);
       assert.match(unknownKey.stderr, /rateLimit: unknown key durationSecs/);
 
-      const badRedis = checkConfig('bad-redis.json', config({ rateLimit: { points: 10, redisUrl: 'http://127.0.0.1:6379' } }));
+      const badRedis = await checkConfig('bad-redis.json', config({ rateLimit: { points: 10, redisUrl: 'http://127.0.0.1:6379' } }));
       assert.equal(badRedis.status, 1, badRedis.stderr);
       assert.match(badRedis.stderr, /rateLimit\.redisUrl/);
 
-      const badIntrospection = checkConfig('bad-introspection.json', config({ server: { introspection: 'nobody' } }));
+      const badIntrospection = await checkConfig('bad-introspection.json', config({ server: { introspection: 'nobody' } }));
       assert.equal(badIntrospection.status, 1, badIntrospection.stderr);
       assert.match(badIntrospection.stderr, /server\.introspection/);
 
-      const missingEnv = checkConfig('bad-env.json', config({ store: { url: '${SAMGRAF_LIMITS_TEST_UNSET_VARIABLE}' } }));
+      const missingEnv = await checkConfig('bad-env.json', config({ store: { url: '${SAMGRAF_LIMITS_TEST_UNSET_VARIABLE}' } }));
       assert.equal(missingEnv.status, 1, missingEnv.stderr);
       assert.match(missingEnv.stderr, /store\.url: environment variable SAMGRAF_LIMITS_TEST_UNSET_VARIABLE is not set/);
       assert.ok(!existsSync(join(dir, 'check-config-store.db')), 'the store was not opened');

@@ -46,13 +46,16 @@ export const DEFAULT_SOURCE_OPTIONS: SourceOptions = { statementTimeoutMs: 5000,
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
-/** What operators see of a source: statement timings and circuit changes (metrics). */
+/** What operators see of a source: statement timings and circuit changes (metrics), and why it fails (logs). */
 export interface SourceObserver {
   statement(source: SourceName, seconds: number, failed: boolean): void;
   circuit(source: SourceName, state: CircuitState): void;
+  /** After each statement: null when it ran, else its error (the observer reads only its code). */
+  reached?(source: SourceName, error: unknown): void;
 }
 
 class StatementTimeoutError extends Error {
+  readonly code = 'STATEMENT_TIMEOUT';
   constructor() {
     super('statement timed out');
   }
@@ -101,7 +104,11 @@ export class Source {
     try {
       const rows = isMysql(this.db) ? await this.runWithTimeout(build) : ((await build(this.db)) as unknown[]);
       failed = false;
+      this.observer?.reached?.(this.name, null);
       return rows;
+    } catch (error) {
+      this.observer?.reached?.(this.name, error);
+      throw error;
     } finally {
       this.observer?.statement(this.name, Number(process.hrtime.bigint() - started) / 1e9, failed);
     }

@@ -1,6 +1,7 @@
 /** Starts samgraf in-process on a free port against given databases, and speaks GraphQL over HTTP to it. */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { Knex } from 'knex';
 import { parseConfig } from '../../src/config.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
@@ -16,6 +17,27 @@ export function testLogger(): Logger {
   if (!dir) return silentLogger();
   mkdirSync(dir, { recursive: true });
   return createLogger({ level: 'debug', destination: join(dir, `samgraf-${process.pid}.log`) });
+}
+
+/** A logger whose JSON lines a test can read back; they also go where testLogger's go, for the final log scan. */
+export interface CapturedLog {
+  logger: Logger;
+  lines(): Record<string, unknown>[];
+}
+
+export function capturingLogger(): CapturedLog {
+  const dir = process.env.SAMGRAF_TEST_LOG_DIR;
+  if (dir) mkdirSync(dir, { recursive: true });
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const text = chunk.toString('utf8');
+      for (const line of text.split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      if (dir) appendFileSync(join(dir, `samgraf-${process.pid}.log`), text);
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), lines: () => [...lines] };
 }
 
 export interface SourceUrls {
@@ -40,7 +62,7 @@ export interface TestServer extends Samgraf {
   query<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string | undefined>): Promise<GraphQLResponse<T>>;
 }
 
-export async function startTestServer(urls: SourceUrls, overrides: Record<string, unknown> = {}, options: StartOptions = {}): Promise<TestServer> {
+export async function startTestServer(urls: SourceUrls, overrides: Record<string, unknown> = {}, options: StartOptions = {}, logger: Logger = testLogger()): Promise<TestServer> {
   const { staff, citizen } = await testIssuers();
   const config = parseConfig({
     server: { port: 0, host: '127.0.0.1' },
@@ -55,7 +77,7 @@ export async function startTestServer(urls: SourceUrls, overrides: Record<string
     rateLimit: { points: 1_000_000, durationSeconds: 1 },
     ...overrides,
   }, {});
-  const server = await startSamgraf(config, testLogger(), options);
+  const server = await startSamgraf(config, logger, options);
   const defaults = await superuserHeaders();
   return {
     ...server,

@@ -1,0 +1,129 @@
+/**
+ * Whether samgraf reaches each of its databases — the three sources and the store — and if not, why: logged at
+ * start and at every change, shown by /readyz and by `samgraf serve --check-config --connect`. A description
+ * names the database, host, port, database name, user and the driver's code: never the password (nor the URL,
+ * which holds it), and never the driver's message, which may quote SQL.
+ */
+import type { Knex } from 'knex';
+import type { SourceName } from '../connectors/shared/source.js';
+import type { Config } from './config.js';
+import { openTarget, parseDatabaseUrl, type DatabaseTarget } from './db.js';
+import type { Logger } from './log.js';
+
+export type DatabaseName = SourceName | 'store';
+
+export interface Reachability {
+  state: 'up' | 'down';
+  /** The driver's or the system's code, e.g. ER_ACCESS_DENIED_ERROR, ER_BAD_DB_ERROR, ECONNREFUSED. */
+  code?: string;
+  /** A sentence for the operator, naming where and as whom. */
+  message?: string;
+}
+
+/** Where a database is and as whom samgraf connects: everything of its URL but the password. */
+export function describeTarget(target: DatabaseTarget): Record<string, string | number> {
+  return target.dialect === 'sqlite' ? { file: target.filename } : { host: target.host, port: target.port, database: target.database, user: target.user };
+}
+
+export function failureCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)) return code;
+  return error instanceof Error ? error.name : 'UNKNOWN';
+}
+
+/** A plain sentence for a failure, from its code alone. */
+export function explainFailure(code: string, target: DatabaseTarget): string {
+  if (target.dialect === 'sqlite') return `the SQLite database ${target.filename} failed (${code})`;
+  const { host, port, database, user } = target;
+  const at = `${host}:${port}`;
+  switch (code) {
+    case 'ER_ACCESS_DENIED_ERROR':
+      return `user ${user} was refused by the server at ${at} (database ${database}): wrong password, or the user may not connect from here`;
+    case 'ER_DBACCESS_DENIED_ERROR':
+      return `user ${user} may not use database ${database} on the server at ${at}`;
+    case 'ER_BAD_DB_ERROR':
+      return `database ${database} does not exist on the server at ${at} (user ${user})`;
+    case 'ECONNREFUSED':
+      return `nothing accepts connections at ${at} (database ${database}, user ${user})`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the host name ${host} does not resolve (database ${database}, user ${user})`;
+    case 'ETIMEDOUT':
+    case 'KnexTimeoutError':
+    case 'STATEMENT_TIMEOUT':
+      return `the server at ${at} did not answer in time (database ${database}, user ${user})`;
+    default:
+      return `the server at ${at} failed with ${code} (database ${database}, user ${user})`;
+  }
+}
+
+export function reachability(target: DatabaseTarget, error: unknown): Reachability {
+  if (error === null) return { state: 'up' };
+  const code = failureCode(error);
+  return { state: 'down', code, message: explainFailure(code, target) };
+}
+
+export async function probe(db: Knex): Promise<unknown> {
+  try {
+    await db.raw('select 1');
+    return null;
+  } catch (error) {
+    return error;
+  }
+}
+
+/** Each database's last known state; the first and every change is logged. */
+export class DatabaseHealth {
+  private readonly states = new Map<DatabaseName, Reachability>();
+
+  constructor(private readonly targets: Record<DatabaseName, DatabaseTarget>, private readonly logger: Logger) {}
+
+  /** What a statement or a probe on `name` found: `null` when it succeeded, else its error. */
+  record(name: DatabaseName, error: unknown): Reachability {
+    const target = this.targets[name];
+    const next = reachability(target, error);
+    const previous = this.states.get(name);
+    this.states.set(name, next);
+    if (previous?.state === next.state && previous.code === next.code) return next;
+    const fields = { check: name, ...describeTarget(target) };
+    if (next.state === 'up') this.logger.info(fields, previous ? `${name} is reachable again` : `${name} is reachable`);
+    else this.logger.error({ ...fields, code: next.code, reason: next.message }, previous?.state === 'up' ? `${name} became unreachable` : `${name} is unreachable`);
+    return next;
+  }
+
+  async check(name: DatabaseName, db: Knex): Promise<Reachability> {
+    return this.record(name, await probe(db));
+  }
+}
+
+/** Where each database of the configuration is. */
+export function configuredTargets(config: Config): Record<DatabaseName, DatabaseTarget> {
+  return {
+    populationRegister: parseDatabaseUrl(config.sources.populationRegister.url),
+    socialInsurance: parseDatabaseUrl(config.sources.socialInsurance.url),
+    employmentService: parseDatabaseUrl(config.sources.employmentService.url),
+    store: parseDatabaseUrl(config.store.url),
+  };
+}
+
+/** Connects to each database once (`samgraf serve --check-config --connect`). */
+export async function checkConnections(config: Config): Promise<[DatabaseName, DatabaseTarget, Reachability][]> {
+  return Promise.all(Object.entries(configuredTargets(config)).map(async ([name, target]) => {
+    const timeout = name === 'store' ? undefined : config.sources[name as SourceName].statementTimeoutMs;
+    const db = openTarget(target, { readOnly: name !== 'store', ...(timeout ? { connectTimeoutMs: timeout } : {}) });
+    try {
+      return [name as DatabaseName, target, reachability(target, await probe(db))] as [DatabaseName, DatabaseTarget, Reachability];
+    } finally {
+      await db.destroy();
+    }
+  }));
+}
+
+/** The store cannot be reached or prepared: a start or `samgraf migrate` stops with this, naming it. */
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(target: DatabaseTarget, cause: unknown, advice: string) {
+    super(`the store is unavailable: ${explainFailure(failureCode(cause), target)} (${failureCode(cause)}); ${advice}`);
+    this.name = 'StoreUnavailableError';
+  }
+}
