@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { SourceName } from '../connectors/shared/source.js';
 import type { Config } from './config.js';
 import { createRequestContext, type RequestContext } from './context.js';
+import { CursorCodec, readCursorKey } from './cursor.js';
 import { openDatabase } from './db.js';
 import { formatClientError } from './errors.js';
 import { declaredText } from './header-text.js';
@@ -57,6 +58,7 @@ const MAX_DECLARATION_CHARS = 200;
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
   const store = openDatabase(config.store.url);
   await prepareStore(store, config.store.autoMigrate, logger);
+  const cursors = new CursorCodec(await readCursorKey(store));
   const metrics = new Metrics(SOURCE_NAMES);
   const { databases: sources, sources: sourceHandles, connectors } = openSources(config, metrics);
   const authenticator = new Authenticator(
@@ -118,7 +120,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       if (typeof code === 'string') metrics.denied(code);
       throw error;
     }
-    return createRequestContext({ connectors, accessLog, chains, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
+    return createRequestContext({ connectors, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
       legalBasis: declaredText(single(headers['x-legal-basis']), MAX_DECLARATION_CHARS),
       caseReference: declaredText(single(headers['x-case-reference']), MAX_DECLARATION_CHARS),
