@@ -6,7 +6,7 @@
  * bound to the list it pages (its kind and scope, e.g. the municipality code) as authenticated data: one of
  * another list, an altered or truncated one, or one from a server with another store, is refused.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { BadUserInputError } from './errors.js';
 
@@ -32,17 +32,22 @@ const TAG_BYTES = 16;
 const POSITION_BYTES = 80;
 const CURSOR_BYTES = 1 + SALT_BYTES + POSITION_BYTES + TAG_BYTES;
 /**
- * Each cursor is sealed under its own key, derived from the store's key and a random salt: GCM with one key
- * and random 96-bit nonces is only safe for some 2^32 messages, which a busy deployment issuing a cursor per
- * edge would reach. With a key per cursor the nonce is used once and can be constant.
+ * Each cursor is sealed under its own key, derived from the store's key and a salt: GCM with one key and
+ * random 96-bit nonces is only safe for some 2^32 messages, which a busy deployment issuing a cursor per edge
+ * would reach. The salt is a MAC of the list and the position (a synthetic IV, as in SIV modes), so one
+ * position of one list always gets the same cursor — `endCursor` is the last edge's `cursor` — and a key is
+ * only ever reused for the very same plaintext; so the nonce can be constant.
  */
 const NONCE = Buffer.alloc(12);
 
 export const NOT_A_CURSOR = 'after is not a cursor this server issued';
 
 export class CursorCodec {
+  private readonly saltKey: Buffer;
+
   constructor(private readonly key: Buffer) {
     if (key.length !== KEY_BYTES) throw new Error(`a cursor key is ${KEY_BYTES} bytes`);
+    this.saltKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'samgraf cursor salt', KEY_BYTES));
   }
 
   encode(list: CursorList, position: string): string {
@@ -50,9 +55,10 @@ export class CursorCodec {
     if (plain.write(position, 'utf8') !== Buffer.byteLength(position) || position.includes('\0')) {
       throw new Error('a cursor position must be under 80 bytes of text');
     }
-    const salt = randomBytes(SALT_BYTES);
+    const associated = associatedData(list);
+    const salt = createHmac('sha256', this.saltKey).update(associated).update(plain).digest().subarray(0, SALT_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keyFor(salt), NONCE, { authTagLength: TAG_BYTES });
-    cipher.setAAD(associatedData(list));
+    cipher.setAAD(associated);
     const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
     return Buffer.concat([Buffer.from([VERSION]), salt, sealed, cipher.getAuthTag()]).toString('base64url');
   }
