@@ -40,7 +40,7 @@ const CURSOR_BYTES = 1 + SALT_BYTES + POSITION_BYTES + TAG_BYTES;
  */
 const NONCE = Buffer.alloc(12);
 
-export const NOT_A_CURSOR = 'after is not a cursor this server issued';
+const NOT_A_CURSOR = 'after is not a cursor this server issued';
 
 export class CursorCodec {
   private readonly saltKey: Buffer;
@@ -53,7 +53,7 @@ export class CursorCodec {
   encode(list: CursorList, position: string): string {
     const plain = Buffer.alloc(POSITION_BYTES);
     if (plain.write(position, 'utf8') !== Buffer.byteLength(position) || position.includes('\0')) {
-      throw new Error('a cursor position must be under 80 bytes of text');
+      throw new Error(`a cursor position is at most ${POSITION_BYTES} bytes of text, without NUL`);
     }
     const associated = associatedData(list);
     const salt = createHmac('sha256', this.saltKey).update(associated).update(plain).digest().subarray(0, SALT_BYTES);
