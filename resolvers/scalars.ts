@@ -47,5 +47,5 @@ function stringScalar(name: string, description: string, isValid: (value: string
 
 export const scalarResolvers = {
   Date: stringScalar('Date', 'a calendar date, YYYY-MM-DD', isDate),
-  DateTime: stringScalar('DateTime', 'an ISO 8601 date-time with offset', isDateTime),
+  DateTime: stringScalar('DateTime', 'a real instant as an ISO 8601 date-time with offset, e.g. 2026-01-31T12:00:00+01:00', isDateTime),
 };
