@@ -8,6 +8,7 @@ import { ensureMysqlDatabase, openDatabase } from '../src/db.js';
 import { isValidPersonalNumber } from '../src/domain/personal-number.js';
 import { ensureSourceDatabases, seedSources, type SeedCounts } from '../src/seed/load.js';
 import { migrateStore } from '../src/store/migrations.js';
+import { CursorCodec, readCursorKey } from '../src/cursor.js';
 
 export interface BenchUrls {
   populationRegister: string;
@@ -64,10 +65,12 @@ export async function seedBenchSources(urls: BenchUrls, citizens: number, seed: 
   }
 }
 
-export async function migrateBenchStore(url: string): Promise<void> {
+/** Migrates the store; returns a codec for the cursors samgraf will issue on it (the key is the store's). */
+export async function migrateBenchStore(url: string): Promise<CursorCodec> {
   const store = openDatabase(url);
   try {
     await migrateStore(store);
+    return new CursorCodec(await readCursorKey(store));
   } finally {
     await store.destroy();
   }

@@ -23,10 +23,10 @@ import { UnmappableValueError } from '../connectors/shared/legacy-values.js';
 import type { DataQualitySink, Source } from '../connectors/shared/source.js';
 import { mapDecision, mapPayment } from '../connectors/social-insurance/mapping.js';
 import type { FkBeslutRow, FkUtbetalningRow } from '../connectors/social-insurance/tables.js';
-import { encodeCursor } from '../resolvers/arguments.js';
 import { chainHash, GENESIS_HASH, type AuditEvent, type DataCategory, type EventDraft } from '../src/access-log/event.js';
-import { encodeEventCursor } from '../src/access-log/reader.js';
+import { eventPositionText } from '../src/access-log/reader.js';
 import { fromRow, toRow, type EventRow } from '../src/access-log/store.js';
+import { AUDIT_EVENTS_LIST, CURSOR_KEY_NAME, CursorCodec, KEYS_TABLE, municipalityList } from '../src/cursor.js';
 import { parseDatabaseUrl } from '../src/db.js';
 import type { ActionPlanStep, Benefit, Case, Citizen, Payment } from '../src/domain/types.js';
 import { WORKLOADS, type WorkloadId } from './workloads.js';
@@ -118,7 +118,7 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | null): Map
 }
 
 class Floor {
-  constructor(private readonly skv: Pool, private readonly fk: Pool, private readonly af: Pool, readonly store: Pool) {}
+  constructor(private readonly skv: Pool, private readonly fk: Pool, private readonly af: Pool, readonly store: Pool, readonly cursors: CursorCodec) {}
 
   async persons(pnrs: readonly string[]): Promise<Map<string, Citizen>> {
     const rows = await select<FbPersonRow>(this.skv, SQL.persons, [pnrs]);
@@ -353,14 +353,14 @@ async function municipalityPage(floor: Floor, code: string, first: number, after
         answer.saw('Citizen');
         answer.about(c.personalNumber, 'IDENTITY', 'BENEFITS');
         return {
-          cursor: encodeCursor(c.personalNumber),
+          cursor: floor.cursors.encode(municipalityList(code), c.personalNumber),
           node: {
             personalNumber: c.personalNumber, givenNames: c.givenNames, familyName: c.familyName,
             benefits: (benefits.get(c.personalNumber) ?? []).map((b) => briefBenefit(b, answer, false)),
           },
         };
       }),
-      pageInfo: { hasNextPage: page.hasMore, endCursor: page.last === null ? null : encodeCursor(page.last) },
+      pageInfo: { hasNextPage: page.hasMore, endCursor: page.last === null ? null : floor.cursors.encode(municipalityList(code), page.last) },
     },
   };
 }
@@ -368,7 +368,7 @@ async function municipalityPage(floor: Floor, code: string, first: number, after
 async function auditSearch(floor: Floor, subject: string, toMs: number, first: number, answer: Answer): Promise<unknown> {
   const events = await floor.auditEvents(subject, toMs, first);
   const shown = events.slice(0, first);
-  const cursorOf = (e: AuditEvent) => encodeEventCursor({ occurredMs: Date.parse(e.occurredAt), writer: e.writer, seq: e.seq });
+  const cursorOf = (e: AuditEvent) => floor.cursors.encode(AUDIT_EVENTS_LIST, eventPositionText({ occurredMs: Date.parse(e.occurredAt), writer: e.writer, seq: e.seq }));
   answer.saw('AuditEventConnection');
   answer.saw('PageInfo');
   return {
@@ -413,11 +413,13 @@ function firstOf(value: unknown, fallback: number): number {
   return value;
 }
 
-function afterOf(value: unknown): string | null {
+function afterOf(floor: Floor, code: string, value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  const decoded = typeof value === 'string' ? Buffer.from(value, 'base64url').toString('utf8') : '';
-  if (!decoded.startsWith('v1:') || !PNR.test(decoded.slice(3))) throw new BadRequest('after is not a cursor');
-  return decoded.slice(3);
+  try {
+    return floor.cursors.decode(municipalityList(code), String(value), (position) => (PNR.test(position) ? position : null));
+  } catch {
+    throw new BadRequest('after is not a cursor');
+  }
 }
 
 function runWorkload(floor: Floor, workload: WorkloadId, input: Record<string, unknown>, result: Answer): Promise<unknown> {
@@ -430,7 +432,7 @@ function runWorkload(floor: Floor, workload: WorkloadId, input: Record<string, u
     }
     case 'W3':
       if (typeof input.code !== 'string' || !/^\d{4}$/.test(input.code)) throw new BadRequest('code is 4 digits');
-      return municipalityPage(floor, input.code, firstOf(input.first, 20), afterOf(input.after), result);
+      return municipalityPage(floor, input.code, firstOf(input.first, 20), afterOf(floor, input.code, input.after), result);
     case 'W4': {
       const toMs = input.to === undefined || input.to === null ? Number.MAX_SAFE_INTEGER : Date.parse(String(input.to));
       if (Number.isNaN(toMs)) throw new BadRequest('to is an ISO instant');
@@ -510,11 +512,16 @@ async function main(): Promise<void> {
   if (!values.config) throw new Error('usage: node dist/bench/floor.js --config FILE');
   const config = JSON.parse(readFileSync(values.config, 'utf8')) as FloorConfig;
   const { sources } = config;
+  const store = openPool(config.store.url, 10, { multipleStatements: true });
+  // samgraf's cursors are sealed with the store's key: the floor seals its own the same way, at the same cost.
+  const [key] = await select<{ secret: string }>(store, `select secret from ${KEYS_TABLE} where name = ?`, [CURSOR_KEY_NAME]);
+  if (!key) throw new Error('the store has no cursor key: run samgraf migrate');
   const floor = new Floor(
     openPool(sources.populationRegister.url, sources.populationRegister.poolMax ?? 10),
     openPool(sources.socialInsurance.url, sources.socialInsurance.poolMax ?? 10),
     openPool(sources.employmentService.url, sources.employmentService.poolMax ?? 10),
-    openPool(config.store.url, 10, { multipleStatements: true }),
+    store,
+    new CursorCodec(Buffer.from(key.secret, 'hex')),
   );
   const log = new FloorAccessLog(floor.store);
   const server = createServer((req, res) => void handle(floor, log, req, res));

@@ -62,7 +62,7 @@ export async function prepareBench(options: SetupOptions): Promise<Bench> {
     const rows = await seedBenchSources(databases.urls, options.citizens, options.seed);
     const seeded = { rows, seconds: (Date.now() - started) / 1000 };
     log(`seeded in ${seeded.seconds.toFixed(1)} s: ${Object.entries(rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
-    await migrateBenchStore(databases.urls.store);
+    const cursors = await migrateBenchStore(databases.urls.store);
     const people = await loadPeople(databases.urls.populationRegister);
     started = Date.now();
     const accessLog = await fillAccessLog(databases.urls.store, { events: options.events, people, seed: options.seed, endMs: Date.now() - 60_000, onProgress: log });
@@ -72,6 +72,7 @@ export async function prepareBench(options: SetupOptions): Promise<Bench> {
       eventsPerPerson: accessLog.eventsPerPerson,
       logUntil: new Date(accessLog.toMs).toISOString(),
       richPeople: await peopleWithEverything(databases.urls, people, 10),
+      cursors,
     };
     const issuer = await createBenchIssuer(OFFICERS, options.tokenSeconds ?? 24 * 3600);
     const configFile = writeServerConfig(workDir, databases.urls, issuer);

@@ -4,7 +4,7 @@
  * must pass. The floor takes the same variables as a JSON body on its own path and answers with the same
  * `{ "data": … }` JSON, so one set of checks and one normalisation serve all three targets.
  */
-import { encodeCursor } from '../resolvers/arguments.js';
+import { municipalityList, type CursorCodec } from '../src/cursor.js';
 import { canonicalJson } from '../src/access-log/event.js';
 import { SeededRandom } from '../src/seed/random.js';
 import type { People } from './databases.js';
@@ -95,7 +95,7 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
 export type Input =
   | { workload: 'W1'; variables: { pnr: string } }
   | { workload: 'W2'; variables: { pnrs: string[] } }
-  | { workload: 'W3'; variables: { code: string; first: number; after: string | null }; expect: { first: string; count: number; hasNextPage: boolean } }
+  | { workload: 'W3'; variables: { code: string; first: number; after: string | null }; expect: { first: string; count: number; hasNextPage: boolean; cursorAt: (pnr: string) => string } }
   | { workload: 'W4'; variables: { subject: string; to: string; first: number }; expect: { count: number } };
 
 export interface InputStream {
@@ -110,6 +110,8 @@ export interface InputData {
   logUntil: string;
   /** People with a benefit with payments and a case with an action plan (for the comparison inputs). */
   richPeople: string[];
+  /** Seals cursors as samgraf does (with the store's key): W3 pages from one, and checks the ones returned. */
+  cursors: CursorCodec;
 }
 
 /** At most this many distinct W1 citizens are cycled through (more than any run sends). */
@@ -143,10 +145,16 @@ export function inputStream(workload: WorkloadId, data: InputData, seed: string)
           const members = people.byMunicipality.get(people.municipality[index]!)!;
           const k = position[index]!;
           const remaining = members.length - k;
+          const list = municipalityList(people.municipality[index]!);
           return {
             workload,
-            variables: { code: people.municipality[index]!, first: W3_PAGE, after: k === 0 ? null : encodeCursor(people.numbers[members[k - 1]!]!) },
-            expect: { first: people.numbers[index]!, count: Math.min(W3_PAGE, remaining), hasNextPage: remaining > W3_PAGE },
+            variables: { code: list.scope, first: W3_PAGE, after: k === 0 ? null : data.cursors.encode(list, people.numbers[members[k - 1]!]!) },
+            expect: {
+              first: people.numbers[index]!,
+              count: Math.min(W3_PAGE, remaining),
+              hasNextPage: remaining > W3_PAGE,
+              cursorAt: (pnr) => data.cursors.encode(list, pnr),
+            },
           };
         },
       };
@@ -270,12 +278,12 @@ function checkData(input: Input, data: Json, coverage: Coverage): string | null 
         const pnr = String(edge.node?.personalNumber);
         if (i === 0 && pnr !== expect.first) return `page should start at ${expect.first}, starts at ${pnr}`;
         if (pnr <= previous) return 'page not in personal-number order';
-        if (edge.cursor !== encodeCursor(pnr)) return 'wrong cursor';
+        if (edge.cursor !== expect.cursorAt(pnr)) return 'wrong cursor';
         const problem = checkCitizen(edge.node, pnr, coverage, {});
         if (problem) return problem;
         previous = pnr;
       }
-      if (page.pageInfo.endCursor !== encodeCursor(previous)) return 'wrong endCursor';
+      if (page.pageInfo.endCursor !== expect.cursorAt(previous)) return 'wrong endCursor';
       return null;
     }
     case 'W4': {

@@ -1,9 +1,10 @@
 import { Temporal } from 'temporal-polyfill';
 import type { AuditEvent, Outcome } from '../src/access-log/event.js';
-import { decodeEventCursor, encodeEventCursor } from '../src/access-log/reader.js';
+import { eventPositionText, parseEventPosition } from '../src/access-log/reader.js';
+import type { EventPosition } from '../src/access-log/store.js';
 import type { RequestContext } from '../src/context.js';
-import { BadUserInputError } from '../src/errors.js';
-import { pageSizeArgument, personalNumberArgument } from './arguments.js';
+import { AUDIT_EVENTS_LIST, myAccessLogList, type CursorList } from '../src/cursor.js';
+import { afterArgument, pageSizeArgument, personalNumberArgument } from './arguments.js';
 
 interface AuditEventFilterInput {
   subject?: string | null;
@@ -15,13 +16,6 @@ interface AuditEventFilterInput {
   to?: string | null;
 }
 
-function afterArgument(after: string | null | undefined) {
-  if (after === null || after === undefined) return null;
-  const position = decodeEventCursor(after);
-  if (!position) throw new BadUserInputError('after is not a cursor this server issued');
-  return position;
-}
-
 /** A Swedish calendar day's first (or last) millisecond. */
 function swedishDayBoundary(date: string, end: boolean): number {
   const day = Temporal.PlainDate.from(date);
@@ -29,7 +23,12 @@ function swedishDayBoundary(date: string, end: boolean): number {
   return end ? start - 1 : start;
 }
 
-function page<T>(items: T[], limit: number, cursorOf: (item: T) => string) {
+function eventsAfter(ctx: RequestContext, list: CursorList, after: string | null | undefined): EventPosition | null {
+  return afterArgument(ctx.cursors, list, after, parseEventPosition);
+}
+
+function page<T>(ctx: RequestContext, list: CursorList, items: T[], limit: number, positionAt: (item: T) => EventPosition) {
+  const cursorOf = (item: T) => ctx.cursors.encode(list, eventPositionText(positionAt(item)));
   const nodes = items.slice(0, limit);
   return {
     edges: nodes.map((node) => ({ cursor: cursorOf(node), node })),
@@ -52,20 +51,21 @@ export const accessLogResolvers = {
         outcome: filter.outcome ?? null,
         fromMs: filter.from == null ? null : Date.parse(filter.from),
         toMs: filter.to == null ? null : Date.parse(filter.to),
-      }, afterArgument(args.after), limit + 1);
-      return page(events, limit, (event) => encodeEventCursor(positionOf(event)));
+      }, eventsAfter(ctx, AUDIT_EVENTS_LIST, args.after), limit + 1);
+      return page(ctx, AUDIT_EVENTS_LIST, events, limit, positionOf);
     },
 
     myAccessLog: async (_: unknown, args: { from?: string | null; to?: string | null; first?: number | null; after?: string | null }, ctx: RequestContext) => {
       const limit = pageSizeArgument(args.first);
+      const list = myAccessLogList(ctx.principal!.subject);
       const entries = await ctx.accessLog.ofCitizen(
         ctx.principal!.subject,
         args.from == null ? null : swedishDayBoundary(args.from, false),
         args.to == null ? null : swedishDayBoundary(args.to, true),
-        afterArgument(args.after),
+        eventsAfter(ctx, list, args.after),
         limit + 1,
       );
-      return page(entries, limit, (entry) => encodeEventCursor(entry.position));
+      return page(ctx, list, entries, limit, (entry) => entry.position);
     },
 
     auditChains: (_: unknown, _args: unknown, ctx: RequestContext) => ctx.chains.verify(),

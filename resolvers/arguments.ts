@@ -1,5 +1,6 @@
 /** Turns client arguments into domain values, or a BAD_USER_INPUT error that names the argument. */
 import { InvalidPersonalNumberError, parsePersonalNumber } from '../src/domain/personal-number.js';
+import type { CursorCodec, CursorList } from '../src/cursor.js';
 import { BadUserInputError } from '../src/errors.js';
 
 export function personalNumberArgument(value: string, argument: string): string {
@@ -19,15 +20,7 @@ export function pageSizeArgument(first: number | null | undefined): number {
   return first;
 }
 
-/** Cursors are opaque to clients: base64url of a versioned position. */
-export function encodeCursor(position: string): string {
-  return Buffer.from(`v1:${position}`, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string | null | undefined, isPosition: (value: string) => boolean): string | null {
-  if (cursor === null || cursor === undefined) return null;
-  const decoded = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const position = decoded.startsWith('v1:') ? decoded.slice(3) : '';
-  if (!isPosition(position)) throw new BadUserInputError('after is not a cursor this server issued');
-  return position;
+/** `after`: the position inside a cursor this server issued for `list`, or null for the first page. */
+export function afterArgument<T>(cursors: CursorCodec, list: CursorList, after: string | null | undefined, parse: (position: string) => T | null): T | null {
+  return after === null || after === undefined ? null : cursors.decode(list, after, parse);
 }

@@ -2,7 +2,8 @@ import type { Citizen, Relation } from '../src/domain/types.js';
 import type { RequestContext } from '../src/context.js';
 import { BadUserInputError } from '../src/errors.js';
 import { isValidPersonalNumber } from '../src/domain/personal-number.js';
-import { decodeCursor, encodeCursor, pageSizeArgument, personalNumberArgument } from './arguments.js';
+import { municipalityList } from '../src/cursor.js';
+import { afterArgument, pageSizeArgument, personalNumberArgument } from './arguments.js';
 
 const MAX_BATCH = 100;
 
@@ -20,11 +21,14 @@ export const populationRegisterResolvers = {
     citizensByMunicipality: async (_: unknown, args: { code: string; first?: number | null; after?: string | null }, ctx: RequestContext) => {
       if (!/^\d{4}$/.test(args.code)) throw new BadUserInputError('code: a municipality code is 4 digits, e.g. 0180');
       const limit = pageSizeArgument(args.first);
-      const after = decodeCursor(args.after, isValidPersonalNumber);
+      // A cursor pages only the municipality it was issued for.
+      const list = municipalityList(args.code);
+      const after = afterArgument(ctx.cursors, list, args.after, (position) => (isValidPersonalNumber(position) ? position : null));
       const page = await ctx.loaders.populationRegister.municipalityPage(args.code, after, limit);
+      const cursorAt = (personalNumber: string) => ctx.cursors.encode(list, personalNumber);
       return {
-        edges: page.citizens.map((node) => ({ cursor: encodeCursor(node.personalNumber), node })),
-        pageInfo: { hasNextPage: page.hasMore, endCursor: page.lastNumber === null ? null : encodeCursor(page.lastNumber) },
+        edges: page.citizens.map((node) => ({ cursor: cursorAt(node.personalNumber), node })),
+        pageInfo: { hasNextPage: page.hasMore, endCursor: page.lastNumber === null ? null : cursorAt(page.lastNumber) },
       };
     },
   },

@@ -10,6 +10,7 @@ import { createSocialInsuranceLoaders, type SocialInsuranceLoaders } from '../co
 import type { ChainVerifier } from './access-log/chain-status.js';
 import type { AccessLogReader } from './access-log/reader.js';
 import { AccessRecord } from './access-log/record.js';
+import type { CursorCodec } from './cursor.js';
 import type { SentOperation } from './plugins/request-log.js';
 import type { Principal } from './security/principal.js';
 import { isRowRestricted, restrictRows } from './security/rows.js';
@@ -33,6 +34,8 @@ export interface RequestContext {
   accessLog: AccessLogReader;
   /** Verifies the access log's hash chains (`auditChains`). */
   chains: ChainVerifier;
+  /** Seals and opens the `after` cursors of every paginated list. */
+  cursors: CursorCodec;
   principal: Principal | null;
   declarations: RequestDeclarations;
   /** Set once the operation is known to select a personal-data root field: its event is then written. */
@@ -60,10 +63,11 @@ export interface Services {
   connectors: Connectors;
   accessLog: AccessLogReader;
   chains: ChainVerifier;
+  cursors: CursorCodec;
   loaders: LoaderOptions;
 }
 
-export function createRequestContext({ connectors, accessLog, chains, loaders: loaderOptions }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
+export function createRequestContext({ connectors, accessLog, chains, cursors, loaders: loaderOptions }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
   const dataQuality = new DataQualityCollector();
   const access = new AccessRecord();
   const loaders: Loaders = {
@@ -75,6 +79,7 @@ export function createRequestContext({ connectors, accessLog, chains, loaders: l
     requestId,
     accessLog,
     chains,
+    cursors,
     principal,
     declarations,
     readsPersonalData: false,

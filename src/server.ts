@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { SourceName } from '../connectors/shared/source.js';
 import type { Config } from './config.js';
 import { createRequestContext, type RequestContext } from './context.js';
+import { CursorCodec, readCursorKey } from './cursor.js';
 import { openDatabase } from './db.js';
 import { configuredTargets, DatabaseHealth, StoreUnavailableError, type DatabaseName } from './health.js';
 import { formatClientError } from './errors.js';
@@ -80,6 +81,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     throw new StoreUnavailableError(targets.store, error, 'samgraf cannot start without it (samgraf migrate creates a missing database)');
   });
   health.record('store', null);
+  const cursors = new CursorCodec(await readCursorKey(store));
   const metrics = new Metrics(SOURCE_NAMES);
   const { databases: sources, sources: sourceHandles, connectors } = openSources(config, {
     statement: (source, seconds, failed) => metrics.statement(source, seconds, failed),
@@ -149,7 +151,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       if (typeof code === 'string') metrics.denied(code);
       throw error;
     }
-    return createRequestContext({ connectors, accessLog, chains, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
+    return createRequestContext({ connectors, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
       legalBasis: declaredText(single(headers['x-legal-basis']), MAX_DECLARATION_CHARS),
       caseReference: declaredText(single(headers['x-case-reference']), MAX_DECLARATION_CHARS),

@@ -4,10 +4,12 @@
  * for it: a verdict kept from before would hide tampering done since. A walk reads the whole log and can take
  * long, and a caller waiting holds one of the server's operation slots; so a call that comes while a walk runs
  * does not wait for it but gets the last finished report at once (its `verifiedAt` says how old), or, before
- * any walk has finished, AUDIT_VERIFICATION_RUNNING. At most one caller per server waits on the log.
+ * any walk has finished, AUDIT_VERIFICATION_RUNNING. At most one caller per server waits on the log. A store
+ * that cannot be read is AUDIT_UNAVAILABLE (reader.ts).
  */
 import type { Knex } from 'knex';
 import { VerificationRunningError } from '../errors.js';
+import { readable } from './reader.js';
 import { verifyAccessLog, type BadEvent, type ChainBreakReason } from './verify.js';
 
 export interface ChainBreak {
@@ -59,7 +61,7 @@ export class ChainVerifier {
   }
 
   private async run(): Promise<ChainReport> {
-    const report = await verifyAccessLog(this.store);
+    const report = await readable(verifyAccessLog(this.store));
     const broken = report.broken.map(toBreak);
     // An orphaned index row names a writer that may have no chain at all; it then shows only in `broken`.
     const firstBadOf = new Map<string, ChainBreak>();

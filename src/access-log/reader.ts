@@ -1,6 +1,10 @@
-/** Reading the access log: the auditors' search and a citizen's own view, both cursor-paginated, newest first. */
+/**
+ * Reading the access log: the auditors' search and a citizen's own view, both cursor-paginated, newest first.
+ * A store that cannot be read (down, or SELECT not granted) is AUDIT_UNAVAILABLE, never an internal error.
+ */
 import type { Knex } from 'knex';
 import { selectRows } from '../db.js';
+import { AuditUnavailableGraphQLError } from '../security/errors.js';
 import type { AuditEvent, DataCategory } from './event.js';
 import { searchEvents, type EventFilter, type EventPosition } from './store.js';
 
@@ -16,11 +20,15 @@ export class AccessLogReader {
   constructor(private readonly db: Knex) {}
 
   search(filter: EventFilter, after: EventPosition | null, limit: number): Promise<AuditEvent[]> {
-    return searchEvents(this.db, filter, after, limit);
+    return readable(searchEvents(this.db, filter, after, limit));
   }
 
   /** Reads of one citizen's data by others (their own reads of themselves are left out). */
-  async ofCitizen(subject: string, fromMs: number | null, toMs: number | null, after: EventPosition | null, limit: number): Promise<CitizenLogEntry[]> {
+  ofCitizen(subject: string, fromMs: number | null, toMs: number | null, after: EventPosition | null, limit: number): Promise<CitizenLogEntry[]> {
+    return readable(this.citizenEntries(subject, fromMs, toMs, after, limit));
+  }
+
+  private async citizenEntries(subject: string, fromMs: number | null, toMs: number | null, after: EventPosition | null, limit: number): Promise<CitizenLogEntry[]> {
     const query = this.db('audit_event_subjects as s')
       .join('audit_events as e', function join() {
         this.on('e.writer_id', '=', 's.writer_id').andOn('e.seq', '=', 's.seq');
@@ -49,13 +57,21 @@ export class AccessLogReader {
   }
 }
 
-/** Opaque cursor over (time, writer, seq). */
-export function encodeEventCursor(position: EventPosition): string {
-  return Buffer.from(`v1:${position.occurredMs}:${position.writer}:${position.seq}`, 'utf8').toString('base64url');
+/** The store's own failure (the driver's error may name tables and users) becomes the client's AUDIT_UNAVAILABLE. */
+export async function readable<T>(reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch {
+    throw new AuditUnavailableGraphQLError();
+  }
 }
 
-export function decodeEventCursor(cursor: string): EventPosition | null {
-  const text = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const match = /^v1:(\d{1,15}):([0-9a-f-]{36}):(\d{1,15})$/.exec(text);
+/** An event's place in the newest-first order, as the text a cursor seals (src/cursor.ts). */
+export function eventPositionText(position: EventPosition): string {
+  return `${position.occurredMs}:${position.writer}:${position.seq}`;
+}
+
+export function parseEventPosition(text: string): EventPosition | null {
+  const match = /^(\d{1,15}):([0-9a-f-]{36}):(\d{1,15})$/.exec(text);
   return match ? { occurredMs: Number(match[1]), writer: match[2]!, seq: Number(match[3]) } : null;
 }

@@ -3,6 +3,7 @@
  * from a folder) so they work the same from source, from dist/ and on MariaDB or SQLite.
  */
 import type { Knex } from 'knex';
+import { KEYS_TABLE, newCursorKeyRow } from '../cursor.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -99,6 +100,20 @@ const MIGRATIONS: Record<string, Migration> = {
     },
     async down(db) {
       await db.schema.dropTable('audit_chain_heads');
+    },
+  },
+  // The key that seals cursors (src/cursor.ts). Made here, so that every replica on the store shares it and a
+  // store migrated by `samgraf migrate` (autoMigrate false) has it before the first server starts.
+  '20261204_001_cursor_key': {
+    async up(db) {
+      await db.schema.createTable(KEYS_TABLE, (t) => {
+        t.string('name', 32).primary();
+        t.string('secret', 128).notNullable();
+      });
+      await db(KEYS_TABLE).insert(newCursorKeyRow());
+    },
+    async down(db) {
+      await db.schema.dropTable(KEYS_TABLE);
     },
   },
 };
