@@ -10,7 +10,7 @@ import { createSocialInsuranceLoaders, type SocialInsuranceLoaders } from '../co
 import type { ChainVerifier } from './access-log/chain-status.js';
 import type { AccessLogReader } from './access-log/reader.js';
 import { AccessRecord } from './access-log/record.js';
-import type { Principal } from './security/principal.js';
+import { hasScope, type Principal } from './security/principal.js';
 import { isRowRestricted, restrictRows } from './security/rows.js';
 import type { Connectors } from './sources.js';
 
@@ -61,7 +61,7 @@ export function createRequestContext({ connectors, accessLog, chains, loaders: l
   const dataQuality = new DataQualityCollector();
   const access = new AccessRecord();
   const loaders: Loaders = {
-    populationRegister: createPopulationRegisterLoaders(connectors.populationRegister, dataQuality, loaderOptions),
+    populationRegister: createPopulationRegisterLoaders(connectors.populationRegister, dataQuality, hasScope(principal, 'citizen:protected:read'), loaderOptions),
     socialInsurance: createSocialInsuranceLoaders(connectors.socialInsurance, dataQuality, loaderOptions),
     employmentService: createEmploymentServiceLoaders(connectors.employmentService, dataQuality, loaderOptions),
   };
