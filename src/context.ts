@@ -12,7 +12,7 @@ import type { AccessLogReader } from './access-log/reader.js';
 import { AccessRecord } from './access-log/record.js';
 import type { CursorCodec } from './cursor.js';
 import type { SentOperation } from './plugins/request-log.js';
-import type { Principal } from './security/principal.js';
+import { hasScope, type Principal } from './security/principal.js';
 import { isRowRestricted, restrictRows } from './security/rows.js';
 import type { Connectors } from './sources.js';
 
@@ -71,7 +71,7 @@ export function createRequestContext({ connectors, accessLog, chains, cursors, l
   const dataQuality = new DataQualityCollector();
   const access = new AccessRecord();
   const loaders: Loaders = {
-    populationRegister: createPopulationRegisterLoaders(connectors.populationRegister, dataQuality, loaderOptions),
+    populationRegister: createPopulationRegisterLoaders(connectors.populationRegister, dataQuality, hasScope(principal, 'citizen:protected:read'), loaderOptions),
     socialInsurance: createSocialInsuranceLoaders(connectors.socialInsurance, dataQuality, loaderOptions),
     employmentService: createEmploymentServiceLoaders(connectors.employmentService, dataQuality, loaderOptions),
   };

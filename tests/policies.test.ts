@@ -106,7 +106,7 @@ for (const [feature, has] of Object.entries(NON_NULL_FEATURES)) {
   EXTRAS.push(pick(`plain home person with ${feature}`, DATA.FB_PERSON, (p) => p !== MAIN && plainHomePerson(p) && has(p)));
 }
 
-/** Protected persons in the home municipality (so the municipality partner can reach them too). */
+/** Protected persons in the home municipality (so that the municipality partner's own rows are what withholds them). */
 const CONFIDENTIAL = pick('home person with SEKRETESS = J and everything', DATA.FB_PERSON, (p) =>
   p.KOMMUNKOD === HOME && p.SEKRETESS === 'J' && tenDigitsUnique(p.PERSONID) && hasEverything(p)
   && relativesOf(p.PERSONID).length === relationsOf(p.PERSONID).length && relativesOf(p.PERSONID).every((r) => !isProtected(r)));
@@ -204,24 +204,27 @@ const PERSONAS: Record<PersonaName, PersonaSpec> = {
 
 /**
  * S served (the value as the reference principal sees it, no error), D denied (null + UNAUTHORIZED_FIELD_OR_TYPE
- * at exactly its path), M masked (null or [] and no error, where the data has a value), U unreached (an
- * ancestor is denied, masked or empty, so the field never appears). `X/Y`: X on ordinary people, Y on people
- * with a protected identity; a single letter holds for both.
+ * at exactly its path), M masked (null or [] and no error, where the data has a value), W withheld by a row
+ * restriction (null, in a list each item null, and no error, where the data has a value: as for nobody), U
+ * unreached (an ancestor is denied, masked, withheld or empty, so the field never appears). `X/Y`: X on ordinary
+ * people, Y on people with a protected identity; a single letter holds for both.
  *
  * How each column follows from the SDL (type rule AND field rule; outer list OR, inner list AND):
  *   superuser      AF, every scope                        → everything, incl. AF's notes and protected data.
  *   fkCaseworker   FK, citizen:read benefit:read benefit:amount:read.
  *   fkBenefitsOnly FK, benefit:read: Query.citizen admits benefit:read, Citizen's own fields need citizen:read.
- *   afOfficer      AF, citizen:read case:read case:notes:read → notes: own-agency holds (Case is AF's).
+ *   afOfficer      AF, citizen:read case:read case:notes:read → notes: own-agency holds (Case is AF's); a
+ *                  protected person's case office and officer (where they live) are masked.
  *   fkNotes        FK, citizen:read case:read case:notes:read → notes: own-agency fails (Case is AF's).
- *   partner        API key of 0180, bound to 0180, citizen:read citizen:address:read benefit:read.
+ *   partner        API key of 0180, bound to 0180, citizen:read citizen:address:read benefit:read; without
+ *                  citizen:protected:read a protected person is outside its rows (W), even living in 0180.
  *   auditor        IMY, audit:read only → every personal-data root field denied; only `me`.
  *   citizen        a citizen reading themself (policy self; product.md: own data incl. protected, no notes);
  *                  their relatives are other people, so Relation.citizen is null (rows), without an error.
  *   skvOfficer     SKV, citizen:read citizen:address:read citizen:relations:read (no protected:read).
  *   skvProtected   the same + citizen:protected:read.
  */
-type Outcome = 'S' | 'D' | 'M' | 'U';
+type Outcome = 'S' | 'D' | 'M' | 'W' | 'U';
 type Cell = Outcome | `${Outcome}/${Outcome}`;
 
 function r(...cells: Cell[]): Record<PersonaName, Cell> {
@@ -235,10 +238,10 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   // myAccessLog); GraphQL's null propagation then nulls `data` when one is denied, so the test checks that
   // response on its own and the other root fields in the same operation without the denied one.
   //                                     super fkCw  fkBen afOff fkNot partn audit citiz skv   skvP
-  'Query.citizen':                     r('S', 'S',  'S',  'S',  'S',  'S',  'D',  'S',  'S',  'S'),
-  'Query.citizens':                    r('S', 'S',  'S',  'S',  'S',  'S',  'D',  'S',  'S',  'S'),
+  'Query.citizen':                     r('S', 'S',  'S',  'S',  'S',  'S/W', 'D', 'S',  'S',  'S'),
+  'Query.citizens':                    r('S', 'S',  'S',  'S',  'S',  'S/W', 'D', 'S',  'S',  'S'),
   'Query.citizensByMunicipality':      r('S', 'S',  'D',  'S',  'S',  'S',  'D',  'S',  'S',  'S'),
-  'Query.benefit':                     r('S', 'S',  'S',  'D',  'D',  'S',  'D',  'S',  'D',  'D'),
+  'Query.benefit':                     r('S', 'S',  'S',  'D',  'D',  'S/W', 'D', 'S',  'D',  'D'),
   'Query.case':                        r('S', 'D',  'D',  'S',  'S',  'D',  'D',  'S',  'D',  'D'),
   'Query.me':                          r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
 
@@ -250,24 +253,25 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'PageInfo.hasNextPage':              r('S', 'S',  'U',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
   'PageInfo.endCursor':                r('S', 'S',  'U',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
 
+  // The partner reaches ordinary home people through citizensByMunicipality in both runs (W: Query.citizen/citizens).
   'Citizen.personalNumber':            r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.identityType':              r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
+  'Citizen.identityType':              r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
   'Citizen.givenNames':                r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.preferredName':             r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.middleName':                r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.familyName':                r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.birthDate':                 r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.sex':                       r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.protectedIdentity':         r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.registeredOn':              r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.registrationStatus':        r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.deregisteredOn':            r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.address':                   r('S', 'D',  'D',  'D',  'D',  'S/M', 'U', 'S',  'S/M', 'S'),
-  'Citizen.municipalityCode':          r('S', 'D',  'D',  'D',  'D',  'S/M', 'U', 'S',  'S/M', 'S'),
-  'Citizen.countyCode':                r('S', 'D',  'D',  'D',  'D',  'S/M', 'U', 'S',  'S/M', 'S'),
-  'Citizen.relations':                 r('S', 'D',  'D',  'D',  'D',  'D',  'U',  'S',  'S/M', 'S'),
-  'Citizen.benefits':                  r('S', 'S',  'S',  'D',  'D',  'S',  'U',  'S',  'D',  'D'),
-  'Citizen.cases':                     r('S', 'D',  'D',  'S',  'S',  'D',  'U',  'S',  'D',  'D'),
+  'Citizen.preferredName':             r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
+  'Citizen.middleName':                r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
+  'Citizen.familyName':                r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
+  'Citizen.birthDate':                 r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
+  'Citizen.sex':                       r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
+  'Citizen.protectedIdentity':         r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
+  'Citizen.registeredOn':              r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
+  'Citizen.registrationStatus':        r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
+  'Citizen.deregisteredOn':            r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
+  'Citizen.address':                   r('S', 'D',  'D',  'D',  'D',  'S/U', 'U', 'S',  'S/M', 'S'),
+  'Citizen.municipalityCode':          r('S', 'D',  'D',  'D',  'D',  'S/U', 'U', 'S',  'S/M', 'S'),
+  'Citizen.countyCode':                r('S', 'D',  'D',  'D',  'D',  'S/U', 'U', 'S',  'S/M', 'S'),
+  'Citizen.relations':                 r('S', 'D',  'D',  'D',  'D',  'D/U', 'U', 'S',  'S/M', 'S'),
+  'Citizen.benefits':                  r('S', 'S',  'S',  'D',  'D',  'S/U', 'U', 'S',  'D',  'D'),
+  'Citizen.cases':                     r('S', 'D',  'D',  'S',  'S',  'D/U', 'U', 'S',  'D',  'D'),
 
   'Address.street':                    r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S'),
   'Address.postalCode':                r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S'),
@@ -276,17 +280,17 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'Relation.type':                     r('S', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'S/U', 'S'),
   'Relation.citizen':                  r('S', 'U',  'U',  'U',  'U',  'U',  'U',  'M',  'S/U', 'S'),
 
-  'Benefit.id':                        r('S', 'S',  'S',  'U',  'U',  'S',  'U',  'S',  'U',  'U'),
-  'Benefit.type':                      r('S', 'S',  'S',  'U',  'U',  'S',  'U',  'S',  'U',  'U'),
-  'Benefit.status':                    r('S', 'S',  'S',  'U',  'U',  'S',  'U',  'S',  'U',  'U'),
-  'Benefit.amount':                    r('S', 'S',  'D',  'U',  'U',  'D',  'U',  'S',  'U',  'U'),
-  'Benefit.periodicity':               r('S', 'S',  'S',  'U',  'U',  'S',  'U',  'S',  'U',  'U'),
-  'Benefit.validFrom':                 r('S', 'S',  'S',  'U',  'U',  'S',  'U',  'S',  'U',  'U'),
-  'Benefit.validTo':                   r('S', 'S',  'S',  'U',  'U',  'S',  'U',  'S',  'U',  'U'),
-  'Benefit.decidedOn':                 r('S', 'S',  'S',  'U',  'U',  'S',  'U',  'S',  'U',  'U'),
-  'Benefit.officerId':                 r('S', 'S',  'S',  'U',  'U',  'S',  'U',  'S',  'U',  'U'),
-  'Benefit.payments':                  r('S', 'S',  'D',  'U',  'U',  'D',  'U',  'S',  'U',  'U'),
-  'Benefit.citizen':                   r('S', 'S',  'S',  'U',  'U',  'S',  'U',  'S',  'U',  'U'),
+  'Benefit.id':                        r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
+  'Benefit.type':                      r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
+  'Benefit.status':                    r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
+  'Benefit.amount':                    r('S', 'S',  'D',  'U',  'U',  'D/U', 'U', 'S',  'U',  'U'),
+  'Benefit.periodicity':               r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
+  'Benefit.validFrom':                 r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
+  'Benefit.validTo':                   r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
+  'Benefit.decidedOn':                 r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
+  'Benefit.officerId':                 r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
+  'Benefit.payments':                  r('S', 'S',  'D',  'U',  'U',  'D/U', 'U', 'S',  'U',  'U'),
+  'Benefit.citizen':                   r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
 
   'Payment.id':                        r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
   'Payment.paidOn':                    r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
@@ -302,8 +306,8 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'Case.status':                       r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
   'Case.jobSeekerCategory':            r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
   'Case.programme':                    r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.office':                       r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.officer':                      r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
+  'Case.office':                       r('S', 'U',  'U',  'S/M', 'S/M', 'U', 'U',  'S',  'U',  'U'),
+  'Case.officer':                      r('S', 'U',  'U',  'S/M', 'S/M', 'U', 'U',  'S',  'U',  'U'),
   'Case.openedAt':                     r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
   'Case.closedAt':                     r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
   'Case.notes':                        r('S', 'U',  'U',  'S',  'D',  'U',  'U',  'D',  'U',  'U'),
@@ -567,6 +571,12 @@ function servedAs(value: unknown, expected: unknown): boolean {
   return isDeepStrictEqual(value, expected);
 }
 
+/** Withheld rows: what nobody gives — null, or a list as long as the reference's with every item null. */
+function withheldAs(value: unknown, reference: unknown): boolean {
+  if (!Array.isArray(reference)) return value === null;
+  return Array.isArray(value) && value.length === reference.length && value.every((item) => item === null);
+}
+
 const show = (value: unknown): string => (isMatcher(value) ? value.describe : JSON.stringify(value) ?? 'undefined');
 
 /** One query of a persona's run, its answer, what is expected at each path and the reference principal's answer. */
@@ -658,6 +668,10 @@ function checkAgainstTable(persona: PersonaName, run: RunKind, parts: Part[], ro
         const codes = at.map(([e]) => e.extensions?.code);
         if (o.value !== null) problems.push(`${coordinate} at ${where}: expected denied (null), got ${show(o.value)}`);
         if (codes.length !== 1 || codes[0] !== UNAUTHORIZED) problems.push(`${coordinate} at ${where}: expected one ${UNAUTHORIZED} error at its path, got [${codes.join(', ')}]`);
+      } else if (want === 'W') {
+        if (at.length > 0) problems.push(`${coordinate} at ${where}: expected withheld (silent), got error(s) ${at.map(([e]) => e.extensions?.code).join(', ')}`);
+        if (!withheldAs(o.value, o.reference)) problems.push(`${coordinate} at ${where}: expected withheld (null, in a list each item null), got ${show(o.value)}`);
+        if (isEmpty(o.reference)) problems.push(`${coordinate} at ${where}: withheld, but the data has no value here either, so the check proves nothing (choose other people)`);
       } else {
         if (at.length > 0) problems.push(`${coordinate} at ${where}: expected masked (silent), got error(s) ${at.map(([e]) => e.extensions?.code).join(', ')}`);
         if (!isEmpty(o.value)) problems.push(`${coordinate} at ${where}: expected masked (null or []), got ${show(o.value)}`);

@@ -36,10 +36,18 @@ export class PopulationRegister {
     return groupInKeyOrder(personalNumbers, relations, (r) => r.personalNumber).map((group) => group.map((r) => r.relation));
   }
 
-  /** One page of the people registered in a municipality, in personal-number order, after `afterNumber`. */
-  async citizensInMunicipality(code: string, afterNumber: string | null, limit: number, sink: DataQualitySink): Promise<MunicipalityPage> {
+  /**
+   * One page of the people registered in a municipality, in personal-number order, after `afterNumber`.
+   * Without `withProtected` the statement itself leaves out people with a protected identity: being listed
+   * would place them in the municipality, and leaving them out afterwards would shorten pages and move cursors.
+   */
+  async citizensInMunicipality(code: string, afterNumber: string | null, limit: number, withProtected: boolean, sink: DataQualitySink): Promise<MunicipalityPage> {
     const rows = await this.source.select<FbPersonRow>((db) => {
       const query = db('FB_PERSON').select(PERSON_COLUMNS).where('KOMMUNKOD', code).orderBy('PERSONID').limit(limit + 1);
+      if (!withProtected) {
+        // As mapPerson reads the flags: protected when either, trimmed, is J (NULL is none).
+        for (const flag of ['SEKRETESS', 'SKYDDAD_FB']) query.andWhereRaw(`COALESCE(TRIM(??), '') <> 'J'`, [flag]);
+      }
       return afterNumber === null ? query : query.andWhere('PERSONID', '>', afterNumber);
     });
     const page = rows.slice(0, limit);
@@ -65,16 +73,21 @@ export interface PopulationRegisterLoaders {
    */
   citizenForPolicy: DataLoader<string, Citizen | null>;
   relations: DataLoader<string, Relation[]>;
-  /** Not batched: one page is one statement already. */
+  /**
+   * Not batched: one page is one statement already. People with a protected identity are listed only for a
+   * caller who may see them (`listsProtected`).
+   */
   municipalityPage(code: string, afterNumber: string | null, limit: number): Promise<MunicipalityPage>;
 }
 
-export function createPopulationRegisterLoaders(register: PopulationRegister, sink: DataQualitySink, options: LoaderOptions = { batched: true }): PopulationRegisterLoaders {
+export function createPopulationRegisterLoaders(
+  register: PopulationRegister, sink: DataQualitySink, listsProtected: boolean, options: LoaderOptions = { batched: true },
+): PopulationRegisterLoaders {
   const citizen = new DataLoader<string, Citizen | null>((keys) => register.citizensByNumber(keys, sink), loaderSettings(options));
   return {
     citizen,
     citizenForPolicy: citizen,
     relations: new DataLoader((keys) => register.relationsByNumber(keys, sink), loaderSettings(options)),
-    municipalityPage: (code, afterNumber, limit) => register.citizensInMunicipality(code, afterNumber, limit, sink),
+    municipalityPage: (code, afterNumber, limit) => register.citizensInMunicipality(code, afterNumber, limit, listsProtected, sink),
   };
 }

@@ -10,8 +10,11 @@ function peopleNamedBy(event: AuditEvent): string[] {
   return [...event.subjects, ...event.subjectsWithheld, ...(event.principal.type === 'CITIZEN' ? [event.principal.subject] : [])];
 }
 
-/** Types whose objects belong to one person, found in their `personalNumber`. */
-const SUBJECT_TYPES: Readonly<Record<string, DataCategory | null>> = { Citizen: null, Benefit: 'BENEFITS', Case: 'CASES' };
+/**
+ * Types whose objects belong to one person, found in their `personalNumber`, and the category of such an
+ * object as a whole (a Citizen's fields have categories of their own, below).
+ */
+const SUBJECT_TYPES: Readonly<Record<string, DataCategory>> = { Citizen: 'IDENTITY', Benefit: 'BENEFITS', Case: 'CASES' };
 
 /** Categories of a Citizen's fields; every other Citizen field is identity. */
 const CITIZEN_FIELD_CATEGORIES: Readonly<Record<string, DataCategory>> = {
@@ -32,8 +35,18 @@ export function servedField(typeName: string, fieldName: string): ServedField {
   const coordinate = `${typeName}.${fieldName}`;
   // Any field of an access-log event is data about the people it names, whichever fields are asked for.
   if (typeName === 'AuditEvent') return { coordinate, subjects: { of: 'event' } };
-  if (!(typeName in SUBJECT_TYPES)) return { coordinate, subjects: null };
-  return { coordinate, subjects: { of: 'parent', category: SUBJECT_TYPES[typeName] ?? CITIZEN_FIELD_CATEGORIES[fieldName] ?? 'IDENTITY' } };
+  const category = SUBJECT_TYPES[typeName];
+  if (category === undefined) return { coordinate, subjects: null };
+  return { coordinate, subjects: { of: 'parent', category: typeName === 'Citizen' ? CITIZEN_FIELD_CATEGORIES[fieldName] ?? category : category } };
+}
+
+/**
+ * The category in which a field that returns objects of `typeName` makes their people subjects, or null when
+ * it returns no subject type. Returning such an object at all tells that its person exists (null would say
+ * nobody), so it is a read of that person even when only `__typename` or only denied fields are selected.
+ */
+export function categoryOfReturned(typeName: string): DataCategory | null {
+  return SUBJECT_TYPES[typeName] ?? null;
 }
 
 export class AccessRecord {
@@ -58,6 +71,20 @@ export class AccessRecord {
     }
     const subject = (parent as { personalNumber?: unknown } | null)?.personalNumber;
     if (typeof subject === 'string') this.addSubject(subject, subjects.category);
+  }
+
+  /** A field returned `value`: an object of a subject type, a list of them, or null. Each object names its person. */
+  returned(value: unknown, category: DataCategory): void {
+    if (Array.isArray(value)) {
+      for (const item of value) this.returnedOne(item, category);
+    } else {
+      this.returnedOne(value, category);
+    }
+  }
+
+  private returnedOne(object: unknown, category: DataCategory): void {
+    const subject = (object as { personalNumber?: unknown } | null)?.personalNumber;
+    if (typeof subject === 'string') this.addSubject(subject, category);
   }
 
   private addSubject(subject: string, category: DataCategory): void {

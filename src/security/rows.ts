@@ -1,13 +1,14 @@
 /**
  * Row restrictions, applied to the request's loaders so that every path to a citizen's data passes them: a
- * principal bound to a municipality sees only citizens registered there, a citizen sees only themselves.
- * Anyone else is indistinguishable from a person who does not exist: null, no error, the same statements.
+ * principal bound to a municipality sees only citizens registered there (people with a protected identity only
+ * with `citizen:protected:read`), a citizen sees only themselves. Anyone else is indistinguishable from a
+ * person who does not exist: null, no error, the same statements.
  */
 import DataLoader from 'dataloader';
 import type { Citizen } from '../domain/types.js';
 import type { Loaders } from '../context.js';
 import type { AccessRecord } from '../access-log/record.js';
-import type { Principal } from './principal.js';
+import { hasScope, type Principal } from './principal.js';
 
 export function isRowRestricted(principal: Principal): boolean {
   return principal.type === 'CITIZEN' || principal.municipality !== null;
@@ -15,7 +16,11 @@ export function isRowRestricted(principal: Principal): boolean {
 
 export function canSee(principal: Principal, citizen: Citizen): boolean {
   if (principal.type === 'CITIZEN') return citizen.personalNumber === principal.subject;
-  return principal.municipality === null || citizen.municipalityCode === principal.municipality;
+  if (principal.municipality === null) return true;
+  // Seen by the principals of one municipality and withheld from all others, a protected person would be
+  // placed by comparing their answers: without the scope, they are out of every municipality's rows.
+  return citizen.municipalityCode === principal.municipality
+    && (citizen.protectedIdentity === 'NONE' || hasScope(principal, 'citizen:protected:read'));
 }
 
 /** Wraps the loaders that can reach a citizen's data so that they yield null for citizens out of sight. */
@@ -51,7 +56,8 @@ export function restrictRows(loaders: Loaders, principal: Principal, access: Acc
           const listed = self !== null && self.municipalityCode === code && (after === null || self.personalNumber > after) && limit > 0;
           return listed ? { citizens: [self], hasMore: false, lastNumber: self.personalNumber } : nobody;
         }
-        // A principal bound to a municipality sees all of it, or (any other code) nothing.
+        // A principal bound to a municipality sees its own (the page itself leaves out protected people for a
+        // principal without the scope), or (any other code) nothing.
         return principal.municipality === code ? loaders.populationRegister.municipalityPage(code, after, limit) : nobody;
       },
     },
