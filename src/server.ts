@@ -27,6 +27,7 @@ import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
 import { RequestRateLimiter } from './security/rate-limit.js';
 import { JwtVerifier } from './security/jwt.js';
+import { lockedOutBy } from './security/purpose.js';
 import { openSources, SOURCE_NAMES } from './sources.js';
 import { createWebPages } from './web/pages.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
@@ -55,6 +56,7 @@ const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 const MAX_DECLARATION_CHARS = 200;
 
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
+  for (const warning of lockedOutBy(config.purposes)) logger.warn(warning);
   const store = openDatabase(config.store.url);
   await prepareStore(store, config.store.autoMigrate, logger);
   const metrics = new Metrics(SOURCE_NAMES);
@@ -84,7 +86,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       ApolloServerPluginLandingPageDisabled(),
       // samgraf sets no cache hints; Apollo's default cache-control plugin would wrap every field's resolver.
       ApolloServerPluginCacheControlDisabled(),
-      accessControlPlugin(schema, config.server.introspection),
+      accessControlPlugin(schema, config.server.introspection, config.purposes),
       operationLimitsPlugin(schema, config.limits),
       dataQualityPlugin(logger, metrics),
       metricsPlugin(metrics),
