@@ -9,13 +9,17 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { JWTPayload } from 'jose';
+import type { Knex } from 'knex';
+import { CommandInputError, createApiKey } from '../src/commands/apikey.js';
 import { DEFAULT_PURPOSES, parseConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { isValidPersonalNumber } from '../src/domain/personal-number.js';
 import { createLogger } from '../src/log.js';
+import { ApiKeyStore } from '../src/security/api-keys.js';
 import { AuthenticationError } from '../src/security/errors.js';
 import { JwtVerifier } from '../src/security/jwt.js';
 import { startSamgraf, type Samgraf } from '../src/server.js';
+import { migrateStore } from '../src/store/migrations.js';
 import { startTestServer, type SourceUrls, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import { ALL_SCOPES, testIssuers, type TestIssuer } from './helpers/tokens.js';
@@ -267,5 +271,51 @@ describe('claims and purposes over HTTP', () => {
       assert.deepEqual([reply.status, codesOf(reply.body)], [400, ['PURPOSE_UNKNOWN']], reply.text);
       assert.ok(!reply.text.includes(pnr), reply.text);
     });
+  });
+});
+
+describe('samgraf apikey create checks its flags as strictly as token claims', () => {
+  let db: Knex;
+  let store: ApiKeyStore;
+  const valid = { org: 'FK', name: 'partner', scopes: 'citizen:read', purposes: 'audit' };
+
+  before(async () => {
+    db = openDatabase('sqlite::memory:');
+    await migrateStore(db);
+    store = new ApiKeyStore(db, DEFAULT_PURPOSES);
+  });
+
+  after(async () => {
+    await db?.destroy();
+  });
+
+  it('refuses an org that is no plain code of up to 32 characters, a municipality that is not 4 digits, a name longer than its column', async () => {
+    const refused: [string, Record<string, string>, RegExp][] = [
+      ['org of 33 characters', { org: 'A'.repeat(33) }, /--org CODE is required \(1 to 32 letters, digits or -/],
+      ['org with a space', { org: 'A F' }, /--org CODE/],
+      ['org with punctuation', { org: "FK'" }, /--org CODE/],
+      ['municipality of 5 digits', { municipality: '01800' }, /--municipality takes a 4-digit municipality code/],
+      ['municipality of letters', { municipality: 'abcd' }, /--municipality takes a 4-digit municipality code/],
+      ['name of 201 characters', { name: 'n'.repeat(201) }, /--name takes at most 200 characters/],
+      ['unknown scope', { scopes: 'citizen:read citizen:write' }, /unknown scope\(s\): citizen:write/],
+      ['unconfigured purpose', { purposes: 'audit marketing' }, /purpose\(s\) not in the configuration: marketing/],
+    ];
+    for (const [label, change, message] of refused) {
+      await assert.rejects(createApiKey(store, { ...valid, ...change }, DEFAULT_PURPOSES), (error: unknown) => {
+        assert.ok(error instanceof CommandInputError, label);
+        assert.match(error.message, message, label);
+        return true;
+      }, label);
+    }
+    assert.deepEqual(await store.list(), [], 'nothing was created');
+  });
+
+  it('accepts the longest values the columns hold, and stores a repeated scope or purpose once', async () => {
+    const { id } = await createApiKey(store, {
+      org: 'A'.repeat(32), name: 'n'.repeat(200), municipality: '0180',
+      scopes: Array(300).fill('citizen:read').join(' '), purposes: 'audit audit self-service',
+    }, DEFAULT_PURPOSES);
+    const [key] = (await store.list()).filter((listed) => listed.id === id);
+    assert.deepEqual([key?.organization, key?.name.length, key?.scopes, key?.purposes], ['A'.repeat(32), 200, ['citizen:read'], ['audit', 'self-service']]);
   });
 });
