@@ -18,6 +18,7 @@ import { createLogger } from '../src/log.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
 import { AuthenticationError } from '../src/security/errors.js';
 import { JwtVerifier } from '../src/security/jwt.js';
+import { lockedOutBy } from '../src/security/purpose.js';
 import { startSamgraf, type Samgraf } from '../src/server.js';
 import { migrateStore } from '../src/store/migrations.js';
 import { startTestServer, type SourceUrls, type TestServer } from './helpers/samgraf.js';
@@ -193,6 +194,20 @@ describe('claims and purposes over HTTP', () => {
     await seeded?.drop();
   });
 
+  it('every malformed staff claim is a 401 UNAUTHENTICATED with no data, the claim\'s value not echoed', async () => {
+    const served = await post(server.url, CITIZEN_QUERY, { p: pnr }, { authorization: `Bearer ${await staff.mint(STAFF)}`, 'x-purpose': 'employment-support' });
+    assert.equal(served.status, 200, `the valid token is served: ${served.text}`);
+    for (const [label, claims] of MALFORMED_STAFF) {
+      const payload = Object.fromEntries(Object.entries({ ...STAFF, ...claims }).filter(([, value]) => value !== undefined)) as JWTPayload;
+      const reply = await post(server.url, CITIZEN_QUERY, { p: pnr }, { authorization: `Bearer ${await staff.mint(payload)}`, 'x-purpose': 'employment-support' });
+      assert.equal(reply.status, 401, `${label}: ${reply.text}`);
+      assert.deepEqual(codesOf(reply.body), ['UNAUTHENTICATED'], label);
+      assert.equal(reply.body.errors![0]!.message, 'the token does not carry the claims its issuer must give', label);
+      assert.ok(reply.body.data === undefined || reply.body.data === null, `${label}: ${reply.text}`);
+      assert.ok(!reply.text.includes(pnr), label);
+    }
+  });
+
   it('`purposes: "audit"` no longer grants audit (nor does null or an object); a list does', async () => {
     const auditor = { sub: 'auditor-1', org: 'IMY', scope: 'audit:read' };
     for (const purposes of ['audit', null, { 0: 'audit' }]) {
@@ -263,6 +278,7 @@ describe('claims and purposes over HTTP', () => {
         'purposes does not include audit: auditors cannot read the access log',
         'purposes does not include self-service: citizens cannot read anything, not even their own data',
       ]);
+      assert.deepEqual(lockedOutBy(DEFAULT_PURPOSES), [], 'the default purposes lock nobody out');
     });
 
     it('and citizens are indeed locked out: their purpose is not configured', async () => {
