@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadConfigFile, type Config } from './config.js';
+import { ConfigError, configJsonSchema, loadConfigFile, type Config } from './config.js';
 import { CommandInputError, createApiKey, formatKeyList } from './commands/apikey.js';
 import { formatMatrix, policyMatrix } from './commands/policy-matrix.js';
 import type { Knex } from 'knex';
@@ -37,6 +37,8 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
   ['seed', `seed  --config FILE --citizens N --seed S [--personal-numbers FILE …]
                           (re)create and fill the three legacy sources with deterministic data`],
   ['migrate', `migrate [--config FILE]   apply the store's pending migrations (creating a missing MySQL database)`],
+  ['config schema', `config schema
+                          print the config file's JSON Schema, generated from the definition that validates it`],
   ['apikey create', `apikey create [--config FILE] --org CODE --name TEXT --scopes "…" --purposes "…"
               [--municipality CODE] [--expires 90d]
                           create a partner's API key; prints the key once (only a hash is kept)`],
@@ -175,6 +177,13 @@ async function main(argv: string[]): Promise<void> {
       } finally {
         await store.destroy();
       }
+      return;
+    }
+    case 'config': {
+      const [sub, ...flagArgs] = rest;
+      if (sub !== 'schema') throw new UsageError('usage: samgraf config schema');
+      parse(flagArgs, {});
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
       return;
     }
     case 'apikey':

@@ -33,9 +33,8 @@ const issuer = z.strictObject({
   jwksUrl: z.url().optional(),
   jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
   principal: z.enum(['staff', 'citizen']),
-  algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'], {
-    message: 'only asymmetric algorithms (RS*, PS*, ES*, EdDSA) may be allowed',
-  })).min(1).optional(),
+  /** Asymmetric only: HMAC with a public key, or `none`, would let anyone sign. */
+  algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).optional(),
   personalNumberClaim: z.string().min(1).optional(),
   typ: z.string().min(1).optional(),
 }).refine((value) => (value.jwksUrl === undefined) !== (value.jwks === undefined), {
@@ -104,7 +103,7 @@ export const configSchema = z.strictObject({
     points: z.number().int().min(1).default(1000),
     durationSeconds: z.number().int().min(1).default(1),
     /** Share one budget across replicas: `redis://host:6379`. Without it, each replica counts in memory. */
-    redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+    redisUrl: z.string().regex(/^rediss?:\/\//).describe('a redis:// or rediss:// URL').optional(),
     keyPrefix: z.string().min(1).default('samgraf-rl'),
   }).default({ points: 1000, durationSeconds: 1, keyPrefix: 'samgraf-rl' }),
   accessLog: z.strictObject({
@@ -113,7 +112,7 @@ export const configSchema = z.strictObject({
     /** Chains this process writes in parallel (see AuditLog). */
     commitLanes: z.number().int().min(1).max(32).default(4),
   }).default({ retentionDays: 1826, commitLanes: 4 }),
-  purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'purposes are lower-case words joined by -')).min(1).default(DEFAULT_PURPOSES),
+  purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/).describe('a name of lower-case words joined by - (e.g. benefit-assessment)')).min(1).default(DEFAULT_PURPOSES),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -169,18 +168,124 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: stri
   return value;
 }
 
+/** The parts of a JSON Schema node that describe what a key takes. */
+interface SchemaNode {
+  type?: string;
+  description?: string;
+  enum?: unknown[];
+  anyOf?: SchemaNode[];
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  items?: SchemaNode;
+  properties?: Record<string, SchemaNode>;
+  required?: string[];
+  additionalProperties?: SchemaNode | boolean;
+}
+
+/** The configuration's JSON Schema (draft 2020-12), generated from `configSchema`: what a file may say. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input' }) as Record<string, unknown>;
+}
+
+let jsonSchema: SchemaNode | undefined;
+
+/** The schema node for the value at `path`; undefined where the schema says nothing about it. */
+function nodeAt(path: readonly PropertyKey[]): SchemaNode | undefined {
+  jsonSchema ??= configJsonSchema() as SchemaNode;
+  let node: SchemaNode | undefined = jsonSchema;
+  for (const segment of path) {
+    if (node === undefined) return undefined;
+    const isIndex = typeof segment === 'number';
+    // In a union, the branch that has items (for an index) or properties (for a key).
+    const branch: SchemaNode = node.anyOf?.find((option) => (isIndex ? option.items : option.properties)) ?? node;
+    const extra = typeof branch.additionalProperties === 'object' ? branch.additionalProperties : undefined;
+    node = isIndex ? branch.items : branch.properties?.[String(segment)] ?? extra;
+  }
+  return node;
+}
+
+function range(node: SchemaNode): string {
+  const min = node.minimum;
+  const max = node.maximum !== undefined && node.maximum < Number.MAX_SAFE_INTEGER ? node.maximum : undefined;
+  if (min !== undefined && max !== undefined) return ` from ${min} to ${max}`;
+  if (min !== undefined) return ` of at least ${min}`;
+  return max !== undefined ? ` of at most ${max}` : '';
+}
+
+/** What a key takes, in words: "a whole number from 0 to 65535", "one of \"staff\", \"citizen\"". */
+function expectation(node: SchemaNode): string {
+  if (node.description) return node.description;
+  if (node.anyOf) return node.anyOf.map(expectation).join(', or ');
+  if (node.enum) return `one of ${node.enum.map((value) => JSON.stringify(value)).join(', ')}`;
+  switch (node.type) {
+    case 'integer': return `a whole number${range(node)}`;
+    case 'number': return `a number${range(node)}`;
+    case 'boolean': return 'true or false';
+    case 'string':
+      if (node.format === 'uri') return 'a URL';
+      if (node.pattern) return `a string matching ${node.pattern}`;
+      return node.minLength ? 'a non-empty string' : 'a string';
+    case 'array': return `a ${node.minItems ? 'non-empty ' : ''}list, each item ${node.items ? expectation(node.items) : 'any value'}`;
+    case 'object': return node.required?.length ? `an object with ${node.required.join(', ')}` : 'an object';
+    default: return 'a valid value';
+  }
+}
+
+/** Keys whose values may hold secrets (a password in a URL, keys): never quoted back. */
+const SECRET_KEYS = new Set(['url', 'redisUrl', 'jwksUrl', 'jwks']);
+const HAS_PLACEHOLDER = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
+const MAX_QUOTED_CHARS = 40;
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : `a string of ${value.length} characters`;
+  return typeof value === 'boolean' ? 'true or false' : `a ${typeof value}`;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, segment) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[segment] : undefined), value);
+}
+
+/**
+ * The value a key was given, as the message may show it: quoted when the file says it literally, else only its
+ * kind — a secret key's value, or one that came from the environment, is never repeated.
+ */
+function shownValue(path: readonly PropertyKey[], value: unknown, raw: unknown): string {
+  const literal = valueAt(raw, path);
+  const secret = path.some((segment) => SECRET_KEYS.has(String(segment))) || (typeof literal === 'string' && HAS_PLACEHOLDER.test(literal));
+  // Not even a secret's length.
+  if (secret) return typeof value === 'string' ? 'a string' : kindOf(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string' && value !== '' && value.length <= MAX_QUOTED_CHARS) return JSON.stringify(value);
+  return kindOf(value);
+}
+
+/**
+ * One sentence per problem, naming the key and what it takes. Refinements (`custom`) carry samgraf's own
+ * sentence; every other kind of issue is described from the schema, not in the validation library's words.
+ */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const key = issue.path.join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys') return `${key}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  if (issue.code === 'custom') return `${key}: ${issue.message}`;
+  const node = nodeAt(issue.path);
+  const expected = node ? expectation(node) : 'a valid value';
+  if (issue.input === undefined) return `${key}: is required; it must be ${expected}`;
+  return `${key}: must be ${expected} (got ${shownValue(issue.path, issue.input, raw)})`;
+}
+
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
   const missing: string[] = [];
   const substituted = substituteEnv(raw, env, [], missing);
   if (missing.length > 0) throw new ConfigError(missing);
-  const result = configSchema.safeParse(substituted);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => {
-      const key = issue.path.join('.') || '(root)';
-      if (issue.code === 'unrecognized_keys') return `${key}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-      return `${key}: ${issue.message}`;
-    }));
-  }
+  const result = configSchema.safeParse(substituted, { reportInput: true });
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, raw)));
   const config = result.data;
   if (env.PORT !== undefined) {
     const port = Number(env.PORT);
@@ -201,7 +306,17 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError([`${path} is not valid JSON: ${(error as Error).message}`]);
+    throw new ConfigError([jsonSyntaxProblem(path, text, error as Error)]);
   }
   return parseConfig(raw, env);
+}
+
+/** JSON.parse's own message can quote the file's text, secrets included: say only where the error is. */
+function jsonSyntaxProblem(path: string, text: string, error: Error): string {
+  const position = /at position (\d+)/.exec(error.message);
+  if (!position) return `${path} is not valid JSON`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${path} is not valid JSON (line ${line}, column ${column})`;
 }

@@ -31,6 +31,7 @@ import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
 import { RequestRateLimiter } from './security/rate-limit.js';
 import { JwtVerifier } from './security/jwt.js';
+import { lockedOutBy } from './security/purpose.js';
 import { openSources, SOURCE_NAMES } from './sources.js';
 import { SAMGRAF_VERSION } from './version.js';
 import { createWebPages } from './web/pages.js';
@@ -72,6 +73,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const authenticating = new AsyncLocalStorage<string>();
   const targets = configuredTargets(config);
   const health = new DatabaseHealth(targets, logger);
+  for (const warning of lockedOutBy(config.purposes)) logger.warn(warning);
   const store = openDatabase(config.store.url);
   await prepareStore(store, config.store.autoMigrate, logger).catch(async (error: unknown) => {
     await store.destroy();
@@ -116,7 +118,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       ApolloServerPluginLandingPageDisabled(),
       // samgraf sets no cache hints; Apollo's default cache-control plugin would wrap every field's resolver.
       ApolloServerPluginCacheControlDisabled(),
-      accessControlPlugin(schema, config.server.introspection),
+      accessControlPlugin(schema, config.server.introspection, config.purposes),
       operationLimitsPlugin(schema, config.limits),
       dataQualityPlugin(logger, metrics),
       metricsPlugin(metrics),

@@ -119,14 +119,14 @@ describe('metrics, health and readiness (SQLite)', () => {
     assert.equal(denied.status, 200);
     assert.deepEqual(denied.errors?.map((e) => e.extensions?.code), ['UNAUTHORIZED_FIELD_OR_TYPE']);
 
-    // Purposes refused: one the principal may not use, a made-up one carrying the marker, and none at all.
+    // Purposes refused: one the principal may not use, a made-up one carrying the marker (not configured), and none at all.
     const bound = { authorization: `Bearer ${await staff.mint({ sub: 'metrics-bound', org: 'AF', scope: 'citizen:read', purposes: ['employment-support'] })}` };
     const notAllowed = personal(await server.query(`{ citizen(personalNumber: "${pn}") { familyName } }`, undefined, { ...bound, 'x-purpose': 'audit' }));
     assert.equal(notAllowed.status, 403);
     assert.deepEqual(notAllowed.errors?.map((e) => e.extensions?.code), ['PURPOSE_NOT_ALLOWED']);
     const madeUp = personal(await server.query(`{ citizen(personalNumber: "${pn}") { familyName } }`, undefined, { ...bound, 'x-purpose': `${MARKER}-purpose-${pn}` }));
-    assert.equal(madeUp.status, 403);
-    assert.deepEqual(madeUp.errors?.map((e) => e.extensions?.code), ['PURPOSE_NOT_ALLOWED']);
+    assert.equal(madeUp.status, 400);
+    assert.deepEqual(madeUp.errors?.map((e) => e.extensions?.code), ['PURPOSE_UNKNOWN']);
     const required = personal(await server.query(`{ citizen(personalNumber: "${pn}") { familyName } }`, undefined, { ...bound, 'x-purpose': undefined }));
     assert.equal(required.status, 400);
     assert.deepEqual(required.errors?.map((e) => e.extensions?.code), ['PURPOSE_REQUIRED']);
@@ -180,7 +180,7 @@ describe('metrics, health and readiness (SQLite)', () => {
     assert.equal(requests('citizen', 'ok'), 1, 'the served citizen');
     assert.equal(requests('citizens', 'ok'), 1);
     assert.equal(requests('citizen', 'partial'), 1, 'the denied field');
-    // Two purposes not allowed, one missing, one without credentials (refused in the operation's access control).
+    // A purpose not allowed, one unknown, one missing, one without credentials (refused in the operation's access control).
     assert.equal(requests('citizen', 'error'), 4);
     assert.equal(requests('me', 'ok'), 1);
     const operations = new Set(pick(samples, 'samgraf_graphql_requests_total').map((s) => s.labels.operation));
@@ -199,8 +199,8 @@ describe('metrics, health and readiness (SQLite)', () => {
     const responses = (path: string, status: string) => value(samples, 'samgraf_http_responses_total', { path, status });
     // served, citizens, denied field (200), me
     assert.equal(responses('/graphql', '200'), 4);
-    assert.equal(responses('/graphql', '403'), 2);
-    assert.equal(responses('/graphql', '400'), 1);
+    assert.equal(responses('/graphql', '403'), 1);
+    assert.equal(responses('/graphql', '400'), 2);
     assert.equal(responses('/graphql', '401'), 2);
     assert.equal(responses('other', '404'), 1);
     for (const sample of pick(samples, 'samgraf_http_responses_total')) {
@@ -227,12 +227,13 @@ describe('metrics, health and readiness (SQLite)', () => {
   it('denials by reason: exactly those triggered', () => {
     const denials = (reason: string) => value(samples, 'samgraf_denials_total', { reason });
     assert.equal(denials('UNAUTHORIZED_FIELD_OR_TYPE'), 1);
-    assert.equal(denials('PURPOSE_NOT_ALLOWED'), 2);
+    assert.equal(denials('PURPOSE_NOT_ALLOWED'), 1);
+    assert.equal(denials('PURPOSE_UNKNOWN'), 1);
     assert.equal(denials('PURPOSE_REQUIRED'), 1);
     // One refused in the operation's access control (no credentials), one in authentication (expired token).
     assert.equal(denials('UNAUTHENTICATED'), 2);
     assert.deepEqual(pick(samples, 'samgraf_denials_total').map((s) => s.labels.reason).sort(),
-      ['PURPOSE_NOT_ALLOWED', 'PURPOSE_REQUIRED', 'UNAUTHENTICATED', 'UNAUTHORIZED_FIELD_OR_TYPE']);
+      ['PURPOSE_NOT_ALLOWED', 'PURPOSE_REQUIRED', 'PURPOSE_UNKNOWN', 'UNAUTHENTICATED', 'UNAUTHORIZED_FIELD_OR_TYPE']);
   });
 
   it('access-log events equal the personal-data requests made, and the store holds as many', async () => {

@@ -1134,15 +1134,15 @@ describe('access policies (MariaDB)', () => {
       assertServed(await server.query(read(), {}, { ...key, 'x-purpose': 'social-services' }));
     });
 
-    test('a purpose outside the configured list → PURPOSE_NOT_ALLOWED, even when the credential names it', async () => {
+    test('a purpose outside the configured list → PURPOSE_UNKNOWN (told apart from PURPOSE_NOT_ALLOWED), even when the credential names it', async () => {
       const open = await staffToken({ org: 'FK', scope: 'citizen:read' }); // no `purposes` claim: the configured ones
-      assertRefused(await server.query(read(), {}, { authorization: `Bearer ${open}`, 'x-purpose': 'marketing' }), 'PURPOSE_NOT_ALLOWED');
+      assertRefused(await server.query(read(), {}, { authorization: `Bearer ${open}`, 'x-purpose': 'marketing' }), 'PURPOSE_UNKNOWN');
       const claiming = await staffToken({ org: 'FK', scope: 'citizen:read', purposes: ['marketing', 'benefit-assessment'] });
-      assertRefused(await server.query(read(), {}, { authorization: `Bearer ${claiming}`, 'x-purpose': 'marketing' }), 'PURPOSE_NOT_ALLOWED');
+      assertRefused(await server.query(read(), {}, { authorization: `Bearer ${claiming}`, 'x-purpose': 'marketing' }), 'PURPOSE_UNKNOWN');
       const bound = await staffToken({ org: 'FK', scope: 'citizen:read', purpose: 'marketing' });
-      assertRefused(await server.query(read(), {}, { authorization: `Bearer ${bound}`, 'x-purpose': undefined }), 'PURPOSE_NOT_ALLOWED');
+      assertRefused(await server.query(read(), {}, { authorization: `Bearer ${bound}`, 'x-purpose': undefined }), 'PURPOSE_UNKNOWN');
       const key = { authorization: undefined, 'x-api-key': apiKeys.partnerNoPurposeMatch!.key, 'x-purpose': 'marketing' };
-      assertRefused(await server.query(read(), {}, key), 'PURPOSE_NOT_ALLOWED');
+      assertRefused(await server.query(read(), {}, key), 'PURPOSE_UNKNOWN');
     });
 
     test('the token\'s `purpose` claim serves without a header; a header contradicting it → PURPOSE_NOT_ALLOWED', async () => {

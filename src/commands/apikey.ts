@@ -1,6 +1,10 @@
 /** `samgraf apikey create|list|revoke`: partner agencies' API keys in the store. */
 import { ApiKeyStore, type ApiKeyListing } from '../security/api-keys.js';
+import { isMunicipalityCode, isOrganizationCode, MAX_ORGANIZATION_LENGTH } from '../security/claims.js';
 import { SCOPES } from '../security/principal.js';
+
+/** The `name` column. */
+const MAX_NAME_LENGTH = 200;
 
 export class CommandInputError extends Error {}
 
@@ -28,9 +32,12 @@ export interface CreateInput {
 
 export async function createApiKey(store: ApiKeyStore, input: CreateInput, configuredPurposes: readonly string[]) {
   const organization = input.org?.trim();
-  if (!organization || !/^[A-Za-z0-9-]{1,32}$/.test(organization)) throw new CommandInputError('--org CODE is required (letters, digits, -; e.g. FK or 0180)');
+  if (!organization || !isOrganizationCode(organization)) {
+    throw new CommandInputError(`--org CODE is required (1 to ${MAX_ORGANIZATION_LENGTH} letters, digits or -; e.g. FK or 0180)`);
+  }
   const name = input.name?.trim();
   if (!name) throw new CommandInputError('--name TEXT is required');
+  if (name.length > MAX_NAME_LENGTH) throw new CommandInputError(`--name takes at most ${MAX_NAME_LENGTH} characters`);
   const scopes = words(input.scopes);
   if (scopes.length === 0) throw new CommandInputError(`--scopes is required, from: ${SCOPES.join(' ')}`);
   const unknownScopes = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
@@ -39,12 +46,13 @@ export async function createApiKey(store: ApiKeyStore, input: CreateInput, confi
   if (purposes.length === 0) throw new CommandInputError(`--purposes is required, from: ${configuredPurposes.join(' ')}`);
   const unknownPurposes = purposes.filter((purpose) => !configuredPurposes.includes(purpose));
   if (unknownPurposes.length > 0) throw new CommandInputError(`purpose(s) not in the configuration: ${unknownPurposes.join(' ')}`);
-  if (input.municipality !== undefined && !/^\d{4}$/.test(input.municipality)) throw new CommandInputError('--municipality takes a 4-digit municipality code, e.g. 0180');
+  if (input.municipality !== undefined && !isMunicipalityCode(input.municipality)) throw new CommandInputError('--municipality takes a 4-digit municipality code, e.g. 0180');
   return store.create({
     organization,
     name,
-    scopes,
-    purposes,
+    // Each once: repeating a word must not grow the row past its column.
+    scopes: [...new Set(scopes)],
+    purposes: [...new Set(purposes)],
     municipality: input.municipality ?? null,
     expiresAt: input.expires === undefined ? null : parseExpiry(input.expires),
   });

@@ -1,7 +1,7 @@
 /**
  * Operation-level access control, before anything executes: without credentials only schema metadata
  * (`__typename`, introspection) is served (else UNAUTHENTICATED, 401); an operation that selects a
- * `@personalData` root field needs an accepted purpose of use (PURPOSE_REQUIRED / PURPOSE_NOT_ALLOWED).
+ * `@personalData` root field needs an accepted purpose of use (PURPOSE_REQUIRED / PURPOSE_UNKNOWN / PURPOSE_NOT_ALLOWED).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
@@ -12,7 +12,7 @@ import { readFieldRules } from '../security/rules.js';
 
 export type IntrospectionPolicy = 'everyone' | 'authenticated' | 'scope';
 
-export function accessControlPlugin(schema: GraphQLSchema, introspection: IntrospectionPolicy): ApolloServerPlugin<RequestContext> {
+export function accessControlPlugin(schema: GraphQLSchema, introspection: IntrospectionPolicy, purposes: readonly string[]): ApolloServerPlugin<RequestContext> {
   const rules = readFieldRules(schema);
   const rootType = (operation: OperationDefinitionNode) => schema.getRootType(operation.operation)?.name ?? 'Query';
   return {
@@ -34,7 +34,7 @@ export function accessControlPlugin(schema: GraphQLSchema, introspection: Intros
             return;
           }
           contextValue.readsPersonalData = dataFields.some((name) => rules.get(`${rootType(operation)}.${name}`)?.personalData);
-          if (contextValue.readsPersonalData) contextValue.purpose = resolvePurpose(contextValue.principal, contextValue.declarations.purposeHeader);
+          if (contextValue.readsPersonalData) contextValue.purpose = resolvePurpose(contextValue.principal, contextValue.declarations.purposeHeader, purposes);
         },
       };
     },

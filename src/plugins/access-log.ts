@@ -12,7 +12,7 @@ import type { AuditLog } from '../access-log/writer.js';
 import type { RequestContext } from '../context.js';
 import type { Logger } from '../log.js';
 
-const REFUSALS = new Set(['PURPOSE_REQUIRED', 'PURPOSE_NOT_ALLOWED']);
+const REFUSALS = new Set(['PURPOSE_REQUIRED', 'PURPOSE_NOT_ALLOWED', 'PURPOSE_UNKNOWN']);
 
 export function outcomeOf(record: AccessRecord, errors: readonly GraphQLFormattedError[]): Outcome {
   const codes = errors.map((error) => error.extensions?.code);

@@ -39,6 +39,17 @@ export class PurposeRequiredError extends GraphQLError {
   }
 }
 
+/**
+ * Not one of the configured purposes at all: most likely misspelt. The stated text is never echoed (a header
+ * is free text and may hold anything); the known purposes are listed instead.
+ */
+export class PurposeUnknownError extends GraphQLError {
+  constructor(configured: readonly string[]) {
+    super(`the stated purpose is not one samgraf knows; the configured purposes are: ${configured.join(', ')}`, { extensions: { code: 'PURPOSE_UNKNOWN', http: { status: 400 } } });
+  }
+}
+
+/** Configured, but not one of this principal's purposes. */
 export class PurposeNotAllowedError extends GraphQLError {
   constructor() {
     super('the stated purpose is not one this principal may use', { extensions: { code: 'PURPOSE_NOT_ALLOWED', http: { status: 403 } } });

@@ -10,7 +10,9 @@ import {
   createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify,
   type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyResult,
 } from 'jose';
-import { isValidPersonalNumber } from '../domain/personal-number.js';
+import {
+  boundPurposeClaim, MalformedClaimError, municipalityClaim, organizationClaim, personalNumberClaim, purposesClaim, scopesClaim, subjectClaim,
+} from './claims.js';
 import { AuthenticationError, type AuthenticationProblem } from './errors.js';
 import { CITIZEN_SCOPES, SCOPES, SELF_SERVICE_PURPOSE, type Principal } from './principal.js';
 
@@ -131,49 +133,52 @@ export class JwtVerifier {
   }
 
   private staffPrincipal(payload: JWTPayload, config: IssuerConfig): Principal {
-    const subject = payload.sub;
-    const organization = payload.org;
-    if (typeof subject !== 'string' || subject === '' || typeof organization !== 'string' || organization === '') {
-      throw this.reject('INVALID_CLAIMS', 'staff token without sub or org');
-    }
-    const municipality = payload.municipality;
-    if (municipality !== undefined && (typeof municipality !== 'string' || !/^\d{4}$/.test(municipality))) {
-      throw this.reject('INVALID_CLAIMS', 'municipality claim is not a 4-digit code');
-    }
-    return {
+    return this.readClaims(() => ({
       type: 'STAFF',
-      subject,
-      organization,
-      scopes: scopesOf(payload),
-      purposes: allowedPurposes(payload.purposes, this.options.purposes),
-      municipality: municipality ?? null,
+      subject: subjectClaim(payload.sub),
+      organization: organizationClaim(payload.org),
+      scopes: scopesClaim(payload.scope, payload.scp),
+      purposes: purposesClaim(payload.purposes, this.options.purposes),
+      municipality: municipalityClaim(payload.municipality),
       apiKeyId: null,
       issuer: config.issuer,
-      boundPurpose: typeof payload.purpose === 'string' ? payload.purpose : null,
-    };
+      boundPurpose: boundPurposeClaim(payload.purpose),
+    }));
   }
 
   /** A citizen token names the person; one that claims staff powers was not issued for citizens. */
   private citizenPrincipal(payload: JWTPayload, config: IssuerConfig): Principal {
     const claim = config.personalNumberClaim ?? 'sub';
-    const personalNumber = payload[claim];
-    if (typeof personalNumber !== 'string' || !isValidPersonalNumber(personalNumber)) {
-      throw this.reject('INVALID_CLAIMS', `citizen token's ${claim} is not a 12-digit personal number`);
+    return this.readClaims(() => {
+      const personalNumber = personalNumberClaim(payload[claim], claim);
+      // Read for their shape only: a citizen's powers never come from them.
+      purposesClaim(payload.purposes, this.options.purposes);
+      boundPurposeClaim(payload.purpose);
+      const claimsStaffPowers = payload.org !== undefined || payload.municipality !== undefined
+        || [...scopesClaim(payload.scope, payload.scp)].some((scope) => (SCOPES as readonly string[]).includes(scope));
+      if (claimsStaffPowers) throw new MalformedClaimError('citizen token carries staff claims');
+      return {
+        type: 'CITIZEN',
+        subject: personalNumber,
+        organization: null,
+        scopes: CITIZEN_SCOPES,
+        // Within the configured purposes like everyone's: without `self-service` configured, citizens read nothing.
+        purposes: this.options.purposes.filter((purpose) => purpose === SELF_SERVICE_PURPOSE),
+        municipality: null,
+        apiKeyId: null,
+        issuer: config.issuer,
+        boundPurpose: null,
+      };
+    });
+  }
+
+  private readClaims(read: () => Principal): Principal {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof MalformedClaimError) throw this.reject('INVALID_CLAIMS', error.message);
+      throw error;
     }
-    const claimsStaffPowers = payload.org !== undefined || payload.municipality !== undefined
-      || [...scopesOf(payload)].some((scope) => (SCOPES as readonly string[]).includes(scope));
-    if (claimsStaffPowers) throw this.reject('INVALID_CLAIMS', 'citizen token carries staff claims');
-    return {
-      type: 'CITIZEN',
-      subject: personalNumber,
-      organization: null,
-      scopes: CITIZEN_SCOPES,
-      purposes: [SELF_SERVICE_PURPOSE],
-      municipality: null,
-      apiKeyId: null,
-      issuer: config.issuer,
-      boundPurpose: null,
-    };
   }
 
   private remember(key: string, entry: CachedToken): void {
@@ -193,16 +198,4 @@ function stillPublished({ issuer, kid }: CachedToken): boolean {
   if (!issuer.remote) return true;
   const keys = issuer.remote.jwks()?.keys ?? [];
   return kid === undefined ? keys.length > 0 : keys.some((key) => key.kid === kid);
-}
-
-function scopesOf(payload: JWTPayload): ReadonlySet<string> {
-  if (typeof payload.scope === 'string') return new Set(payload.scope.split(' ').filter(Boolean));
-  if (Array.isArray(payload.scp)) return new Set(payload.scp.filter((s): s is string => typeof s === 'string'));
-  return new Set();
-}
-
-/** The token's `purposes`, or every configured purpose when it names none; never one samgraf does not know. */
-export function allowedPurposes(claimed: unknown, configured: readonly string[]): string[] {
-  if (!Array.isArray(claimed)) return [...configured];
-  return configured.filter((purpose) => claimed.includes(purpose));
 }

@@ -213,7 +213,7 @@ export type Outcome = 'OK' | 'PARTIAL' | 'DENIED' | 'ERROR';
 
 /** The outcome rules (plugins/access-log.ts, restated): refusal; other errors; denials or withholding; else OK. */
 export function outcomeByRules(errorCodes: readonly string[], returnedData: boolean, deniedOrWithheld: boolean): Outcome {
-  if (errorCodes.some((code) => code === 'PURPOSE_REQUIRED' || code === 'PURPOSE_NOT_ALLOWED')) return 'DENIED';
+  if (errorCodes.some((code) => code === 'PURPOSE_REQUIRED' || code === 'PURPOSE_NOT_ALLOWED' || code === 'PURPOSE_UNKNOWN')) return 'DENIED';
   if (errorCodes.some((code) => code !== 'UNAUTHORIZED_FIELD_OR_TYPE')) return returnedData ? 'PARTIAL' : 'ERROR';
   if (deniedOrWithheld) return returnedData ? 'PARTIAL' : 'DENIED';
   return 'OK';
