@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
-import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RequestContext } from './context.js';
 import type { LimitsConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -14,6 +14,7 @@ import type { Metrics } from './metrics.js';
 import { OperationGate, OverloadedError } from './operation-gate.js';
 import { rootFieldNames } from './plugins/access-control.js';
 import { bracketNesting, documentBoundsError, maxBracketNesting } from './plugins/limits.js';
+import { DENIALS, operationLabel } from './plugins/metrics.js';
 import { AuthenticationError } from './security/errors.js';
 import { wantsIdePage, type WebPages } from './web/pages.js';
 
@@ -21,6 +22,8 @@ const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 
 export interface HttpOptions {
   apollo: ApolloServer<RequestContext>;
+  /** The schema Apollo serves: names the operations refused before they reach Apollo, in the metrics. */
+  schema: GraphQLSchema;
   createContext(requestId: string, headers: IncomingHttpHeaders): Promise<RequestContext>;
   /** Extra GET routes (the demo issuer's JWKS, the console's demo personas); none outside demo mode. */
   routes?: ReadonlyMap<string, () => unknown>;
@@ -154,22 +157,26 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   // Credentials are checked before Apollo parses and validates the document: graphql-js validation costs far more
   // than this, and a caller without credentials is served schema metadata only. A refusal reaches Apollo as a
   // failed context, which answers it like any other (status, headers, error format, one answer per batch piece).
-  const admit = async (document: DocumentNode | null): Promise<() => Promise<RequestContext>> => {
+  const admit = async (document: DocumentNode | null, operationName: unknown): Promise<() => Promise<RequestContext>> => {
+    const started = process.hrtime.bigint();
     let context: RequestContext;
     try {
       context = await options.createContext(requestId, req.headers);
     } catch (error) {
       return () => Promise.reject(error);
     }
-    const refusal = document === null ? null : refusalOf(document, context.principal === null, options.limits);
-    if (refusal === null) return async () => context;
-    // Refusals before execution never reach the plugins: count them here.
-    options.metrics.denied(String(refusal.extensions.code));
+    const refusal = document && refusalOf(document, context.principal === null, options.limits);
+    if (!document || !refusal) return async () => context;
+    // Refused before Apollo, so the metrics plugin never sees it: counted here as it would count it.
+    const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
+    options.metrics.request(operationLabel(options.schema, document, operation), 'error', Number(process.hrtime.bigint() - started) / 1e9);
+    const code = String(refusal.extensions.code);
+    if (DENIALS.has(code)) options.metrics.denied(code);
     return () => Promise.reject(refusal);
   };
   const execute = async (piece: unknown, index: number) => options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search: url.search, body: piece },
-    context: await admit(documents[index] ?? null),
+    context: await admit(documents[index] ?? null, (members[index] as GraphQLRequestMembers).operationName),
   });
   // Each operation of a batch runs as a request of its own — its own context, access-log event and rate-limit
   // point — because per-request state (loaders, the access record) must never be shared between operations.
@@ -267,20 +274,24 @@ function parsedOrNull(query: unknown, maxTokens: number): DocumentNode | null {
 }
 
 /**
- * Why a parsed document is refused before validation, if it is: without credentials, a document any of whose
- * operations selects more than `__typename` and introspection (nothing else would be served); for everyone, more
- * definitions or directives than the limits.
+ * Why a parsed document is refused before validation, if it is. Nothing here needs the schema, so that no
+ * document reaches validation unless it could be served: a mutation or subscription never can; without
+ * credentials, neither can any operation that selects more than `__typename` and introspection. Then, for
+ * everyone, the definitions and directives are bounded.
  */
 function refusalOf(document: DocumentNode, anonymous: boolean, limits: HttpOptions['limits']): GraphQLError | null {
-  if (anonymous && !selectsOnlySchemaMetadata(document)) return new AuthenticationError('MISSING');
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const notQuery = operations.find((operation) => operation.operation !== 'query');
+  if (notQuery) return new GraphQLError(`samgraf serves queries only, not ${notQuery.operation}s`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+  if (anonymous && !operations.every((operation) => selectsOnlySchemaMetadata(operation, document))) return new AuthenticationError('MISSING');
   return documentBoundsError(document, limits);
 }
 
-function selectsOnlySchemaMetadata(document: DocumentNode): boolean {
+function selectsOnlySchemaMetadata(operation: OperationDefinitionNode, document: DocumentNode): boolean {
   const fragments = new Map(document.definitions
     .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
     .map((d) => [d.name.value, d]));
-  return document.definitions.every((d) => d.kind !== Kind.OPERATION_DEFINITION || rootFieldNames(d.selectionSet, fragments).every((name) => name.startsWith('__')));
+  return rootFieldNames(operation.selectionSet, fragments).every((name) => name.startsWith('__'));
 }
 
 /** The GraphQL documents a request carries, wherever they are (body, batch pieces, GET parameter). */

@@ -131,6 +131,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   metrics.observeGate(() => gate.state);
   const handler = createHttpHandler({
     apollo,
+    schema,
     logger,
     limits: config.limits,
     gate,

@@ -1,13 +1,14 @@
 /** Counts and times GraphQL operations, labelled by the root fields they select (a closed set), and refusals by code. */
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind } from 'graphql';
+import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { rootFieldNames } from './access-control.js';
 import type { RequestContext } from '../context.js';
 import type { Metrics } from '../metrics.js';
 
-const DENIALS = new Set([
+export const DENIALS = new Set([
   'UNAUTHORIZED_FIELD_OR_TYPE', 'PURPOSE_REQUIRED', 'PURPOSE_NOT_ALLOWED', 'INTROSPECTION_NOT_ALLOWED', 'UNAUTHENTICATED',
-  'QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'AUDIT_UNAVAILABLE',
+  'QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'TOO_MANY_DEFINITIONS', 'TOO_MANY_DIRECTIVES',
+  'AUDIT_UNAVAILABLE',
 ]);
 
 export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
@@ -16,18 +17,11 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ operation, document, response, schema }) {
-          const rootType = operation ? schema.getRootType(operation.operation) : undefined;
-          const fragments = new Map((document?.definitions ?? []).flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
-          // Only names the schema knows: an alias or operation name is client text and never a label.
-          const roots = (operation ? rootFieldNames(operation.selectionSet, fragments) : [])
-            .filter((name) => rootType?.getFields()[name] !== undefined || name.startsWith('__'))
-            .sort();
-          const operationLabel = roots.length > 0 ? [...new Set(roots)].join(',') : 'none';
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const errors = result?.errors ?? [];
           const hasData = result?.data !== undefined && result.data !== null;
           const outcome = errors.length === 0 ? 'ok' : hasData ? 'partial' : 'error';
-          metrics.request(operationLabel, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.request(operationLabel(schema, document, operation), outcome, Number(process.hrtime.bigint() - started) / 1e9);
           for (const error of errors) {
             const code = error.extensions?.code;
             if (typeof code === 'string' && DENIALS.has(code)) metrics.denied(code);
@@ -36,4 +30,14 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
       };
     },
   };
+}
+
+/** An operation's label: the root fields it selects, sorted; only names the schema knows (aliases and operation names are client text). */
+export function operationLabel(schema: GraphQLSchema, document: DocumentNode | undefined, operation: OperationDefinitionNode | undefined | null): string {
+  const rootType = operation ? schema.getRootType(operation.operation) : undefined;
+  const fragments = new Map((document?.definitions ?? []).flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const roots = (operation ? rootFieldNames(operation.selectionSet, fragments) : [])
+    .filter((name) => rootType?.getFields()[name] !== undefined || name.startsWith('__'))
+    .sort();
+  return roots.length > 0 ? [...new Set(roots)].join(',') : 'none';
 }
