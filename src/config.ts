@@ -47,6 +47,10 @@ const limits = z.strictObject({
   maxRootFields: z.number().int().min(1).max(100).default(10),
   maxCost: z.number().int().min(1).default(250_000),
   maxTokens: z.number().int().min(100).max(1_000_000).default(20_000),
+  /** Operations and fragments in one document: graphql-js validates fragments pairwise (see README "Request limits"). */
+  maxDefinitions: z.number().int().min(1).max(10_000).default(100),
+  /** Directives (`@include`, `@skip` …) in one document. */
+  maxDirectives: z.number().int().min(0).max(10_000).default(100),
   assumedListSize: z.number().int().min(1).max(1000).default(10),
   maxBodyBytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   /** Operations in one batched (array) request; 1 turns batching off. */

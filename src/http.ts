@@ -6,20 +6,26 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
+import { getOperationAST, GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RequestContext } from './context.js';
 import type { LimitsConfig } from './config.js';
 import type { Reachability } from './health.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { OperationGate, OverloadedError } from './operation-gate.js';
-import { bracketNesting, maxBracketNesting } from './plugins/limits.js';
+import { rootFieldNames } from './plugins/access-control.js';
+import { bracketNesting, documentBoundsError, maxBracketNesting } from './plugins/limits.js';
+import { DENIALS, operationLabel } from './plugins/metrics.js';
 import { RequestLogEntry } from './plugins/request-log.js';
+import { AuthenticationError } from './security/errors.js';
 import { wantsIdePage, type WebPages } from './web/pages.js';
 
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 
 export interface HttpOptions {
   apollo: ApolloServer<RequestContext>;
+  /** The schema Apollo serves: names the operations refused before they reach Apollo, in the metrics. */
+  schema: GraphQLSchema;
   createContext(requestId: string, headers: IncomingHttpHeaders): Promise<RequestContext>;
   /** Extra GET routes (the demo issuer's JWKS, the console's demo personas); none outside demo mode. */
   routes?: ReadonlyMap<string, () => unknown>;
@@ -28,7 +34,7 @@ export interface HttpOptions {
   isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'>; details: Record<string, Reachability> }>;
   logger: Logger;
   metrics: Metrics;
-  limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth'>;
+  limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth' | 'maxTokens' | 'maxDefinitions' | 'maxDirectives'>;
   /** Bounds the operations executing at once. */
   gate: OperationGate;
 }
@@ -144,14 +150,38 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
     if (body.length > options.limits.maxBatchSize) throw new HttpError(400, 'BATCH_TOO_LARGE', `a batch may hold at most ${options.limits.maxBatchSize} operations`);
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const members = method === 'GET' ? [membersOfSearch(url.searchParams)] : Array.isArray(body) ? body : [body];
+  members.forEach(checkMembers);
   for (const text of queryTexts(body, url)) {
     if (bracketNesting(text) > maxBracketNesting(options.limits.maxDepth)) {
       throw new HttpError(400, 'QUERY_TOO_DEEP', `the document nests deeper than the limit (${options.limits.maxDepth} levels of fields)`);
     }
   }
-  const execute = (piece: unknown) => options.apollo.executeHTTPGraphQLRequest({
+  const documents = members.map((piece) => parsedOrNull((piece as GraphQLRequestMembers).query, options.limits.maxTokens));
+  // Credentials are checked before Apollo parses and validates the document: graphql-js validation costs far more
+  // than this, and a caller without credentials is served schema metadata only. A refusal reaches Apollo as a
+  // failed context, which answers it like any other (status, headers, error format, one answer per batch piece).
+  const admit = async (document: DocumentNode | null, operationName: unknown): Promise<() => Promise<RequestContext>> => {
+    const started = process.hrtime.bigint();
+    let context: RequestContext;
+    try {
+      context = await entry.track(() => options.createContext(requestId, req.headers));
+    } catch (error) {
+      return () => Promise.reject(error);
+    }
+    const refusal = document && refusalOf(document, context.principal === null, options.limits);
+    if (!document || !refusal) return async () => context;
+    // Refused before Apollo, so the metrics plugin never sees it: counted here as it would count it.
+    const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
+    options.metrics.request(operationLabel(options.schema, document, operation), 'error', Number(process.hrtime.bigint() - started) / 1e9);
+    const code = String(refusal.extensions.code);
+    if (DENIALS.has(code)) options.metrics.denied(code);
+    entry.failed(code);
+    return () => Promise.reject(refusal);
+  };
+  const execute = async (piece: unknown, index: number) => options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search: url.search, body: piece },
-    context: () => entry.track(() => options.createContext(requestId, req.headers)),
+    context: await admit(documents[index] ?? null, (members[index] as GraphQLRequestMembers).operationName),
   });
   // Each operation of a batch runs as a request of its own — its own context, access-log event and rate-limit
   // point — because per-request state (loaders, the access record) must never be shared between operations.
@@ -162,7 +192,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   res.once('close', () => {
     if (!res.writableFinished) timeout.abort(Object.assign(new Error('aborted'), { code: 'ECONNABORTED' }));
   });
-  const work = options.gate.run(() => (Array.isArray(body) ? executeBatch(body, execute) : execute(body)), timeout.signal)
+  const work = options.gate.run(() => (Array.isArray(body) ? executeBatch(body, execute) : execute(body, 0)), timeout.signal)
     .catch((error: unknown) => {
       if (error instanceof OverloadedError) throw new HttpError(503, 'OVERLOADED', error.message, { 'retry-after': '1' });
       throw error;
@@ -182,6 +212,93 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   res.end();
 }
 
+/** A GraphQL-over-HTTP request's members, unchecked (a JSON body's pieces, or a GET's parameters). */
+interface GraphQLRequestMembers {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: unknown;
+}
+
+const isJsonObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isAbsent = (value: unknown) => value === undefined || value === null;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function badRequest(message: string): HttpError {
+  return new HttpError(400, 'BAD_REQUEST', message);
+}
+
+/**
+ * Every member of one request by type and shape, before Apollo reads any: its own checks stop short of the
+ * persisted-query extension, whose hash it hands to its cache as it is (an object there was a 500).
+ */
+function checkMembers(piece: unknown): void {
+  if (!isJsonObject(piece)) throw badRequest('a GraphQL request is a JSON object with a query (or a persisted-query extension)');
+  const { query, operationName, variables, extensions } = piece as GraphQLRequestMembers;
+  if (!isAbsent(query) && typeof query !== 'string') throw badRequest('query must be a string');
+  if (!isAbsent(operationName) && typeof operationName !== 'string') throw badRequest('operationName must be a string');
+  if (!isAbsent(variables) && !isJsonObject(variables)) throw badRequest('variables must be a JSON object');
+  if (isAbsent(extensions)) return;
+  if (!isJsonObject(extensions)) throw badRequest('extensions must be a JSON object');
+  const persisted = extensions.persistedQuery;
+  if (isAbsent(persisted)) return;
+  if (!isJsonObject(persisted)) throw badRequest('extensions.persistedQuery must be a JSON object');
+  if (persisted.version !== 1) throw new HttpError(400, 'PERSISTED_QUERY_NOT_SUPPORTED', 'only persisted queries of version 1 are supported');
+  if (typeof persisted.sha256Hash !== 'string' || !SHA256_HEX.test(persisted.sha256Hash)) {
+    throw badRequest('extensions.persistedQuery.sha256Hash must be a SHA-256 hash in 64 lower-case hexadecimal digits');
+  }
+}
+
+/** A GET's members: each parameter at most once, variables and extensions as JSON. */
+function membersOfSearch(params: URLSearchParams): GraphQLRequestMembers {
+  const once = (name: string): string | undefined => {
+    const values = params.getAll(name);
+    if (values.length > 1) throw badRequest(`the ${name} parameter may be given only once`);
+    return values[0];
+  };
+  const json = (name: string): unknown => {
+    const text = once(name);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw badRequest(`the ${name} parameter is not valid JSON`);
+    }
+  };
+  return { query: once('query'), operationName: once('operationName'), variables: json('variables'), extensions: json('extensions') };
+}
+
+/** The document, parsed within the token limit; null when there is none or it does not parse (Apollo then says why). */
+function parsedOrNull(query: unknown, maxTokens: number): DocumentNode | null {
+  if (typeof query !== 'string') return null;
+  try {
+    return parse(query, { maxTokens });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why a parsed document is refused before validation, if it is. Nothing here needs the schema, so that no
+ * document reaches validation unless it could be served: a mutation or subscription never can; without
+ * credentials, neither can any operation that selects more than `__typename` and introspection. Then, for
+ * everyone, the definitions and directives are bounded.
+ */
+function refusalOf(document: DocumentNode, anonymous: boolean, limits: HttpOptions['limits']): GraphQLError | null {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const notQuery = operations.find((operation) => operation.operation !== 'query');
+  if (notQuery) return new GraphQLError(`samgraf serves queries only, not ${notQuery.operation}s`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+  if (anonymous && !operations.every((operation) => selectsOnlySchemaMetadata(operation, document))) return new AuthenticationError('MISSING');
+  return documentBoundsError(document, limits);
+}
+
+function selectsOnlySchemaMetadata(operation: OperationDefinitionNode, document: DocumentNode): boolean {
+  const fragments = new Map(document.definitions
+    .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+    .map((d) => [d.name.value, d]));
+  return rootFieldNames(operation.selectionSet, fragments).every((name) => name.startsWith('__'));
+}
+
 /** The GraphQL documents a request carries, wherever they are (body, batch pieces, GET parameter). */
 function queryTexts(body: unknown, url: URL): string[] {
   const pieces = Array.isArray(body) ? body : [body];
@@ -189,7 +306,7 @@ function queryTexts(body: unknown, url: URL): string[] {
   return [...texts, url.searchParams.get('query')].filter((text): text is string => typeof text === 'string');
 }
 
-async function executeBatch(pieces: unknown[], execute: (piece: unknown) => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse> {
+async function executeBatch(pieces: unknown[], execute: (piece: unknown, index: number) => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse> {
   const responses = await Promise.all(pieces.map(execute));
   const bodies = await Promise.all(responses.map(async (response) => {
     if (response.body.kind === 'complete') return response.body.string;

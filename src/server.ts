@@ -166,6 +166,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   metrics.observeGate(() => gate.state);
   const handler = createHttpHandler({
     apollo,
+    schema,
     logger,
     limits: config.limits,
     gate,

@@ -24,8 +24,6 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, type JWTPayload } from 'jose';
 import { DEFAULT_PURPOSES } from '../src/config.js';
@@ -33,9 +31,9 @@ import { openDatabase } from '../src/db.js';
 import { isValidPersonalNumber } from '../src/domain/personal-number.js';
 import { buildSchema } from '../src/schema.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
+import { documentedCodes } from './helpers/error-codes.js';
 import { createGenerator, describeRequest, FAMILIES, parseSeed, type FuzzPerson, type FuzzRequest, type FuzzWorld } from './helpers/fuzz.js';
 import { rawRequest } from './helpers/raw-http.js';
-import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import { ALL_SCOPES, AUDIENCE, CITIZEN_ISSUER, STAFF_ISSUER, testIssuers } from './helpers/tokens.js';
@@ -56,21 +54,6 @@ const NEVER_HERE = new Set(['INTERNAL_SERVER_ERROR', 'AUDIT_UNAVAILABLE', 'SOURC
 const INTERNALS = /maximum call stack|\bat \S+ \(|\.[jt]s:\d+|node_modules|knex|better-sqlite|\bselect\b[^"]*\bfrom\b|FB_PERSON|FB_RELATION|FK_BESLUT|FK_UTBETALNING|AF_ARENDE|AF_HANDLINGSPLAN/i;
 /** Driver error codes (mysql2's ER_…, SQLite's SQLITE_…), matched by case. */
 const DRIVER_CODES = /\bER_[A-Z_]{3,}|\bSQLITE_[A-Z]+/;
-
-/** The README's "Error codes" table: code → the HTTP statuses it lists. */
-function documentedCodes(): Map<string, Set<number>> {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const start = readme.search(/^## Error codes\s*$/m);
-  assert.ok(start >= 0, 'the README has an "Error codes" section');
-  const section = readme.slice(start).split(/\n## /)[0]!.split('\n').slice(1).join('\n');
-  const codes = new Map<string, Set<number>>();
-  for (const line of section.split('\n')) {
-    const row = /^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|([^|]*)\|/.exec(line);
-    if (row) codes.set(row[1]!, new Set((row[2]!.match(/\b[1-5]\d\d\b/g) ?? []).map(Number)));
-  }
-  assert.ok(codes.size >= 5, `the Error codes table lists codes: ${[...codes.keys()].join(', ')}`);
-  return codes;
-}
 
 interface Answer {
   status: number;

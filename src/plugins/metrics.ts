@@ -5,21 +5,11 @@ import { rootFieldNames } from './access-control.js';
 import type { RequestContext } from '../context.js';
 import type { Metrics } from '../metrics.js';
 
-const DENIALS = new Set([
+export const DENIALS = new Set([
   'UNAUTHORIZED_FIELD_OR_TYPE', 'PURPOSE_REQUIRED', 'PURPOSE_NOT_ALLOWED', 'PURPOSE_UNKNOWN', 'INTROSPECTION_NOT_ALLOWED', 'UNAUTHENTICATED',
-  'QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'AUDIT_UNAVAILABLE',
+  'QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'TOO_MANY_DEFINITIONS', 'TOO_MANY_DIRECTIVES',
+  'AUDIT_UNAVAILABLE',
 ]);
-
-/** The root fields an operation selects, sorted and joined (`citizen,me`), or `none`: a closed set, from the schema. */
-export function operationLabel(schema: GraphQLSchema, operation: OperationDefinitionNode | undefined, document: DocumentNode | undefined): string {
-  const rootType = operation ? schema.getRootType(operation.operation) : undefined;
-  const fragments = new Map((document?.definitions ?? []).flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
-  // Only names the schema knows: an alias or operation name is client text and never a label.
-  const roots = (operation ? rootFieldNames(operation.selectionSet, fragments) : [])
-    .filter((name) => rootType?.getFields()[name] !== undefined || name.startsWith('__'))
-    .sort();
-  return roots.length > 0 ? [...new Set(roots)].join(',') : 'none';
-}
 
 export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   return {
@@ -31,7 +21,7 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
           const errors = result?.errors ?? [];
           const hasData = result?.data !== undefined && result.data !== null;
           const outcome = errors.length === 0 ? 'ok' : hasData ? 'partial' : 'error';
-          metrics.request(operationLabel(schema, operation, document), outcome, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.request(operationLabel(schema, document, operation), outcome, Number(process.hrtime.bigint() - started) / 1e9);
           for (const error of errors) {
             const code = error.extensions?.code;
             if (typeof code === 'string' && DENIALS.has(code)) metrics.denied(code);
@@ -40,4 +30,14 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
       };
     },
   };
+}
+
+/** An operation's label: the root fields it selects, sorted; only names the schema knows (aliases and operation names are client text). */
+export function operationLabel(schema: GraphQLSchema, document: DocumentNode | undefined, operation: OperationDefinitionNode | undefined | null): string {
+  const rootType = operation ? schema.getRootType(operation.operation) : undefined;
+  const fragments = new Map((document?.definitions ?? []).flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const roots = (operation ? rootFieldNames(operation.selectionSet, fragments) : [])
+    .filter((name) => rootType?.getFields()[name] !== undefined || name.startsWith('__'))
+    .sort();
+  return roots.length > 0 ? [...new Set(roots)].join(',') : 'none';
 }

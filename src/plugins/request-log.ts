@@ -34,7 +34,7 @@ export function requestLogPlugin(): ApolloServerPlugin<RequestContext> {
       return {
         async willSendResponse({ contextValue, operation, document, schema, request, response }) {
           contextValue.requestLog.sent = {
-            operation: operationLabel(schema, operation, document),
+            operation: operationLabel(schema, document, operation),
             operationName: loggableOperationName(request.operationName ?? operation?.name?.value),
             // Read here: Apollo's copy of the context, which the plugins marked, is not the one the HTTP layer holds.
             logsAccess: contextValue.principal !== null && contextValue.readsPersonalData,

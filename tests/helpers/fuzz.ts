@@ -1235,6 +1235,56 @@ export function createGenerator(world: FuzzWorld, runSeed: number): Generator {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Every JSON type in every member of a GraphQL-over-HTTP request (a table, not seeded: each case is named)
+
+/** JSON values of every type, as JSON text (so that `__proto__` stays a key and 1e400 stays a number literal). */
+export const JSON_VALUES: readonly string[] = [
+  'null', 'true', 'false', '0', '1', '-1', '2', '1.5', '1e400', '-1e400', '123456789012345678901234567890', '""', '"x"',
+  `"${'f'.repeat(64)}"`, '[]', '[1]', '{}', '{"toString":1}', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}',
+];
+
+/** A member of a request by its path, and the request (JSON text) that holds `value` there. */
+export interface MemberCase {
+  member: string;
+  value: string;
+  /** The request as a JSON object's text (POST, one piece of a batch). */
+  json: string;
+  /** The same request as a GET query string (without `?`). */
+  search: string;
+}
+
+const param = (name: string, value: string) => `${name}=${encodeURIComponent(value)}`;
+
+/**
+ * `value` in each member of a request that is otherwise valid: query, operationName, variables, extensions, and
+ * the automatic persisted query's extension, version and hash, both with the query and by hash alone.
+ */
+export function memberCases(query: string, queryHash: string): MemberCase[] {
+  const q = JSON.stringify(query);
+  const persisted = (inner: string, withQuery: boolean) => ({
+    json: `{${withQuery ? `"query":${q},` : ''}"extensions":{"persistedQuery":${inner}}}`,
+    search: [...(withQuery ? [param('query', query)] : []), param('extensions', `{"persistedQuery":${inner}}`)].join('&'),
+  });
+  return JSON_VALUES.flatMap((value) => {
+    const cases: Omit<MemberCase, 'value'>[] = [
+      { member: 'query', json: `{"query":${value}}`, search: param('query', value) },
+      { member: 'operationName', json: `{"query":${q},"operationName":${value}}`, search: `${param('query', query)}&${param('operationName', value)}` },
+      { member: 'variables', json: `{"query":${q},"variables":${value}}`, search: `${param('query', query)}&${param('variables', value)}` },
+      { member: 'extensions', json: `{"query":${q},"extensions":${value}}`, search: `${param('query', query)}&${param('extensions', value)}` },
+      ...[true, false].flatMap((withQuery) => {
+        const how = withQuery ? ' (with the query)' : ' (hash alone)';
+        return [
+          { member: `extensions.persistedQuery${how}`, ...persisted(value, withQuery) },
+          { member: `extensions.persistedQuery.version${how}`, ...persisted(`{"version":${value},"sha256Hash":"${queryHash}"}`, withQuery) },
+          { member: `extensions.persistedQuery.sha256Hash${how}`, ...persisted(`{"version":1,"sha256Hash":${value}}`, withQuery) },
+        ];
+      }),
+    ];
+    return cases.map((c) => ({ ...c, value }));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Reproduction
 
 function shorten(text: string, max = 600): string {
