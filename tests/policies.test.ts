@@ -336,6 +336,7 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'AuditEvent.documentHash':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.subjects':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.subjectsWithheld':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditEvent.subjectsRequested':      r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.fieldsRead':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.fieldsDenied':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.fieldsMasked':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
