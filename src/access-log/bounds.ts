@@ -5,6 +5,7 @@
  * a reader sees it was cut; a surrogate pair is never split. The cut happens before hashing: the chain proves
  * what was stored.
  */
+import { firstCodePoints } from '../header-text.js';
 import type { EventDraft } from './event.js';
 
 export const TRUNCATION_MARKER = '…';
@@ -23,9 +24,7 @@ export const EVENT_TEXT_LIMITS = {
 
 /** `text` if it has at most `max` code points, else its first max − 1 and the marker. */
 export function truncated(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const points = Array.from(text);
-  return points.length <= max ? text : `${points.slice(0, max - 1).join('')}${TRUNCATION_MARKER}`;
+  return firstCodePoints(text, max) === text ? text : `${firstCodePoints(text, max - 1)}${TRUNCATION_MARKER}`;
 }
 
 function truncatedOrNull(text: string | null, max: number): string | null {
