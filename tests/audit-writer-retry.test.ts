@@ -85,6 +85,23 @@ describe('access-log writer: one event the store refuses fails only its own requ
     assert.deepEqual((await verifyAccessLog(store)).broken, []);
   });
 
+  it('the largest event the limits allow (250,000 people, one per field of limits.maxCost) commits next to ordinary ones', async () => {
+    const people = Array.from({ length: 250_000 }, (_, i) => `19${String(i).padStart(10, '0')}`);
+    const largest = draft('largest', 'Largest', {
+      subjects: people,
+      subjectCategories: Object.fromEntries(people.map((p) => [p, ['RELATIONS']])),
+      subjectsRequested: people.slice(0, 3000),
+    });
+    const writer = new AuditWriter(store);
+    const [ordinary, event] = await Promise.all([writer.append(draft('beside-largest')), writer.append(largest)]);
+    assert.deepEqual([ordinary.seq, event.seq], [1, 2]);
+    const indexed = await store('audit_event_subjects').where({ writer_id: writer.writerId, seq: 2 }).count({ n: '*' }).first() as { n: number | string };
+    assert.equal(Number(indexed.n), 250_000);
+    const row = await store('audit_events').where({ writer_id: writer.writerId, seq: 2 }).first() as EventRow;
+    assert.ok(row.subject_categories.length > 7_000_000, 'far beyond a TEXT column');
+    assert.deepEqual(fromRow(row), event);
+  });
+
   it('a store that is down fails the batch once: no retry storm', async () => {
     const down = openDatabase('mysql://root@127.0.0.1:1/samgraf_down');
     try {

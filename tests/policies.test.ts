@@ -434,7 +434,7 @@ const AUDIT_LOG = /* GraphQL */ `
     auditEvents(first: 2) {
       edges { cursor node {
         id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis caseReference
-        operationName documentHash subjects subjectsWithheld fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash
+        operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash
       } }
       pageInfo { hasNextPage endCursor }
     }

@@ -132,9 +132,20 @@ export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Pro
   const head = events.at(-1)!;
   await inTransaction(db, [
     db('audit_events').insert(events.map(toRow)),
-    ...(subjects.length > 0 ? [db('audit_event_subjects').insert(subjects)] : []),
+    ...chunks(subjects, SUBJECT_ROWS_PER_STATEMENT).map((rows) => db('audit_event_subjects').insert(rows)),
     db('audit_chain_heads').insert({ writer_id: head.writer, seq: head.seq, hash: head.hash }),
   ]);
+}
+
+/**
+ * The largest event the limits allow names about 250,000 people (limits.maxCost): its index rows in one
+ * statement would pass MariaDB's max_allowed_packet (16 MB by default), so they go in statements of at most
+ * this many rows (about half a megabyte each). An ordinary batch still takes one.
+ */
+const SUBJECT_ROWS_PER_STATEMENT = 5000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 export interface ChainPosition {

@@ -134,7 +134,10 @@ async function subjectIndex(db: Knex, writer: string, fromSeq: number, toSeq: nu
   const bySeq = new Map<number, string[]>();
   for (const row of rows) {
     const key = Number(row.seq);
-    bySeq.set(key, [...(bySeq.get(key) ?? []), `${row.subject}|${row.categories}|${Number(row.occurred_ms)}`]);
+    // Appended in place: an event can name a quarter of a million people, and copying per row would be quadratic.
+    const entries = bySeq.get(key) ?? [];
+    entries.push(`${row.subject}|${row.categories}|${Number(row.occurred_ms)}`);
+    bySeq.set(key, entries);
   }
   return bySeq;
 }
