@@ -42,7 +42,7 @@ function withheldForAudit(response: GraphQLResponse): void {
   };
 }
 
-/** Whether a resolver could not read the access log: then nothing of the response may stand either. */
+/** Whether a resolver could not read the access log: then nothing of its response may stand either. */
 export function failedOnAccessLog(errors: readonly GraphQLFormattedError[]): boolean {
   return errors.some((error) => error.extensions?.code === 'AUDIT_UNAVAILABLE');
 }
@@ -55,37 +55,36 @@ export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlug
         async willSendResponse({ contextValue: ctx, response, operation, source }) {
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors ?? [];
-          if (ctx.principal !== null && ctx.readsPersonalData) {
-            const record = ctx.access;
-            const draft: EventDraft = {
-              occurredAt,
-              requestId: ctx.requestId,
-              principal: { type: ctx.principal.type, subject: ctx.principal.subject, organization: ctx.principal.organization, apiKeyId: ctx.principal.apiKeyId },
-              // The accepted purpose; for a refused one, what the caller stated (auditors want to see it).
-              purpose: ctx.purpose ?? (ctx.declarations.purposeHeader?.trim() || null),
-              legalBasis: ctx.declarations.legalBasis,
-              caseReference: ctx.declarations.caseReference,
-              operationName: request.operationName ?? operation?.name?.value ?? null,
-              documentHash: documentHashOf(source),
-              subjects: sorted(record.subjects.keys()),
-              subjectCategories: Object.fromEntries([...record.subjects].map(([subject, categories]) => [subject, sorted(categories) as DataCategory[]])),
-              subjectsWithheld: sorted(record.withheld),
-              subjectsRequested: [...ctx.subjectsRequested],
-              fieldsRead: sorted(record.fieldsRead),
-              fieldsDenied: sorted(record.fieldsDenied),
-              fieldsMasked: sorted(record.fieldsMasked),
-              outcome: outcomeOf(record, errors),
-              sourceErrors: sorted(new Set(errors.filter((e) => e.extensions?.code === 'SOURCE_UNAVAILABLE').map((e) => String(e.extensions?.source)))),
-            };
-            try {
-              await log.append(boundedDraft(draft));
-            } catch (error) {
-              logger.error({ requestId: ctx.requestId, err: { name: (error as Error).name, code: (error as { code?: unknown }).code } }, 'access-log event not written; response withheld');
-              withheldForAudit(response);
-              return;
-            }
-          }
+          // Replaced before the event is written, which still records what the request did.
           if (failedOnAccessLog(errors)) withheldForAudit(response);
+          if (ctx.principal === null || !ctx.readsPersonalData) return;
+          const record = ctx.access;
+          const draft: EventDraft = {
+            occurredAt,
+            requestId: ctx.requestId,
+            principal: { type: ctx.principal.type, subject: ctx.principal.subject, organization: ctx.principal.organization, apiKeyId: ctx.principal.apiKeyId },
+            // The accepted purpose; for a refused one, what the caller stated (auditors want to see it).
+            purpose: ctx.purpose ?? (ctx.declarations.purposeHeader?.trim() || null),
+            legalBasis: ctx.declarations.legalBasis,
+            caseReference: ctx.declarations.caseReference,
+            operationName: request.operationName ?? operation?.name?.value ?? null,
+            documentHash: documentHashOf(source),
+            subjects: sorted(record.subjects.keys()),
+            subjectCategories: Object.fromEntries([...record.subjects].map(([subject, categories]) => [subject, sorted(categories) as DataCategory[]])),
+            subjectsWithheld: sorted(record.withheld),
+            subjectsRequested: [...ctx.subjectsRequested],
+            fieldsRead: sorted(record.fieldsRead),
+            fieldsDenied: sorted(record.fieldsDenied),
+            fieldsMasked: sorted(record.fieldsMasked),
+            outcome: outcomeOf(record, errors),
+            sourceErrors: sorted(new Set(errors.filter((e) => e.extensions?.code === 'SOURCE_UNAVAILABLE').map((e) => String(e.extensions?.source)))),
+          };
+          try {
+            await log.append(boundedDraft(draft));
+          } catch (error) {
+            logger.error({ requestId: ctx.requestId, err: { name: (error as Error).name, code: (error as { code?: unknown }).code } }, 'access-log event not written; response withheld');
+            withheldForAudit(response);
+          }
         },
       };
     },
