@@ -95,7 +95,7 @@ function readPersonalNumberSlots(schema: GraphQLSchema): PersonalNumberSlots {
  * objects, through fragments — in the 12-digit form, sorted, once each. A value that is no personal number
  * names nobody: it is left out (the resolver refuses it).
  */
-export function requestedPersonalNumbers(
+function requestedPersonalNumbers(
   schema: GraphQLSchema, slots: PersonalNumberSlots, operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>, variables: Readonly<Record<string, unknown>>,
 ): string[] {
