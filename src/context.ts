@@ -42,6 +42,8 @@ export interface RequestContext {
   readsPersonalData: boolean;
   /** Set once the purpose is accepted. */
   purpose: string | null;
+  /** The personal numbers the operation's arguments name, sorted; set before the purpose is checked. */
+  subjectsRequested: readonly string[];
   loaders: Loaders;
   access: AccessRecord;
   dataQuality: DataQualityCollector;
@@ -84,6 +86,7 @@ export function createRequestContext({ connectors, accessLog, chains, cursors, l
     declarations,
     readsPersonalData: false,
     purpose: null,
+    subjectsRequested: [],
     loaders: principal !== null && isRowRestricted(principal) ? restrictRows(loaders, principal, access) : loaders,
     access,
     dataQuality,

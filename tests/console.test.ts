@@ -244,7 +244,7 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     const text = await dialog.innerText();
-    for (const expectedText of ['fk-handlaggare-17', 'FK', 'benefit-assessment', 'SFB 110 kap. 13 §', 'FK-2026-0042', formatPnr(A), 'Citizen.familyName', 'Position in chain']) {
+    for (const expectedText of ['fk-handlaggare-17', 'FK', 'benefit-assessment', 'SFB 110 kap. 13 §', 'FK-2026-0042', formatPnr(A), 'Subjects asked for', 'Citizen.familyName', 'Position in chain']) {
       assert.ok(text.includes(expectedText), `the detail shows ${expectedText}:\n${text}`);
     }
     await axeCheck(page, 'event detail');
@@ -292,7 +292,7 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     const [header, ...rows] = parseCsv(csv.slice(1));
     assert.deepEqual(header, ['id', 'writer', 'seq', 'occurredAt', 'requestId', 'principalType', 'principalSubject', 'principalOrganization', 'principalApiKeyId',
       'purpose', 'legalBasis', 'caseReference', 'operationName', 'documentHash', 'subjects', 'subjectsWithheld', 'fieldsRead', 'fieldsDenied',
-      'fieldsMasked', 'outcome', 'sourceErrors', 'prevHash', 'hash']);
+      'fieldsMasked', 'outcome', 'sourceErrors', 'prevHash', 'hash', 'subjectsRequested']);
     const column = (name: string) => header!.indexOf(name);
     assert.deepEqual(rows.map((r) => r[column('id')]!).sort(), fromBatch2, 'the CSV holds exactly the search\'s events');
     const stored = new Map((await store('audit_events').where('occurred_ms', '>=', splitMs)).map((r: any) => [`${r.writer_id}:${r.seq}`, r]));

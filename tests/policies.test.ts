@@ -340,6 +340,7 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'AuditEvent.documentHash':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.subjects':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.subjectsWithheld':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
+  'AuditEvent.subjectsRequested':      r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.fieldsRead':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.fieldsDenied':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
   'AuditEvent.fieldsMasked':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
@@ -437,7 +438,7 @@ const AUDIT_LOG = /* GraphQL */ `
     auditEvents(first: 2) {
       edges { cursor node {
         id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis caseReference
-        operationName documentHash subjects subjectsWithheld fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash
+        operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash
       } }
       pageInfo { hasNextPage endCursor }
     }

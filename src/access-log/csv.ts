@@ -10,6 +10,8 @@ export const CSV_COLUMNS = [
   'id', 'writer', 'seq', 'occurredAt', 'requestId', 'principalType', 'principalSubject', 'principalOrganization', 'principalApiKeyId',
   'purpose', 'legalBasis', 'caseReference', 'operationName', 'documentHash', 'subjects', 'subjectsWithheld', 'fieldsRead', 'fieldsDenied',
   'fieldsMasked', 'outcome', 'sourceErrors', 'prevHash', 'hash',
+  // Added later, so at the end: a reader that takes columns by position keeps working.
+  'subjectsRequested',
 ] as const;
 
 export type CsvColumn = (typeof CSV_COLUMNS)[number];

@@ -33,6 +33,11 @@ export interface EventDraft {
   subjectCategories: Record<string, DataCategory[]>;
   /** Personal numbers asked for but withheld by a row restriction, sorted. */
   subjectsWithheld: string[];
+  /**
+   * The personal numbers the request's arguments named, sorted: recorded even when it was refused before
+   * execution. Absent from events written before samgraf recorded it; their hashed content stays as it was.
+   */
+  subjectsRequested?: string[];
   fieldsRead: string[];
   fieldsDenied: string[];
   fieldsMasked: string[];
@@ -57,9 +62,10 @@ export function canonicalJson(value: unknown): string {
 /** The hashed content: everything but the hash itself (prevHash enters by concatenation). */
 export function hashedContent(event: Omit<AuditEvent, 'hash' | 'prevHash'>): string {
   const { writer, seq, occurredAt, requestId, principal, purpose, legalBasis, caseReference, operationName, documentHash,
-    subjects, subjectCategories, subjectsWithheld, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors } = event;
+    subjects, subjectCategories, subjectsWithheld, subjectsRequested, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors } = event;
+  // canonicalJson leaves out an absent subjectsRequested: an older event hashes exactly as when it was written.
   return canonicalJson({ writer, seq, occurredAt, requestId, principal, purpose, legalBasis, caseReference, operationName, documentHash,
-    subjects, subjectCategories, subjectsWithheld, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors });
+    subjects, subjectCategories, subjectsWithheld, subjectsRequested, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors });
 }
 
 export function chainHash(prevHash: string, event: Omit<AuditEvent, 'hash' | 'prevHash'>): string {

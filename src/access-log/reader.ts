@@ -34,6 +34,8 @@ export class AccessLogReader {
         this.on('e.writer_id', '=', 's.writer_id').andOn('e.seq', '=', 's.seq');
       })
       .where('s.subject', subject)
+      // Reads only: a row without categories names someone asked for or withheld, not served.
+      .whereNot('s.categories', '')
       .whereNot((q) => q.where('e.principal_type', 'CITIZEN').andWhere('e.principal_subject', subject));
     if (fromMs !== null) query.where('s.occurred_ms', '>=', fromMs);
     if (toMs !== null) query.where('s.occurred_ms', '<=', toMs);

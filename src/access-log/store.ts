@@ -26,6 +26,7 @@ export interface EventRow {
   subjects: string;
   subject_categories: string;
   subjects_withheld: string;
+  subjects_requested: string | null;
   fields_read: string;
   fields_denied: string;
   fields_masked: string;
@@ -54,6 +55,7 @@ export function toRow(event: AuditEvent): EventRow {
     subjects: JSON.stringify(event.subjects),
     subject_categories: JSON.stringify(event.subjectCategories),
     subjects_withheld: JSON.stringify(event.subjectsWithheld),
+    subjects_requested: event.subjectsRequested === undefined ? null : JSON.stringify(event.subjectsRequested),
     fields_read: JSON.stringify(event.fieldsRead),
     fields_denied: JSON.stringify(event.fieldsDenied),
     fields_masked: JSON.stringify(event.fieldsMasked),
@@ -80,6 +82,8 @@ export function fromRow(row: EventRow): AuditEvent {
     subjects: JSON.parse(row.subjects) as string[],
     subjectCategories: JSON.parse(row.subject_categories) as Record<string, DataCategory[]>,
     subjectsWithheld: JSON.parse(row.subjects_withheld) as string[],
+    // Left out, not undefined, for an older event: it then reads back exactly as it was written.
+    ...(row.subjects_requested == null ? {} : { subjectsRequested: JSON.parse(row.subjects_requested) as string[] }),
     fieldsRead: JSON.parse(row.fields_read) as string[],
     fieldsDenied: JSON.parse(row.fields_denied) as string[],
     fieldsMasked: JSON.parse(row.fields_masked) as string[],
@@ -89,14 +93,33 @@ export function fromRow(row: EventRow): AuditEvent {
   };
 }
 
+export interface IndexedSubject {
+  subject: string;
+  /** Space-separated; empty for a person named but not served (withheld or only asked for). */
+  categories: string;
+}
+
+/**
+ * The subject index's rows for an event: everyone it names — served, withheld or asked for — so an auditor
+ * searching by person finds attempts too; only those served have categories (a citizen's own view shows reads
+ * only). An event written before requested subjects were recorded indexed its served subjects only.
+ */
+export function indexedSubjects(event: AuditEvent): IndexedSubject[] {
+  const served = event.subjects.map((subject) => ({ subject, categories: (event.subjectCategories[subject] ?? []).join(' ') }));
+  if (event.subjectsRequested === undefined) return served;
+  const named = new Set(event.subjects);
+  const others = [...new Set([...event.subjectsWithheld, ...event.subjectsRequested])].filter((subject) => !named.has(subject));
+  return [...served, ...others.map((subject) => ({ subject, categories: '' }))];
+}
+
 function subjectRows(event: AuditEvent) {
   const occurredMs = Date.parse(event.occurredAt);
-  return event.subjects.map((subject) => ({
+  return indexedSubjects(event).map(({ subject, categories }) => ({
     subject,
     occurred_ms: occurredMs,
     writer_id: event.writer,
     seq: event.seq,
-    categories: (event.subjectCategories[subject] ?? []).join(' '),
+    categories,
   }));
 }
 
@@ -109,9 +132,20 @@ export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Pro
   const head = events.at(-1)!;
   await inTransaction(db, [
     db('audit_events').insert(events.map(toRow)),
-    ...(subjects.length > 0 ? [db('audit_event_subjects').insert(subjects)] : []),
+    ...chunks(subjects, SUBJECT_ROWS_PER_STATEMENT).map((rows) => db('audit_event_subjects').insert(rows)),
     db('audit_chain_heads').insert({ writer_id: head.writer, seq: head.seq, hash: head.hash }),
   ]);
+}
+
+/**
+ * The largest event the limits allow names about 250,000 people (limits.maxCost): its index rows in one
+ * statement would pass MariaDB's max_allowed_packet (16 MB by default), so they go in statements of at most
+ * this many rows (about half a megabyte each). An ordinary batch still takes one.
+ */
+const SUBJECT_ROWS_PER_STATEMENT = 5000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 export interface ChainPosition {

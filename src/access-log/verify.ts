@@ -1,8 +1,8 @@
 /**
  * Walks every writer's chain in sequence order and checks, event by event: the sequence has no gap or
  * duplicate, prevHash is the previous event's hash, the hash matches the event's content, and the subject
- * index holds exactly the event's subjects; and at the end, that the chain reaches the head its writer last
- * recorded (`audit_chain_heads`, written in each commit's transaction), which is what reveals events deleted
+ * index holds exactly the people the event names (`indexedSubjects`); and at the end, that the chain reaches
+ * the head its writer last recorded (`audit_chain_heads`, written in each commit's transaction), which is what reveals events deleted
  * from the end. Any edit, deletion, insertion or reordering breaks one of these; the first event where one
  * breaks is named. Reads in pages, so memory stays flat.
  *
@@ -12,7 +12,7 @@
  */
 import type { Knex } from 'knex';
 import { chainHash, GENESIS_HASH } from './event.js';
-import { fromRow, recordedHeadOf, type ChainPosition, type EventRow } from './store.js';
+import { fromRow, indexedSubjects, recordedHeadOf, type ChainPosition, type EventRow } from './store.js';
 
 /** Why an event breaks its chain: a stable code for programs (and the GraphQL enum), and a fixed text for people. */
 export const CHAIN_BREAK_REASONS = {
@@ -118,7 +118,7 @@ async function verifyChain(db: Knex, writer: string, start: ChainPosition, recor
       }
       if (chainHash(prevHash, event) !== row.hash) return at('HASH_MISMATCH');
       const indexed = index.get(seq) ?? [];
-      const expected = event.subjects.map((s) => `${s}|${(event.subjectCategories[s] ?? []).join(' ')}|${Date.parse(event.occurredAt)}`).sort();
+      const expected = indexedSubjects(event).map((s) => `${s.subject}|${s.categories}|${Date.parse(event.occurredAt)}`).sort();
       if (indexed.sort().join(',') !== expected.join(',')) return at('SUBJECT_INDEX_MISMATCH');
       if (heads.has(seq) && heads.get(seq) !== row.hash) return at('HEAD_MISMATCH');
       prevHash = row.hash;
@@ -134,7 +134,10 @@ async function subjectIndex(db: Knex, writer: string, fromSeq: number, toSeq: nu
   const bySeq = new Map<number, string[]>();
   for (const row of rows) {
     const key = Number(row.seq);
-    bySeq.set(key, [...(bySeq.get(key) ?? []), `${row.subject}|${row.categories}|${Number(row.occurred_ms)}`]);
+    // Appended in place: an event can name a quarter of a million people, and copying per row would be quadratic.
+    const entries = bySeq.get(key) ?? [];
+    entries.push(`${row.subject}|${row.categories}|${Number(row.occurred_ms)}`);
+    bySeq.set(key, entries);
   }
   return bySeq;
 }

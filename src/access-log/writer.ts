@@ -3,7 +3,8 @@
  * newly arriving events queue up and go together in the next multi-row insert; each request waits for the
  * commit that holds its event. A failed batch leaves the chain as it was, so no sequence number or hash
  * is ever skipped; after a failure the chain's end is re-read from the store before the next batch (the
- * failed commit may in fact have landed).
+ * failed commit may in fact have landed). A batch the store refuses for one event's content is retried without
+ * it (`write`), so one caller's event never fails the others'.
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -22,6 +23,18 @@ export class AuditUnavailableError extends Error {
     super('the access log could not be written', options);
     this.name = 'AuditUnavailableError';
   }
+}
+
+/**
+ * Whether the store refused a commit for the data it holds rather than for being unreachable: SQLSTATE class 22
+ * (data exception: too long, out of range) or 23 (constraint violation) on MySQL/MariaDB, a statement larger than
+ * max_allowed_packet, and SQLite's constraint, size and type errors.
+ */
+export function isContentRefusal(error: unknown): boolean {
+  const { sqlState, code } = (error ?? {}) as { sqlState?: unknown; code?: unknown };
+  if (typeof sqlState === 'string' && /^2[23]/.test(sqlState)) return true;
+  if (code === 'ER_NET_PACKET_TOO_LARGE') return true;
+  return typeof code === 'string' && /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH)/.test(code);
 }
 
 export class AuditWriter {
@@ -74,7 +87,26 @@ export class AuditWriter {
     }
   }
 
+  /**
+   * Commits a batch. When the store refuses it for what one of its events holds, the batch is written again in
+   * halves, down to that event alone: one request's content fails only that request. Any other failure (the
+   * store is down or slow) fails the batch as it is, once.
+   */
   private async write(batch: Pending[]): Promise<void> {
+    const failure = await this.commit(batch);
+    if (failure === null) return;
+    if (batch.length > 1 && isContentRefusal(failure)) {
+      const half = Math.ceil(batch.length / 2);
+      await this.write(batch.slice(0, half));
+      await this.write(batch.slice(half));
+      return;
+    }
+    const error = new AuditUnavailableError({ cause: failure });
+    for (const pending of batch) pending.reject(error);
+  }
+
+  /** Writes the batch as one transaction; returns why it failed, or null. A failed batch leaves the chain as it was. */
+  private async commit(batch: Pending[]): Promise<unknown> {
     const before = { seq: this.seq, lastHash: this.lastHash };
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -89,14 +121,14 @@ export class AuditWriter {
       this.eventsWritten += events.length;
       this.onCommit?.(seconds(), events.length, false);
       batch.forEach((pending, i) => pending.resolve(events[i]!));
+      return null;
     } catch (error) {
       this.seq = before.seq;
       this.lastHash = before.lastHash;
       this.needsResync = true;
       this.writingSince = null;
       this.onCommit?.(seconds(), batch.length, true);
-      const failure = new AuditUnavailableError({ cause: error });
-      for (const pending of batch) pending.reject(failure);
+      return error;
     }
   }
 

@@ -2,10 +2,18 @@
  * Operation-level access control, before anything executes: without credentials only schema metadata
  * (`__typename`, introspection) is served (else UNAUTHENTICATED, 401); an operation that selects a
  * `@personalData` root field needs an accepted purpose of use (PURPOSE_REQUIRED / PURPOSE_UNKNOWN / PURPOSE_NOT_ALLOWED).
+ * Before the purpose is checked, the personal numbers its arguments name (`@personalNumber`) are noted for its
+ * access-log event: an auditor searching by person finds a refused attempt too.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { getDirective } from '@graphql-tools/utils';
+import {
+  getNamedType, getNullableType, GraphQLError, isInputObjectType, isListType, isObjectType, Kind, TypeInfo, valueFromAST, visit,
+  visitWithTypeInfo, type FragmentDefinitionNode, type GraphQLArgument, type GraphQLInputField, type GraphQLInputType,
+  type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
+} from 'graphql';
 import type { RequestContext } from '../context.js';
+import { InvalidPersonalNumberError, parsePersonalNumber } from '../domain/personal-number.js';
 import { AuthenticationError } from '../security/errors.js';
 import { resolvePurpose } from '../security/purpose.js';
 import { readFieldRules } from '../security/rules.js';
@@ -14,11 +22,12 @@ export type IntrospectionPolicy = 'everyone' | 'authenticated' | 'scope';
 
 export function accessControlPlugin(schema: GraphQLSchema, introspection: IntrospectionPolicy, purposes: readonly string[]): ApolloServerPlugin<RequestContext> {
   const rules = readFieldRules(schema);
+  const personalNumberSlots = readPersonalNumberSlots(schema);
   const rootType = (operation: OperationDefinitionNode) => schema.getRootType(operation.operation)?.name ?? 'Query';
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, document, contextValue }) {
+        async didResolveOperation({ operation, document, contextValue, request }) {
           if (!operation) return;
           if (operation.operation !== 'query') {
             throw new GraphQLError(`samgraf serves queries only, not ${operation.operation}s`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
@@ -34,7 +43,9 @@ export function accessControlPlugin(schema: GraphQLSchema, introspection: Intros
             return;
           }
           contextValue.readsPersonalData = dataFields.some((name) => rules.get(`${rootType(operation)}.${name}`)?.personalData);
-          if (contextValue.readsPersonalData) contextValue.purpose = resolvePurpose(contextValue.principal, contextValue.declarations.purposeHeader, purposes);
+          if (!contextValue.readsPersonalData) return;
+          contextValue.subjectsRequested = requestedPersonalNumbers(schema, personalNumberSlots, operation, fragments, request.variables ?? {});
+          contextValue.purpose = resolvePurpose(contextValue.principal, contextValue.declarations.purposeHeader, purposes);
         },
       };
     },
@@ -61,4 +72,83 @@ export function rootFieldNames(selectionSet: SelectionSetNode, fragments: Readon
     seen.add(name);
     return rootFieldNames(fragment.selectionSet, fragments, seen);
   });
+}
+
+/** The arguments and input fields that hold a personal number, as the SDL marks them (`@personalNumber`). */
+type PersonalNumberSlots = ReadonlySet<GraphQLArgument | GraphQLInputField>;
+
+function readPersonalNumberSlots(schema: GraphQLSchema): PersonalNumberSlots {
+  const slots = new Set<GraphQLArgument | GraphQLInputField>();
+  const marked = (slot: GraphQLArgument | GraphQLInputField) => (getDirective(schema, slot, 'personalNumber') ?? []).length > 0;
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isObjectType(type)) {
+      for (const field of Object.values(type.getFields())) for (const arg of field.args) if (marked(arg)) slots.add(arg);
+    } else if (isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) if (marked(field)) slots.add(field);
+    }
+  }
+  return slots;
+}
+
+/**
+ * The personal numbers an operation's arguments name — literals or variables, single or in lists, in input
+ * objects, through fragments — in the 12-digit form, sorted, once each. A value that is no personal number
+ * names nobody: it is left out (the resolver refuses it).
+ */
+function requestedPersonalNumbers(
+  schema: GraphQLSchema, slots: PersonalNumberSlots, operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>, variables: Readonly<Record<string, unknown>>,
+): string[] {
+  const found = new Set<string>();
+  const typeInfo = new TypeInfo(schema);
+  const visitor = visitWithTypeInfo(typeInfo, {
+    Argument(node) {
+      const argument = typeInfo.getArgument();
+      if (!argument) return;
+      collectPersonalNumbers(valueFromAST(node.value, argument.type, variables), argument.type, slots.has(argument), slots, found);
+    },
+  });
+  for (const definition of [operation, ...fragmentsUsedBy(operation.selectionSet, fragments)]) visit(definition, visitor);
+  return [...found].sort();
+}
+
+function collectPersonalNumbers(value: unknown, type: GraphQLInputType, marked: boolean, slots: PersonalNumberSlots, found: Set<string>): void {
+  if (value === null || value === undefined) return;
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    for (const item of Array.isArray(value) ? value : [value]) collectPersonalNumbers(item, nullable.ofType as GraphQLInputType, marked, slots, found);
+    return;
+  }
+  if (marked && typeof value === 'string') {
+    const pnr = parsedOrNull(value);
+    if (pnr !== null) found.add(pnr);
+    return;
+  }
+  const named = getNamedType(nullable);
+  if (!isInputObjectType(named) || typeof value !== 'object') return;
+  for (const field of Object.values(named.getFields())) {
+    collectPersonalNumbers((value as Record<string, unknown>)[field.name], field.type, slots.has(field), slots, found);
+  }
+}
+
+function parsedOrNull(value: string): string | null {
+  try {
+    return parsePersonalNumber(value);
+  } catch (error) {
+    if (error instanceof InvalidPersonalNumberError) return null;
+    throw error;
+  }
+}
+
+/** The fragment definitions a selection set spreads, directly or through other fragments. */
+function fragmentsUsedBy(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Map<string, FragmentDefinitionNode>()): FragmentDefinitionNode[] {
+  visit(selectionSet, {
+    FragmentSpread(node) {
+      const fragment = fragments.get(node.name.value);
+      if (!fragment || seen.has(fragment.name.value)) return;
+      seen.set(fragment.name.value, fragment);
+      fragmentsUsedBy(fragment.selectionSet, fragments, seen);
+    },
+  });
+  return [...seen.values()];
 }

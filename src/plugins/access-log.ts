@@ -1,11 +1,13 @@
 /**
  * One access-log event for every authenticated request that reads — or is refused — personal data, committed
  * before the response leaves. If the event cannot be written, the response is replaced: no personal data,
- * AUDIT_UNAVAILABLE, HTTP 503.
+ * AUDIT_UNAVAILABLE, HTTP 503. So is one whose resolvers could not read the access log (any AUDIT_UNAVAILABLE
+ * error): whatever else it holds was served without the log that must account for it.
  */
 import { createHash } from 'node:crypto';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
+import { boundedDraft } from '../access-log/bounds.js';
 import type { DataCategory, EventDraft, Outcome } from '../access-log/event.js';
 import type { AccessRecord } from '../access-log/record.js';
 import type { AuditLog } from '../access-log/writer.js';
@@ -27,28 +29,50 @@ function sorted(values: Iterable<string>): string[] {
   return [...values].sort();
 }
 
+/** SHA-256 of the document that ran: the text sent inline, or the one a persisted-query hash stood for. */
+export function documentHashOf(source: string | undefined): string | null {
+  return source === undefined ? null : createHash('sha256').update(source).digest('hex');
+}
+
+function withheldForAudit(response: GraphQLResponse): void {
+  response.http.status = 503;
+  response.body = {
+    kind: 'single',
+    singleResult: { errors: [{ message: 'the access log is unavailable, so no personal data can be served; try again', extensions: { code: 'AUDIT_UNAVAILABLE' } }] },
+  };
+}
+
+/** Whether a resolver could not read the access log: then nothing of its response may stand either. */
+export function failedOnAccessLog(errors: readonly GraphQLFormattedError[]): boolean {
+  return errors.some((error) => error.extensions?.code === 'AUDIT_UNAVAILABLE');
+}
+
 export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ request }) {
       const occurredAt = new Date().toISOString();
       return {
-        async willSendResponse({ contextValue: ctx, response, operation }) {
-          if (ctx.principal === null || !ctx.readsPersonalData || response.body.kind !== 'single') return;
+        async willSendResponse({ contextValue: ctx, response, operation, source }) {
+          if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors ?? [];
+          // Replaced before the event is written, which still records what the request did.
+          if (failedOnAccessLog(errors)) withheldForAudit(response);
+          if (ctx.principal === null || !ctx.readsPersonalData) return;
           const record = ctx.access;
           const draft: EventDraft = {
             occurredAt,
             requestId: ctx.requestId,
             principal: { type: ctx.principal.type, subject: ctx.principal.subject, organization: ctx.principal.organization, apiKeyId: ctx.principal.apiKeyId },
             // The accepted purpose; for a refused one, what the caller stated (auditors want to see it).
-            purpose: ctx.purpose ?? (ctx.declarations.purposeHeader?.trim().slice(0, 64) || null),
+            purpose: ctx.purpose ?? (ctx.declarations.purposeHeader?.trim() || null),
             legalBasis: ctx.declarations.legalBasis,
             caseReference: ctx.declarations.caseReference,
             operationName: request.operationName ?? operation?.name?.value ?? null,
-            documentHash: request.query ? createHash('sha256').update(request.query).digest('hex') : null,
+            documentHash: documentHashOf(source),
             subjects: sorted(record.subjects.keys()),
             subjectCategories: Object.fromEntries([...record.subjects].map(([subject, categories]) => [subject, sorted(categories) as DataCategory[]])),
             subjectsWithheld: sorted(record.withheld),
+            subjectsRequested: [...ctx.subjectsRequested],
             fieldsRead: sorted(record.fieldsRead),
             fieldsDenied: sorted(record.fieldsDenied),
             fieldsMasked: sorted(record.fieldsMasked),
@@ -56,14 +80,10 @@ export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlug
             sourceErrors: sorted(new Set(errors.filter((e) => e.extensions?.code === 'SOURCE_UNAVAILABLE').map((e) => String(e.extensions?.source)))),
           };
           try {
-            await log.append(draft);
+            await log.append(boundedDraft(draft));
           } catch (error) {
             logger.error({ requestId: ctx.requestId, err: { name: (error as Error).name, code: (error as { code?: unknown }).code } }, 'access-log event not written; response withheld');
-            response.http.status = 503;
-            response.body = {
-              kind: 'single',
-              singleResult: { errors: [{ message: 'the access log is unavailable, so no personal data can be served; try again', extensions: { code: 'AUDIT_UNAVAILABLE' } }] },
-            };
+            withheldForAudit(response);
           }
         },
       };

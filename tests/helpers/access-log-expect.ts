@@ -19,6 +19,9 @@ import { Temporal } from 'temporal-polyfill';
 
 export type Category = 'IDENTITY' | 'ADDRESS' | 'RELATIONS' | 'BENEFITS' | 'CASES' | 'ACCESS_LOG';
 
+/** An access-log event's fields that name people: reading the event reads about each of them. */
+const EVENT_PEOPLE = new Set(['subjects', 'subjectsWithheld', 'subjectsRequested']);
+
 /** Citizen fields that are not identity data; every other Citizen field is IDENTITY. */
 const CITIZEN_CATEGORY: Readonly<Record<string, Category>> = {
   address: 'ADDRESS', municipalityCode: 'ADDRESS', countyCode: 'ADDRESS', relations: 'RELATIONS', benefits: 'BENEFITS', cases: 'CASES',
@@ -185,7 +188,7 @@ export function analyseResponse(schema: GraphQLSchema, query: string, response: 
       if (type.name === 'Citizen') addSubject(owner, CITIZEN_CATEGORY[name] ?? 'IDENTITY', coordinate);
       else if (type.name === 'Benefit') addSubject(owner, 'BENEFITS', coordinate);
       else if (type.name === 'Case') addSubject(owner, 'CASES', coordinate);
-      else if (type.name === 'AuditEvent' && name === 'subjects' && Array.isArray(value)) for (const s of value) addSubject(String(s), 'ACCESS_LOG', coordinate);
+      else if (type.name === 'AuditEvent' && EVENT_PEOPLE.has(name) && Array.isArray(value)) for (const s of value) addSubject(String(s), 'ACCESS_LOG', coordinate);
       else if (type.name === 'AuditPrincipal' && name === 'subject' && typeof value === 'string') {
         if (!('type' in object)) analysis.problems.push('select AuditPrincipal.type next to subject');
         else if (object.type === 'CITIZEN') addSubject(value, 'ACCESS_LOG', coordinate);

@@ -3,7 +3,7 @@
 export const ME = `query ConsoleMe { me { type subject organization scopes purposes } }`;
 
 const EVENT_FIELDS = `id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis
-  caseReference operationName documentHash subjects subjectsWithheld fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash`;
+  caseReference operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash`;
 
 export const AUDIT_EVENTS = `query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int, $after: String) {
   auditEvents(filter: $filter, first: $first, after: $after) {
@@ -49,6 +49,8 @@ export interface AuditEventNode {
   documentHash: string | null;
   subjects: string[] | null;
   subjectsWithheld: string[] | null;
+  /** Null for events written before samgraf recorded whom a request asked for. */
+  subjectsRequested: string[] | null;
   fieldsRead: string[] | null;
   fieldsDenied: string[] | null;
   fieldsMasked: string[] | null;

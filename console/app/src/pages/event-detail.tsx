@@ -34,6 +34,9 @@ export function EventDetail({ event, onClose }: { event: AuditEventNode; onClose
         <dl>
           <dt>Subjects (data returned)</dt><dd><List items={event.subjects} format={formatPersonalNumber} /></dd>
           <dt>Subjects withheld</dt><dd><List items={event.subjectsWithheld} format={formatPersonalNumber} /></dd>
+          <dt>Subjects asked for</dt><dd>{event.subjectsRequested === null
+            ? <span class="muted">not recorded (an older event)</span>
+            : <List items={event.subjectsRequested} format={formatPersonalNumber} />}</dd>
           <dt>Fields read</dt><dd class="mono"><List items={event.fieldsRead} /></dd>
           <dt>Fields denied</dt><dd class="mono"><List items={event.fieldsDenied} /></dd>
           <dt>Fields masked</dt><dd class="mono"><List items={event.fieldsMasked} /></dd>
