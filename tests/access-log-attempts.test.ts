@@ -107,6 +107,35 @@ describe('access log: attempts, document hashes, one caller never fails others (
       assert.deepEqual(event.subjectsRequested, [person]);
     });
 
+    it('a document refused by validation, or whose operation cannot be told, records whom it asked for and is found by subject', async () => {
+      const [a, b] = [people[30]!, people[31]!];
+      const attempts = [
+        ['invalid', { query: `query Invalid($p: String!) { citizen(personalNumber: $p) { noSuchField } }`, variables: { p: a } }, 'GRAPHQL_VALIDATION_FAILED', [a]],
+        ['ambiguous', { query: `query One { citizen(personalNumber: "${a}") { familyName } } query Two { citizens(personalNumbers: ["${b}"]) { familyName } }` }, 'OPERATION_RESOLUTION_FAILURE', [a, b].sort()],
+        ['unknown-operation', { query: `query One { citizen(personalNumber: "${b}") { familyName } }`, operationName: 'Other' }, 'OPERATION_RESOLUTION_FAILURE', [b]],
+      ] as const;
+      for (const [label, body, code, expected] of attempts) {
+        const requestId = rid(label);
+        const response = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': requestId, ...await officer('employment-support') as Record<string, string> },
+          body: JSON.stringify(body),
+        });
+        const reply = await response.json() as { errors?: { extensions?: { code?: string } }[] };
+        assert.equal(response.status, 400, label);
+        assert.deepEqual(reply.errors?.map((e) => e.extensions?.code), [code], label);
+        const event = await eventOf(requestId);
+        assert.equal(event.outcome, 'ERROR', label);
+        assert.deepEqual(event.subjects, [], label);
+        assert.deepEqual(event.subjectsRequested, expected, label);
+      }
+      for (const person of [a, b]) {
+        const found = await auditorSearch(person);
+        assert.ok(found.some((e) => e.requestId.startsWith('attempts-ambiguous-')), `the ambiguous attempt is found by ${person}`);
+      }
+      assert.ok((await auditorSearch(a)).some((e) => e.requestId.startsWith('attempts-invalid-')));
+    });
+
     it('a served request records what it asked for next to whom it served', async () => {
       const [served, missing] = [people[20]!, '191212121212'];
       const requestId = rid('served');

@@ -144,6 +144,24 @@ describe('existence oracles (MariaDB)', () => {
     assert.deepEqual(listing.event.subjectCategories, sortedKeys(Object.fromEntries(listed.map((pnr) => [pnr, ['IDENTITY']]))));
   });
 
+  test('citizensByMunicipality edges without their node (only cursor or __typename) name the people they list', async () => {
+    const code = PERSONS.get(A)!.KOMMUNKOD;
+    const numbers = await asStaff('SKV', 'citizen:read', 'social-services',
+      'query L($c: String!) { citizensByMunicipality(code: $c, first: 3) { edges { node { personalNumber } } } }', { c: code });
+    const listed = (numbers.response.data.citizensByMunicipality.edges as { node: { personalNumber: string } }[]).map((e) => e.node.personalNumber);
+    assert.equal(listed.length, 3);
+    for (const selection of ['cursor', '__typename']) {
+      const { response, event } = await asStaff('SKV', 'citizen:read', 'social-services',
+        `query L($c: String!) { citizensByMunicipality(code: $c, first: 3) { edges { ${selection} } } }`, { c: code });
+      assert.equal(response.data.citizensByMunicipality.edges.length, 3, 'each edge says one more person is listed');
+      assert.deepEqual(event.subjects, [...listed].sort(), `edges { ${selection} }`);
+      assert.deepEqual(event.subjectCategories, sortedKeys(Object.fromEntries(listed.map((pnr) => [pnr, ['IDENTITY']]))));
+    }
+    const onlyPageInfo = await asStaff('SKV', 'citizen:read', 'social-services',
+      'query L($c: String!) { citizensByMunicipality(code: $c, first: 3) { pageInfo { hasNextPage } } }', { c: code });
+    assert.deepEqual(onlyPageInfo.event.subjects, [], 'no edge, nobody listed');
+  });
+
   test('an answer that returns nobody names nobody', async () => {
     const { response, event } = await asStaff('AF', 'case:read', 'employment-support',
       'query Who($p: [String!]!) { citizens(personalNumbers: $p) { __typename } }', { p: [NOBODY] });

@@ -15,6 +15,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fromRow, type EventRow } from '../src/access-log/store.js';
+import { openDatabase } from '../src/db.js';
 import { isValidPersonalNumber } from '../src/domain/personal-number.js';
 import { generateLegacyData, type LegacyData } from '../src/seed/generate.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
@@ -272,5 +273,44 @@ describe('protected identities (MariaDB)', () => {
       assert.deepEqual(ids.map((_, i) => result.parsed.data[`c${i}`].office), ORDINARY_WITH_CASES.map((p) => casesOf(p.PERSONID)[0]!.KONTOR_KOD));
       assert.equal(statements.filter((s) => tableOf(s.sql) === 'FB_PERSON').length, 1, statements.map((s) => s.sql).join('\n'));
     });
+  });
+});
+
+describe('protected identities: a relative the register cannot be asked about (MariaDB)', () => {
+  let failing: SeededSources;
+  let failingServer: TestServer;
+
+  before(async () => {
+    failing = await seededSources('mariadb', DATA_SET);
+    // FB_PERSON becomes a view whose row of the protected relative cannot be read (a signal, as a failing
+    // statement): the relative's protection cannot be looked up, while everyone else reads as before.
+    const register = openDatabase(failing.urls.populationRegister);
+    try {
+      const columns = (await register('information_schema.COLUMNS').select('COLUMN_NAME').where({ TABLE_SCHEMA: register.raw('DATABASE()'), TABLE_NAME: 'FB_PERSON' }).orderBy('ORDINAL_POSITION') as { COLUMN_NAME: string }[])
+        .map((c) => c.COLUMN_NAME);
+      await register.raw('RENAME TABLE FB_PERSON TO FB_PERSON_ROWS');
+      await register.raw("CREATE FUNCTION unreadable_row() RETURNS INT NOT DETERMINISTIC BEGIN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'unreadable row'; RETURN 0; END");
+      const select = columns.map((c) => (c === 'SEKRETESS' ? `IF(PERSONID = ?, IF(unreadable_row() = 0, SEKRETESS, SEKRETESS), SEKRETESS) AS SEKRETESS` : `\`${c}\``)).join(', ');
+      await register.raw(`CREATE ALGORITHM=MERGE VIEW FB_PERSON AS SELECT ${select.replace('?', `'${HIDDEN_RELATIVE}'`)} FROM FB_PERSON_ROWS`);
+    } finally {
+      await register.destroy();
+    }
+    failingServer = await startTestServer(failing.urls);
+  });
+
+  after(async () => {
+    await failingServer?.close();
+    await failing?.drop();
+  });
+
+  test('without citizen:protected:read the relations fail as the register did, never showing the relation to a person who may be protected', async () => {
+    const { staff: issuer } = await testIssuers();
+    const token = await issuer.mint({ sub: 'officer-p', org: 'SKV', scope: 'citizen:read citizen:relations:read', purposes: [PURPOSE] });
+    const response = await failingServer.query('query R($p: String!) { citizen(personalNumber: $p) { personalNumber relations { type } } }',
+      { p: RELATIVE.PERSONID }, { authorization: `Bearer ${token}`, 'x-purpose': PURPOSE });
+    assert.equal(response.status, 200, JSON.stringify(response));
+    assert.equal(response.data?.citizen?.personalNumber, RELATIVE.PERSONID, 'the person themself is read');
+    assert.equal(response.data?.citizen?.relations, null, JSON.stringify(response));
+    assert.deepEqual(response.errors?.map((e) => [e.extensions?.code, e.path?.join('.')]), [['SOURCE_UNAVAILABLE', 'citizen.relations']]);
   });
 });

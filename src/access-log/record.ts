@@ -46,7 +46,19 @@ export function servedField(typeName: string, fieldName: string): ServedField {
  * nobody), so it is a read of that person even when only `__typename` or only denied fields are selected.
  */
 export function categoryOfReturned(typeName: string): DataCategory | null {
-  return SUBJECT_TYPES[typeName] ?? null;
+  return SUBJECT_TYPES[typeName] ?? EDGE_TYPES[typeName] ?? null;
+}
+
+/**
+ * Edges of a list of people: an edge stands for its node's person even when the node is not selected — each
+ * `{ cursor }` or `{ __typename }` says that one more person is listed — so returning it reads that person.
+ */
+const EDGE_TYPES: Readonly<Record<string, DataCategory>> = { CitizenEdge: 'IDENTITY' };
+
+/** The person an object of a subject type, or an edge of one, belongs to. */
+function personOf(object: unknown): unknown {
+  const owned = object as { personalNumber?: unknown; node?: { personalNumber?: unknown } | null } | null;
+  return owned?.personalNumber ?? owned?.node?.personalNumber;
 }
 
 export class AccessRecord {
@@ -73,7 +85,7 @@ export class AccessRecord {
     if (typeof subject === 'string') this.addSubject(subject, subjects.category);
   }
 
-  /** A field returned `value`: an object of a subject type, a list of them, or null. Each object names its person. */
+  /** A field returned `value`: an object of a subject type (or an edge of one), a list of them, or null. Each names its person. */
   returned(value: unknown, category: DataCategory): void {
     if (Array.isArray(value)) {
       for (const item of value) this.returnedOne(item, category);
@@ -83,7 +95,7 @@ export class AccessRecord {
   }
 
   private returnedOne(object: unknown, category: DataCategory): void {
-    const subject = (object as { personalNumber?: unknown } | null)?.personalNumber;
+    const subject = personOf(object);
     if (typeof subject === 'string') this.addSubject(subject, category);
   }
 

@@ -8,8 +8,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getDirective } from '@graphql-tools/utils';
 import {
-  getNamedType, getNullableType, GraphQLError, isInputObjectType, isListType, isObjectType, Kind, TypeInfo, valueFromAST, visit,
-  visitWithTypeInfo, type FragmentDefinitionNode, type GraphQLArgument, type GraphQLInputField, type GraphQLInputType,
+  getNamedType, getNullableType, getOperationAST, GraphQLError, isInputObjectType, isListType, isObjectType, Kind, TypeInfo, valueFromAST, visit,
+  visitWithTypeInfo, type DocumentNode, type FragmentDefinitionNode, type GraphQLArgument, type GraphQLInputField, type GraphQLInputType,
   type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import type { RequestContext } from '../context.js';
@@ -24,27 +24,44 @@ export function accessControlPlugin(schema: GraphQLSchema, introspection: Intros
   const rules = readFieldRules(schema);
   const personalNumberSlots = readPersonalNumberSlots(schema);
   const rootType = (operation: OperationDefinitionNode) => schema.getRootType(operation.operation)?.name ?? 'Query';
+  /** Whether `operations` select personal data, and the personal numbers they name: what their event records. */
+  const noteRequest = (operations: readonly OperationDefinitionNode[], document: DocumentNode, ctx: RequestContext, variables: Readonly<Record<string, unknown>>) => {
+    const fragments = fragmentsOf(document);
+    ctx.readsPersonalData = operations.some((operation) => rootFieldNames(operation.selectionSet, fragments)
+      .some((name) => !name.startsWith('__') && rules.get(`${rootType(operation)}.${name}`)?.personalData));
+    if (!ctx.readsPersonalData) return;
+    const named = operations.flatMap((operation) => requestedPersonalNumbers(schema, personalNumberSlots, operation, fragments, variables));
+    ctx.subjectsRequested = [...new Set(named)].sort();
+  };
   return {
     async requestDidStart() {
       return {
+        // A document refused by validation, or whose operation cannot be told, never reaches
+        // didResolveOperation: an attempt at a person all the same, so its event records the personal numbers
+        // it named (the operation sent, or, when that cannot be told, every operation of the document).
+        async validationDidStart({ document, contextValue, request }) {
+          return async (errors) => {
+            if (contextValue.principal === null) return;
+            const operation = getOperationAST(document, request.operationName);
+            if ((errors === undefined || errors.length === 0) && operation !== null) return;
+            const operations = operation ? [operation] : document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+            noteRequest(operations, document, contextValue, request.variables ?? {});
+          };
+        },
         async didResolveOperation({ operation, document, contextValue, request }) {
           if (!operation) return;
           if (operation.operation !== 'query') {
             throw new GraphQLError(`samgraf serves queries only, not ${operation.operation}s`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
           }
-          const fragments = new Map(document.definitions
-            .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-            .map((d) => [d.name.value, d]));
-          const fields = rootFieldNames(operation.selectionSet, fragments);
+          const fields = rootFieldNames(operation.selectionSet, fragmentsOf(document));
           const dataFields = fields.filter((name) => !name.startsWith('__'));
           if (fields.some((name) => name === '__schema' || name === '__type')) checkIntrospection(introspection, contextValue);
           if (contextValue.principal === null) {
             if (dataFields.length > 0) throw new AuthenticationError('MISSING');
             return;
           }
-          contextValue.readsPersonalData = dataFields.some((name) => rules.get(`${rootType(operation)}.${name}`)?.personalData);
+          noteRequest([operation], document, contextValue, request.variables ?? {});
           if (!contextValue.readsPersonalData) return;
-          contextValue.subjectsRequested = requestedPersonalNumbers(schema, personalNumberSlots, operation, fragments, request.variables ?? {});
           contextValue.purpose = resolvePurpose(contextValue.principal, contextValue.declarations.purposeHeader, purposes);
         },
       };
@@ -59,6 +76,12 @@ function checkIntrospection(policy: IntrospectionPolicy, ctx: RequestContext): v
   if (policy === 'scope' && !ctx.principal.scopes.has('schema:read')) {
     throw new GraphQLError('introspection needs the scope schema:read', { extensions: { code: 'INTROSPECTION_NOT_ALLOWED', http: { status: 403 } } });
   }
+}
+
+function fragmentsOf(document: DocumentNode): ReadonlyMap<string, FragmentDefinitionNode> {
+  return new Map(document.definitions
+    .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+    .map((d) => [d.name.value, d]));
 }
 
 /** The root fields an operation selects, through fragments and inline fragments. */

@@ -73,13 +73,18 @@ async function ownerIsProtected(record: PersonsRecord, ctx: RequestContext): Pro
   return owner === null || owner.protectedIdentity !== 'NONE';
 }
 
-/** Relations never lead to a protected person: such a relation is left out, as if absent. */
+/**
+ * Relations never lead to a protected person: such a relation is left out, as if absent. A relative the
+ * register could not be asked about may be protected, so the relations fail as the register did.
+ */
 async function withoutProtectedRelatives(relations: Relation[] | null, ctx: RequestContext, rule: FieldRule): Promise<Relation[] | null> {
   if (relations === null || relations.length === 0) return relations;
   const relatives = await ctx.loaders.populationRegister.citizenForPolicy.loadMany(relations.map((r) => r.relatedPersonalNumber));
+  const failed = relatives.find((relative) => relative instanceof Error);
+  if (failed !== undefined) throw failed;
   const kept = relations.filter((_, i) => {
-    const relative = relatives[i];
-    return relative instanceof Error || relative === null || relative === undefined || relative.protectedIdentity === 'NONE';
+    const relative = relatives[i] as Citizen | null | undefined;
+    return relative === null || relative === undefined || relative.protectedIdentity === 'NONE';
   });
   if (kept.length < relations.length) ctx.access.masked(rule.coordinate);
   return kept;
