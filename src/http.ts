@@ -147,6 +147,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   const body = method === 'POST' ? parseBody(await readBody(req, options.limits.maxBodyBytes), headers.get('content-type')) : undefined;
   if (Array.isArray(body)) {
     if (options.limits.maxBatchSize <= 1) throw new HttpError(400, 'BATCHING_DISABLED', 'batched (array) requests are turned off: send one operation per request');
+    if (body.length === 0) throw badRequest('a batch (a JSON array) holds at least one operation');
     if (body.length > options.limits.maxBatchSize) throw new HttpError(400, 'BATCH_TOO_LARGE', `a batch may hold at most ${options.limits.maxBatchSize} operations`);
   }
   const url = new URL(req.url ?? '/', 'http://localhost');

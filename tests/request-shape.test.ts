@@ -128,6 +128,8 @@ describe('request shape, checked before Apollo reads or validates anything', { t
         ['{"query":"{ __typename }","extensions":"{}"}', /extensions/],
         ['{"query":"{ __typename }","extensions":{"persistedQuery":true}}', /persistedQuery/],
         ['1', /JSON object/],
+        // An empty batch once reached Apollo's batch answer with nothing to answer: 500.
+        ['[]', /at least one operation/],
       ] as const) {
         for (const headers of [{}, auth]) {
           const reply = await post(body, headers);
