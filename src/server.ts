@@ -170,6 +170,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     schema,
     logger,
     limits: config.limits,
+    introspection: config.server.introspection,
     gate,
     createContext,
     metrics,
