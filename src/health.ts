@@ -41,6 +41,8 @@ export function explainFailure(code: string, target: DatabaseTarget): string {
       return `user ${user} was refused by the server at ${at} (database ${database}): wrong password, or the user may not connect from here`;
     case 'ER_DBACCESS_DENIED_ERROR':
       return `user ${user} may not use database ${database} on the server at ${at}`;
+    case 'ER_TABLEACCESS_DENIED_ERROR':
+      return `user ${user} lacks a privilege on a table of database ${database} on the server at ${at}`;
     case 'ER_BAD_DB_ERROR':
       return `database ${database} does not exist on the server at ${at} (user ${user})`;
     case 'ECONNREFUSED':

@@ -75,7 +75,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const health = new DatabaseHealth(targets, logger);
   for (const warning of lockedOutBy(config.purposes)) logger.warn(warning);
   const store = openDatabase(config.store.url);
-  await prepareStore(store, config.store.autoMigrate, logger).catch(async (error: unknown) => {
+  // Reading the cursor key is the first read of a table: a privilege missing there is the store failing too.
+  const cursorKey = await prepareStore(store, config.store.autoMigrate, logger).then(() => readCursorKey(store)).catch(async (error: unknown) => {
     await store.destroy();
     // A driver's or the system's failure (it has a code) is the store being unreachable: say which and why.
     if ((error as { code?: unknown }).code === undefined) throw error;
@@ -83,7 +84,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     throw new StoreUnavailableError(targets.store, error, 'samgraf cannot start without it (samgraf migrate creates a missing database)');
   });
   health.record('store', null);
-  const cursors = new CursorCodec(await readCursorKey(store));
+  const cursors = new CursorCodec(cursorKey);
   const metrics = new Metrics(SOURCE_NAMES);
   const { databases: sources, sources: sourceHandles, connectors } = openSources(config, {
     statement: (source, seconds, failed) => metrics.statement(source, seconds, failed),
@@ -169,6 +170,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     schema,
     logger,
     limits: config.limits,
+    introspection: config.server.introspection,
     gate,
     createContext,
     metrics,

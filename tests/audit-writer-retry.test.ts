@@ -127,6 +127,16 @@ describe('access-log writer: one event the store refuses fails only its own requ
     assert.deepEqual((await store('audit_event_subjects').where({ writer_id: writer.writerId, seq: event.seq }).select('subject')).map((r) => r.subject), ['198001019999']);
     assert.deepEqual((await verifyAccessLog(store)).broken, []);
   });
+
+  it('stores a token subject with a lone surrogate as it hashed it, so the chain still verifies', async () => {
+    // A JWT's claims are JSON, which may carry half a surrogate pair; the column holds U+FFFD in its place.
+    const writer = new AuditWriter(store);
+    const event = await writer.append(boundedDraft(draft('lone-surrogate', 'Lone', {
+      principal: { type: 'STAFF', subject: 'officer-\uD800-\uDC00x', organization: 'AF', apiKeyId: null }, legalBasis: '\uDBFF',
+    })));
+    assert.equal(event.principal.subject, 'officer-\uFFFD-\uFFFDx');
+    assert.deepEqual((await verifyAccessLog(store)).broken, []);
+  });
 });
 
 describe('access-log bounds', () => {

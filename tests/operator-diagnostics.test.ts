@@ -158,6 +158,27 @@ describe('operators are told why a database cannot be reached (MariaDB)', () => 
     await server.close();
   });
 
+  it('a store table the user may not read stops the start naming the store, the user and the code, not the SQL', { timeout: 60_000 }, async () => {
+    await (await startTestServer(urls)).close(); // migrates the store, as root
+    const store = databaseOf(urls.store);
+    const db = admin();
+    try {
+      const tables = (await db.raw('SHOW TABLES FROM ??', [store]))[0].map((row: Record<string, string>) => Object.values(row)[0]!);
+      for (const host of ['%', 'localhost']) {
+        for (const table of tables.filter((name: string) => name !== 'samgraf_keys')) await db.raw('GRANT SELECT, INSERT, UPDATE, DELETE ON ??.?? TO ??@??', [store, table, user, host]);
+        await db.raw('GRANT INSERT ON ??.samgraf_keys TO ??@??', [store, user, host]);
+      }
+    } finally {
+      await db.destroy();
+    }
+    await assert.rejects(startTestServer({ ...urls, store: withCredentials(urls.store, user, right) }), (error: Error) => {
+      assert.match(error.message, /^the store is unavailable: user \S+ lacks a privilege on a table of database \S+ .*\(ER_TABLEACCESS_DENIED_ERROR\)/);
+      assert.ok(error.message.includes(user) && error.message.includes(store), error.message);
+      assert.doesNotMatch(error.message, /select|samgraf_keys|Right-/i);
+      return true;
+    });
+  });
+
   it('samgraf migrate that may not create the store database says so, naming the store and the database', { timeout: 60_000 }, async () => {
     const missing = new URL(withCredentials(urls.store, user, right));
     missing.pathname = `/${missingStore}_denied`;

@@ -106,6 +106,14 @@ describe('operational log lines', () => {
     assert.ok(!JSON.stringify(line).includes(pn.slice(2)));
   });
 
+  it('a document that fails validation still logs its operation name and the code', async () => {
+    const response = await server.query('query Misspelt { me { nosuchfield } }', undefined, { 'x-request-id': 'log-invalid' });
+    assert.equal(response.status, 400);
+    const line = requestLine('log-invalid');
+    assert.equal(line.operationName, 'Misspelt');
+    assert.deepEqual(line.errorCodes, ['GRAPHQL_VALIDATION_FAILED']);
+  });
+
   it('a request that is not GraphQL logs its HTTP error code', async () => {
     const response = await fetch(new URL('/nowhere', server.url), { headers: { 'x-request-id': 'log-404' } });
     assert.equal(response.status, 404);

@@ -22,16 +22,28 @@ export const EVENT_TEXT_LIMITS = {
   operationName: 200,
 } as const;
 
-/** `text` if it has at most `max` code points, else its first max − 1 and the marker. */
+/** A surrogate without its pair: JSON (a token's claims) can carry one, but no database column can. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `text` as the store will hold it: a lone surrogate becomes U+FFFD here, before hashing, as the store would
+ * make it after; otherwise the stored event no longer matches its hash and the chain reads as tampered with.
+ */
+export function storable(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/** `text` storable, if it has at most `max` code points, else its first max − 1 and the marker. */
 export function truncated(text: string, max: number): string {
-  return firstCodePoints(text, max) === text ? text : `${firstCodePoints(text, max - 1)}${TRUNCATION_MARKER}`;
+  const whole = storable(text);
+  return firstCodePoints(whole, max) === whole ? whole : `${firstCodePoints(whole, max - 1)}${TRUNCATION_MARKER}`;
 }
 
 function truncatedOrNull(text: string | null, max: number): string | null {
   return text === null ? null : truncated(text, max);
 }
 
-/** The draft with every caller-chosen text cut to its column. */
+/** The draft with every caller-chosen text storable and cut to its column. */
 export function boundedDraft(draft: EventDraft): EventDraft {
   const limits = EVENT_TEXT_LIMITS;
   return {

@@ -5,7 +5,7 @@
  * Never the operation's text or its variables.
  */
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
+import { getOperationAST, type GraphQLFormattedError } from 'graphql';
 import type { Outcome } from '../access-log/event.js';
 import type { RequestContext } from '../context.js';
 import { outcomeOf } from './access-log.js';
@@ -35,7 +35,8 @@ export function requestLogPlugin(): ApolloServerPlugin<RequestContext> {
         async willSendResponse({ contextValue, operation, document, schema, request, response }) {
           contextValue.requestLog.sent = {
             operation: operationLabel(schema, document, operation),
-            operationName: loggableOperationName(request.operationName ?? operation?.name?.value),
+            // A document that failed validation has no resolved operation, but its (only) operation has a name.
+            operationName: loggableOperationName(request.operationName ?? (operation ?? (document && getOperationAST(document)))?.name?.value),
             // Read here: Apollo's copy of the context, which the plugins marked, is not the one the HTTP layer holds.
             logsAccess: contextValue.principal !== null && contextValue.readsPersonalData,
             response,
