@@ -81,12 +81,12 @@ export const configSchema = z.strictObject({
      * client pools (60 s), so that they, not samgraf, close it: else they may send on a socket samgraf just closed.
      */
     keepAliveTimeoutMs: z.number().int().min(1000).max(3_600_000).default(65_000),
-    /** Time to receive a request's headers; longer than keepAliveTimeoutMs (checked below). */
-    headersTimeoutMs: z.number().int().min(1000).max(3_600_000).default(66_000),
-  }).refine((server) => server.headersTimeoutMs > server.keepAliveTimeoutMs, {
+    /** Time to receive a request's headers; longer than keepAliveTimeoutMs (checked below). Default: 1 s longer. */
+    headersTimeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+  }).refine((server) => server.headersTimeoutMs === undefined || server.headersTimeoutMs > server.keepAliveTimeoutMs, {
     path: ['headersTimeoutMs'],
     message: 'must be greater than server.keepAliveTimeoutMs, or a request arriving on an idle connection could be cut off while its headers are read',
-  }).default({ port: 4000, host: '0.0.0.0', introspection: 'scope', console: true, ide: true, keepAliveTimeoutMs: 65_000, headersTimeoutMs: 66_000 }),
+  }).default({ port: 4000, host: '0.0.0.0', introspection: 'scope', console: true, ide: true, keepAliveTimeoutMs: 65_000 }),
   limits: limits.default(limits.parse({})),
   sources: z.strictObject({
     populationRegister: source,
@@ -120,6 +120,11 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** `server.headersTimeoutMs`, or 1 s more than the keep-alive timeout: raising only that one must not break the other. */
+export function headersTimeoutOf(server: Config['server']): number {
+  return server.headersTimeoutMs ?? server.keepAliveTimeoutMs + 1000;
+}
 
 export class ConfigError extends Error {
   readonly code = 'BAD_CONFIG';

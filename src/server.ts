@@ -6,7 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Knex } from 'knex';
 import type { SourceName } from '../connectors/shared/source.js';
-import type { Config } from './config.js';
+import { headersTimeoutOf, type Config } from './config.js';
 import { createRequestContext, type RequestContext } from './context.js';
 import { CursorCodec, readCursorKey } from './cursor.js';
 import { openDatabase } from './db.js';
@@ -189,8 +189,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const httpServer = createServer({
     maxHeaderSize: MAX_HEADER_BYTES,
     keepAliveTimeout: config.server.keepAliveTimeoutMs,
-    headersTimeout: config.server.headersTimeoutMs,
-    requestTimeout: requestTimeoutMs(config.server.headersTimeoutMs),
+    headersTimeout: headersTimeoutOf(config.server),
+    requestTimeout: requestTimeoutMs(headersTimeoutOf(config.server)),
   }, (req, res) => void handler(req, res));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
