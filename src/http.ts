@@ -14,7 +14,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { OperationGate, OverloadedError } from './operation-gate.js';
 import { rootFieldNames, type IntrospectionPolicy } from './plugins/access-control.js';
-import { bracketNesting, documentBoundsError, maxBracketNesting } from './plugins/limits.js';
+import { anonymousAliasError, bracketNesting, documentBoundsError, maxBracketNesting } from './plugins/limits.js';
 import { DENIALS, operationLabel } from './plugins/metrics.js';
 import { RequestLogEntry } from './plugins/request-log.js';
 import { AuthenticationError } from './security/errors.js';
@@ -34,7 +34,7 @@ export interface HttpOptions {
   isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'>; details: Record<string, Reachability> }>;
   logger: Logger;
   metrics: Metrics;
-  limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth' | 'maxTokens' | 'maxDefinitions' | 'maxDirectives'>;
+  limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth' | 'maxTokens' | 'maxDefinitions' | 'maxDirectives' | 'maxAliases'>;
   /** Whether a caller without credentials may introspect: if not, such a document is refused before validation. */
   introspection: IntrospectionPolicy;
   /** Bounds the operations executing at once. */
@@ -294,7 +294,7 @@ function refusalOf(document: DocumentNode, anonymous: boolean, { limits, introsp
   if (notQuery) return new GraphQLError(`samgraf serves queries only, not ${notQuery.operation}s`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
   const servedAnonymously = introspection === 'everyone' ? (name: string) => name.startsWith('__') : (name: string) => name === '__typename';
   if (anonymous && !operations.every((operation) => selectsOnly(operation, document, servedAnonymously))) return new AuthenticationError('MISSING');
-  return documentBoundsError(document, limits);
+  return documentBoundsError(document, limits) ?? (anonymous ? anonymousAliasError(document, limits) : null);
 }
 
 function selectsOnly(operation: OperationDefinitionNode, document: DocumentNode, served: (rootField: string) => boolean): boolean {

@@ -207,6 +207,33 @@ describe('request shape, checked before Apollo reads or validates anything', { t
       assert.deepEqual(codesOf(viaGet.body), ['TOO_MANY_DEFINITIONS']);
     });
 
+    it('variable definitions count as definitions: 99 variables and their operation are served, 100 are 400 TOO_MANY_DEFINITIONS', async () => {
+      const variables = (n: number) => {
+        const names = Array.from({ length: n }, (_, i) => `$v${i}`);
+        return `query Q(${names.map((name) => `${name}: Boolean = true`).join(' ')}) { me { ${names.map((name) => `subject @include(if: ${name})`).join(' ')} } }`;
+      };
+      const atLimit = await query(variables(99), auth);
+      assert.equal(atLimit.status, 200, atLimit.text.slice(0, 300));
+      const over = await query(variables(100), auth);
+      assert.equal(over.status, 400, over.text.slice(0, 300));
+      assert.deepEqual(codesOf(over.body), ['TOO_MANY_DEFINITIONS']);
+      // Unused, they would cost validation; refused before it: the limit's code, not NoUnusedVariables' errors.
+      const unused = await query(`query Q(${Array.from({ length: 3000 }, (_, i) => `$u${i}: Int`).join(' ')}) { __typename }`);
+      assert.equal(unused.status, 400, unused.text.slice(0, 300));
+      assert.deepEqual(codesOf(unused.body), ['TOO_MANY_DEFINITIONS']);
+    });
+
+    it('without credentials, aliases are counted before validation: 10 (the root-field limit) served, 31 are 400 TOO_MANY_ALIASES (not the validation error an unused fragment gives)', async () => {
+      const aliased = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+      const atLimit = await query(aliased(10));
+      assert.equal(atLimit.status, 200, atLimit.text.slice(0, 300));
+      const over = await query(`${aliased(31)} fragment Unused on Query { __typename }`);
+      assert.equal(over.status, 400, over.text.slice(0, 300));
+      assert.deepEqual(codesOf(over.body), ['TOO_MANY_ALIASES']);
+      const thousands = await query(aliased(5000));
+      assert.deepEqual(codesOf(thousands.body), ['TOO_MANY_ALIASES']);
+    });
+
     it('more than 100 directives is 400 TOO_MANY_DIRECTIVES; 100 is served; in a batch only that piece is refused', async () => {
       const directives = (n: number) => `{ me { ${'subject @include(if: true) '.repeat(n)}} }`;
       const atLimit = await query(directives(100), auth);

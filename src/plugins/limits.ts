@@ -74,14 +74,29 @@ function limitError(code: string, message: string): GraphQLError {
  * stand in for fragments to multiply that work.
  */
 export function documentBoundsError(document: DocumentNode, limits: { maxDefinitions: number; maxDirectives: number }): GraphQLError | null {
-  const definitions = document.definitions.length;
-  if (definitions > limits.maxDefinitions) {
-    return limitError('TOO_MANY_DEFINITIONS', `the document holds ${definitions} definitions (operations and fragments); the limit is ${limits.maxDefinitions}`);
-  }
+  // Unused variables cost validation as much as unused fragments do: a variable definition counts as a definition.
+  let definitions = document.definitions.length;
   let directives = 0;
-  visit(document, { Directive: () => { directives += 1; } });
+  visit(document, {
+    VariableDefinition: () => { definitions += 1; },
+    Directive: () => { directives += 1; },
+  });
+  if (definitions > limits.maxDefinitions) {
+    return limitError('TOO_MANY_DEFINITIONS', `the document holds ${definitions} definitions (operations, fragments and variables); the limit is ${limits.maxDefinitions}`);
+  }
   if (directives > limits.maxDirectives) return limitError('TOO_MANY_DIRECTIVES', `the document uses ${directives} directives; the limit is ${limits.maxDirectives}`);
   return null;
+}
+
+/**
+ * A caller without credentials is served `__typename` and (by policy) introspection only, yet graphql-js would
+ * validate thousands of aliased `__typename`s before the alias limit (measured per operation, after validation)
+ * is checked. For them the document's aliases are counted as written, before validation.
+ */
+export function anonymousAliasError(document: DocumentNode, limits: { maxAliases: number }): GraphQLError | null {
+  let aliases = 0;
+  visit(document, { Field: (field) => { if (field.alias) aliases += 1; } });
+  return aliases > limits.maxAliases ? limitError('TOO_MANY_ALIASES', `the document uses ${aliases} aliases; the limit is ${limits.maxAliases}`) : null;
 }
 
 type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
