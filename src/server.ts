@@ -103,6 +103,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       onRejected: (reason) => logger.info({ requestId: authenticating.getStore(), reason }, 'token refused'),
     }),
     new ApiKeyStore(store, config.purposes),
+    ({ credential, reason }) => logger.info({ requestId: authenticating.getStore(), credential, reason }, 'credentials refused'),
   );
   const auditLog = new AuditLog(store, config.accessLog.commitLanes, (seconds, events, failed) => metrics.auditCommit(seconds, events, failed));
   const rateLimiter = new RequestRateLimiter(config.rateLimit);

@@ -98,6 +98,22 @@ describe('operational log lines', () => {
     assert.deepEqual(line.errorCodes, ['UNAUTHENTICATED']);
   });
 
+  it('a refused API key or Authorization header: a "credentials refused" line with the request id and the category only', async () => {
+    const key = `sgk_${'0'.repeat(16)}_${'A'.repeat(43)}`;
+    for (const [requestId, headers, credential, reason] of [
+      ['log-unknown-key', { authorization: undefined, 'x-api-key': key }, 'api-key', 'UNKNOWN_KEY'],
+      ['log-basic', { authorization: 'Basic dXNlcjpwYXNz' }, 'authorization', 'MALFORMED'],
+    ] as const) {
+      const response = await server.query('{ me { type } }', undefined, { ...headers, 'x-request-id': requestId });
+      assert.equal(response.status, 401);
+      const refusal = linesOf(requestId, 'credentials refused');
+      assert.equal(refusal.length, 1, JSON.stringify(log.lines().filter((l) => l.msg === 'credentials refused')));
+      assert.equal(refusal[0]!.credential, credential);
+      assert.equal(refusal[0]!.reason, reason);
+      assert.ok(!JSON.stringify(refusal[0]).includes(key.slice(4, 20)) && !JSON.stringify(refusal[0]).includes('dXNlcjpwYXNz'), 'never the credential');
+    }
+  });
+
   it('a client-chosen operation name is logged only when it cannot hide a personal number', async () => {
     await server.query(`query Look${pn} { me { type } }`, undefined, { 'x-request-id': 'log-name-digits' });
     const line = requestLine('log-name-digits');
