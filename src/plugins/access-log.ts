@@ -15,7 +15,7 @@ import type { RequestContext } from '../context.js';
 import { Code, httpStatus } from '../error-codes.js';
 import type { Logger } from '../log.js';
 
-const REFUSALS = new Set<unknown>([Code.PURPOSE_REQUIRED, Code.PURPOSE_NOT_ALLOWED, Code.PURPOSE_UNKNOWN]);
+const REFUSALS = new Set<string>([Code.PURPOSE_REQUIRED, Code.PURPOSE_NOT_ALLOWED, Code.PURPOSE_UNKNOWN]);
 
 export function outcomeOf(record: AccessRecord, errors: readonly GraphQLFormattedError[]): Outcome {
   const codes = errors.map((error) => error.extensions?.code);
