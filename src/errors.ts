@@ -7,17 +7,18 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { SourceUnavailableError } from '../connectors/shared/source.js';
+import { Code } from './error-codes.js';
 
 /** `auditChains` while the first verification since start is still walking the log: nothing to show yet. */
 export class VerificationRunningError extends GraphQLError {
   constructor() {
-    super('a verification of the whole access log is running and none has finished yet: try again shortly', { extensions: { code: 'AUDIT_VERIFICATION_RUNNING' } });
+    super('a verification of the whole access log is running and none has finished yet: try again shortly', { extensions: { code: Code.AUDIT_VERIFICATION_RUNNING } });
   }
 }
 
 export class BadUserInputError extends GraphQLError {
   constructor(message: string) {
-    super(message, { extensions: { code: 'BAD_USER_INPUT' } });
+    super(message, { extensions: { code: Code.BAD_USER_INPUT } });
   }
 }
 
@@ -43,7 +44,7 @@ export function redactValues(message: string): string {
 
 /** graphql-js's parser recurses: a document nested thousands deep exhausts the stack, which is the client's doing. */
 function clarify(message: string, code: string): string {
-  if (code === 'GRAPHQL_PARSE_FAILED' && /Maximum call stack size exceeded/.test(message)) return 'the document is nested too deeply to parse';
+  if (code === Code.GRAPHQL_PARSE_FAILED && /Maximum call stack size exceeded/.test(message)) return 'the document is nested too deeply to parse';
   return redactValues(message);
 }
 
@@ -56,7 +57,7 @@ function codeOf(error: GraphQLError): string {
   for (let inner = error.originalError; inner instanceof GraphQLError; inner = inner.originalError) {
     if (typeof inner.extensions.code === 'string') code = inner.extensions.code;
   }
-  return typeof code === 'string' ? code : 'BAD_REQUEST';
+  return typeof code === 'string' ? code : Code.BAD_REQUEST;
 }
 
 export function formatClientError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
@@ -73,6 +74,6 @@ export function formatClientError(formatted: GraphQLFormattedError, error: unkno
     message: 'Internal server error',
     ...(formatted.path ? { path: formatted.path } : {}),
     ...(formatted.locations ? { locations: formatted.locations } : {}),
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    extensions: { code: Code.INTERNAL_SERVER_ERROR },
   };
 }

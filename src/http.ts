@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import { getOperationAST, GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RequestContext } from './context.js';
+import { Code, httpStatus, withHttpStatus, type ErrorCode } from './error-codes.js';
 import type { LimitsConfig } from './config.js';
 import type { Reachability } from './health.js';
 import type { Logger } from './log.js';
@@ -42,8 +43,10 @@ export interface HttpOptions {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  readonly status: number;
+  constructor(readonly code: ErrorCode, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
+    this.status = httpStatus(code);
   }
 }
 
@@ -59,13 +62,13 @@ function pathOf(req: IncomingMessage): string {
   try {
     return new URL(req.url ?? '/', 'http://localhost').pathname;
   } catch {
-    throw new HttpError(400, 'BAD_REQUEST', 'the request target is not a valid URL');
+    throw new HttpError(Code.BAD_REQUEST, 'the request target is not a valid URL');
   }
 }
 
 function allowOnly(req: IncomingMessage, methods: readonly string[]): void {
   if (!methods.includes(req.method ?? '')) {
-    throw new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${methods.join(' or ')}`, { allow: methods.join(', ') });
+    throw new HttpError(Code.METHOD_NOT_ALLOWED, `use ${methods.join(' or ')}`, { allow: methods.join(', ') });
   }
 }
 
@@ -106,9 +109,9 @@ export function createHttpHandler(options: HttpOptions) {
         allowOnly(req, ['GET', 'HEAD']);
         const served = isIdeAsset(path) ? pages.ideAsset(path, req, res) : pages.console(path, req, res);
         if (served === 'served') return;
-        throw new HttpError(404, 'NOT_FOUND', 'not found: no such file');
+        throw new HttpError(Code.NOT_FOUND, 'not found: no such file');
       }
-      if (!KNOWN_PATHS.has(path) && !route) throw new HttpError(404, 'NOT_FOUND', `not found: samgraf serves /graphql, /healthz, /readyz${pages?.consoleEnabled ? ', /metrics and /console' : ' and /metrics'}`);
+      if (!KNOWN_PATHS.has(path) && !route) throw new HttpError(Code.NOT_FOUND, `not found: samgraf serves /graphql, /healthz, /readyz${pages?.consoleEnabled ? ', /metrics and /console' : ' and /metrics'}`);
       allowOnly(req, ['GET', 'HEAD']);
       if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (path === '/metrics') {
@@ -134,7 +137,7 @@ export function createHttpHandler(options: HttpOptions) {
       // A client that hangs up mid-request is not a server fault.
       const level = code === 'ECONNRESET' || code === 'ECONNABORTED' || (error as Error).message === 'aborted' ? 'info' : 'error';
       options.logger[level]({ requestId, err: { name: (error as Error).name, code } }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!res.headersSent) sendJson(res, httpStatus(Code.INTERNAL_SERVER_ERROR), { errors: [{ message: 'Internal server error', extensions: { code: Code.INTERNAL_SERVER_ERROR } }] });
       else res.destroy();
     }
   };
@@ -148,16 +151,16 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   const method = (req.method ?? 'GET').toUpperCase();
   const body = method === 'POST' ? parseBody(await readBody(req, options.limits.maxBodyBytes), headers.get('content-type')) : undefined;
   if (Array.isArray(body)) {
-    if (options.limits.maxBatchSize <= 1) throw new HttpError(400, 'BATCHING_DISABLED', 'batched (array) requests are turned off: send one operation per request');
+    if (options.limits.maxBatchSize <= 1) throw new HttpError(Code.BATCHING_DISABLED, 'batched (array) requests are turned off: send one operation per request');
     if (body.length === 0) throw badRequest('a batch (a JSON array) holds at least one operation');
-    if (body.length > options.limits.maxBatchSize) throw new HttpError(400, 'BATCH_TOO_LARGE', `a batch may hold at most ${options.limits.maxBatchSize} operations`);
+    if (body.length > options.limits.maxBatchSize) throw new HttpError(Code.BATCH_TOO_LARGE, `a batch may hold at most ${options.limits.maxBatchSize} operations`);
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
   const members = method === 'GET' ? [membersOfSearch(url.searchParams)] : Array.isArray(body) ? body : [body];
   members.forEach(checkMembers);
   for (const text of queryTexts(body, url)) {
     if (bracketNesting(text) > maxBracketNesting(options.limits.maxDepth)) {
-      throw new HttpError(400, 'QUERY_TOO_DEEP', `the document nests deeper than the limit (${options.limits.maxDepth} levels of fields)`);
+      throw new HttpError(Code.QUERY_TOO_DEEP, `the document nests deeper than the limit (${options.limits.maxDepth} levels of fields)`);
     }
   }
   const documents = members.map((piece) => parsedOrNull((piece as GraphQLRequestMembers).query, options.limits.maxTokens));
@@ -197,7 +200,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   });
   const work = options.gate.run(() => (Array.isArray(body) ? executeBatch(body, execute) : execute(body, 0)), timeout.signal)
     .catch((error: unknown) => {
-      if (error instanceof OverloadedError) throw new HttpError(503, 'OVERLOADED', error.message, { 'retry-after': '1' });
+      if (error instanceof OverloadedError) throw new HttpError(Code.OVERLOADED, error.message, { 'retry-after': '1' });
       throw error;
     });
   const response = await withTimeout(work, options.limits.executionTimeoutMs, timeout);
@@ -228,7 +231,7 @@ const isAbsent = (value: unknown) => value === undefined || value === null;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 function badRequest(message: string): HttpError {
-  return new HttpError(400, 'BAD_REQUEST', message);
+  return new HttpError(Code.BAD_REQUEST, message);
 }
 
 /**
@@ -246,7 +249,7 @@ function checkMembers(piece: unknown): void {
   const persisted = extensions.persistedQuery;
   if (isAbsent(persisted)) return;
   if (!isJsonObject(persisted)) throw badRequest('extensions.persistedQuery must be a JSON object');
-  if (persisted.version !== 1) throw new HttpError(400, 'PERSISTED_QUERY_NOT_SUPPORTED', 'only persisted queries of version 1 are supported');
+  if (persisted.version !== 1) throw new HttpError(Code.PERSISTED_QUERY_NOT_SUPPORTED, 'only persisted queries of version 1 are supported');
   if (typeof persisted.sha256Hash !== 'string' || !SHA256_HEX.test(persisted.sha256Hash)) {
     throw badRequest('extensions.persistedQuery.sha256Hash must be a SHA-256 hash in 64 lower-case hexadecimal digits');
   }
@@ -291,7 +294,7 @@ function parsedOrNull(query: unknown, maxTokens: number): DocumentNode | null {
 function refusalOf(document: DocumentNode, anonymous: boolean, { limits, introspection }: Pick<HttpOptions, 'limits' | 'introspection'>): GraphQLError | null {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const notQuery = operations.find((operation) => operation.operation !== 'query');
-  if (notQuery) return new GraphQLError(`samgraf serves queries only, not ${notQuery.operation}s`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+  if (notQuery) return new GraphQLError(`samgraf serves queries only, not ${notQuery.operation}s`, { extensions: withHttpStatus(Code.BAD_REQUEST) });
   const servedAnonymously = introspection === 'everyone' ? (name: string) => name.startsWith('__') : (name: string) => name === '__typename';
   if (anonymous && !operations.every((operation) => selectsOnly(operation, document, servedAnonymously))) return new AuthenticationError('MISSING');
   return documentBoundsError(document, limits) ?? (anonymous ? anonymousAliasError(document, limits) : null);
@@ -335,7 +338,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, controller: AbortControlle
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new HttpError(504, 'EXECUTION_TIMEOUT', `the request did not finish within ${ms} ms`);
+      const error = new HttpError(Code.EXECUTION_TIMEOUT, `the request did not finish within ${ms} ms`);
       controller.abort(error);
       reject(error);
     }, ms);
@@ -352,7 +355,7 @@ function parseBody(raw: Buffer, contentType: string | undefined): unknown {
     try {
       return JSON.parse(text);
     } catch {
-      throw new HttpError(400, 'BAD_REQUEST', 'the request body is not valid JSON');
+      throw new HttpError(Code.BAD_REQUEST, 'the request body is not valid JSON');
     }
   }
   return text;
@@ -363,7 +366,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
-      reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `the request body exceeds ${limit} bytes`));
+      reject(new HttpError(Code.PAYLOAD_TOO_LARGE, `the request body exceeds ${limit} bytes`));
       return;
     }
     const chunks: Buffer[] = [];
@@ -373,7 +376,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `the request body exceeds ${limit} bytes`));
+        reject(new HttpError(Code.PAYLOAD_TOO_LARGE, `the request body exceeds ${limit} bytes`));
         return;
       }
       chunks.push(chunk);

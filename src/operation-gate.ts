@@ -8,8 +8,10 @@
  * held; a waiter whose caller gave up (the execution timeout) leaves the queue without ever running.
  */
 
+import { Code } from './error-codes.js';
+
 export class OverloadedError extends Error {
-  readonly code = 'OVERLOADED';
+  readonly code = Code.OVERLOADED;
   constructor() {
     super('too many requests in progress: try again shortly');
     this.name = 'OverloadedError';

@@ -6,13 +6,14 @@
 import CircuitBreaker from 'opossum';
 import type { Knex } from 'knex';
 import { queryMysql, withMysqlConnection } from '../../src/db.js';
+import { Code } from '../../src/error-codes.js';
 import { isMysql } from './ddl.js';
 import { UnmappableValueError } from './legacy-values.js';
 
 export type SourceName = 'populationRegister' | 'socialInsurance' | 'employmentService';
 
 export class SourceUnavailableError extends Error {
-  readonly code = 'SOURCE_UNAVAILABLE';
+  readonly code = Code.SOURCE_UNAVAILABLE;
   constructor(readonly source: SourceName, options?: { cause?: unknown }) {
     super(`source ${source} is unavailable`, options);
     this.name = 'SourceUnavailableError';

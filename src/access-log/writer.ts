@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { Code } from '../error-codes.js';
 import { chainHash, GENESIS_HASH, type AuditEvent, type EventDraft } from './event.js';
 import { chainEndOf, insertEvents } from './store.js';
 
@@ -18,7 +19,7 @@ interface Pending {
 }
 
 export class AuditUnavailableError extends Error {
-  readonly code = 'AUDIT_UNAVAILABLE';
+  readonly code = Code.AUDIT_UNAVAILABLE;
   constructor(options?: { cause?: unknown }) {
     super('the access log could not be written', options);
     this.name = 'AuditUnavailableError';

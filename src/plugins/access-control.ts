@@ -13,6 +13,7 @@ import {
   type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import type { RequestContext } from '../context.js';
+import { Code, withHttpStatus } from '../error-codes.js';
 import { InvalidPersonalNumberError, parsePersonalNumber } from '../domain/personal-number.js';
 import { AuthenticationError } from '../security/errors.js';
 import { resolvePurpose } from '../security/purpose.js';
@@ -51,7 +52,7 @@ export function accessControlPlugin(schema: GraphQLSchema, introspection: Intros
         async didResolveOperation({ operation, document, contextValue, request }) {
           if (!operation) return;
           if (operation.operation !== 'query') {
-            throw new GraphQLError(`samgraf serves queries only, not ${operation.operation}s`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+            throw new GraphQLError(`samgraf serves queries only, not ${operation.operation}s`, { extensions: withHttpStatus(Code.BAD_REQUEST) });
           }
           const fields = rootFieldNames(operation.selectionSet, fragmentsOf(document));
           const dataFields = fields.filter((name) => !name.startsWith('__'));
@@ -74,7 +75,7 @@ function checkIntrospection(policy: IntrospectionPolicy, ctx: RequestContext): v
   if (policy === 'everyone') return;
   if (ctx.principal === null) throw new AuthenticationError('MISSING');
   if (policy === 'scope' && !ctx.principal.scopes.has('schema:read')) {
-    throw new GraphQLError('introspection needs the scope schema:read', { extensions: { code: 'INTROSPECTION_NOT_ALLOWED', http: { status: 403 } } });
+    throw new GraphQLError('introspection needs the scope schema:read', { extensions: withHttpStatus(Code.INTROSPECTION_NOT_ALLOWED) });
   }
 }
 

@@ -12,15 +12,16 @@ import type { DataCategory, EventDraft, Outcome } from '../access-log/event.js';
 import type { AccessRecord } from '../access-log/record.js';
 import type { AuditLog } from '../access-log/writer.js';
 import type { RequestContext } from '../context.js';
+import { Code, httpStatus } from '../error-codes.js';
 import type { Logger } from '../log.js';
 
-const REFUSALS = new Set(['PURPOSE_REQUIRED', 'PURPOSE_NOT_ALLOWED', 'PURPOSE_UNKNOWN']);
+const REFUSALS = new Set<string>([Code.PURPOSE_REQUIRED, Code.PURPOSE_NOT_ALLOWED, Code.PURPOSE_UNKNOWN]);
 
 export function outcomeOf(record: AccessRecord, errors: readonly GraphQLFormattedError[]): Outcome {
   const codes = errors.map((error) => error.extensions?.code);
   const returnedData = record.subjects.size > 0;
   if (codes.some((code) => typeof code === 'string' && REFUSALS.has(code))) return 'DENIED';
-  if (codes.some((code) => code !== 'UNAUTHORIZED_FIELD_OR_TYPE')) return returnedData ? 'PARTIAL' : 'ERROR';
+  if (codes.some((code) => code !== Code.UNAUTHORIZED_FIELD_OR_TYPE)) return returnedData ? 'PARTIAL' : 'ERROR';
   if (record.fieldsDenied.size > 0 || record.withheld.size > 0) return returnedData ? 'PARTIAL' : 'DENIED';
   return 'OK';
 }
@@ -35,16 +36,16 @@ export function documentHashOf(source: string | undefined): string | null {
 }
 
 function withheldForAudit(response: GraphQLResponse): void {
-  response.http.status = 503;
+  response.http.status = httpStatus(Code.AUDIT_UNAVAILABLE);
   response.body = {
     kind: 'single',
-    singleResult: { errors: [{ message: 'the access log is unavailable, so no personal data can be served; try again', extensions: { code: 'AUDIT_UNAVAILABLE' } }] },
+    singleResult: { errors: [{ message: 'the access log is unavailable, so no personal data can be served; try again', extensions: { code: Code.AUDIT_UNAVAILABLE } }] },
   };
 }
 
 /** Whether a resolver could not read the access log: then nothing of its response may stand either. */
 export function failedOnAccessLog(errors: readonly GraphQLFormattedError[]): boolean {
-  return errors.some((error) => error.extensions?.code === 'AUDIT_UNAVAILABLE');
+  return errors.some((error) => error.extensions?.code === Code.AUDIT_UNAVAILABLE);
 }
 
 export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlugin<RequestContext> {
@@ -77,7 +78,7 @@ export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlug
             fieldsDenied: sorted(record.fieldsDenied),
             fieldsMasked: sorted(record.fieldsMasked),
             outcome: outcomeOf(record, errors),
-            sourceErrors: sorted(new Set(errors.filter((e) => e.extensions?.code === 'SOURCE_UNAVAILABLE').map((e) => String(e.extensions?.source)))),
+            sourceErrors: sorted(new Set(errors.filter((e) => e.extensions?.code === Code.SOURCE_UNAVAILABLE).map((e) => String(e.extensions?.source)))),
           };
           try {
             await log.append(boundedDraft(draft));

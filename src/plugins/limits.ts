@@ -12,6 +12,7 @@ import {
   type SelectionSetNode, type ValidationContext,
 } from 'graphql';
 import type { RequestContext } from '../context.js';
+import { Code, withHttpStatus, type ErrorCode } from '../error-codes.js';
 
 export interface Limits {
   maxDepth: number;
@@ -63,8 +64,8 @@ export function maxBracketNesting(maxDepth: number): number {
   return maxDepth * 4 + 16;
 }
 
-function limitError(code: string, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+function limitError(code: ErrorCode, message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: withHttpStatus(code) });
 }
 
 /**
@@ -82,9 +83,9 @@ export function documentBoundsError(document: DocumentNode, limits: { maxDefinit
     Directive: () => { directives += 1; },
   });
   if (definitions > limits.maxDefinitions) {
-    return limitError('TOO_MANY_DEFINITIONS', `the document holds ${definitions} definitions (operations, fragments and variables); the limit is ${limits.maxDefinitions}`);
+    return limitError(Code.TOO_MANY_DEFINITIONS, `the document holds ${definitions} definitions (operations, fragments and variables); the limit is ${limits.maxDefinitions}`);
   }
-  if (directives > limits.maxDirectives) return limitError('TOO_MANY_DIRECTIVES', `the document uses ${directives} directives; the limit is ${limits.maxDirectives}`);
+  if (directives > limits.maxDirectives) return limitError(Code.TOO_MANY_DIRECTIVES, `the document uses ${directives} directives; the limit is ${limits.maxDirectives}`);
   return null;
 }
 
@@ -96,7 +97,7 @@ export function documentBoundsError(document: DocumentNode, limits: { maxDefinit
 export function anonymousAliasError(document: DocumentNode, limits: { maxAliases: number }): GraphQLError | null {
   let aliases = 0;
   visit(document, { Field: (field) => { if (field.alias) aliases += 1; } });
-  return aliases > limits.maxAliases ? limitError('TOO_MANY_ALIASES', `the document uses ${aliases} aliases; the limit is ${limits.maxAliases}`) : null;
+  return aliases > limits.maxAliases ? limitError(Code.TOO_MANY_ALIASES, `the document uses ${aliases} aliases; the limit is ${limits.maxAliases}`) : null;
 }
 
 type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
@@ -192,7 +193,7 @@ export function depthLimitRule(maxDepth: number) {
     OperationDefinition(operation) {
       const meter = new ShapeMeter(null, fragmentsOf(context.getDocument().definitions), {}, { ...DEFAULT_SHAPE_LIMITS, maxDepth });
       if (meter.measure(operation.selectionSet, null).depth > maxDepth) {
-        context.reportError(new GraphQLError(`the query is nested deeper than ${maxDepth} levels`, { nodes: [operation], extensions: { code: 'QUERY_TOO_DEEP' } }));
+        context.reportError(new GraphQLError(`the query is nested deeper than ${maxDepth} levels`, { nodes: [operation], extensions: { code: Code.QUERY_TOO_DEEP } }));
       }
     },
   });
@@ -210,10 +211,10 @@ export function operationLimitsPlugin(schema: GraphQLSchema, limits: Limits): Ap
           const rootType = schema.getRootType(operation.operation) ?? null;
           const shape = new ShapeMeter(schema, fragmentsOf(document.definitions), request.variables ?? {}, limits).measure(operation.selectionSet, rootType);
           if (shape.fields > limits.maxRootFields) {
-            throw limitError('TOO_MANY_ROOT_FIELDS', `the operation selects ${shape.fields} root fields; the limit is ${limits.maxRootFields}`);
+            throw limitError(Code.TOO_MANY_ROOT_FIELDS, `the operation selects ${shape.fields} root fields; the limit is ${limits.maxRootFields}`);
           }
-          if (shape.aliases > limits.maxAliases) throw limitError('TOO_MANY_ALIASES', `the operation uses ${shape.aliases} aliases; the limit is ${limits.maxAliases}`);
-          if (shape.cost > limits.maxCost) throw limitError('QUERY_TOO_COSTLY', `the query could touch about ${Math.round(shape.cost)} fields; the limit is ${limits.maxCost}`);
+          if (shape.aliases > limits.maxAliases) throw limitError(Code.TOO_MANY_ALIASES, `the operation uses ${shape.aliases} aliases; the limit is ${limits.maxAliases}`);
+          if (shape.cost > limits.maxCost) throw limitError(Code.QUERY_TOO_COSTLY, `the query could touch about ${Math.round(shape.cost)} fields; the limit is ${limits.maxCost}`);
         },
       };
     },

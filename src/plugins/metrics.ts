@@ -3,12 +3,13 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { rootFieldNames } from './access-control.js';
 import type { RequestContext } from '../context.js';
+import { Code } from '../error-codes.js';
 import type { Metrics } from '../metrics.js';
 
-export const DENIALS = new Set([
-  'UNAUTHORIZED_FIELD_OR_TYPE', 'PURPOSE_REQUIRED', 'PURPOSE_NOT_ALLOWED', 'PURPOSE_UNKNOWN', 'INTROSPECTION_NOT_ALLOWED', 'UNAUTHENTICATED',
-  'QUERY_TOO_DEEP', 'QUERY_TOO_COSTLY', 'TOO_MANY_ALIASES', 'TOO_MANY_ROOT_FIELDS', 'TOO_MANY_DEFINITIONS', 'TOO_MANY_DIRECTIVES',
-  'AUDIT_UNAVAILABLE',
+export const DENIALS = new Set<string>([
+  Code.UNAUTHORIZED_FIELD_OR_TYPE, Code.PURPOSE_REQUIRED, Code.PURPOSE_NOT_ALLOWED, Code.PURPOSE_UNKNOWN, Code.INTROSPECTION_NOT_ALLOWED, Code.UNAUTHENTICATED,
+  Code.QUERY_TOO_DEEP, Code.QUERY_TOO_COSTLY, Code.TOO_MANY_ALIASES, Code.TOO_MANY_ROOT_FIELDS, Code.TOO_MANY_DEFINITIONS, Code.TOO_MANY_DIRECTIVES,
+  Code.AUDIT_UNAVAILABLE,
 ]);
 
 export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {

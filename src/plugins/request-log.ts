@@ -8,6 +8,7 @@ import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import { getOperationAST, type GraphQLFormattedError } from 'graphql';
 import type { Outcome } from '../access-log/event.js';
 import type { RequestContext } from '../context.js';
+import { Code } from '../error-codes.js';
 import { outcomeOf } from './access-log.js';
 import { operationLabel } from './metrics.js';
 
@@ -53,7 +54,7 @@ function errorCodes(errors: readonly GraphQLFormattedError[]): string[] {
 
 /** The access-log outcome where an event was written; otherwise the same words for what the response holds. */
 function outcomeOfOperation(ctx: RequestContext, sent: SentOperation, errors: readonly GraphQLFormattedError[], hasData: boolean, codes: readonly string[]): Outcome {
-  if (sent.logsAccess && !codes.includes('AUDIT_UNAVAILABLE')) return outcomeOf(ctx.access, errors);
+  if (sent.logsAccess && !codes.includes(Code.AUDIT_UNAVAILABLE)) return outcomeOf(ctx.access, errors);
   return errors.length === 0 ? 'OK' : hasData ? 'PARTIAL' : 'ERROR';
 }
 

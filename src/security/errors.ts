@@ -1,5 +1,6 @@
 /** Security refusals, each with a stable code and HTTP status (documented in the README). */
 import { GraphQLError } from 'graphql';
+import { Code, withHttpStatus } from '../error-codes.js';
 
 export type AuthenticationProblem =
   | 'MISSING' | 'MALFORMED' | 'TOO_LARGE' | 'UNKNOWN_ISSUER' | 'INVALID_SIGNATURE' | 'EXPIRED' | 'NOT_YET_VALID'
@@ -22,20 +23,20 @@ const MESSAGES: Record<AuthenticationProblem, string> = {
 /** 401. The problem is a coarse category: precise reasons stay in the operational log. */
 export class AuthenticationError extends GraphQLError {
   constructor(readonly problem: AuthenticationProblem) {
-    super(MESSAGES[problem], { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } } });
+    super(MESSAGES[problem], { extensions: withHttpStatus(Code.UNAUTHENTICATED, new Map([['www-authenticate', 'Bearer']])) });
   }
 }
 
 /** The store (API keys, access log) did not answer: nothing personal can be served now. */
 export class AuditUnavailableGraphQLError extends GraphQLError {
   constructor() {
-    super('the access log is unavailable, so no personal data can be served; try again', { extensions: { code: 'AUDIT_UNAVAILABLE', http: { status: 503 } } });
+    super('the access log is unavailable, so no personal data can be served; try again', { extensions: withHttpStatus(Code.AUDIT_UNAVAILABLE) });
   }
 }
 
 export class PurposeRequiredError extends GraphQLError {
   constructor() {
-    super('state the purpose of use: the X-Purpose header or the token\'s purpose claim', { extensions: { code: 'PURPOSE_REQUIRED', http: { status: 400 } } });
+    super('state the purpose of use: the X-Purpose header or the token\'s purpose claim', { extensions: withHttpStatus(Code.PURPOSE_REQUIRED) });
   }
 }
 
@@ -45,20 +46,20 @@ export class PurposeRequiredError extends GraphQLError {
  */
 export class PurposeUnknownError extends GraphQLError {
   constructor(configured: readonly string[]) {
-    super(`the stated purpose is not one samgraf knows; the configured purposes are: ${configured.join(', ')}`, { extensions: { code: 'PURPOSE_UNKNOWN', http: { status: 400 } } });
+    super(`the stated purpose is not one samgraf knows; the configured purposes are: ${configured.join(', ')}`, { extensions: withHttpStatus(Code.PURPOSE_UNKNOWN) });
   }
 }
 
 /** Configured, but not one of this principal's purposes. */
 export class PurposeNotAllowedError extends GraphQLError {
   constructor() {
-    super('the stated purpose is not one this principal may use', { extensions: { code: 'PURPOSE_NOT_ALLOWED', http: { status: 403 } } });
+    super('the stated purpose is not one this principal may use', { extensions: withHttpStatus(Code.PURPOSE_NOT_ALLOWED) });
   }
 }
 
 /** A field the caller may not read: null in the response, this error at its path, the rest served. */
 export class UnauthorizedFieldError extends GraphQLError {
   constructor(coordinate: string) {
-    super(`not authorized to read ${coordinate}`, { extensions: { code: 'UNAUTHORIZED_FIELD_OR_TYPE' } });
+    super(`not authorized to read ${coordinate}`, { extensions: { code: Code.UNAUTHORIZED_FIELD_OR_TYPE } });
   }
 }

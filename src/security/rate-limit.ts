@@ -9,6 +9,7 @@ import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Principal } from './principal.js';
+import { Code, withHttpStatus } from '../error-codes.js';
 
 export interface RateLimitConfig {
   /** Requests a principal may make per window. */
@@ -21,7 +22,7 @@ export interface RateLimitConfig {
 export class RateLimitedError extends GraphQLError {
   constructor(retryAfterSeconds: number) {
     super(`too many requests: try again in ${retryAfterSeconds} s`, {
-      extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } },
+      extensions: withHttpStatus(Code.RATE_LIMITED, new Map([['retry-after', String(retryAfterSeconds)]])),
     });
   }
 }
