@@ -280,7 +280,10 @@ describe('failing sources (MariaDB, employment service behind a proxy)', () => {
   });
 
   it('AF cut mid-run: the rest is served, cases SOURCE_UNAVAILABLE, circuit opens, /readyz 503; restored: cases back, circuit closes', { timeout: TEST_TIMEOUT }, async (t) => {
-    const STATEMENT_TIMEOUT_MS = 300;
+    // AF is cut by refusing connections, which fails at once: the statement timeout only has to be longer than any
+    // healthy statement takes. 300 ms was not, on a machine running two test suites at once (a served request
+    // after recovery timed out).
+    const STATEMENT_TIMEOUT_MS = 1000;
     const RESET_TIMEOUT_MS = 1000;
     const proxy = await afProxy();
     const samgraf = await server(proxy.rewrite(seeded.urls.employmentService), {
