@@ -13,8 +13,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { chainHash, GENESIS_HASH, type AuditEvent, type DataCategory, type EventPrincipal, type Outcome } from '../src/access-log/event.js';
 import { toRow, type EventRow } from '../src/access-log/store.js';
-import { parseDatabaseUrl } from '../src/db.js';
-import { SeededRandom } from '../src/seed/random.js';
+import { parseDatabaseUrl } from '../src/core/db.js';
+import { SeededRandom } from '../src/core/seed/random.js';
 import type { People } from './databases.js';
 
 export interface FillOptions {

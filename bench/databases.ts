@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { ensureMysqlDatabase, openDatabase } from '../src/db.js';
-import { isValidPersonalNumber } from '../src/domain/personal-number.js';
+import { ensureDatabase, openDatabase } from '../src/core/db.js';
+import { isValidPersonalNumber } from '../src/core/personal-number.js';
 import { ensureSourceDatabases, seedSources, type SeedCounts } from '../src/seed/load.js';
 import { migrateStore } from '../src/store/migrations.js';
-import { CursorCodec, readCursorKey } from '../src/cursor.js';
+import { CursorCodec, readCursorKey } from '../src/core/cursor.js';
 
 export interface BenchUrls {
   populationRegister: string;
@@ -38,7 +38,7 @@ export async function createBenchDatabases(serverUrl: string): Promise<BenchData
   const prefix = `samgraf_bench_${randomBytes(4).toString('hex')}`;
   const urls = Object.fromEntries(Object.entries(SUFFIXES).map(([name, suffix]) => [name, databaseUrl(serverUrl, `${prefix}_${suffix}`)])) as unknown as BenchUrls;
   await ensureSourceDatabases(urls);
-  await ensureMysqlDatabase(urls.store, 'utf8mb4', 'utf8mb4_general_ci');
+  await ensureDatabase(urls.store, { charset: 'utf8mb4', collation: 'utf8mb4_general_ci' });
   // A URL for the server itself: openDatabase wants a database, so use the store's and qualify names.
   const admin = openDatabase(urls.store, { poolMax: 2 });
   return {

@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { packageRoot } from '../src/paths.js';
+import { packageRoot } from '../src/core/paths.js';
 import { TARGET_NAMES, type TargetName } from './targets.js';
 import { WORKLOAD_IDS, type WorkloadId } from './workloads.js';
 

@@ -4,9 +4,10 @@
  * must pass. The floor takes the same variables as a JSON body on its own path and answers with the same
  * `{ "data": … }` JSON, so one set of checks and one normalisation serve all three targets.
  */
-import { municipalityList, type CursorCodec } from '../src/cursor.js';
+import type { CursorCodec } from '../src/core/cursor.js';
+import { municipalityList } from '../sources/population-register/resolvers.js';
 import { canonicalJson } from '../src/access-log/event.js';
-import { SeededRandom } from '../src/seed/random.js';
+import { SeededRandom } from '../src/core/seed/random.js';
 import type { People } from './databases.js';
 
 export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4'] as const;

@@ -9,11 +9,11 @@ import { ConfigError, configJsonSchema, loadConfigFile, type Config } from './co
 import { CommandInputError, createApiKey, formatKeyList } from './commands/apikey.js';
 import { formatMatrix, policyMatrix } from './commands/policy-matrix.js';
 import type { Knex } from 'knex';
-import { ensureMysqlDatabase, openDatabase, parseDatabaseUrl } from './db.js';
+import { ensureDatabase, openDatabase, parseDatabaseUrl } from './core/db.js';
 import { checkConnections, describeTarget, failureCode, StoreUnavailableError } from './health.js';
 import { runDemo } from './demo.js';
 import { loadDemoIssuer, NoDemoIssuerError } from './demo-issuer.js';
-import { isValidPersonalNumber } from './domain/personal-number.js';
+import { isValidPersonalNumber } from './core/personal-number.js';
 import { createLogger } from './log.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { migrateStore } from './store/migrations.js';
@@ -237,7 +237,7 @@ async function migrateCreatingDatabase(store: Knex, url: string): Promise<string
     if ((error as { code?: unknown }).code === undefined) throw error;
     if (failureCode(error) !== 'ER_BAD_DB_ERROR') throw new StoreUnavailableError(target, error, 'samgraf migrate cannot use it');
     try {
-      await ensureMysqlDatabase(url, 'utf8mb4', 'utf8mb4_general_ci');
+      await ensureDatabase(url, { charset: 'utf8mb4', collation: 'utf8mb4_general_ci' });
     } catch (createError) {
       throw new StoreUnavailableError(target, createError, `samgraf migrate could not create its database ${target.dialect === 'mysql' ? target.database : ''}: create it, or run migrate as a user who may`);
     }

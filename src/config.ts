@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseDatabaseUrl } from './db.js';
+import { SOURCE_MODULES } from '../sources/registry.js';
+import { DIALECT_NAMES, parseDatabaseUrl, type DatabaseTarget, type Dialect } from './core/db.js';
 
 const databaseUrl = z.string().min(1).superRefine((url, ctx) => {
   try {
@@ -14,8 +15,22 @@ const databaseUrl = z.string().min(1).superRefine((url, ctx) => {
   }
 });
 
-const source = z.strictObject({
-  url: databaseUrl,
+/** A source's URL: its agency's database (the module's dialect), or SQLite for a demo. */
+const sourceUrl = (dialect: Exclude<Dialect, 'sqlite'>) => databaseUrl.superRefine((url, ctx) => {
+  let target: DatabaseTarget;
+  try {
+    target = parseDatabaseUrl(url);
+  } catch {
+    return; // said by databaseUrl
+  }
+  if (target.dialect !== 'sqlite' && target.dialect !== dialect) {
+    const scheme = url.slice(0, url.indexOf(':'));
+    ctx.addIssue({ code: 'custom', message: `unsupported scheme ${scheme}: this source is on ${DIALECT_NAMES[dialect]} (${dialect}://…), or SQLite for a demo (sqlite:///…)` });
+  }
+});
+
+const source = (dialect: Exclude<Dialect, 'sqlite'>) => z.strictObject({
+  url: sourceUrl(dialect),
   /** Connections to this source at most (each source has its own pool). */
   poolMax: z.number().int().min(1).max(200).default(10),
   /** A statement (or acquiring a connection) that takes longer fails, costing only this source's fields. */
@@ -26,6 +41,9 @@ const source = z.strictObject({
     resetTimeoutMs: z.number().int().min(100).default(5000),
   }).default({ errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 5000 }),
 });
+
+type SourceSchema = ReturnType<typeof source>;
+export type SourceConfig = z.infer<SourceSchema>;
 
 const issuer = z.strictObject({
   issuer: z.string().min(1),
@@ -88,11 +106,8 @@ export const configSchema = z.strictObject({
     message: 'must be greater than server.keepAliveTimeoutMs, or a request arriving on an idle connection could be cut off while its headers are read',
   }).default({ port: 4000, host: '0.0.0.0', introspection: 'scope', console: true, ide: true, keepAliveTimeoutMs: 65_000 }),
   limits: limits.default(limits.parse({})),
-  sources: z.strictObject({
-    populationRegister: source,
-    socialInsurance: source,
-    employmentService: source,
-  }),
+  // One key per source module; a module a deployment may leave out is optional.
+  sources: z.strictObject(Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, module.required ? source(module.dialect) : source(module.dialect).optional()])) as Record<string, SourceSchema>),
   store: z.strictObject({
     url: databaseUrl,
     /** Apply pending migrations at start. Off where the store's user may not run DDL (`samgraf migrate` then). */

@@ -1,26 +1,17 @@
 /**
- * What every resolver gets: who is asking and why, a fresh set of DataLoaders per request (row-restricted
- * for principals bound to a municipality or to themselves), and what the request has denied, masked and
- * found wrong in the legacy data.
+ * What every resolver gets: who is asking and why, a fresh set of DataLoaders per request (one set per source
+ * module), the register of persons, and what the request has denied, masked and found wrong in the legacy data.
+ * Row restrictions are not in the loaders: security/enforce.ts withholds every object of a person out of sight.
  */
-import { createEmploymentServiceLoaders, type EmploymentServiceLoaders } from '../connectors/employment-service/connector.js';
-import { createPopulationRegisterLoaders, type PopulationRegisterLoaders } from '../connectors/population-register/connector.js';
-import type { DataQualityFinding, DataQualitySink, LoaderOptions } from '../connectors/shared/source.js';
-import { createSocialInsuranceLoaders, type SocialInsuranceLoaders } from '../connectors/social-insurance/connector.js';
+import { SOURCE_MODULES } from '../sources/registry.js';
+import type { CursorCodec } from './core/cursor.js';
+import type { ModuleContext, PersonDirectory } from './core/source-module.js';
+import type { DataQualityFinding, DataQualitySink, LoaderOptions, Source } from './core/source.js';
 import type { ChainVerifier } from './access-log/chain-status.js';
 import type { AccessLogReader } from './access-log/reader.js';
 import { AccessRecord } from './access-log/record.js';
-import type { CursorCodec } from './cursor.js';
 import type { SentOperation } from './plugins/request-log.js';
-import { hasScope, type Principal } from './security/principal.js';
-import { isRowRestricted, restrictRows } from './security/rows.js';
-import type { Connectors } from './sources.js';
-
-export interface Loaders {
-  populationRegister: PopulationRegisterLoaders;
-  socialInsurance: SocialInsuranceLoaders;
-  employmentService: EmploymentServiceLoaders;
-}
+import type { Principal } from './core/principal.js';
 
 /** What the caller said about the request, beyond credentials. */
 export interface RequestDeclarations {
@@ -29,14 +20,11 @@ export interface RequestDeclarations {
   caseReference: string | null;
 }
 
-export interface RequestContext {
+export interface RequestContext extends ModuleContext {
   requestId: string;
   accessLog: AccessLogReader;
   /** Verifies the access log's hash chains (`auditChains`). */
   chains: ChainVerifier;
-  /** Seals and opens the `after` cursors of every paginated list. */
-  cursors: CursorCodec;
-  principal: Principal | null;
   declarations: RequestDeclarations;
   /** Set once the operation is known to select a personal-data root field: its event is then written. */
   readsPersonalData: boolean;
@@ -44,7 +32,6 @@ export interface RequestContext {
   purpose: string | null;
   /** The personal numbers the operation's arguments name, sorted; set before the purpose is checked. */
   subjectsRequested: readonly string[];
-  loaders: Loaders;
   access: AccessRecord;
   dataQuality: DataQualityCollector;
   /**
@@ -62,21 +49,22 @@ export class DataQualityCollector implements DataQualitySink {
 }
 
 export interface Services {
-  connectors: Connectors;
+  sources: Readonly<Record<string, Source>>;
   accessLog: AccessLogReader;
   chains: ChainVerifier;
   cursors: CursorCodec;
   loaders: LoaderOptions;
 }
 
-export function createRequestContext({ connectors, accessLog, chains, cursors, loaders: loaderOptions }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
+const PEOPLE_MODULE = SOURCE_MODULES.find((module) => module.people !== undefined);
+if (PEOPLE_MODULE === undefined) throw new Error('no source module is the register of persons (people)');
+
+export function createRequestContext({ sources, accessLog, chains, cursors, loaders: options }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
   const dataQuality = new DataQualityCollector();
-  const access = new AccessRecord();
-  const loaders: Loaders = {
-    populationRegister: createPopulationRegisterLoaders(connectors.populationRegister, dataQuality, hasScope(principal, 'citizen:protected:read'), loaderOptions),
-    socialInsurance: createSocialInsuranceLoaders(connectors.socialInsurance, dataQuality, loaderOptions),
-    employmentService: createEmploymentServiceLoaders(connectors.employmentService, dataQuality, loaderOptions),
-  };
+  const loaders: Record<string, unknown> = {};
+  for (const module of SOURCE_MODULES) loaders[module.name] = module.createLoaders({ source: sources[module.name]!, dataQuality, options, principal });
+  const { typeName, person } = PEOPLE_MODULE!.people!;
+  const people: PersonDirectory = { typeName, person: person(loaders[PEOPLE_MODULE!.name]) };
   return {
     requestId,
     accessLog,
@@ -87,8 +75,9 @@ export function createRequestContext({ connectors, accessLog, chains, cursors, l
     readsPersonalData: false,
     purpose: null,
     subjectsRequested: [],
-    loaders: principal !== null && isRowRestricted(principal) ? restrictRows(loaders, principal, access) : loaders,
-    access,
+    loaders,
+    people,
+    access: new AccessRecord(),
     dataQuality,
     requestLog: { sent: null },
   };

@@ -6,19 +6,13 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { SourceUnavailableError } from '../connectors/shared/source.js';
-import { Code } from './error-codes.js';
+import { SourceUnavailableError } from './core/source.js';
+import { Code } from './core/error-codes.js';
 
 /** `auditChains` while the first verification since start is still walking the log: nothing to show yet. */
 export class VerificationRunningError extends GraphQLError {
   constructor() {
     super('a verification of the whole access log is running and none has finished yet: try again shortly', { extensions: { code: Code.AUDIT_VERIFICATION_RUNNING } });
-  }
-}
-
-export class BadUserInputError extends GraphQLError {
-  constructor(message: string) {
-    super(message, { extensions: { code: Code.BAD_USER_INPUT } });
   }
 }
 

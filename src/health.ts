@@ -5,9 +5,9 @@
  * which holds it), and never the driver's message, which may quote SQL.
  */
 import type { Knex } from 'knex';
-import type { SourceName } from '../connectors/shared/source.js';
+import type { SourceName } from './core/source.js';
 import type { Config } from './config.js';
-import { openTarget, parseDatabaseUrl, type DatabaseTarget } from './db.js';
+import { openTarget, parseDatabaseUrl, type DatabaseTarget } from './core/db.js';
 import type { Logger } from './log.js';
 
 export type DatabaseName = SourceName | 'store';
@@ -100,18 +100,16 @@ export class DatabaseHealth {
 
 /** Where each database of the configuration is. */
 export function configuredTargets(config: Config): Record<DatabaseName, DatabaseTarget> {
-  return {
-    populationRegister: parseDatabaseUrl(config.sources.populationRegister.url),
-    socialInsurance: parseDatabaseUrl(config.sources.socialInsurance.url),
-    employmentService: parseDatabaseUrl(config.sources.employmentService.url),
-    store: parseDatabaseUrl(config.store.url),
-  };
+  const targets: Record<DatabaseName, DatabaseTarget> = {};
+  for (const [name, source] of Object.entries(config.sources)) if (source !== undefined) targets[name] = parseDatabaseUrl(source.url);
+  targets.store = parseDatabaseUrl(config.store.url);
+  return targets;
 }
 
 /** Connects to each database once (`samgraf serve --check-config --connect`). */
 export async function checkConnections(config: Config): Promise<[DatabaseName, DatabaseTarget, Reachability][]> {
   return Promise.all(Object.entries(configuredTargets(config)).map(async ([name, target]) => {
-    const timeout = name === 'store' ? undefined : config.sources[name as SourceName].statementTimeoutMs;
+    const timeout = name === 'store' ? undefined : config.sources[name]?.statementTimeoutMs;
     const db = openTarget(target, { readOnly: name !== 'store', ...(timeout ? { connectTimeoutMs: timeout } : {}) });
     try {
       return [name as DatabaseName, target, reachability(target, await probe(db))] as [DatabaseName, DatabaseTarget, Reachability];

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import { getOperationAST, GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RequestContext } from './context.js';
-import { Code, httpStatus, withHttpStatus, type ErrorCode } from './error-codes.js';
+import { Code, httpStatus, withHttpStatus, type ErrorCode } from './core/error-codes.js';
 import type { LimitsConfig } from './config.js';
 import type { Reachability } from './health.js';
 import type { Logger } from './log.js';

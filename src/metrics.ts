@@ -4,7 +4,7 @@
  * data (and no unbounded cardinality) can reach them.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CircuitState, SourceName, SourceObserver } from '../connectors/shared/source.js';
+import type { CircuitState, SourceName, SourceObserver } from './core/source.js';
 import type { GateState } from './operation-gate.js';
 import { SAMGRAF_VERSION } from './version.js';
 

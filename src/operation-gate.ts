@@ -8,7 +8,7 @@
  * held; a waiter whose caller gave up (the execution timeout) leaves the queue without ever running.
  */
 
-import { Code } from './error-codes.js';
+import { Code } from './core/error-codes.js';
 
 export class OverloadedError extends Error {
   readonly code = Code.OVERLOADED;

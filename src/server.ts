@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Knex } from 'knex';
-import type { SourceName } from '../connectors/shared/source.js';
+import type { SourceName } from './core/source.js';
 import { headersTimeoutOf, type Config } from './config.js';
 import { createRequestContext, type RequestContext } from './context.js';
-import { CursorCodec, readCursorKey } from './cursor.js';
-import { openDatabase } from './db.js';
+import { CursorCodec, readCursorKey } from './core/cursor.js';
+import { openDatabase } from './core/db.js';
 import { configuredTargets, DatabaseHealth, StoreUnavailableError, type DatabaseName } from './health.js';
 import { formatClientError } from './errors.js';
 import { declaredText } from './header-text.js';
@@ -86,14 +86,14 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   health.record('store', null);
   const cursors = new CursorCodec(cursorKey);
   const metrics = new Metrics(SOURCE_NAMES);
-  const { databases: sources, sources: sourceHandles, connectors } = openSources(config, {
+  const { databases: sources, sources: sourceHandles } = openSources(config, {
     statement: (source, seconds, failed) => metrics.statement(source, seconds, failed),
     circuit: (source, state) => metrics.circuit(source, state),
     reached: (source, error) => health.record(source, error),
   });
   // Once at start, so that a source that cannot be reached is logged now, not at the first request; the server
   // starts anyway and serves the rest.
-  await Promise.all(SOURCE_NAMES.map((name) => health.check(name, sources[name])));
+  await Promise.all(Object.entries(sources).map(([name, db]) => health.check(name, db)));
   const authenticator = new Authenticator(
     new JwtVerifier({
       issuers: config.auth.issuers,
@@ -155,7 +155,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       if (typeof code === 'string') metrics.denied(code);
       throw error;
     }
-    return createRequestContext({ connectors, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
+    return createRequestContext({ sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
       legalBasis: declaredText(single(headers['x-legal-basis']), MAX_DECLARATION_CHARS),
       caseReference: declaredText(single(headers['x-case-reference']), MAX_DECLARATION_CHARS),
@@ -178,7 +178,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     isReady: async () => {
-      const databases: [DatabaseName, Knex][] = [...SOURCE_NAMES.map((name) => [name, sources[name]] as [DatabaseName, Knex]), ['store', store]];
+      const databases: [DatabaseName, Knex][] = [...Object.entries(sources), ['store', store]];
       const results = await Promise.all(databases.map(async ([name, db]) => [name, await health.check(name, db)] as const));
       return {
         ready: results.every(([, result]) => result.state === 'up'),
@@ -218,8 +218,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       await apollo.stop();
       await auditLog.flush();
       await rateLimiter.close();
-      for (const name of SOURCE_NAMES) sourceHandles[name].shutdown();
-      await Promise.all([...SOURCE_NAMES.map((name) => sources[name].destroy()), store.destroy()]);
+      for (const source of Object.values(sourceHandles)) source.shutdown();
+      await Promise.all([...Object.values(sources).map((db) => db.destroy()), store.destroy()]);
       logger.info('samgraf stopped');
     },
   };

@@ -1,41 +1,32 @@
-/** Opens the three legacy sources, read-only, and wraps each in its agency's connector. */
+/** Opens every configured source, read-only, each with its own pool, statement timeout and circuit breaker. */
 import type { Knex } from 'knex';
-import { EmploymentService } from '../connectors/employment-service/connector.js';
-import { PopulationRegister } from '../connectors/population-register/connector.js';
-import { Source, type SourceName, type SourceObserver } from '../connectors/shared/source.js';
-import { SocialInsurance } from '../connectors/social-insurance/connector.js';
+import { SOURCE_MODULES } from '../sources/registry.js';
+import { openDatabase } from './core/db.js';
+import { Source, type SourceObserver } from './core/source.js';
 import type { Config } from './config.js';
-import { openDatabase } from './db.js';
 
-export interface Connectors {
-  populationRegister: PopulationRegister;
-  socialInsurance: SocialInsurance;
-  employmentService: EmploymentService;
-}
-
-export const SOURCE_NAMES: readonly SourceName[] = ['populationRegister', 'socialInsurance', 'employmentService'];
+export const SOURCE_NAMES: readonly string[] = SOURCE_MODULES.map((module) => module.name);
 
 export interface OpenSources {
-  databases: Record<SourceName, Knex>;
-  sources: Record<SourceName, Source>;
-  connectors: Connectors;
+  /** The configured sources' databases (a source left out of the config has none). */
+  databases: Record<string, Knex>;
+  /** Every source, configured or not: one left out fails every statement with SOURCE_UNAVAILABLE. */
+  sources: Record<string, Source>;
 }
 
-/** Each source gets its own pool, statement timeout and circuit breaker, as configured. */
 export function openSources(config: Config, observer?: SourceObserver): OpenSources {
-  const open = (name: SourceName) => {
-    const { url, poolMax, statementTimeoutMs, circuitBreaker } = config.sources[name];
+  const databases: Record<string, Knex> = {};
+  const sources: Record<string, Source> = {};
+  for (const { name } of SOURCE_MODULES) {
+    const configured = config.sources[name];
+    if (configured === undefined) {
+      sources[name] = Source.unconfigured(name);
+      continue;
+    }
+    const { url, poolMax, statementTimeoutMs, circuitBreaker } = configured;
     const db = openDatabase(url, { readOnly: true, poolMax, connectTimeoutMs: statementTimeoutMs });
-    return new Source(name, db, { statementTimeoutMs, ...circuitBreaker }, observer);
-  };
-  const sources = { populationRegister: open('populationRegister'), socialInsurance: open('socialInsurance'), employmentService: open('employmentService') };
-  return {
-    sources,
-    databases: { populationRegister: sources.populationRegister.db, socialInsurance: sources.socialInsurance.db, employmentService: sources.employmentService.db },
-    connectors: {
-      populationRegister: new PopulationRegister(sources.populationRegister),
-      socialInsurance: new SocialInsurance(sources.socialInsurance),
-      employmentService: new EmploymentService(sources.employmentService),
-    },
-  };
+    databases[name] = db;
+    sources[name] = new Source(name, db, { statementTimeoutMs, ...circuitBreaker }, observer);
+  }
+  return { databases, sources };
 }

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
 import { freePort, mysqlTarget } from './helpers/net.js';

@@ -30,13 +30,13 @@ import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { GraphQLObjectType } from 'graphql';
 import type { Knex } from 'knex';
-import { decodeDecisionPersonalNumber } from '../connectors/social-insurance/mapping.js';
-import type { FkBeslutRow } from '../connectors/social-insurance/tables.js';
+import { decodeDecisionPersonalNumber } from '../sources/social-insurance/mapping.js';
+import type { FkBeslutRow } from '../sources/social-insurance/tables.js';
 import { chainHash, GENESIS_HASH, type AuditEvent, type DataCategory, type EventDraft, type EventPrincipal } from '../src/access-log/event.js';
 import { chainEndOf, fromRow, toRow, type EventRow } from '../src/access-log/store.js';
 import { AuditWriter } from '../src/access-log/writer.js';
-import { openDatabase } from '../src/db.js';
-import { isValidPersonalNumber, toTenDigitForm } from '../src/domain/personal-number.js';
+import { openDatabase } from '../src/core/db.js';
+import { isValidPersonalNumber, toTenDigitForm } from '../src/core/personal-number.js';
 import { buildDeclaredSchema } from '../src/schema.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
 import {

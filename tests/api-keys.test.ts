@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { ApiKeyStore, secretMatches } from '../src/security/api-keys.js';
 import { runCli } from './helpers/cli.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';

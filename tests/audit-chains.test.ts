@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { GraphQLError } from 'graphql';
 import { ChainVerifier } from '../src/access-log/chain-status.js';
 import type { Knex } from 'knex';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { generateLegacyData } from '../src/seed/generate.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';

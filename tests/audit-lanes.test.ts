@@ -11,7 +11,7 @@ import type { Knex } from 'knex';
 import type { AuditEvent, EventDraft } from '../src/access-log/event.js';
 import { verifyAccessLog } from '../src/access-log/verify.js';
 import { AuditLog } from '../src/access-log/writer.js';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { migrateStore } from '../src/store/migrations.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
 import { mysqlTarget } from './helpers/net.js';

@@ -14,7 +14,7 @@ import { fromRow, type EventRow } from '../src/access-log/store.js';
 import { verifyAccessLog } from '../src/access-log/verify.js';
 import { AuditUnavailableError, AuditWriter, isContentRefusal } from '../src/access-log/writer.js';
 import type { RequestContext } from '../src/context.js';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { accessLogPlugin } from '../src/plugins/access-log.js';
 import { migrateStore } from '../src/store/migrations.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { abortedUpload, rawRequest } from './helpers/raw-http.js';
 import { superuserHeaders } from './helpers/tokens.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';

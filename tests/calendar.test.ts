@@ -1,7 +1,7 @@
 /** Calendar arithmetic used by every date decoder: checked against Date, and where Date would mislead. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { daysInMonth, isCalendarDate, isLeapYear } from '../src/domain/calendar.js';
+import { daysInMonth, isCalendarDate, isLeapYear } from '../src/core/calendar.js';
 
 describe('calendar arithmetic', () => {
   test('days in every month of the years 1000–2400 agree with Date', () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
 import { personalNumbersIn } from './helpers/pii.js';
 import { repoRoot } from './helpers/repo.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, parseConfig, substituteEnv, userinfoSpan } from '../src/config.js';
-import { parseDatabaseUrl } from '../src/db.js';
+import { parseDatabaseUrl } from '../src/core/db.js';
 
 const valid = () => ({
   server: { port: 4000 },

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { migrateStore } from '../src/store/migrations.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';

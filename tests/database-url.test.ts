@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../src/config.js';
-import { DatabaseUrlError, openDatabase, parseDatabaseUrl } from '../src/db.js';
+import { DatabaseUrlError, openDatabase, parseDatabaseUrl } from '../src/core/db.js';
 import { createTestDatabases, TEST_MYSQL_URL } from './helpers/mysql.js';
 
 function urlProblem(url: string): string {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Code, ERROR_CODES, httpStatus, type ErrorCode } from '../src/error-codes.js';
+import { Code, ERROR_CODES, httpStatus, type ErrorCode } from '../src/core/error-codes.js';
 import { documentedCodes } from './helpers/error-codes.js';
 import { repoRoot } from './helpers/repo.js';
 

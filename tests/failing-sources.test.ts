@@ -27,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { freePort, mysqlTarget } from './helpers/net.js';
 import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type SourceUrls, type TestServer } from './helpers/samgraf.js';

@@ -10,8 +10,8 @@ import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypt
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, exportSPKI, generateKeyPair, importJWK, SignJWT, type JWTPayload } from 'jose';
 import { DEFAULT_PURPOSES, parseConfig } from '../src/config.js';
-import { openDatabase } from '../src/db.js';
-import { isValidPersonalNumber } from '../src/domain/personal-number.js';
+import { openDatabase } from '../src/core/db.js';
+import { isValidPersonalNumber } from '../src/core/personal-number.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
 import { startTestServer, type SourceUrls, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';

@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   buildASTSchema, isObjectType, parse, TypeInfo, visit, visitWithTypeInfo, type DocumentNode,
 } from 'graphql';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { generateLegacyData, type LegacyData } from '../src/seed/generate.js';
 import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';

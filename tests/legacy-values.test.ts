@@ -14,7 +14,7 @@ import {
   decodeSwedishLocalTime,
   decodeTenDigitPersonalNumber,
   UnmappableValueError,
-} from '../connectors/shared/legacy-values.js';
+} from '../src/core/legacy-values.js';
 import { readSharedJson, sharedDataFile } from './helpers/shared-data.js';
 
 /**

@@ -1,7 +1,7 @@
 /** Money: integer öre → decimal string and 32-bit minor units, never a float. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { moneyFromOre, MoneyOutOfRangeError } from '../src/domain/money.js';
+import { moneyFromOre, MoneyOutOfRangeError } from '../src/core/money.js';
 
 const MAX_INT = 2n ** 31n - 1n;
 const MIN_INT = -(2n ** 31n);

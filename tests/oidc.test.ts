@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { openDatabase } from '../src/db.js';
-import { isValidPersonalNumber } from '../src/domain/personal-number.js';
+import { openDatabase } from '../src/core/db.js';
+import { isValidPersonalNumber } from '../src/core/personal-number.js';
 import { startOidcProvider, type TestOidcProvider } from './helpers/oidc.js';
 import { startTestServer, type GraphQLResponse, type SourceUrls, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';

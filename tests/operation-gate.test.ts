@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { OperationGate, OverloadedError } from '../src/operation-gate.js';
 import { mysqlTarget } from './helpers/net.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';

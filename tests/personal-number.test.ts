@@ -19,7 +19,7 @@ import {
   type PersonalNumberProblem,
   type Separator,
   type Sex,
-} from '../src/domain/personal-number.js';
+} from '../src/core/personal-number.js';
 import { readSharedJson, sharedDataFile } from './helpers/shared-data.js';
 
 const PERSONAL_NUMBERS = 'se-test-personal-numbers.json';

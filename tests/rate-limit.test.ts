@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { openDatabase } from '../src/db.js';
+import { openDatabase } from '../src/core/db.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
 import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';

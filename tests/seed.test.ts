@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Knex } from 'knex';
 import { Temporal } from 'temporal-polyfill';
-import { openDatabase } from '../src/db.js';
-import { expandTenDigits, hasValidCheckDigit, isValidPersonalNumber, toTenDigitForm, type Separator } from '../src/domain/personal-number.js';
+import { openDatabase } from '../src/core/db.js';
+import { expandTenDigits, hasValidCheckDigit, isValidPersonalNumber, toTenDigitForm, type Separator } from '../src/core/personal-number.js';
 import {
   generateLegacyData, streamLegacyData, type LegacyData, type LegacyTableName, type SourceName,
 } from '../src/seed/generate.js';

@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 
 export type Outcome = 'OK' | 'PARTIAL' | 'DENIED' | 'ERROR';
-export type DataCategory = 'IDENTITY' | 'ADDRESS' | 'RELATIONS' | 'BENEFITS' | 'CASES' | 'ACCESS_LOG';
+import type { DataCategory } from '../core/source-module.js';
+
+export type { DataCategory };
 
 export const GENESIS_HASH = '0'.repeat(64);
 

@@ -3,7 +3,7 @@
  * A store that cannot be read (down, or SELECT not granted) is AUDIT_UNAVAILABLE, never an internal error.
  */
 import type { Knex } from 'knex';
-import { selectRows } from '../db.js';
+import { selectRows } from '../core/db.js';
 import { AuditUnavailableGraphQLError } from '../security/errors.js';
 import type { AuditEvent, DataCategory } from './event.js';
 import { searchEvents, type EventFilter, type EventPosition } from './store.js';

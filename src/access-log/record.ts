@@ -3,23 +3,13 @@
  * masked (`Type.field`), whose data was returned and which categories of it, and who was withheld by a row
  * restriction. The access-log plugin turns it into the request's event.
  */
+import type { PersonalDataFacts } from '../security/personal-data.js';
 import type { AuditEvent, DataCategory } from './event.js';
 
 /** Whom an access-log event is about: its subjects, those withheld, and a citizen principal. */
 function peopleNamedBy(event: AuditEvent): string[] {
   return [...event.subjects, ...event.subjectsWithheld, ...(event.subjectsRequested ?? []), ...(event.principal.type === 'CITIZEN' ? [event.principal.subject] : [])];
 }
-
-/**
- * Types whose objects belong to one person, found in their `personalNumber`, and the category of such an
- * object as a whole (a Citizen's fields have categories of their own, below).
- */
-const SUBJECT_TYPES: Readonly<Record<string, DataCategory>> = { Citizen: 'IDENTITY', Benefit: 'BENEFITS', Case: 'CASES' };
-
-/** Categories of a Citizen's fields; every other Citizen field is identity. */
-const CITIZEN_FIELD_CATEGORIES: Readonly<Record<string, DataCategory>> = {
-  address: 'ADDRESS', municipalityCode: 'ADDRESS', countyCode: 'ADDRESS', relations: 'RELATIONS', benefits: 'BENEFITS', cases: 'CASES',
-};
 
 /**
  * What serving one field means for the access log, worked out once per field when the schema is built:
@@ -31,31 +21,25 @@ export interface ServedField {
   subjects: { of: 'parent'; category: DataCategory } | { of: 'event' } | null;
 }
 
-export function servedField(typeName: string, fieldName: string): ServedField {
+export function servedField(typeName: string, fieldName: string, facts: PersonalDataFacts): ServedField {
   const coordinate = `${typeName}.${fieldName}`;
   // Any field of an access-log event is data about the people it names, whichever fields are asked for.
   if (typeName === 'AuditEvent') return { coordinate, subjects: { of: 'event' } };
-  const category = SUBJECT_TYPES[typeName];
-  if (category === undefined) return { coordinate, subjects: null };
-  return { coordinate, subjects: { of: 'parent', category: typeName === 'Citizen' ? CITIZEN_FIELD_CATEGORIES[fieldName] ?? category : category } };
+  const category = facts.fieldCategories.get(coordinate);
+  return { coordinate, subjects: category === undefined ? null : { of: 'parent', category } };
 }
 
 /**
  * The category in which a field that returns objects of `typeName` makes their people subjects, or null when
- * it returns no subject type. Returning such an object at all tells that its person exists (null would say
- * nobody), so it is a read of that person even when only `__typename` or only denied fields are selected.
+ * it returns no personal type. Returning such an object at all tells that its person exists (null would say
+ * nobody), so it is a read of that person even when only `__typename` or only denied fields are selected; an
+ * edge of a list of persons likewise stands for its node's person.
  */
-export function categoryOfReturned(typeName: string): DataCategory | null {
-  return SUBJECT_TYPES[typeName] ?? EDGE_TYPES[typeName] ?? null;
+export function categoryOfReturned(typeName: string, facts: PersonalDataFacts): DataCategory | null {
+  return facts.types.get(typeName)?.category ?? facts.edges.get(typeName)?.category ?? null;
 }
 
-/**
- * Edges of a list of people: an edge stands for its node's person even when the node is not selected — each
- * `{ cursor }` or `{ __typename }` says that one more person is listed — so returning it reads that person.
- */
-const EDGE_TYPES: Readonly<Record<string, DataCategory>> = { CitizenEdge: 'IDENTITY' };
-
-/** The person an object of a subject type, or an edge of one, belongs to. */
+/** The person an object of a personal type, or an edge of one, belongs to. */
 function personOf(object: unknown): unknown {
   const owned = object as { personalNumber?: unknown; node?: { personalNumber?: unknown } | null } | null;
   return owned?.personalNumber ?? owned?.node?.personalNumber;

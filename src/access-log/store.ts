@@ -4,7 +4,7 @@
  * is exactly what the queries serve.
  */
 import type { Knex } from 'knex';
-import { inTransaction, selectRows } from '../db.js';
+import { inTransaction, selectRows } from '../core/db.js';
 import type { AuditEvent, DataCategory, Outcome } from './event.js';
 
 export interface EventRow {

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { Code } from '../error-codes.js';
+import { Code } from '../core/error-codes.js';
 import { chainHash, GENESIS_HASH, type AuditEvent, type EventDraft } from './event.js';
 import { chainEndOf, insertEvents } from './store.js';
 

@@ -1,7 +1,7 @@
 /** `samgraf apikey create|list|revoke`: partner agencies' API keys in the store. */
 import { ApiKeyStore, type ApiKeyListing } from '../security/api-keys.js';
 import { isMunicipalityCode, isOrganizationCode, MAX_ORGANIZATION_LENGTH } from '../security/claims.js';
-import { SCOPES } from '../security/principal.js';
+import { SCOPES } from '../security/scopes.js';
 
 /** The `name` column. */
 const MAX_NAME_LENGTH = 200;
@@ -40,7 +40,7 @@ export async function createApiKey(store: ApiKeyStore, input: CreateInput, confi
   if (name.length > MAX_NAME_LENGTH) throw new CommandInputError(`--name takes at most ${MAX_NAME_LENGTH} characters`);
   const scopes = words(input.scopes);
   if (scopes.length === 0) throw new CommandInputError(`--scopes is required, from: ${SCOPES.join(' ')}`);
-  const unknownScopes = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
+  const unknownScopes = scopes.filter((scope) => !SCOPES.includes(scope));
   if (unknownScopes.length > 0) throw new CommandInputError(`unknown scope(s): ${unknownScopes.join(' ')}; known: ${SCOPES.join(' ')}`);
   const purposes = words(input.purposes);
   if (purposes.length === 0) throw new CommandInputError(`--purposes is required, from: ${configuredPurposes.join(' ')}`);

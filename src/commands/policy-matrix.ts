@@ -1,15 +1,22 @@
 /** `samgraf policy matrix`: every type and field with who may read it, read from the SDL itself. */
 import { buildDeclaredSchema } from '../schema.js';
+import { readPersonalData } from '../security/personal-data.js';
 import { POLICIES, readFieldRules, type FieldRule } from '../security/rules.js';
 
 /** A field rule, named by its coordinate as `field`. */
-export type MatrixRow = Omit<FieldRule, 'coordinate'> & { field: string };
+export type MatrixRow = Omit<FieldRule, 'coordinate'> & {
+  field: string;
+  /** A root field whose result can reach personal data: a purpose is required and every use is access-logged. */
+  personalData: boolean;
+};
 
 export function policyMatrix(): MatrixRow[] {
-  const rules = readFieldRules(buildDeclaredSchema());
+  const schema = buildDeclaredSchema();
+  const rules = readFieldRules(schema);
+  const { personalRootFields } = readPersonalData(schema);
   return [...rules.values()]
     .sort((a, b) => a.coordinate.localeCompare(b.coordinate))
-    .map(({ coordinate, ...rule }) => ({ field: coordinate, ...rule }));
+    .map(({ coordinate, ...rule }) => ({ field: coordinate, ...rule, personalData: personalRootFields.has(coordinate) }));
 }
 
 /** `[["a","b"],["c"]]` → `(a AND b) OR c`. */

@@ -1,7 +1,7 @@
 /**
  * Operation-level access control, before anything executes: without credentials only schema metadata
  * (`__typename`, introspection) is served (else UNAUTHENTICATED, 401); an operation that selects a
- * `@personalData` root field needs an accepted purpose of use (PURPOSE_REQUIRED / PURPOSE_UNKNOWN / PURPOSE_NOT_ALLOWED).
+ * root field that reaches `@personalData` needs an accepted purpose of use (PURPOSE_REQUIRED / PURPOSE_UNKNOWN / PURPOSE_NOT_ALLOWED).
  * Before the purpose is checked, the personal numbers its arguments name (`@personalNumber`) are noted for its
  * access-log event: an auditor searching by person finds a refused attempt too.
  */
@@ -13,23 +13,23 @@ import {
   type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
 } from 'graphql';
 import type { RequestContext } from '../context.js';
-import { Code, withHttpStatus } from '../error-codes.js';
-import { InvalidPersonalNumberError, parsePersonalNumber } from '../domain/personal-number.js';
+import { Code, withHttpStatus } from '../core/error-codes.js';
+import { InvalidPersonalNumberError, parsePersonalNumber } from '../core/personal-number.js';
 import { AuthenticationError } from '../security/errors.js';
 import { resolvePurpose } from '../security/purpose.js';
-import { readFieldRules } from '../security/rules.js';
+import { readPersonalData } from '../security/personal-data.js';
 
 export type IntrospectionPolicy = 'everyone' | 'authenticated' | 'scope';
 
 export function accessControlPlugin(schema: GraphQLSchema, introspection: IntrospectionPolicy, purposes: readonly string[]): ApolloServerPlugin<RequestContext> {
-  const rules = readFieldRules(schema);
+  const { personalRootFields } = readPersonalData(schema);
   const personalNumberSlots = readPersonalNumberSlots(schema);
   const rootType = (operation: OperationDefinitionNode) => schema.getRootType(operation.operation)?.name ?? 'Query';
   /** Whether `operations` select personal data, and the personal numbers they name: what their event records. */
   const noteRequest = (operations: readonly OperationDefinitionNode[], document: DocumentNode, ctx: RequestContext, variables: Readonly<Record<string, unknown>>) => {
     const fragments = fragmentsOf(document);
     ctx.readsPersonalData = operations.some((operation) => rootFieldNames(operation.selectionSet, fragments)
-      .some((name) => !name.startsWith('__') && rules.get(`${rootType(operation)}.${name}`)?.personalData));
+      .some((name) => !name.startsWith('__') && personalRootFields.has(`${rootType(operation)}.${name}`)));
     if (!ctx.readsPersonalData) return;
     const named = operations.flatMap((operation) => requestedPersonalNumbers(schema, personalNumberSlots, operation, fragments, variables));
     ctx.subjectsRequested = [...new Set(named)].sort();

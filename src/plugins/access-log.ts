@@ -12,7 +12,7 @@ import type { DataCategory, EventDraft, Outcome } from '../access-log/event.js';
 import type { AccessRecord } from '../access-log/record.js';
 import type { AuditLog } from '../access-log/writer.js';
 import type { RequestContext } from '../context.js';
-import { Code, httpStatus } from '../error-codes.js';
+import { Code, httpStatus } from '../core/error-codes.js';
 import type { Logger } from '../log.js';
 
 const REFUSALS = new Set<string>([Code.PURPOSE_REQUIRED, Code.PURPOSE_NOT_ALLOWED, Code.PURPOSE_UNKNOWN]);

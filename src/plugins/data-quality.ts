@@ -4,7 +4,7 @@
  * Neither holds personal data — at most a decision or case id.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { DataQualityFinding } from '../../connectors/shared/source.js';
+import type { DataQualityFinding } from '../core/source.js';
 import type { RequestContext } from '../context.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';

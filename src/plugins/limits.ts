@@ -12,7 +12,7 @@ import {
   type SelectionSetNode, type ValidationContext,
 } from 'graphql';
 import type { RequestContext } from '../context.js';
-import { Code, withHttpStatus, type ErrorCode } from '../error-codes.js';
+import { Code, withHttpStatus, type ErrorCode } from '../core/error-codes.js';
 
 export interface Limits {
   maxDepth: number;

@@ -3,7 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { rootFieldNames } from './access-control.js';
 import type { RequestContext } from '../context.js';
-import { Code } from '../error-codes.js';
+import { Code } from '../core/error-codes.js';
 import type { Metrics } from '../metrics.js';
 
 export const DENIALS = new Set<string>([

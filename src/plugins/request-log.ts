@@ -8,7 +8,7 @@ import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import { getOperationAST, type GraphQLFormattedError } from 'graphql';
 import type { Outcome } from '../access-log/event.js';
 import type { RequestContext } from '../context.js';
-import { Code } from '../error-codes.js';
+import { Code } from '../core/error-codes.js';
 import { outcomeOf } from './access-log.js';
 import { operationLabel } from './metrics.js';
 

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { AuditUnavailableGraphQLError, AuthenticationError, type AuthenticationProblem } from './errors.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../core/principal.js';
 
 export const API_KEY_PREFIX = 'sgk_';
 const KEY_FORMAT = /^sgk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;

@@ -5,7 +5,7 @@
 import type { ApiKeyStore } from './api-keys.js';
 import { AuthenticationError } from './errors.js';
 import type { JwtVerifier } from './jwt.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../core/principal.js';
 
 /** Why credentials other than a JWT's own contents were refused (the JWT verifier reports those itself). */
 export interface CredentialRefusal {

@@ -4,7 +4,7 @@
  * that fell back to it would grant what the issuer meant to withhold. The same codes bound API keys, so that
  * every principal fits the store's columns.
  */
-import { isValidPersonalNumber } from '../domain/personal-number.js';
+import { isValidPersonalNumber } from '../core/personal-number.js';
 
 /** The `organization` and `principal_organization` columns. */
 export const MAX_ORGANIZATION_LENGTH = 32;

@@ -1,6 +1,6 @@
 /** Security refusals, each with a stable code and HTTP status (documented in the README). */
 import { GraphQLError } from 'graphql';
-import { Code, withHttpStatus } from '../error-codes.js';
+import { Code, withHttpStatus } from '../core/error-codes.js';
 
 export type AuthenticationProblem =
   | 'MISSING' | 'MALFORMED' | 'TOO_LARGE' | 'UNKNOWN_ISSUER' | 'INVALID_SIGNATURE' | 'EXPIRED' | 'NOT_YET_VALID'

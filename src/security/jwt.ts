@@ -14,7 +14,8 @@ import {
   boundPurposeClaim, MalformedClaimError, municipalityClaim, organizationClaim, personalNumberClaim, purposesClaim, scopesClaim, subjectClaim,
 } from './claims.js';
 import { AuthenticationError, type AuthenticationProblem } from './errors.js';
-import { CITIZEN_SCOPES, SCOPES, SELF_SERVICE_PURPOSE, type Principal } from './principal.js';
+import { SELF_SERVICE_PURPOSE, type Principal } from '../core/principal.js';
+import { CITIZEN_SCOPES, SCOPES } from './scopes.js';
 
 export const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 export const MAX_TOKEN_LENGTH = 8192;
@@ -155,7 +156,7 @@ export class JwtVerifier {
       purposesClaim(payload.purposes, this.options.purposes);
       boundPurposeClaim(payload.purpose);
       const claimsStaffPowers = payload.org !== undefined || payload.municipality !== undefined
-        || [...scopesClaim(payload.scope, payload.scp)].some((scope) => (SCOPES as readonly string[]).includes(scope));
+        || [...scopesClaim(payload.scope, payload.scp)].some((scope) => SCOPES.includes(scope));
       if (claimsStaffPowers) throw new MalformedClaimError('citizen token carries staff claims');
       return {
         type: 'CITIZEN',

@@ -5,7 +5,7 @@
  * is always `self-service`, stated or not.
  */
 import { PurposeNotAllowedError, PurposeRequiredError, PurposeUnknownError } from './errors.js';
-import { SELF_SERVICE_PURPOSE, type Principal } from './principal.js';
+import { SELF_SERVICE_PURPOSE, type Principal } from '../core/principal.js';
 
 export function resolvePurpose(principal: Principal, header: string | undefined, configured: readonly string[]): string {
   const stated = header?.trim() || undefined;

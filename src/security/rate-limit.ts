@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Principal } from './principal.js';
-import { Code, withHttpStatus } from '../error-codes.js';
+import type { Principal } from '../core/principal.js';
+import { Code, withHttpStatus } from '../core/error-codes.js';
 
 export interface RateLimitConfig {
   /** Requests a principal may make per window. */

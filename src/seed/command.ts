@@ -1,6 +1,6 @@
 /** `samgraf seed`: creates the source databases if needed and fills them with the deterministic generator. */
 import type { Config } from '../config.js';
-import { openDatabase } from '../db.js';
+import { openDatabase } from '../core/db.js';
 import { ensureSourceDatabases, seedSources, type SeedCounts, type SeedOptions } from './load.js';
 
 export async function seedFromConfig(config: Config, options: SeedOptions): Promise<SeedCounts> {

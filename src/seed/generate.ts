@@ -13,19 +13,18 @@
  * The population (FB_PERSON, FB_RELATION) is built in memory, because relations and the other agencies'
  * rows need to know everyone; the other four tables are produced lazily, in chunks, by streamLegacyData.
  */
-import type { AfArendeRow, AfHandlingsplanRow } from '../../connectors/employment-service/tables.js';
-import type { FbPersonRow, FbRelationRow } from '../../connectors/population-register/tables.js';
-import type { FkBeslutRow, FkUtbetalningRow } from '../../connectors/social-insurance/tables.js';
-import type { SourceName } from '../../connectors/shared/source.js';
-import { isValidPersonalNumber, toTenDigitForm } from '../domain/personal-number.js';
+import type { AfArendeRow, AfHandlingsplanRow } from '../../sources/employment-service/tables.js';
+import type { FbPersonRow, FbRelationRow } from '../../sources/population-register/tables.js';
+import type { FkBeslutRow, FkUtbetalningRow } from '../../sources/social-insurance/tables.js';
+import { isValidPersonalNumber, toTenDigitForm } from '../core/personal-number.js';
 import {
   addYears, ageOn, civilDate, compactDate, dayNumber, fallBackDay, isoDate, localDateTime, springForwardDay, yearOf,
-} from './calendar.js';
-import { SeededRandom } from './random.js';
+} from '../core/seed/calendar.js';
+import { SeededRandom } from '../core/seed/random.js';
 import {
   ACTIVITIES, FAMILY_NAMES, FEMALE_GIVEN_NAMES, FORWARDING_ADDRESS, MALE_GIVEN_NAMES, MUNICIPALITIES, NOTE_SENTENCES,
   STREET_NAMES, type Municipality,
-} from './vocabulary.js';
+} from '../core/seed/vocabulary.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Public API
@@ -68,7 +67,8 @@ export type LegacyTableName = keyof LegacyData;
 export type LegacyRow<T extends LegacyTableName> = LegacyData[T][number];
 export type LegacyChunk = { [T in LegacyTableName]: { table: T; rows: LegacyData[T] } }[LegacyTableName];
 
-export type { SourceName };
+/** The sources this generator fills (transitional, until each module generates its own rows). */
+export type SourceName = 'populationRegister' | 'socialInsurance' | 'employmentService';
 
 export const SOURCE_TABLES: { readonly [S in SourceName]: readonly LegacyTableName[] } = {
   populationRegister: ['FB_PERSON', 'FB_RELATION'],

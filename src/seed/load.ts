@@ -3,12 +3,13 @@
  * rows with multi-row INSERTs, each source in one transaction (all or nothing) and the three sources in
  * parallel. Works on MySQL/MariaDB and on SQLite.
  */
+import { dialectOf } from '../core/db.js';
 import type { Knex } from 'knex';
-import { createEmploymentServiceTables, UTF8MB4 } from '../../connectors/employment-service/tables.js';
-import { createPopulationRegisterTables, LATIN1 } from '../../connectors/population-register/tables.js';
-import { isMysql, type TableCharset } from '../../connectors/shared/ddl.js';
-import { createSocialInsuranceTables, UTF8MB3 } from '../../connectors/social-insurance/tables.js';
-import { ensureMysqlDatabase } from '../db.js';
+import { createEmploymentServiceTables, UTF8MB4 } from '../../sources/employment-service/tables.js';
+import { createPopulationRegisterTables, LATIN1 } from '../../sources/population-register/tables.js';
+import { type TableCharset } from '../core/ddl.js';
+import { createSocialInsuranceTables, UTF8MB3 } from '../../sources/social-insurance/tables.js';
+import { ensureDatabase } from '../core/db.js';
 import {
   SOURCE_TABLES, streamLegacyData, type GenerateOptions, type LegacyChunk, type LegacyRow, type LegacyTableName, type SourceName,
 } from './generate.js';
@@ -69,7 +70,7 @@ const SQLITE_MAX_PARAMETERS = 32_766;
 export async function ensureSourceDatabases(urls: SourceUrls): Promise<void> {
   for (const source of SOURCES) {
     const { charset, collation } = SOURCE_CHARSETS[source];
-    await ensureMysqlDatabase(urls[source], charset, collation);
+    await ensureDatabase(urls[source], { charset, collation });
   }
 }
 
@@ -87,7 +88,7 @@ export async function seedSources(targets: SourceTargets, options: SeedOptions):
 }
 
 async function loadSource(db: Knex, chunks: Iterable<LegacyChunk>, inserted: (table: LegacyTableName, rows: number) => void): Promise<void> {
-  const mysql = isMysql(db);
+  const mysql = dialectOf(db) === 'mysql';
   await db.transaction(async (trx) => {
     for (const chunk of chunks) {
       await insertRows(trx, mysql, chunk.table, chunk.rows);

@@ -2,8 +2,9 @@
  * samgraf's own database (`store`): API keys and the access log. Migrations live in code (not loaded
  * from a folder) so they work the same from source, from dist/ and on MariaDB or SQLite.
  */
+import { dialectOf } from '../core/db.js';
 import type { Knex } from 'knex';
-import { KEYS_TABLE, newCursorKeyRow } from '../cursor.js';
+import { KEYS_TABLE, newCursorKeyRow } from '../core/cursor.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -126,7 +127,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('audit_events', (t) => {
         t.text('subjects_requested', 'mediumtext').nullable();
       });
-      if (db.client.config.client !== 'mysql2') return;
+      if (dialectOf(db) !== 'mysql') return;
       await db.schema.alterTable('audit_events', (t) => {
         for (const column of WIDE_EVENT_COLUMNS) t.text(column, 'mediumtext').notNullable().alter();
       });

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { packageRoot } from '../paths.js';
+import { packageRoot } from '../core/paths.js';
 import { loadStaticSite, type StaticFile, type StaticSite } from './static-site.js';
 
 export const WEB_DIR = join(packageRoot, 'dist', 'web');

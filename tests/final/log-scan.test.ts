@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { personalNumbersIn } from '../helpers/pii.js';
-import { FAMILY_NAMES } from '../../src/seed/vocabulary.js';
+import { FAMILY_NAMES } from '../../src/core/seed/vocabulary.js';
 
 const dir = process.env.SAMGRAF_TEST_LOG_DIR;
 

@@ -21,7 +21,7 @@ import {
   getNamedType, getNullableType, isEnumType, isInputObjectType, isLeafType, isListType, isNonNullType, isObjectType,
   type GraphQLArgument, type GraphQLField, type GraphQLInputType, type GraphQLObjectType, type GraphQLSchema,
 } from 'graphql';
-import { hasValidCheckDigit } from '../../src/domain/personal-number.js';
+import { hasValidCheckDigit } from '../../src/core/personal-number.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Seeded randomness

@@ -1,5 +1,5 @@
 /** Finds personal numbers in text that should hold none (operational logs, metrics). */
-import { isValidPersonalNumber } from '../../src/domain/personal-number.js';
+import { isValidPersonalNumber } from '../../src/core/personal-number.js';
 
 /** 12 digits, or 10 with or without a separator, standing alone (not inside a word, UUID or decimal). */
 const NUMBER_LIKE = /(?<![\w.])(\d{8}|\d{6})([-+]?)(\d{4})(?![\w.])/g;

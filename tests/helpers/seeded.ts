@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/db.js';
+import { openDatabase } from '../../src/core/db.js';
 import { seedSources, type SeedOptions } from '../../src/seed/load.js';
 import { createTestDatabases } from './mysql.js';
 import type { SourceUrls } from './samgraf.js';

@@ -1,0 +1,28 @@
+/**
+ * One principal model for the three ways in — staff JWT, citizen JWT, API key — so that policies, row
+ * filters and the access log never need to know how a caller authenticated.
+ */
+export type PrincipalType = 'STAFF' | 'CITIZEN' | 'API_KEY';
+
+export interface Principal {
+  type: PrincipalType;
+  /** Officer id (staff), personal number (citizen) or key id (API key). */
+  subject: string;
+  /** Organisation code (`FK`, `AF`, `SKV`, a municipality's code); null for citizens. */
+  organization: string | null;
+  scopes: ReadonlySet<string>;
+  /** The purposes this principal may state; already intersected with the configured purposes. */
+  purposes: readonly string[];
+  /** Restricts rows to citizens registered in this municipality. */
+  municipality: string | null;
+  apiKeyId: string | null;
+  issuer: string | null;
+  /** A purpose bound to the credential itself (the token's `purpose` claim). */
+  boundPurpose: string | null;
+}
+
+export const SELF_SERVICE_PURPOSE = 'self-service';
+
+export function hasScope(principal: Principal | null, scope: string): boolean {
+  return principal !== null && principal.scopes.has(scope);
+}

@@ -1,0 +1,25 @@
+/**
+ * Every scope samgraf knows: its own and those the source modules declare for their field rules. A token's or
+ * an API key's scopes are checked against these; a citizen holds, for their own data, the module scopes that
+ * say so.
+ */
+import { SOURCE_MODULES } from '../../sources/registry.js';
+import type { ScopeDeclaration } from '../core/source-module.js';
+
+export const SAMGRAF_SCOPES: readonly ScopeDeclaration[] = [
+  { name: 'audit:read', description: 'the access log (auditEvents, auditChains)', citizen: false },
+  // May introspect the schema where `server.introspection` is `scope`.
+  { name: 'schema:read', description: 'introspection of the schema', citizen: false },
+];
+
+const DECLARED: readonly ScopeDeclaration[] = [...SOURCE_MODULES.flatMap((module) => module.scopes), ...SAMGRAF_SCOPES];
+
+export const SCOPES: readonly string[] = DECLARED.map((scope) => scope.name);
+
+/**
+ * A citizen reads their own data only (rows are filtered to them, and the `self` policy holds on every object
+ * they can reach), so within that they hold the read scopes — including their own protected data, which
+ * protection hides from others, not from the person. An agency's internal working data (case notes) remains
+ * the agency's.
+ */
+export const CITIZEN_SCOPES: ReadonlySet<string> = new Set(DECLARED.filter((scope) => scope.citizen).map((scope) => scope.name));
