@@ -1,6 +1,6 @@
 /**
  * samgraf's configuration: one JSON file, `${ENV_VAR}` substituted, validated before anything starts. Every
- * message names the offending key (`sources.socialInsurance.url: …`); unknown keys are errors, not ignored.
+ * message names the offending key (`sources.<name>.url: …`); unknown keys are errors, not ignored.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';

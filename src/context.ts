@@ -10,7 +10,7 @@ import type { DataQualityFinding, DataQualitySink, LoaderOptions, Source } from 
 import type { ChainVerifier } from './access-log/chain-status.js';
 import type { AccessLogReader } from './access-log/reader.js';
 import { AccessRecord } from './access-log/record.js';
-import type { SentOperation } from './plugins/request-log.js';
+import type { GraphQLResponse } from '@apollo/server';
 import type { Principal } from './core/principal.js';
 
 /** What the caller said about the request, beyond credentials. */
@@ -39,6 +39,15 @@ export interface RequestContext extends ModuleContext {
    * Apollo executes on a shallow copy of the context, so a field set there would not reach the HTTP layer.
    */
   requestLog: { sent: SentOperation | null };
+}
+
+/** An operation as it was answered; the response is read when the line is written (see plugins/request-log.ts). */
+export interface SentOperation {
+  operation: string;
+  operationName: string | null;
+  /** Whether the access-log plugin writes an event for it (it reads the same flag). */
+  logsAccess: boolean;
+  response: GraphQLResponse;
 }
 
 export class DataQualityCollector implements DataQualitySink {

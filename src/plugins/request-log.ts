@@ -7,19 +7,11 @@
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import { getOperationAST, type GraphQLFormattedError } from 'graphql';
 import type { Outcome } from '../access-log/event.js';
-import type { RequestContext } from '../context.js';
+import type { RequestContext, SentOperation } from '../context.js';
 import { Code } from '../core/error-codes.js';
 import { outcomeOf } from './access-log.js';
 import { operationLabel } from './metrics.js';
 
-/** An operation as it was answered; the response is read when the line is written (see RequestLogEntry). */
-export interface SentOperation {
-  operation: string;
-  operationName: string | null;
-  /** Whether the access-log plugin writes an event for it (it reads the same flag). */
-  logsAccess: boolean;
-  response: GraphQLResponse;
-}
 
 /** A GraphQL name the client chose, logged only when it is a plain identifier that cannot hide a personal number. */
 const PLAIN_OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;

@@ -1,6 +1,6 @@
 /**
  * Word lists for the generated demo and test data. Written by hand for this project (runtime code never
- * reads ../shared). Everything a population-register column can hold must be representable in latin1, the
+ * reads ../shared). Everything a latin1 column of a legacy register can hold must be representable in latin1, the
  * register's character set: å ä ö é ü è á ñ ø are, č ć ş ł are not — keep it that way.
  */
 
