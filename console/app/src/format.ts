@@ -92,7 +92,7 @@ export function formatOrganisation(code: string | null | undefined): string {
 }
 
 const CATEGORIES: Readonly<Record<string, string>> = {
-  IDENTITY: 'Identity', ADDRESS: 'Address', RELATIONS: 'Family relations', BENEFITS: 'Benefits', CASES: 'Employment cases', ACCESS_LOG: 'Access log',
+  IDENTITY: 'Identity', ADDRESS: 'Address', RELATIONS: 'Family relations', BENEFITS: 'Benefits', CASES: 'Employment cases', INCOME: 'Income', ACCESS_LOG: 'Access log',
 };
 
 export function formatCategory(category: string): string {
