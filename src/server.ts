@@ -91,6 +91,9 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     circuit: (source, state) => metrics.circuit(source, state),
     reached: (source, error) => health.record(source, error),
   });
+  for (const name of SOURCE_NAMES.filter((name) => sources[name] === undefined)) {
+    logger.warn({ source: name }, 'source not configured: its fields answer SOURCE_UNAVAILABLE');
+  }
   // Once at start, so that a source that cannot be reached is logged now, not at the first request; the server
   // starts anyway and serves the rest.
   await Promise.all(Object.entries(sources).map(([name, db]) => health.check(name, db)));
