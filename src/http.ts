@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
-import { getOperationAST, GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RequestContext } from './context.js';
 import { Code, httpStatus, withHttpStatus, type ErrorCode } from './core/error-codes.js';
 import type { LimitsConfig } from './config.js';
@@ -14,7 +14,8 @@ import type { Reachability } from './health.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { OperationGate, OverloadedError } from './operation-gate.js';
-import { rootFieldNames, type IntrospectionPolicy } from './plugins/access-control.js';
+import { fragmentsOf, rootFieldNames } from './document.js';
+import type { IntrospectionPolicy } from './plugins/access-control.js';
 import { anonymousAliasError, bracketNesting, documentBoundsError, maxBracketNesting } from './plugins/limits.js';
 import { DENIALS, operationLabel } from './plugins/metrics.js';
 import { RequestLogEntry } from './plugins/request-log.js';
@@ -301,10 +302,7 @@ function refusalOf(document: DocumentNode, anonymous: boolean, { limits, introsp
 }
 
 function selectsOnly(operation: OperationDefinitionNode, document: DocumentNode, served: (rootField: string) => boolean): boolean {
-  const fragments = new Map(document.definitions
-    .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-    .map((d) => [d.name.value, d]));
-  return rootFieldNames(operation.selectionSet, fragments).every(served);
+  return rootFieldNames(operation.selectionSet, fragmentsOf(document)).every(served);
 }
 
 /** The GraphQL documents a request carries, wherever they are (body, batch pieces, GET parameter). */

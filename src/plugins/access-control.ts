@@ -9,10 +9,11 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { getDirective } from '@graphql-tools/utils';
 import {
   getNamedType, getNullableType, getOperationAST, GraphQLError, isInputObjectType, isListType, isObjectType, Kind, TypeInfo, valueFromAST, visit,
-  visitWithTypeInfo, type DocumentNode, type FragmentDefinitionNode, type GraphQLArgument, type GraphQLInputField, type GraphQLInputType,
-  type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
+  visitWithTypeInfo, type DocumentNode, type GraphQLArgument, type GraphQLInputField, type GraphQLInputType,
+  type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
 import type { RequestContext } from '../context.js';
+import { fragmentsOf, fragmentsUsedBy, rootFieldNames, type Fragments } from '../document.js';
 import { Code, withHttpStatus } from '../core/error-codes.js';
 import { InvalidPersonalNumberError, parsePersonalNumber } from '../core/personal-number.js';
 import { AuthenticationError } from '../security/errors.js';
@@ -79,25 +80,6 @@ function checkIntrospection(policy: IntrospectionPolicy, ctx: RequestContext): v
   }
 }
 
-function fragmentsOf(document: DocumentNode): ReadonlyMap<string, FragmentDefinitionNode> {
-  return new Map(document.definitions
-    .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-    .map((d) => [d.name.value, d]));
-}
-
-/** The root fields an operation selects, through fragments and inline fragments. */
-export function rootFieldNames(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Set<string>()): string[] {
-  return selectionSet.selections.flatMap((selection) => {
-    if (selection.kind === Kind.FIELD) return [selection.name.value];
-    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFieldNames(selection.selectionSet, fragments, seen);
-    const name = selection.name.value;
-    const fragment = fragments.get(name);
-    if (!fragment || seen.has(name)) return [];
-    seen.add(name);
-    return rootFieldNames(fragment.selectionSet, fragments, seen);
-  });
-}
-
 /** The arguments and input fields that hold a personal number, as the SDL marks them (`@personalNumber`). */
 type PersonalNumberSlots = ReadonlySet<GraphQLArgument | GraphQLInputField>;
 
@@ -121,7 +103,7 @@ function readPersonalNumberSlots(schema: GraphQLSchema): PersonalNumberSlots {
  */
 function requestedPersonalNumbers(
   schema: GraphQLSchema, slots: PersonalNumberSlots, operation: OperationDefinitionNode,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>, variables: Readonly<Record<string, unknown>>,
+  fragments: Fragments, variables: Readonly<Record<string, unknown>>,
 ): string[] {
   const found = new Set<string>();
   const typeInfo = new TypeInfo(schema);
@@ -162,17 +144,4 @@ function parsedOrNull(value: string): string | null {
     if (error instanceof InvalidPersonalNumberError) return null;
     throw error;
   }
-}
-
-/** The fragment definitions a selection set spreads, directly or through other fragments. */
-function fragmentsUsedBy(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen = new Map<string, FragmentDefinitionNode>()): FragmentDefinitionNode[] {
-  visit(selectionSet, {
-    FragmentSpread(node) {
-      const fragment = fragments.get(node.name.value);
-      if (!fragment || seen.has(fragment.name.value)) return;
-      seen.set(fragment.name.value, fragment);
-      fragmentsUsedBy(fragment.selectionSet, fragments, seen);
-    },
-  });
-  return [...seen.values()];
 }

@@ -8,11 +8,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType, getNullableType, GraphQLError, isListType, isObjectType, Kind, valueFromAST, visit,
-  type ASTVisitor, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType, type GraphQLSchema,
+  type ASTVisitor, type DocumentNode, type FieldNode, type GraphQLField, type GraphQLNamedType, type GraphQLSchema,
   type SelectionSetNode, type ValidationContext,
 } from 'graphql';
 import type { RequestContext } from '../context.js';
 import { Code, withHttpStatus, type ErrorCode } from '../core/error-codes.js';
+import { fragmentsOf, type Fragments } from '../document.js';
 
 export interface Limits {
   maxDepth: number;
@@ -100,11 +101,6 @@ export function anonymousAliasError(document: DocumentNode, limits: { maxAliases
   return aliases > limits.maxAliases ? limitError(Code.TOO_MANY_ALIASES, `the document uses ${aliases} aliases; the limit is ${limits.maxAliases}`) : null;
 }
 
-type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
-
-function fragmentsOf(definitions: readonly { kind: Kind }[]): Fragments {
-  return new Map((definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION) as FragmentDefinitionNode[]).map((d) => [d.name.value, d]));
-}
 
 /** What a selection set asks for: depth in fields, aliases and cost at a multiplier of 1, root fields. */
 interface Shape {
@@ -191,7 +187,7 @@ function isConnection(definition: GraphQLField<unknown, unknown>): boolean {
 export function depthLimitRule(maxDepth: number) {
   return (context: ValidationContext): ASTVisitor => ({
     OperationDefinition(operation) {
-      const meter = new ShapeMeter(null, fragmentsOf(context.getDocument().definitions), {}, { ...DEFAULT_SHAPE_LIMITS, maxDepth });
+      const meter = new ShapeMeter(null, fragmentsOf(context.getDocument()), {}, { ...DEFAULT_SHAPE_LIMITS, maxDepth });
       if (meter.measure(operation.selectionSet, null).depth > maxDepth) {
         context.reportError(new GraphQLError(`the query is nested deeper than ${maxDepth} levels`, { nodes: [operation], extensions: { code: Code.QUERY_TOO_DEEP } }));
       }
@@ -209,7 +205,7 @@ export function operationLimitsPlugin(schema: GraphQLSchema, limits: Limits): Ap
         async didResolveOperation({ operation, document, request }) {
           if (!operation) return;
           const rootType = schema.getRootType(operation.operation) ?? null;
-          const shape = new ShapeMeter(schema, fragmentsOf(document.definitions), request.variables ?? {}, limits).measure(operation.selectionSet, rootType);
+          const shape = new ShapeMeter(schema, fragmentsOf(document), request.variables ?? {}, limits).measure(operation.selectionSet, rootType);
           if (shape.fields > limits.maxRootFields) {
             throw limitError(Code.TOO_MANY_ROOT_FIELDS, `the operation selects ${shape.fields} root fields; the limit is ${limits.maxRootFields}`);
           }

@@ -1,7 +1,7 @@
 /** Counts and times GraphQL operations, labelled by the root fields they select (a closed set), and refusals by code. */
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { rootFieldNames } from './access-control.js';
+import { type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { fragmentsOf, rootFieldNames } from '../document.js';
 import type { RequestContext } from '../context.js';
 import { Code } from '../core/error-codes.js';
 import type { Metrics } from '../metrics.js';
@@ -36,7 +36,7 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
 /** An operation's label: the root fields it selects, sorted; only names the schema knows (aliases and operation names are client text). */
 export function operationLabel(schema: GraphQLSchema, document: DocumentNode | undefined, operation: OperationDefinitionNode | undefined | null): string {
   const rootType = operation ? schema.getRootType(operation.operation) : undefined;
-  const fragments = new Map((document?.definitions ?? []).flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const fragments = fragmentsOf(document);
   const roots = (operation ? rootFieldNames(operation.selectionSet, fragments) : [])
     .filter((name) => rootType?.getFields()[name] !== undefined || name.startsWith('__'))
     .sort();

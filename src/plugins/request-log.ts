@@ -4,7 +4,7 @@
  * personal number), the outcome (the access-log outcome where the request has an event) and the error codes.
  * Never the operation's text or its variables.
  */
-import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST, type GraphQLFormattedError } from 'graphql';
 import type { Outcome } from '../access-log/event.js';
 import type { RequestContext, SentOperation } from '../context.js';
