@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import { openDatabase } from '../src/core/db.js';
 import { loadTypeDefs } from '../src/schema.js';
-import { generateLegacyData, type LegacyData } from '../src/seed/generate.js';
+import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type Dialect, type SeededSources } from './helpers/seeded.js';
 
