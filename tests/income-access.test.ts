@@ -17,7 +17,7 @@ import { fromRow, type EventRow } from '../src/access-log/store.js';
 import { isValidPersonalNumber } from '../src/core/personal-number.js';
 import { generateLegacyData, type LegacyData } from '../src/seed/generate.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
-import { agiTables, currentStatementsByPayee } from './helpers/income-register.js';
+import { agiTables, currentStatementsByPayee, isSoleTrader, twelveDigits } from './helpers/income-register.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import { testIssuers } from './helpers/tokens.js';
@@ -34,6 +34,9 @@ const DATA = generateLegacyData(DATA_SET);
 const PERSONS = new Map(DATA.FB_PERSON.map((p) => [p.PERSONID, p]));
 const INCOMES = currentStatementsByPayee(agiTables(DATA).agi_individuppgift);
 const incomesOf = (pnr: string) => (INCOMES.get(pnr) ?? []).map((s) => s.current);
+/** People who run a business as sole traders: their number is their employees' employer's identifier. */
+const SOLE_TRADERS = new Set(agiTables(DATA).agi_individuppgift.filter((r) => isSoleTrader(r.arbetsgivare)).map((r) => twelveDigits(r.arbetsgivare)));
+const paidBySoleTrader = (pnr: string): boolean => incomesOf(pnr).some((s) => isSoleTrader(s.arbetsgivare));
 const isProtected = (p: Person): boolean => p.SEKRETESS === 'J' || p.SKYDDAD_FB === 'J';
 const decisionsOf = (pnr: string) => DATA.FK_BESLUT.filter((b) => b.PNR.replace(/[-+]/, '') === pnr.slice(2));
 const casesOf = (pnr: string) => DATA.AF_ARENDE.filter((c) => String(c.PERSONNR) === pnr);
@@ -47,9 +50,12 @@ function pick<T>(what: string, items: readonly T[], predicate: (item: T) => bool
   return found;
 }
 
-/** Registered elsewhere, unprotected, with incomes, a decision and a case: every road leads to them. */
+/**
+ * Registered elsewhere, unprotected, with incomes, a decision and a case: every road leads to them. Not a sole
+ * trader, whose number may rightly be logged as the employer of someone else's statement.
+ */
 const VICTIM = pick('ordinary non-resident with incomes, a decision and a case', DATA.FB_PERSON, (p) =>
-  ordinary(p) && p.KOMMUNKOD !== HOME && incomesOf(p.PERSONID).length > 0 && decisionsOf(p.PERSONID).length > 0 && casesOf(p.PERSONID).length > 0);
+  ordinary(p) && p.KOMMUNKOD !== HOME && !SOLE_TRADERS.has(p.PERSONID) && incomesOf(p.PERSONID).length > 0 && decisionsOf(p.PERSONID).length > 0 && casesOf(p.PERSONID).length > 0);
 const VICTIM_DECISION = String(decisionsOf(VICTIM.PERSONID)[0]!.BESLUT_ID);
 const VICTIM_CASE = casesOf(VICTIM.PERSONID)[0]!.ARENDE_ID;
 /** A resident with incomes, a decision and a case. */
@@ -60,8 +66,13 @@ const WITH_RELATIVE = pick('resident with an unprotected relative elsewhere who 
   ordinary(p) && p.KOMMUNKOD === HOME && relativesOf(p.PERSONID).every((r) => !isProtected(r))
   && relativesOf(p.PERSONID).some((r) => r.KOMMUNKOD !== HOME && incomesOf(r.PERSONID).length > 0));
 const RELATIVE = relativesOf(WITH_RELATIVE.PERSONID).find((r) => r.KOMMUNKOD !== HOME && incomesOf(r.PERSONID).length > 0)!;
-/** A person with incomes whose reads the access-log tests follow. */
-const READ = pick('another ordinary person with incomes', DATA.FB_PERSON, (p) => ordinary(p) && p !== VICTIM && p !== RESIDENT && incomesOf(p.PERSONID).length > 0);
+/** A person with incomes (none from a sole trader) whose reads the access-log tests follow. */
+const READ = pick('another ordinary person with incomes, none from a sole trader', DATA.FB_PERSON, (p) =>
+  ordinary(p) && p !== VICTIM && p !== RESIDENT && incomesOf(p.PERSONID).length > 0 && !paidBySoleTrader(p.PERSONID));
+/** A person paid by a sole trader (someone else). */
+const EMPLOYEE = pick('ordinary person paid by a sole trader', DATA.FB_PERSON, (p) =>
+  ordinary(p) && incomesOf(p.PERSONID).some((s) => isSoleTrader(s.arbetsgivare) && twelveDigits(s.arbetsgivare) !== p.PERSONID));
+const OWNER = twelveDigits(incomesOf(EMPLOYEE.PERSONID).find((s) => isSoleTrader(s.arbetsgivare) && twelveDigits(s.arbetsgivare) !== EMPLOYEE.PERSONID)!.arbetsgivare);
 
 const NOBODY = (() => {
   for (let serial = 10; serial < 10_000; serial++) {
@@ -327,6 +338,19 @@ describe('incomes: rows and the access log (MariaDB, income register on PostgreS
         assert.ok(entry.dataCategories.includes('INCOME'), JSON.stringify(entry.dataCategories));
       }
       assert.ok(!response.body.includes('officer-i'), 'never the officer');
+    });
+
+    test('a statement from a sole trader is also a read of the owner\'s data (INCOME), though their number is never served', async () => {
+      // legacy-sources.md §4: the sole trader's identifier is the owner's personal data; the SDL (Employer) logs it.
+      const officer = await staff({ org: 'FK', scope: 'citizen:read income:read' }, FK_PURPOSE);
+      const response = await raw('query I($p: String!) { citizen(personalNumber: $p) { incomes { employer { name organizationNumber soleTrader } } } }', { p: EMPLOYEE.PERSONID }, officer);
+      assert.equal(response.parsed.errors, undefined, response.body);
+      assert.ok(response.parsed.data.citizen.incomes.some((s: any) => s.employer.soleTrader && s.employer.organizationNumber === null));
+      assert.ok(!response.body.includes(OWNER) && !response.body.includes(`${OWNER.slice(0, 8)}-${OWNER.slice(8)}`), 'the owner\'s number is not served');
+      const event = await eventOf(response.requestId);
+      assert.ok(event.subjects.includes(EMPLOYEE.PERSONID) && event.subjects.includes(OWNER), JSON.stringify(event.subjects));
+      assert.deepEqual(event.subjectCategories[OWNER], ['INCOME']);
+      assert.ok(event.subjectCategories[EMPLOYEE.PERSONID]?.includes('INCOME'));
     });
   });
 });

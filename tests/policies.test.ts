@@ -239,8 +239,8 @@ const PERSONAS: Record<PersonaName, PersonaSpec> = {
  *   incomePartner  API key of 0180, bound to 0180, citizen:read income:read (social services assessing financial
  *                  aid): incomes of its own residents; like `partner`, a protected resident is outside its rows.
  * Incomes (product.md, issue 13): `income:read` holders read them (superuser, fkCaseworker, incomePartner), a
- * citizen their own (self); everybody else is denied Citizen.incomes. No income field is masked for a protected
- * identity (product.md masks address, municipality and relations only).
+ * citizen their own (self); everybody else is denied Citizen.incomes. The SDL masks IncomeStatement.employer for a
+ * protected person without citizen:protected:read (a workplace locates a person as an address does): fkCaseworker.
  */
 type Outcome = 'S' | 'D' | 'M' | 'W' | 'U';
 type Cell = Outcome | `${Outcome}/${Outcome}`;
@@ -294,16 +294,16 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
 
   'IncomeStatement.id':                r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
   'IncomeStatement.period':            r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
-  'IncomeStatement.employer':          r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'IncomeStatement.employer':          r('S', 'S/M', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
   'IncomeStatement.grossPay':          r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
   'IncomeStatement.taxDeducted':       r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
   'IncomeStatement.benefitsInKind':    r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
   'IncomeStatement.submittedAt':       r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
   'IncomeStatement.versions':          r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
   'IncomeStatement.citizen':           r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
-  'Employer.name':                     r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
-  'Employer.organizationNumber':       r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
-  'Employer.soleTrader':               r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'Employer.name':                     r('S', 'S/U', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'Employer.organizationNumber':       r('S', 'S/U', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'Employer.soleTrader':               r('S', 'S/U', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
 
   'Address.street':                    r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S', 'U'),
   'Address.postalCode':                r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S', 'U'),
