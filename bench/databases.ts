@@ -10,12 +10,12 @@ import { ensureSourceDatabases, seedSources, type SeedCounts } from '../src/seed
 import { migrateStore } from '../src/store/migrations.js';
 import { CursorCodec, readCursorKey } from '../src/core/cursor.js';
 
-export interface BenchUrls {
+export type BenchUrls = {
   populationRegister: string;
   socialInsurance: string;
   employmentService: string;
   store: string;
-}
+};
 
 export interface BenchDatabases {
   prefix: string;

@@ -9,7 +9,7 @@ import type { GraphQLError } from 'graphql';
 import { ChainVerifier } from '../src/access-log/chain-status.js';
 import type { Knex } from 'knex';
 import { openDatabase } from '../src/core/db.js';
-import { generateLegacyData } from '../src/seed/generate.js';
+import { generateLegacyData } from './helpers/legacy-data.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import { personalNumbersIn } from './helpers/pii.js';

@@ -20,7 +20,7 @@ import { openDatabase } from '../src/core/db.js';
 import { DEMO_PERSONAS_PATH, demoPersonas, type DemoPersona } from '../src/demo-personas.js';
 import { isValidPersonalNumber } from '../src/core/personal-number.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
-import { generateLegacyData } from '../src/seed/generate.js';
+import { generateLegacyData } from './helpers/legacy-data.js';
 import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fromRow, type EventRow } from '../src/access-log/store.js';
 import { isValidPersonalNumber } from '../src/core/personal-number.js';
-import { generateLegacyData, type LegacyData } from '../src/seed/generate.js';
+import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import { testIssuers } from './helpers/tokens.js';

@@ -19,7 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { getNamedType, isObjectType, parse, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { openDatabase } from '../src/core/db.js';
 import { buildDeclaredSchema } from '../src/schema.js';
-import { generateLegacyData } from '../src/seed/generate.js';
+import { generateLegacyData } from './helpers/legacy-data.js';
 import {
   agiTables, isRemoval, isSoleTrader, numberForms, statementsOf, twelveDigits, utcKey,
   type AgiEmployerRow, type AgiStatementRow, type Statement,

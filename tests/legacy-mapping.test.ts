@@ -18,7 +18,7 @@ import {
   buildASTSchema, isObjectType, parse, TypeInfo, visit, visitWithTypeInfo, type DocumentNode,
 } from 'graphql';
 import { openDatabase } from '../src/core/db.js';
-import { generateLegacyData, type LegacyData } from '../src/seed/generate.js';
+import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
 import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type Dialect, type SeededSources } from './helpers/seeded.js';

@@ -28,7 +28,7 @@ import {
 } from 'graphql';
 import { buildDeclaredSchema } from '../src/schema.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
-import { generateLegacyData, type LegacyData } from '../src/seed/generate.js';
+import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
 import { agiTables, currentStatementsByPayee, isSoleTrader } from './helpers/income-register.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';

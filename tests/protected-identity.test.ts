@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { fromRow, type EventRow } from '../src/access-log/store.js';
 import { openDatabase } from '../src/core/db.js';
 import { isValidPersonalNumber } from '../src/core/personal-number.js';
-import { generateLegacyData, type LegacyData } from '../src/seed/generate.js';
+import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
 import { recordStatements, startTestServer, tableOf, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';

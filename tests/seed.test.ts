@@ -13,10 +13,9 @@ import type { Knex } from 'knex';
 import { Temporal } from 'temporal-polyfill';
 import { openDatabase } from '../src/core/db.js';
 import { expandTenDigits, hasValidCheckDigit, isValidPersonalNumber, toTenDigitForm, type Separator } from '../src/core/personal-number.js';
-import {
-  generateLegacyData, streamLegacyData, type LegacyData, type LegacyTableName, type SourceName,
-} from '../src/seed/generate.js';
-import { seedSources, type SourceTargets } from '../src/seed/load.js';
+import { streamLegacyData } from '../src/seed/generate.js';
+import { seedSources } from '../src/seed/load.js';
+import { generateLegacyData, type LegacyData, type LegacyTableName } from './helpers/legacy-data.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
 import { sharedDataFile } from './helpers/shared-data.js';
 
@@ -47,7 +46,7 @@ describe('generateLegacyData: determinism', () => {
     for (const source of ['populationRegister', 'socialInsurance', 'employmentService'] as const) {
       for (const chunk of streams[source]) {
         assert.ok(chunk.rows.length >= 1 && chunk.rows.length <= 7);
-        (chunked[chunk.table] as unknown[]).push(...chunk.rows);
+        (chunked[chunk.table as LegacyTableName] as unknown[]).push(...chunk.rows);
       }
     }
     assert.equal(sha256Of(chunked), sha256Of(whole));
@@ -324,7 +323,8 @@ function normalisedRow(row: object): string {
 describe('seedSources: MariaDB and SQLite read back the same rows', () => {
   const citizens = 400;
   const seed = 'round-trip';
-  const SOURCES: readonly SourceName[] = ['populationRegister', 'socialInsurance', 'employmentService'];
+  const SOURCES = ['populationRegister', 'socialInsurance', 'employmentService'] as const;
+  type SourceTargets = { [S in (typeof SOURCES)[number]]: Knex };
   let databases: TestDatabases;
   let mysql: SourceTargets;
   let sqlite: SourceTargets;

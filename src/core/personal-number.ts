@@ -7,6 +7,7 @@
  * form, and may leave month (00) or day (60) unknown.
  */
 import { daysInMonth } from './calendar.js';
+import { hasValidLuhn } from './luhn.js';
 
 export type IdentityType = 'PERSONAL_IDENTITY_NUMBER' | 'COORDINATION_NUMBER';
 export type Sex = 'FEMALE' | 'MALE';
@@ -71,13 +72,12 @@ export function toTenDigitForm(pnr: string, referenceYear: number): string {
 /** Luhn over the 10 digits `YYMMDDNNNC` (the century does not take part). */
 export function hasValidCheckDigit(pnr: string): boolean {
   const digits = pnr.slice(-10);
-  let sum = 0;
-  for (let i = 0; i < 9; i++) {
-    let d = (digits.charCodeAt(i) - 48) * (i % 2 === 0 ? 2 : 1);
-    if (d > 9) d -= 9;
-    sum += d;
-  }
-  return (10 - (sum % 10)) % 10 === digits.charCodeAt(9) - 48;
+  return digits.length === 10 && hasValidLuhn(digits);
+}
+
+/** Luhn over exactly 10 digits (personal and organisation numbers). Merge of h-income into h-seed's one Luhn. */
+export function passesLuhn(tenDigits: string): boolean {
+  return /^\d{10}$/.test(tenDigits) && hasValidLuhn(tenDigits);
 }
 
 export function identityTypeOf(pnr: string): IdentityType {
