@@ -637,7 +637,8 @@ for (const dialect of ['mariadb', 'sqlite'] as const satisfies readonly Dialect[
         const asStored = (row: AgiStatementRow) => ({
           ...row,
           id: Number(row.id),
-          borttag: typeof sample.borttag === 'number' ? Number(isRemoval(row)) : isRemoval(row),
+          // SQLite has no BOOLEAN: 1/0 there, as the demo's tables hold it.
+          borttag: seeded!.urls.incomeRegister.startsWith('sqlite:') ? Number(isRemoval(row)) : isRemoval(row),
         });
         await db('agi_individuppgift').insert(made.map(asStored));
       } finally {
