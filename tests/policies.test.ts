@@ -29,6 +29,7 @@ import {
 import { buildDeclaredSchema } from '../src/schema.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
 import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
+import { agiTables, currentStatementsByPayee, isSoleTrader } from './helpers/income-register.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import { CITIZEN_ISSUER, STAFF_ISSUER, testIssuers } from './helpers/tokens.js';
@@ -59,6 +60,10 @@ const paymentsOf = (id: number) => DATA.FK_UTBETALNING.filter((u) => u.BESLUT_ID
 const planOf = (id: string) => DATA.AF_HANDLINGSPLAN.filter((s) => s.ARENDE_ID === id);
 const tenDigitsUnique = (pnr: string): boolean => DATA.FB_PERSON.filter((p) => p.PERSONID.slice(2) === pnr.slice(2)).length === 1;
 
+/** The statements of the income register that exist now (legacy-sources.md §4: newest version, not withdrawn). */
+const INCOMES = currentStatementsByPayee(agiTables(DATA).agi_individuppgift);
+const incomesOf = (pnr: string) => (INCOMES.get(pnr) ?? []).map((s) => s.current);
+
 const richDecision = (b: Decision): boolean => b.BELOPP_ORE !== null && paymentsOf(b.BESLUT_ID).length > 0;
 const richCase = (c: CaseRow): boolean => c.ANTECKNING !== null && planOf(c.ARENDE_ID).length > 0;
 
@@ -68,10 +73,10 @@ function plainHomePerson(p: Person): boolean {
     && relationsOf(p.PERSONID).every((r) => PERSONS.has(r.RELID) && !isProtected(PERSONS.get(r.RELID)!));
 }
 
-/** A person with data in every source: address, relations, a decision with amount and payments, a case with notes and a plan. */
+/** A person with data in every source: address, relations, a decision with amount and payments, a case with notes and a plan, incomes. */
 function hasEverything(p: Person): boolean {
   return p.UTDELNINGSADRESS !== null && relationsOf(p.PERSONID).length > 0
-    && decisionsOf(p.PERSONID).some(richDecision) && casesOf(p.PERSONID).some(richCase);
+    && decisionsOf(p.PERSONID).some(richDecision) && casesOf(p.PERSONID).some(richCase) && incomesOf(p.PERSONID).length > 0;
 }
 
 function pick<T>(what: string, items: readonly T[], predicate: (item: T) => boolean): T {
@@ -99,6 +104,10 @@ const NON_NULL_FEATURES: Record<string, (p: Person) => boolean> = {
   closedAt: (p) => casesOf(p.PERSONID).some((c) => c.AVSLUTAT !== null),
   programme: (p) => casesOf(p.PERSONID).some((c) => c.PROGRAM_KOD !== null),
   jobSeekerCategory: (p) => casesOf(p.PERSONID).some((c) => c.SOKANDEKATEGORI !== null),
+  grossPay: (p) => incomesOf(p.PERSONID).some((s) => s.kontant_ersattning !== null),
+  taxDeducted: (p) => incomesOf(p.PERSONID).some((s) => s.skatteavdrag !== null),
+  benefitsInKind: (p) => incomesOf(p.PERSONID).some((s) => s.formaner !== null),
+  organizationNumber: (p) => incomesOf(p.PERSONID).some((s) => !isSoleTrader(s.arbetsgivare)),
 };
 const EXTRAS: Person[] = [];
 for (const [feature, has] of Object.entries(NON_NULL_FEATURES)) {
@@ -170,6 +179,7 @@ const EMPTY_MUNICIPALITY = (() => {
 
 const PERSONA_NAMES = [
   'superuser', 'fkCaseworker', 'fkBenefitsOnly', 'afOfficer', 'fkNotes', 'partner', 'auditor', 'citizen', 'skvOfficer', 'skvProtected',
+  'incomePartner',
 ] as const;
 type PersonaName = (typeof PERSONA_NAMES)[number];
 
@@ -178,14 +188,15 @@ interface ApiKeyPersona { kind: 'apiKey'; org: string; municipality: string; sco
 interface CitizenPersona { kind: 'citizen' }
 type PersonaSpec = StaffPersona | ApiKeyPersona | CitizenPersona;
 
-const ALL_SCOPES = ['citizen:read', 'citizen:address:read', 'citizen:relations:read', 'citizen:protected:read', 'benefit:read', 'benefit:amount:read', 'case:read', 'case:notes:read', 'audit:read'];
-/** product.md: a citizen reads their own data (incl. their own protected data), never case notes. */
-const CITIZEN_SCOPE_LIST = ['benefit:amount:read', 'benefit:read', 'case:read', 'citizen:address:read', 'citizen:protected:read', 'citizen:read', 'citizen:relations:read'];
+const ALL_SCOPES = ['citizen:read', 'citizen:address:read', 'citizen:relations:read', 'citizen:protected:read', 'benefit:read', 'benefit:amount:read', 'case:read', 'case:notes:read', 'income:read', 'audit:read'];
+/** product.md: a citizen reads their own data (incl. their own protected data and incomes), never case notes. */
+const CITIZEN_SCOPE_LIST = ['benefit:amount:read', 'benefit:read', 'case:read', 'citizen:address:read', 'citizen:protected:read', 'citizen:read', 'citizen:relations:read', 'income:read'];
 
 const PERSONAS: Record<PersonaName, PersonaSpec> = {
-  /** startTestServer's default principal: AF, every scope. The reference for served values. */
+  /** AF, every scope: the reference for served values (startTestServer's default principal, plus income:read). */
   superuser: { kind: 'staff', org: 'AF', scopes: ALL_SCOPES, purposes: CONFIGURED_PURPOSES, purpose: 'employment-support' },
-  fkCaseworker: { kind: 'staff', org: 'FK', scopes: ['citizen:read', 'benefit:read', 'benefit:amount:read'], purposes: ['benefit-assessment'], purpose: 'benefit-assessment' },
+  /** Assesses income-tested benefits (housing allowance): reads incomes too. */
+  fkCaseworker: { kind: 'staff', org: 'FK', scopes: ['citizen:read', 'benefit:read', 'benefit:amount:read', 'income:read'], purposes: ['benefit-assessment'], purpose: 'benefit-assessment' },
   /** Reaches citizens through benefit:read alone: the Citizen is served, its identity fields are not. */
   fkBenefitsOnly: { kind: 'staff', org: 'FK', scopes: ['benefit:read'], purposes: ['benefit-assessment'], purpose: 'benefit-assessment' },
   afOfficer: { kind: 'staff', org: 'AF', scopes: ['citizen:read', 'case:read', 'case:notes:read'], purposes: ['employment-support'], purpose: 'employment-support' },
@@ -196,6 +207,8 @@ const PERSONAS: Record<PersonaName, PersonaSpec> = {
   citizen: { kind: 'citizen' },
   skvOfficer: { kind: 'staff', org: 'SKV', scopes: ['citizen:read', 'citizen:address:read', 'citizen:relations:read'], purposes: ['social-services'], purpose: 'social-services' },
   skvProtected: { kind: 'staff', org: 'SKV', scopes: ['citizen:read', 'citizen:address:read', 'citizen:relations:read', 'citizen:protected:read'], purposes: ['social-services'], purpose: 'social-services' },
+  /** A municipality's social services assessing financial aid: API key bound to 0180, identity and incomes. */
+  incomePartner: { kind: 'apiKey', org: HOME, municipality: HOME, scopes: ['citizen:read', 'income:read'], purposes: ['social-services'], purpose: 'social-services' },
 };
 
 // =========================================================================================================
@@ -223,6 +236,11 @@ const PERSONAS: Record<PersonaName, PersonaSpec> = {
  *                  their relatives are other people, so Relation.citizen is null (rows), without an error.
  *   skvOfficer     SKV, citizen:read citizen:address:read citizen:relations:read (no protected:read).
  *   skvProtected   the same + citizen:protected:read.
+ *   incomePartner  API key of 0180, bound to 0180, citizen:read income:read (social services assessing financial
+ *                  aid): incomes of its own residents; like `partner`, a protected resident is outside its rows.
+ * Incomes (product.md, issue 13): `income:read` holders read them (superuser, fkCaseworker, incomePartner), a
+ * citizen their own (self); everybody else is denied Citizen.incomes. The SDL masks IncomeStatement.employer for a
+ * protected person without citizen:protected:read (a workplace locates a person as an address does): fkCaseworker.
  */
 type Outcome = 'S' | 'D' | 'M' | 'W' | 'U';
 type Cell = Outcome | `${Outcome}/${Outcome}`;
@@ -237,157 +255,171 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   // The contract declares four root fields non-null (citizens, citizensByMunicipality, auditEvents,
   // myAccessLog); GraphQL's null propagation then nulls `data` when one is denied, so the test checks that
   // response on its own and the other root fields in the same operation without the denied one.
-  //                                     super fkCw  fkBen afOff fkNot partn audit citiz skv   skvP
-  'Query.citizen':                     r('S', 'S',  'S',  'S',  'S',  'S/W', 'D', 'S',  'S',  'S'),
-  'Query.citizens':                    r('S', 'S',  'S',  'S',  'S',  'S/W', 'D', 'S',  'S',  'S'),
-  'Query.citizensByMunicipality':      r('S', 'S',  'D',  'S',  'S',  'S',  'D',  'S',  'S',  'S'),
-  'Query.benefit':                     r('S', 'S',  'S',  'D',  'D',  'S/W', 'D', 'S',  'D',  'D'),
-  'Query.case':                        r('S', 'D',  'D',  'S',  'S',  'D',  'D',  'S',  'D',  'D'),
-  'Query.me':                          r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
+  //                                     super fkCw  fkBen afOff fkNot partn audit citiz skv   skvP  incP
+  'Query.citizen':                     r('S', 'S',  'S',  'S',  'S',  'S/W', 'D', 'S',  'S',  'S', 'S/W'),
+  'Query.citizens':                    r('S', 'S',  'S',  'S',  'S',  'S/W', 'D', 'S',  'S',  'S', 'S/W'),
+  'Query.citizensByMunicipality':      r('S', 'S',  'D',  'S',  'S',  'S',  'D',  'S',  'S',  'S', 'S'),
+  'Query.benefit':                     r('S', 'S',  'S',  'D',  'D',  'S/W', 'D', 'S',  'D',  'D', 'D'),
+  'Query.case':                        r('S', 'D',  'D',  'S',  'S',  'D',  'D',  'S',  'D',  'D', 'D'),
+  'Query.me':                          r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
 
-  'CitizenConnection.edges':           r('S', 'S',  'U',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'CitizenConnection.pageInfo':        r('S', 'S',  'U',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'CitizenEdge.cursor':                r('S', 'S',  'U',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'CitizenEdge.node':                  r('S', 'S',  'U',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
+  'CitizenConnection.edges':           r('S', 'S',  'U',  'S',  'S',  'S',  'U',  'S',  'S',  'S', 'S'),
+  'CitizenConnection.pageInfo':        r('S', 'S',  'U',  'S',  'S',  'S',  'U',  'S',  'S',  'S', 'S'),
+  'CitizenEdge.cursor':                r('S', 'S',  'U',  'S',  'S',  'S',  'U',  'S',  'S',  'S', 'S'),
+  'CitizenEdge.node':                  r('S', 'S',  'U',  'S',  'S',  'S',  'U',  'S',  'S',  'S', 'S'),
   // PageInfo is shared: the auditor reaches it through auditEvents, the citizen also through myAccessLog.
-  'PageInfo.hasNextPage':              r('S', 'S',  'U',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
-  'PageInfo.endCursor':                r('S', 'S',  'U',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
+  'PageInfo.hasNextPage':              r('S', 'S',  'U',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
+  'PageInfo.endCursor':                r('S', 'S',  'U',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
 
   // The partner reaches ordinary home people through citizensByMunicipality in both runs (W: Query.citizen/citizens).
-  'Citizen.personalNumber':            r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.identityType':              r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.givenNames':                r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S'),
-  'Citizen.preferredName':             r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.middleName':                r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.familyName':                r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.birthDate':                 r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.sex':                       r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.protectedIdentity':         r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.registeredOn':              r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.registrationStatus':        r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.deregisteredOn':            r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S'),
-  'Citizen.address':                   r('S', 'D',  'D',  'D',  'D',  'S/U', 'U', 'S',  'S/M', 'S'),
-  'Citizen.municipalityCode':          r('S', 'D',  'D',  'D',  'D',  'S/U', 'U', 'S',  'S/M', 'S'),
-  'Citizen.countyCode':                r('S', 'D',  'D',  'D',  'D',  'S/U', 'U', 'S',  'S/M', 'S'),
-  'Citizen.relations':                 r('S', 'D',  'D',  'D',  'D',  'D/U', 'U', 'S',  'S/M', 'S'),
-  'Citizen.benefits':                  r('S', 'S',  'S',  'D',  'D',  'S/U', 'U', 'S',  'D',  'D'),
-  'Citizen.cases':                     r('S', 'D',  'D',  'S',  'S',  'D/U', 'U', 'S',  'D',  'D'),
+  'Citizen.personalNumber':            r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S', 'S'),
+  'Citizen.identityType':              r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.givenNames':                r('S', 'S',  'D',  'S',  'S',  'S',  'U',  'S',  'S',  'S', 'S'),
+  'Citizen.preferredName':             r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.middleName':                r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.familyName':                r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.birthDate':                 r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.sex':                       r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.protectedIdentity':         r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.registeredOn':              r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.registrationStatus':        r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.deregisteredOn':            r('S', 'S',  'D',  'S',  'S',  'S/U', 'U', 'S',  'S',  'S', 'S/U'),
+  'Citizen.address':                   r('S', 'D',  'D',  'D',  'D',  'S/U', 'U', 'S',  'S/M', 'S', 'D/U'),
+  'Citizen.municipalityCode':          r('S', 'D',  'D',  'D',  'D',  'S/U', 'U', 'S',  'S/M', 'S', 'D/U'),
+  'Citizen.countyCode':                r('S', 'D',  'D',  'D',  'D',  'S/U', 'U', 'S',  'S/M', 'S', 'D/U'),
+  'Citizen.relations':                 r('S', 'D',  'D',  'D',  'D',  'D/U', 'U', 'S',  'S/M', 'S', 'D/U'),
+  'Citizen.benefits':                  r('S', 'S',  'S',  'D',  'D',  'S/U', 'U', 'S',  'D',  'D', 'D/U'),
+  'Citizen.cases':                     r('S', 'D',  'D',  'S',  'S',  'D/U', 'U', 'S',  'D',  'D', 'D/U'),
+  'Citizen.incomes':                   r('S', 'S',  'D',  'D',  'D',  'D/U', 'U', 'S',  'D',  'D', 'S/U'),
 
-  'Address.street':                    r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S'),
-  'Address.postalCode':                r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S'),
-  'Address.city':                      r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S'),
+  'IncomeStatement.id':                r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'IncomeStatement.period':            r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'IncomeStatement.employer':          r('S', 'S/M', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'IncomeStatement.grossPay':          r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'IncomeStatement.taxDeducted':       r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'IncomeStatement.benefitsInKind':    r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'IncomeStatement.submittedAt':       r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'IncomeStatement.versions':          r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'IncomeStatement.citizen':           r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'Employer.name':                     r('S', 'S/U', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'Employer.organizationNumber':       r('S', 'S/U', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'Employer.soleTrader':               r('S', 'S/U', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
 
-  'Relation.type':                     r('S', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'S/U', 'S'),
-  'Relation.citizen':                  r('S', 'U',  'U',  'U',  'U',  'U',  'U',  'M',  'S/U', 'S'),
+  'Address.street':                    r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S', 'U'),
+  'Address.postalCode':                r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S', 'U'),
+  'Address.city':                      r('S', 'U',  'U',  'U',  'U',  'S/U', 'U', 'S',  'S/U', 'S', 'U'),
 
-  'Benefit.id':                        r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
-  'Benefit.type':                      r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
-  'Benefit.status':                    r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
-  'Benefit.amount':                    r('S', 'S',  'D',  'U',  'U',  'D/U', 'U', 'S',  'U',  'U'),
-  'Benefit.periodicity':               r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
-  'Benefit.validFrom':                 r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
-  'Benefit.validTo':                   r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
-  'Benefit.decidedOn':                 r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
-  'Benefit.officerId':                 r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
-  'Benefit.payments':                  r('S', 'S',  'D',  'U',  'U',  'D/U', 'U', 'S',  'U',  'U'),
-  'Benefit.citizen':                   r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U'),
+  'Relation.type':                     r('S', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'S/U', 'S', 'U'),
+  'Relation.citizen':                  r('S', 'U',  'U',  'U',  'U',  'U',  'U',  'M',  'S/U', 'S', 'U'),
 
-  'Payment.id':                        r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'Payment.paidOn':                    r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'Payment.amount':                    r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
+  'Benefit.id':                        r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.type':                      r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.status':                    r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.amount':                    r('S', 'S',  'D',  'U',  'U',  'D/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.periodicity':               r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.validFrom':                 r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.validTo':                   r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.decidedOn':                 r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.officerId':                 r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.payments':                  r('S', 'S',  'D',  'U',  'U',  'D/U', 'U', 'S',  'U',  'U', 'U'),
+  'Benefit.citizen':                   r('S', 'S',  'S',  'U',  'U',  'S/U', 'U', 'S',  'U',  'U', 'U'),
 
-  'Money.amount':                      r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'Money.currency':                    r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'Money.minorUnits':                  r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
+  'Payment.id':                        r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Payment.paidOn':                    r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Payment.amount':                    r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
 
-  'Case.id':                           r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.agency':                       r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.type':                         r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.status':                       r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.jobSeekerCategory':            r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.programme':                    r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.office':                       r('S', 'U',  'U',  'S/M', 'S/M', 'U', 'U',  'S',  'U',  'U'),
-  'Case.officer':                      r('S', 'U',  'U',  'S/M', 'S/M', 'U', 'U',  'S',  'U',  'U'),
-  'Case.openedAt':                     r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.closedAt':                     r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.notes':                        r('S', 'U',  'U',  'S',  'D',  'U',  'U',  'D',  'U',  'U'),
-  'Case.actionPlan':                   r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'Case.citizen':                      r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
+  'Money.amount':                      r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'Money.currency':                    r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
+  'Money.minorUnits':                  r('S', 'S',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'S/U'),
 
-  'ActionPlanStep.step':               r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'ActionPlanStep.activity':           r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'ActionPlanStep.status':             r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
-  'ActionPlanStep.updatedAt':          r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U'),
+  'Case.id':                           r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Case.agency':                       r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Case.type':                         r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Case.status':                       r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Case.jobSeekerCategory':            r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Case.programme':                    r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Case.office':                       r('S', 'U',  'U',  'S/M', 'S/M', 'U', 'U',  'S',  'U',  'U', 'U'),
+  'Case.officer':                      r('S', 'U',  'U',  'S/M', 'S/M', 'U', 'U',  'S',  'U',  'U', 'U'),
+  'Case.openedAt':                     r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Case.closedAt':                     r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Case.notes':                        r('S', 'U',  'U',  'S',  'D',  'U',  'U',  'D',  'U',  'U', 'U'),
+  'Case.actionPlan':                   r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'Case.citizen':                      r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+
+  'ActionPlanStep.step':               r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'ActionPlanStep.activity':           r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'ActionPlanStep.status':             r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'ActionPlanStep.updatedAt':          r('S', 'U',  'U',  'S',  'S',  'U',  'U',  'S',  'U',  'U', 'U'),
 
   // The access log (schema/access-log.graphql): auditEvents needs audit:read; myAccessLog and its entries the
   // `citizen` policy (a citizen principal).
-  'Query.auditEvents':                 r('S', 'D',  'D',  'D',  'D',  'D',  'S',  'D',  'D',  'D'),
-  'Query.myAccessLog':                 r('D', 'D',  'D',  'D',  'D',  'D',  'D',  'S',  'D',  'D'),
-  'AuditEventConnection.edges':        r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEventConnection.pageInfo':     r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEventEdge.cursor':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEventEdge.node':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.id':                     r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.writer':                 r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.seq':                    r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.occurredAt':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.requestId':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.principal':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.purpose':                r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.legalBasis':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.caseReference':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.operationName':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.documentHash':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.subjects':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.subjectsWithheld':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.subjectsRequested':      r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.fieldsRead':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.fieldsDenied':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.fieldsMasked':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.outcome':                r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.sourceErrors':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.hash':                   r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditEvent.prevHash':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditPrincipal.type':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditPrincipal.subject':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditPrincipal.organization':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditPrincipal.apiKeyId':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AccessLogConnection.edges':         r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'AccessLogConnection.pageInfo':      r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'AccessLogEdge.cursor':              r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'AccessLogEdge.node':                r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
+  'Query.auditEvents':                 r('S', 'D',  'D',  'D',  'D',  'D',  'S',  'D',  'D',  'D', 'D'),
+  'Query.myAccessLog':                 r('D', 'D',  'D',  'D',  'D',  'D',  'D',  'S',  'D',  'D', 'D'),
+  'AuditEventConnection.edges':        r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEventConnection.pageInfo':     r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEventEdge.cursor':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEventEdge.node':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.id':                     r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.writer':                 r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.seq':                    r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.occurredAt':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.requestId':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.principal':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.purpose':                r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.legalBasis':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.caseReference':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.operationName':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.documentHash':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.subjects':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.subjectsWithheld':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.subjectsRequested':      r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.fieldsRead':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.fieldsDenied':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.fieldsMasked':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.outcome':                r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.sourceErrors':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.hash':                   r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.prevHash':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditPrincipal.type':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditPrincipal.subject':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditPrincipal.organization':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditPrincipal.apiKeyId':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AccessLogConnection.edges':         r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'AccessLogConnection.pageInfo':      r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'AccessLogEdge.cursor':              r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'AccessLogEdge.node':                r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
   // auditChains needs audit:read; the log is intact here, so no chain has a first bad event (AuditChainBreak unreached).
-  'Query.auditChains':                 r('S', 'D',  'D',  'D',  'D',  'D',  'S',  'D',  'D',  'D'),
-  'AuditChainReport.ok':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainReport.verifiedAt':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainReport.events':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainReport.chains':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainReport.broken':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainStatus.writer':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainStatus.events':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainStatus.headSeq':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainStatus.headHash':         r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainStatus.ok':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainStatus.firstBadEvent':    r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U'),
-  'AuditChainBreak.eventId':           r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
-  'AuditChainBreak.writer':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
-  'AuditChainBreak.seq':               r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
-  'AuditChainBreak.occurredAt':        r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
-  'AuditChainBreak.reason':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
-  'AuditChainBreak.message':           r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U'),
-  'AccessLogEntry.occurredAt':         r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'AccessLogEntry.organization':       r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'AccessLogEntry.purpose':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
-  'AccessLogEntry.dataCategories':     r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U'),
+  'Query.auditChains':                 r('S', 'D',  'D',  'D',  'D',  'D',  'S',  'D',  'D',  'D', 'D'),
+  'AuditChainReport.ok':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainReport.verifiedAt':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainReport.events':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainReport.chains':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainReport.broken':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainStatus.writer':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainStatus.events':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainStatus.headSeq':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainStatus.headHash':         r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainStatus.ok':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainStatus.firstBadEvent':    r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainBreak.eventId':           r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'AuditChainBreak.writer':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'AuditChainBreak.seq':               r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'AuditChainBreak.occurredAt':        r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'AuditChainBreak.reason':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'AuditChainBreak.message':           r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'AccessLogEntry.occurredAt':         r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'AccessLogEntry.organization':       r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'AccessLogEntry.purpose':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'AccessLogEntry.dataCategories':     r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
 
-  'Principal.type':                    r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
-  'Principal.subject':                 r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
-  'Principal.organization':            r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
-  'Principal.scopes':                  r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
-  'Principal.purposes':                r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
-  'Principal.municipality':            r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
-  'Principal.apiKeyId':                r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
-  'Principal.issuer':                  r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S'),
+  'Principal.type':                    r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
+  'Principal.subject':                 r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
+  'Principal.organization':            r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
+  'Principal.scopes':                  r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
+  'Principal.purposes':                r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
+  'Principal.municipality':            r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
+  'Principal.apiKeyId':                r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
+  'Principal.issuer':                  r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
 };
 
 function expectedOutcome(coordinate: string, persona: PersonaName, run: RunKind): Outcome {
@@ -416,6 +448,12 @@ const EVERYTHING = /* GraphQL */ `
     relations { type citizen { personalNumber } }
     benefits { ...BenefitFields }
     cases { ...CaseFields }
+    incomes { ...IncomeFields }
+  }
+  fragment IncomeFields on IncomeStatement {
+    id period employer { name organizationNumber soleTrader }
+    grossPay { amount currency minorUnits } taxDeducted { amount currency minorUnits } benefitsInKind { amount currency minorUnits }
+    submittedAt versions citizen { personalNumber }
   }
   fragment BenefitFields on Benefit {
     id type status amount { amount currency minorUnits } periodicity validFrom validTo decidedOn officerId
@@ -695,7 +733,13 @@ function checkAgainstTable(persona: PersonaName, run: RunKind, parts: Part[], ro
 
 let seeded: SeededSources;
 let server: TestServer;
-const apiKeys: Partial<Record<'partner' | 'partnerWithRelations' | 'partnerNoPurposeMatch', { id: string; key: string }>> = {};
+const apiKeys: Partial<Record<'partner' | 'incomePartner' | 'partnerWithRelations' | 'partnerNoPurposeMatch', { id: string; key: string }>> = {};
+/** The API key a persona of kind apiKey sends. */
+const apiKeyOf = (persona: PersonaName): { id: string; key: string } => {
+  const key = apiKeys[persona as 'partner' | 'incomePartner'];
+  assert.ok(key, `no API key for ${persona}`);
+  return key;
+};
 
 async function staffToken(claims: Record<string, unknown>): Promise<string> {
   const { staff } = await testIssuers();
@@ -714,7 +758,7 @@ async function personaHeaders(persona: PersonaName, run: RunKind): Promise<Recor
     const self = run === 'ordinary' ? MAIN.PERSONID : CONFIDENTIAL.PERSONID;
     return { authorization: `Bearer ${await citizenToken(self)}`, 'x-purpose': undefined };
   }
-  if (spec.kind === 'apiKey') return { authorization: undefined, 'x-api-key': apiKeys.partner!.key, 'x-purpose': spec.purpose };
+  if (spec.kind === 'apiKey') return { authorization: undefined, 'x-api-key': apiKeyOf(persona).key, 'x-purpose': spec.purpose };
   const token = await staffToken({ sub: `${persona}-1`, org: spec.org, scope: spec.scopes.join(' '), purposes: spec.purposes });
   return { authorization: `Bearer ${token}`, 'x-purpose': spec.purpose };
 }
@@ -730,8 +774,8 @@ function expectedPrincipal(persona: PersonaName, run: RunKind): Record<string, u
   }
   if (spec.kind === 'apiKey') {
     return {
-      type: 'API_KEY', subject: apiKeys.partner!.id, organization: spec.org, scopes: [...spec.scopes].sort(), purposes: spec.purposes,
-      municipality: spec.municipality, apiKeyId: apiKeys.partner!.id, issuer: null,
+      type: 'API_KEY', subject: apiKeyOf(persona).id, organization: spec.org, scopes: [...spec.scopes].sort(), purposes: spec.purposes,
+      municipality: spec.municipality, apiKeyId: apiKeyOf(persona).id, issuer: null,
     };
   }
   return {
@@ -756,10 +800,13 @@ describe('access policies (MariaDB)', () => {
   let rootType: GraphQLObjectType;
   const references = new Map<string, GraphQLResponse>();
 
-  /** The reference principal's answer to the same query (memoised per set of variables). */
+  /**
+   * The reference principal's answer to the same query (memoised per set of variables): the superuser persona,
+   * which is startTestServer's default principal with income:read as well.
+   */
   async function reference(variables: RunVariables): Promise<GraphQLResponse> {
     const key = JSON.stringify(variables);
-    if (!references.has(key)) references.set(key, await server.query(EVERYTHING, { ...variables }));
+    if (!references.has(key)) references.set(key, await server.query(EVERYTHING, { ...variables }, await personaHeaders('superuser', 'ordinary')));
     return references.get(key)!;
   }
 
@@ -770,6 +817,10 @@ describe('access policies (MariaDB)', () => {
     const store = new ApiKeyStore(server.store, CONFIGURED_PURPOSES);
     const partner = PERSONAS.partner as ApiKeyPersona;
     apiKeys.partner = await store.create({ organization: partner.org, name: 'partner', scopes: partner.scopes, purposes: partner.purposes, municipality: partner.municipality, expiresAt: null });
+    const incomePartner = PERSONAS.incomePartner as ApiKeyPersona;
+    apiKeys.incomePartner = await store.create({
+      organization: incomePartner.org, name: 'income partner', scopes: incomePartner.scopes, purposes: incomePartner.purposes, municipality: incomePartner.municipality, expiresAt: null,
+    });
     apiKeys.partnerWithRelations = await store.create({
       organization: HOME, name: 'partner with relations', scopes: ['citizen:read', 'citizen:relations:read', 'benefit:read', 'case:read'],
       purposes: ['social-services'], municipality: HOME, expiresAt: null,
@@ -833,6 +884,9 @@ describe('access policies (MariaDB)', () => {
       assert.equal(ref.benefit.amount.minorUnits, Number(MAIN_DECISION.BELOPP_ORE));
       assert.deepEqual(ref.benefit.payments.map((p: any) => p.id), paymentsOf(MAIN_DECISION.BESLUT_ID).map((p) => String(p.UTBET_ID)));
       assert.deepEqual(ref.citizens.map((c: any) => c.personalNumber), [MAIN.PERSONID, ...EXTRAS.map((p) => p.PERSONID)]);
+      const yearMonth = (period: string) => `${period.slice(0, 4)}-${period.slice(4)}`;
+      assert.deepEqual(ref.citizen.incomes.map((s: any) => s.period).sort(), incomesOf(MAIN.PERSONID).map((s) => yearMonth(s.redovisningsperiod)).sort());
+      assert.ok(ref.citizen.incomes.every((s: any) => s.citizen.personalNumber === MAIN.PERSONID));
 
       const prot = (await reference(runVariables('superuser', 'protected'))).data as any;
       assert.equal(prot.citizen.protectedIdentity, 'CONFIDENTIALITY_MARKING');
