@@ -92,7 +92,7 @@ export interface SeedGenerator {
 }
 
 export interface SourceModule<Loaders = unknown> {
-  /** The config key (`sources.<name>`) and the source's name in errors, metrics and logs, e.g. `incomeRegister`. */
+  /** The config key (`sources.<name>`), and the source's name in errors, metrics and logs. */
   readonly name: string;
   /** The agency that owns the records: `SKV`, `FK`, `AF`. */
   readonly agency: string;
