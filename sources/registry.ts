@@ -4,6 +4,7 @@
  */
 import type { SourceModule } from '../src/core/source-module.js';
 import { employmentService } from './employment-service/index.js';
+import { incomeRegister } from './income-register/index.js';
 import { populationRegister } from './population-register/index.js';
 import { socialInsurance } from './social-insurance/index.js';
 
@@ -11,4 +12,5 @@ export const SOURCE_MODULES: readonly SourceModule[] = [
   populationRegister as SourceModule,
   socialInsurance as SourceModule,
   employmentService as SourceModule,
+  incomeRegister as SourceModule,
 ];

@@ -70,14 +70,22 @@ export function toTenDigitForm(pnr: string, referenceYear: number): string {
 
 /** Luhn over the 10 digits `YYMMDDNNNC` (the century does not take part). */
 export function hasValidCheckDigit(pnr: string): boolean {
-  const digits = pnr.slice(-10);
+  return passesLuhn(pnr.slice(-10));
+}
+
+/**
+ * The Luhn check (mod 10, weights 2 1 2 1 …) over exactly 10 digits, the last being the check digit: what
+ * personal numbers and organisation numbers (`NNNNNNNNNN`) share.
+ */
+export function passesLuhn(tenDigits: string): boolean {
+  if (!/^\d{10}$/.test(tenDigits)) return false;
   let sum = 0;
   for (let i = 0; i < 9; i++) {
-    let d = (digits.charCodeAt(i) - 48) * (i % 2 === 0 ? 2 : 1);
+    let d = (tenDigits.charCodeAt(i) - 48) * (i % 2 === 0 ? 2 : 1);
     if (d > 9) d -= 9;
     sum += d;
   }
-  return (10 - (sum % 10)) % 10 === digits.charCodeAt(9) - 48;
+  return (10 - (sum % 10)) % 10 === tenDigits.charCodeAt(9) - 48;
 }
 
 export function identityTypeOf(pnr: string): IdentityType {

@@ -1,8 +1,9 @@
-/** `Date` (`YYYY-MM-DD`) and `DateTime` (ISO 8601 with offset). Connectors already produce the strings. */
+/** `Date` (`YYYY-MM-DD`), `DateTime` (ISO 8601 with offset) and `YearMonth` (`YYYY-MM`). Connectors already produce the strings. */
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { isCalendarDate } from './calendar.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const YEAR_MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 /** ISO 8601 (and ECMAScript's Date) allows offsets up to ±18:00. */
 const MAX_OFFSET_MINUTES = 18 * 60;
@@ -47,5 +48,6 @@ function stringScalar(name: string, description: string, isValid: (value: string
 
 export const scalarResolvers = {
   Date: stringScalar('Date', 'a calendar date, YYYY-MM-DD', isDate),
+  YearMonth: stringScalar('YearMonth', 'a calendar month, YYYY-MM (month 01–12)', (value) => YEAR_MONTH.test(value)),
   DateTime: stringScalar('DateTime', 'a real instant as an ISO 8601 date-time with offset, e.g. 2026-01-31T12:00:00+01:00', isDateTime),
 };
