@@ -108,8 +108,10 @@ export type ResolversTypes = {
   DataCategory: Types.DataCategory;
   Date: ResolverTypeWrapper<Types.Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Types.Scalars['DateTime']['output']>;
+  Employer: ResolverTypeWrapper<Types.Employer>;
   ID: ResolverTypeWrapper<Types.Scalars['ID']['output']>;
   IdentityType: Types.IdentityType;
+  IncomeStatement: ResolverTypeWrapper<Omit<Types.IncomeStatement, 'citizen'> & { citizen?: Types.Maybe<ResolversTypes['Citizen']> }>;
   Int: ResolverTypeWrapper<Types.Scalars['Int']['output']>;
   Money: ResolverTypeWrapper<Types.Money>;
   PageInfo: ResolverTypeWrapper<Types.PageInfo>;
@@ -124,6 +126,7 @@ export type ResolversTypes = {
   RelationType: Types.RelationType;
   Sex: Types.Sex;
   String: ResolverTypeWrapper<Types.Scalars['String']['output']>;
+  YearMonth: ResolverTypeWrapper<Types.Scalars['YearMonth']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -149,7 +152,9 @@ export type ResolversParentTypes = {
   CitizenEdge: Omit<Types.CitizenEdge, 'node'> & { node?: Types.Maybe<ResolversParentTypes['Citizen']> };
   Date: Types.Scalars['Date']['output'];
   DateTime: Types.Scalars['DateTime']['output'];
+  Employer: Types.Employer;
   ID: Types.Scalars['ID']['output'];
+  IncomeStatement: Omit<Types.IncomeStatement, 'citizen'> & { citizen?: Types.Maybe<ResolversParentTypes['Citizen']> };
   Int: Types.Scalars['Int']['output'];
   Money: Types.Money;
   PageInfo: Types.PageInfo;
@@ -158,6 +163,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Relation: Omit<Types.Relation, 'citizen'> & { citizen?: Types.Maybe<ResolversParentTypes['Citizen']> };
   String: Types.Scalars['String']['output'];
+  YearMonth: Types.Scalars['YearMonth']['output'];
 };
 
 export type AuthenticatedDirectiveArgs = { };
@@ -334,6 +340,7 @@ export type CitizenResolvers<ContextType = ModuleContext, ParentType extends Res
   familyName?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   givenNames?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   identityType?: Resolver<Types.Maybe<ResolversTypes['IdentityType']>, ParentType, ContextType>;
+  incomes?: Resolver<Types.Maybe<Array<ResolversTypes['IncomeStatement']>>, ParentType, ContextType, Partial<Types.CitizenIncomesArgs>>;
   middleName?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   municipalityCode?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   personalNumber?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -362,6 +369,24 @@ export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EmployerResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['Employer'] = ResolversParentTypes['Employer']> = {
+  name?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  organizationNumber?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  soleTrader?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+};
+
+export type IncomeStatementResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['IncomeStatement'] = ResolversParentTypes['IncomeStatement']> = {
+  benefitsInKind?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  citizen?: Resolver<Types.Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  employer?: Resolver<Types.Maybe<ResolversTypes['Employer']>, ParentType, ContextType>;
+  grossPay?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  id?: Resolver<Types.Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  period?: Resolver<Types.Maybe<ResolversTypes['YearMonth']>, ParentType, ContextType>;
+  submittedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  taxDeducted?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  versions?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
 
 export type MoneyResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -408,6 +433,10 @@ export type RelationResolvers<ContextType = ModuleContext, ParentType extends Re
   type?: Resolver<Types.Maybe<ResolversTypes['RelationType']>, ParentType, ContextType>;
 };
 
+export interface YearMonthScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['YearMonth'], any> {
+  name: 'YearMonth';
+}
+
 export type Resolvers<ContextType = ModuleContext> = {
   AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
   AccessLogEdge?: AccessLogEdgeResolvers<ContextType>;
@@ -428,12 +457,15 @@ export type Resolvers<ContextType = ModuleContext> = {
   CitizenEdge?: CitizenEdgeResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  Employer?: EmployerResolvers<ContextType>;
+  IncomeStatement?: IncomeStatementResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   Principal?: PrincipalResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Relation?: RelationResolvers<ContextType>;
+  YearMonth?: GraphQLScalarType;
 };
 
 export type DirectiveResolvers<ContextType = ModuleContext> = {

@@ -110,8 +110,10 @@ export type ResolversTypes = {
   DataCategory: Types.DataCategory;
   Date: ResolverTypeWrapper<Types.Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Types.Scalars['DateTime']['output']>;
+  Employer: ResolverTypeWrapper<Types.Employer>;
   ID: ResolverTypeWrapper<Types.Scalars['ID']['output']>;
   IdentityType: Types.IdentityType;
+  IncomeStatement: ResolverTypeWrapper<Types.IncomeStatement>;
   Int: ResolverTypeWrapper<Types.Scalars['Int']['output']>;
   Money: ResolverTypeWrapper<Types.Money>;
   PageInfo: ResolverTypeWrapper<Types.PageInfo>;
@@ -126,6 +128,7 @@ export type ResolversTypes = {
   RelationType: Types.RelationType;
   Sex: Types.Sex;
   String: ResolverTypeWrapper<Types.Scalars['String']['output']>;
+  YearMonth: ResolverTypeWrapper<Types.Scalars['YearMonth']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -151,7 +154,9 @@ export type ResolversParentTypes = {
   CitizenEdge: Types.CitizenEdge;
   Date: Types.Scalars['Date']['output'];
   DateTime: Types.Scalars['DateTime']['output'];
+  Employer: Types.Employer;
   ID: Types.Scalars['ID']['output'];
+  IncomeStatement: Types.IncomeStatement;
   Int: Types.Scalars['Int']['output'];
   Money: Types.Money;
   PageInfo: Types.PageInfo;
@@ -160,6 +165,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   Relation: Types.Relation;
   String: Types.Scalars['String']['output'];
+  YearMonth: Types.Scalars['YearMonth']['output'];
 };
 
 export type AuthenticatedDirectiveArgs = { };
@@ -336,6 +342,7 @@ export type CitizenResolvers<ContextType = RequestContext, ParentType extends Re
   familyName?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   givenNames?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   identityType?: Resolver<Types.Maybe<ResolversTypes['IdentityType']>, ParentType, ContextType>;
+  incomes?: Resolver<Types.Maybe<Array<ResolversTypes['IncomeStatement']>>, ParentType, ContextType, Partial<Types.CitizenIncomesArgs>>;
   middleName?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   municipalityCode?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   personalNumber?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -364,6 +371,24 @@ export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EmployerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Employer'] = ResolversParentTypes['Employer']> = {
+  name?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  organizationNumber?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  soleTrader?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+};
+
+export type IncomeStatementResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IncomeStatement'] = ResolversParentTypes['IncomeStatement']> = {
+  benefitsInKind?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  citizen?: Resolver<Types.Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
+  employer?: Resolver<Types.Maybe<ResolversTypes['Employer']>, ParentType, ContextType>;
+  grossPay?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  id?: Resolver<Types.Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  period?: Resolver<Types.Maybe<ResolversTypes['YearMonth']>, ParentType, ContextType>;
+  submittedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  taxDeducted?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+  versions?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
 
 export type MoneyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -410,6 +435,10 @@ export type RelationResolvers<ContextType = RequestContext, ParentType extends R
   type?: Resolver<Types.Maybe<ResolversTypes['RelationType']>, ParentType, ContextType>;
 };
 
+export interface YearMonthScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['YearMonth'], any> {
+  name: 'YearMonth';
+}
+
 export type Resolvers<ContextType = RequestContext> = {
   AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
   AccessLogEdge?: AccessLogEdgeResolvers<ContextType>;
@@ -430,12 +459,15 @@ export type Resolvers<ContextType = RequestContext> = {
   CitizenEdge?: CitizenEdgeResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  Employer?: EmployerResolvers<ContextType>;
+  IncomeStatement?: IncomeStatementResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   Principal?: PrincipalResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Relation?: RelationResolvers<ContextType>;
+  YearMonth?: GraphQLScalarType;
 };
 
 export type DirectiveResolvers<ContextType = RequestContext> = {

@@ -12,6 +12,8 @@ export type Scalars = {
   Date: { input: string; output: string; }
   /** An instant in ISO 8601 with its UTC offset, e.g. `2024-10-27T02:30:00+02:00`. */
   DateTime: { input: string; output: string; }
+  /** A calendar month, `YYYY-MM` (month `01`–`12`), e.g. the period an income statement reports. */
+  YearMonth: { input: string; output: string; }
 };
 
 export type AccessLogConnection = {
@@ -280,6 +282,11 @@ export type Citizen = {
   /** All given names, space separated. */
   readonly givenNames: Maybe<Scalars['String']['output']>;
   readonly identityType: Maybe<IdentityType>;
+  /**
+   * The pay statements employers have filed for this person, as currently corrected (withdrawn statements and
+   * superseded versions are never served), newest period first, then by employer. `from` and `to` are inclusive.
+   */
+  readonly incomes: Maybe<ReadonlyArray<IncomeStatement>>;
   readonly middleName: Maybe<Scalars['String']['output']>;
   /** Municipality of registration, 4 digits (`0180` Stockholm). */
   readonly municipalityCode: Maybe<Scalars['String']['output']>;
@@ -309,6 +316,13 @@ export type CitizenCasesArgs = {
   status?: InputMaybe<ReadonlyArray<CaseStatus>>;
 };
 
+
+/** A person in the population register. Staff and partners read it by scope; a citizen reads only themself. */
+export type CitizenIncomesArgs = {
+  from?: InputMaybe<Scalars['YearMonth']['input']>;
+  to?: InputMaybe<Scalars['YearMonth']['input']>;
+};
+
 export type CitizenConnection = {
   readonly edges: ReadonlyArray<CitizenEdge>;
   readonly pageInfo: PageInfo;
@@ -330,10 +344,47 @@ export type DataCategory =
   | 'INCOME'
   | 'RELATIONS';
 
+/**
+ * An employer as the income register knows it. A sole trader (enskild näringsidkare) is identified by the owner's
+ * own personal number: that is the owner's personal data, never served, and reading the employer is logged as a
+ * read of the owner's data (INCOME). Not row-restricted: a payee sees who paid them wherever the owner lives.
+ */
+export type Employer = {
+  /** Registered name (for a sole trader the trade name, often the owner's own name). */
+  readonly name: Maybe<Scalars['String']['output']>;
+  /** `NNNNNN-NNNN`. Null for a sole trader. */
+  readonly organizationNumber: Maybe<Scalars['String']['output']>;
+  readonly soleTrader: Maybe<Scalars['Boolean']['output']>;
+};
+
 export type IdentityType =
   /** Samordningsnummer: day of birth + 60. */
   | 'COORDINATION_NUMBER'
   | 'PERSONAL_IDENTITY_NUMBER';
+
+/** One employer's statement of one month's pay to one person. Staff and partners read it by scope; a citizen reads only their own. */
+export type IncomeStatement = {
+  /** Taxable benefits in kind (ruta 012). Null where not reported. */
+  readonly benefitsInKind: Maybe<Money>;
+  readonly citizen: Maybe<Citizen>;
+  /**
+   * Who paid. Null where the register's identifier of the employer cannot be read. Where someone works can lead
+   * to a person with a protected identity: masked for them as their address is.
+   */
+  readonly employer: Maybe<Employer>;
+  /** Gross cash pay (ruta 011). Null where the employer reported none. */
+  readonly grossPay: Maybe<Money>;
+  /** Stays the same when the employer corrects the statement: the register's row id of its first version. */
+  readonly id: Maybe<Scalars['ID']['output']>;
+  /** The month the pay belongs to. */
+  readonly period: Maybe<Scalars['YearMonth']['output']>;
+  /** When the current version reached Skatteverket. */
+  readonly submittedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Preliminary tax deducted (ruta 001). Null where not reported. */
+  readonly taxDeducted: Maybe<Money>;
+  /** How many versions the statement has had: the first, and every correction or withdrawal since. */
+  readonly versions: Maybe<Scalars['Int']['output']>;
+};
 
 /** An amount of money. Never a float: a decimal string and integer minor units. */
 export type Money = {
