@@ -1,4 +1,10 @@
-/** The income register's domain objects, as the schema serves them. */
+/**
+ * The income register's domain objects: the GraphQL types generated from its SDL (src/core/generated), minus the
+ * fields a resolver computes, with what the register always has made non-null, plus what the domain adds (whose
+ * statement it is, a sole trader's owner). codegen maps the GraphQL types to these (codegen.ts), so the resolvers
+ * in generated.ts take and return them.
+ */
+import type * as GraphQL from '../../src/core/generated/schema-types.js';
 import type { Money } from '../../src/core/money.js';
 
 /**
@@ -7,7 +13,7 @@ import type { Money } from '../../src/core/money.js';
  * but it is the object's `personalNumber`, so that the access log records the owner as a subject of the read
  * (Employer is `@personalData(rows: false)`, see schema.graphql).
  */
-export interface Employer {
+export type Employer = GraphQL.Employer & {
   /** Null where agi_arbetsgivare has no row for the employer (a data-quality finding). */
   name: string | null;
   /** `NNNNNN-NNNN`; null for a sole trader. */
@@ -15,10 +21,10 @@ export interface Employer {
   soleTrader: boolean;
   /** A sole trader's owner, 12 digits; null for an organisation. Never a field of the schema. */
   personalNumber: string | null;
-}
+};
 
 /** The current content of one statement (its newest version), as of its last correction. */
-export interface IncomeStatement {
+export type IncomeStatement = Omit<GraphQL.IncomeStatement, 'citizen'> & {
   /** The row id of the statement's first version: the same after every correction. */
   id: string;
   /** The payee, 12 digits. */
@@ -35,4 +41,4 @@ export interface IncomeStatement {
   submittedAt: string;
   /** How many versions the statement has had, the first and every correction or withdrawal included. */
   versions: number;
-}
+};

@@ -4,7 +4,7 @@ import { afterArgument, pageSizeArgument, personalNumberArgument } from '../../s
 import { isValidPersonalNumber } from '../../src/core/personal-number.js';
 import { loadersOf, type ModuleContext } from '../../src/core/source-module.js';
 import type { PopulationRegisterLoaders } from './connector.js';
-import type { Citizen, Relation } from './types.js';
+import type { Resolvers } from './generated.js';
 
 const MAX_BATCH = 100;
 
@@ -13,18 +13,18 @@ export const municipalityList = (code: string): CursorList => ({ kind: 'citizens
 
 const loaders = (ctx: ModuleContext) => loadersOf<PopulationRegisterLoaders>(ctx, { name: 'populationRegister' });
 
-export const populationRegisterResolvers = {
+export const populationRegisterResolvers: Resolvers = {
   Query: {
-    citizen: (_: unknown, args: { personalNumber: string }, ctx: ModuleContext) =>
+    citizen: (_, args, ctx) =>
       loaders(ctx).citizen.load(personalNumberArgument(args.personalNumber, 'personalNumber')),
 
-    citizens: (_: unknown, args: { personalNumbers: string[] }, ctx: ModuleContext) => {
+    citizens: (_, args, ctx) => {
       if (args.personalNumbers.length > MAX_BATCH) throw new BadUserInputError(`personalNumbers: at most ${MAX_BATCH} per request`);
       const numbers = args.personalNumbers.map((value, i) => personalNumberArgument(value, `personalNumbers[${i}]`));
       return Promise.all(numbers.map((pnr) => loaders(ctx).citizen.load(pnr)));
     },
 
-    citizensByMunicipality: async (_: unknown, args: { code: string; first?: number | null; after?: string | null }, ctx: ModuleContext) => {
+    citizensByMunicipality: async (_, args, ctx) => {
       if (!/^\d{4}$/.test(args.code)) throw new BadUserInputError('code: a municipality code is 4 digits, e.g. 0180');
       const limit = pageSizeArgument(args.first);
       const list = municipalityList(args.code);
@@ -39,10 +39,10 @@ export const populationRegisterResolvers = {
   },
 
   Citizen: {
-    relations: (citizen: Citizen, _: unknown, ctx: ModuleContext) => loaders(ctx).relations.load(citizen.personalNumber),
+    relations: (citizen, _, ctx) => loaders(ctx).relations.load(citizen.personalNumber),
   },
 
   Relation: {
-    citizen: (relation: Relation, _: unknown, ctx: ModuleContext) => loaders(ctx).citizen.load(relation.linkedPersonalNumber),
+    citizen: (relation, _, ctx) => loaders(ctx).citizen.load(relation.linkedPersonalNumber),
   },
 };

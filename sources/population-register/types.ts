@@ -1,40 +1,33 @@
 /**
- * The population register's domain objects. Field names match the GraphQL types so that plain fields need no
- * resolver; relations are resolved through the request's loaders.
+ * The population register's domain objects: the GraphQL types generated from its SDL (src/core/generated), with
+ * what the register always has made non-null. Field names match the GraphQL types so that plain fields need no
+ * resolver; relations are resolved through the request's loaders. codegen maps the GraphQL types to these
+ * (codegen.ts), so the resolvers in generated.ts take and return them.
  */
-import type { IdentityType, Sex } from '../../src/core/personal-number.js';
+import type * as GraphQL from '../../src/core/generated/schema-types.js';
 import type { PersonLink } from '../../src/core/source-module.js';
 
-export type ProtectedIdentity = 'NONE' | 'CONFIDENTIALITY_MARKING' | 'PROTECTED_REGISTRATION';
-export type RegistrationStatus = 'REGISTERED' | 'DECEASED' | 'EMIGRATED' | 'DEREGISTERED';
-export type RelationType = 'GUARDIAN' | 'CHILD' | 'SPOUSE';
+export type { Address, IdentityType, ProtectedIdentity, RegistrationStatus, RelationType, Sex } from '../../src/core/generated/schema-types.js';
 
-export interface Address {
-  street: string | null;
-  postalCode: string | null;
-  city: string | null;
-}
+/**
+ * The register's own fields of Citizen, picked by name: the other modules extend Citizen with fields of their own
+ * (benefits, cases, …), which are theirs to resolve.
+ */
+type OwnCitizenField = 'personalNumber' | 'identityType' | 'givenNames' | 'preferredName' | 'middleName' | 'familyName' | 'birthDate'
+  | 'sex' | 'protectedIdentity' | 'address' | 'municipalityCode' | 'countyCode' | 'registeredOn' | 'registrationStatus' | 'deregisteredOn';
 
-export interface Citizen {
+export type Citizen = Pick<GraphQL.Citizen, OwnCitizenField> & {
   personalNumber: string;
-  identityType: IdentityType;
+  identityType: GraphQL.IdentityType;
   givenNames: string;
-  preferredName: string | null;
-  middleName: string | null;
   familyName: string;
-  birthDate: string | null;
-  sex: Sex;
-  protectedIdentity: ProtectedIdentity;
-  address: Address | null;
+  sex: GraphQL.Sex;
+  protectedIdentity: GraphQL.ProtectedIdentity;
   municipalityCode: string;
   countyCode: string;
-  registeredOn: string | null;
-  registrationStatus: RegistrationStatus;
-  deregisteredOn: string | null;
-}
+  registrationStatus: GraphQL.RegistrationStatus;
+};
 
-export interface Relation extends PersonLink {
-  type: RelationType;
-  /** The related person's 12-digit personal number; resolved to a Citizen on demand. */
-  linkedPersonalNumber: string;
-}
+export type Relation = Omit<GraphQL.Relation, 'citizen'> & PersonLink & {
+  type: GraphQL.RelationType;
+};

@@ -4,11 +4,11 @@
  * canonical JSON has its keys sorted at every level and no white space, so the same event always hashes alike.
  */
 import { createHash } from 'node:crypto';
-
-export type Outcome = 'OK' | 'PARTIAL' | 'DENIED' | 'ERROR';
+import type { AuditOutcome as Outcome } from '../core/generated/schema-types.js';
 import type { DataCategory } from '../core/source-module.js';
 
-export type { DataCategory };
+/** Outcome is `AuditOutcome` in the SDL. */
+export type { DataCategory, Outcome };
 
 export const GENESIS_HASH = '0'.repeat(64);
 

@@ -1,25 +1,16 @@
 import { Temporal } from 'temporal-polyfill';
-import type { AuditEvent, Outcome } from './event.js';
+import type { AuditEvent } from './event.js';
 import { eventPositionText, parseEventPosition } from './reader.js';
 import type { EventPosition } from './store.js';
 import type { RequestContext } from '../context.js';
 import type { CursorList } from '../core/cursor.js';
 import { afterArgument, pageSizeArgument, personalNumberArgument } from '../core/arguments.js';
+import type { Resolvers } from './generated.js';
 
 /** Any search: a cursor carries only a position, the filter is sent again with it. */
 export const AUDIT_EVENTS_LIST: CursorList = { kind: 'audit-events', scope: '' };
 /** A citizen's own log: a cursor pages only the log of the citizen it was issued to. */
 export const myAccessLogList = (subject: string): CursorList => ({ kind: 'my-access-log', scope: subject });
-
-interface AuditEventFilterInput {
-  subject?: string | null;
-  principal?: string | null;
-  organization?: string | null;
-  purpose?: string | null;
-  outcome?: Outcome | null;
-  from?: string | null;
-  to?: string | null;
-}
 
 /** A Swedish calendar day's first (or last) millisecond. */
 function swedishDayBoundary(date: string, end: boolean): number {
@@ -43,9 +34,9 @@ function page<T>(ctx: RequestContext, list: CursorList, items: T[], limit: numbe
 
 const positionOf = (event: AuditEvent) => ({ occurredMs: Date.parse(event.occurredAt), writer: event.writer, seq: event.seq });
 
-export const accessLogResolvers = {
+export const accessLogResolvers: Resolvers = {
   Query: {
-    auditEvents: async (_: unknown, args: { filter?: AuditEventFilterInput | null; first?: number | null; after?: string | null }, ctx: RequestContext) => {
+    auditEvents: async (_, args, ctx) => {
       const filter = args.filter ?? {};
       const limit = pageSizeArgument(args.first);
       const events = await ctx.accessLog.search({
@@ -60,7 +51,7 @@ export const accessLogResolvers = {
       return page(ctx, AUDIT_EVENTS_LIST, events, limit, positionOf);
     },
 
-    myAccessLog: async (_: unknown, args: { from?: string | null; to?: string | null; first?: number | null; after?: string | null }, ctx: RequestContext) => {
+    myAccessLog: async (_, args, ctx) => {
       const limit = pageSizeArgument(args.first);
       const list = myAccessLogList(ctx.principal!.subject);
       const entries = await ctx.accessLog.ofCitizen(
@@ -73,10 +64,10 @@ export const accessLogResolvers = {
       return page(ctx, list, entries, limit, (entry) => entry.position);
     },
 
-    auditChains: (_: unknown, _args: unknown, ctx: RequestContext) => ctx.chains.verify(),
+    auditChains: (_, __, ctx) => ctx.chains.verify(),
   },
 
   AuditEvent: {
-    id: (event: AuditEvent) => `${event.writer}:${event.seq}`,
+    id: (event) => `${event.writer}:${event.seq}`,
   },
 };

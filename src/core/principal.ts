@@ -2,7 +2,9 @@
  * One principal model for the three ways in — staff JWT, citizen JWT, API key — so that policies, row
  * filters and the access log never need to know how a caller authenticated.
  */
-export type PrincipalType = 'STAFF' | 'CITIZEN' | 'API_KEY';
+import type { PrincipalType } from './generated/schema-types.js';
+
+export type { PrincipalType };
 
 export interface Principal {
   type: PrincipalType;

@@ -21,8 +21,8 @@ import type { Principal } from './principal.js';
 import type { DataQualitySink, LoaderOptions, Source } from './source.js';
 import type { SeedWorld, LegacyChunk } from './seed/world.js';
 
-/** The categories the access log records what was read of a person in (`DataCategory` in the SDL). */
-export type DataCategory = 'IDENTITY' | 'ADDRESS' | 'RELATIONS' | 'BENEFITS' | 'CASES' | 'INCOME' | 'ACCESS_LOG';
+/** The categories the access log records what was read of a person in: `DataCategory` in base.graphql. */
+export type { DataCategory } from './generated/schema-types.js';
 
 /** A scope a module's field rules use. */
 export interface ScopeDeclaration {

@@ -1,8 +1,8 @@
-import type { RequestContext } from '../context.js';
+import type { Resolvers } from './generated.js';
 
 /** `me`: who the server thinks the caller is. */
-export const meResolvers = {
+export const meResolvers: Resolvers = {
   Query: {
-    me: (_: unknown, __: unknown, ctx: RequestContext) => ({ ...ctx.principal!, scopes: [...ctx.principal!.scopes].sort() }),
+    me: (_, __, ctx) => ({ ...ctx.principal!, scopes: [...ctx.principal!.scopes].sort() }),
   },
 };

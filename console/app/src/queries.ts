@@ -1,100 +1,64 @@
-/** The GraphQL documents the console sends: public API only, nothing the IDE could not send too. */
+/**
+ * The GraphQL documents the console sends: public API only, nothing the IDE could not send too. Each is a
+ * literal marked `/* GraphQL *\/`: codegen (codegen.ts) checks it against the schema and writes the types of its
+ * result and variables into generated.ts, so a page cannot read a field the query does not ask for, and a
+ * schema change the console does not follow fails the build. `request` infers both types from the document.
+ */
+import type {
+  AuditEventFilter,
+  ConsoleAuditChainsQuery,
+  ConsoleAuditChainsQueryVariables,
+  ConsoleAuditEventsQuery,
+  ConsoleAuditEventsQueryVariables,
+  ConsoleMeQuery,
+  ConsoleMeQueryVariables,
+  ConsoleMyAccessLogQuery,
+  ConsoleMyAccessLogQueryVariables,
+} from './generated.js';
 
-export const ME = `query ConsoleMe { me { type subject organization scopes purposes } }`;
+/** A document with the types of its result and its variables (known to the compiler only). */
+export type Operation<Result, Variables> = string & { readonly __operation?: { result: Result; variables: Variables } };
 
-const EVENT_FIELDS = `id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis
-  caseReference operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash`;
+const operation = <Result, Variables>(document: string): Operation<Result, Variables> => document;
 
-export const AUDIT_EVENTS = `query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int, $after: String) {
+export const ME = operation<ConsoleMeQuery, ConsoleMeQueryVariables>(/* GraphQL */ `query ConsoleMe { me { type subject organization scopes purposes } }`);
+
+export const AUDIT_EVENTS = operation<ConsoleAuditEventsQuery, ConsoleAuditEventsQueryVariables>(/* GraphQL */ `query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int, $after: String) {
   auditEvents(filter: $filter, first: $first, after: $after) {
-    edges { node { ${EVENT_FIELDS} } }
+    edges { node { id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis
+      caseReference operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash } }
     pageInfo { hasNextPage endCursor }
   }
-}`;
+}`);
 
-export const AUDIT_CHAINS = `query ConsoleAuditChains {
+export const AUDIT_CHAINS = operation<ConsoleAuditChainsQuery, ConsoleAuditChainsQueryVariables>(/* GraphQL */ `query ConsoleAuditChains {
   auditChains {
     ok verifiedAt events
     chains { writer events headSeq headHash ok firstBadEvent { eventId seq reason message occurredAt } }
     broken { eventId writer seq occurredAt reason message }
   }
-}`;
+}`);
 
-export const MY_ACCESS_LOG = `query ConsoleMyAccessLog($from: Date, $to: Date, $first: Int, $after: String) {
+export const MY_ACCESS_LOG = operation<ConsoleMyAccessLogQuery, ConsoleMyAccessLogQueryVariables>(/* GraphQL */ `query ConsoleMyAccessLog($from: Date, $to: Date, $first: Int, $after: String) {
   myAccessLog(from: $from, to: $to, first: $first, after: $after) {
     edges { node { occurredAt organization purpose dataCategories } }
     pageInfo { hasNextPage endCursor }
   }
-}`;
+}`);
 
-export interface Me {
-  type: 'STAFF' | 'CITIZEN' | 'API_KEY';
-  subject: string;
-  organization: string | null;
-  scopes: string[];
-  purposes: string[];
-}
+/** Who signed in, as `me` answers. */
+export type Me = ConsoleMeQuery['me'];
 
-export interface AuditEventNode {
-  id: string;
-  writer: string;
-  seq: number;
-  occurredAt: string;
-  requestId: string | null;
-  principal: { type: string | null; subject: string | null; organization: string | null; apiKeyId: string | null } | null;
-  purpose: string | null;
-  legalBasis: string | null;
-  caseReference: string | null;
-  operationName: string | null;
-  documentHash: string | null;
-  subjects: string[] | null;
-  subjectsWithheld: string[] | null;
-  /** Null for events written before samgraf recorded whom a request asked for. */
-  subjectsRequested: string[] | null;
-  fieldsRead: string[] | null;
-  fieldsDenied: string[] | null;
-  fieldsMasked: string[] | null;
-  outcome: string | null;
-  sourceErrors: string[] | null;
-  hash: string | null;
-  prevHash: string | null;
-}
+export type AuditEventConnection = ConsoleAuditEventsQuery['auditEvents'];
 
-export interface Connection<T> {
-  edges: { node: T | null }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
+/** An access-log event as the events page asks for it. */
+export type AuditEventNode = NonNullable<AuditEventConnection['edges'][number]['node']>;
 
-export interface ChainBreak {
-  eventId: string;
-  writer?: string;
-  seq: number;
-  occurredAt: string | null;
-  reason: string;
-  message: string;
-}
+export type ChainReport = NonNullable<ConsoleAuditChainsQuery['auditChains']>;
 
-export interface ChainReport {
-  ok: boolean;
-  verifiedAt: string;
-  events: number;
-  chains: { writer: string; events: number; headSeq: number; headHash: string; ok: boolean; firstBadEvent: ChainBreak | null }[];
-  broken: ChainBreak[];
-}
+/** A chain's first bad event, or one of every break (which also names its writer). */
+export type ChainBreak = NonNullable<NonNullable<ChainReport['chains']>[number]['firstBadEvent']> | NonNullable<ChainReport['broken']>[number];
 
-export interface AccessLogEntry {
-  occurredAt: string;
-  organization: string | null;
-  purpose: string | null;
-  dataCategories: string[] | null;
-}
+export type AccessLogEntry = NonNullable<ConsoleMyAccessLogQuery['myAccessLog']['edges'][number]['node']>;
 
-export interface AuditFilter {
-  subject?: string;
-  principal?: string;
-  organization?: string;
-  purpose?: string;
-  outcome?: string;
-  from?: string;
-  to?: string;
-}
+export type AuditFilter = AuditEventFilter;

@@ -5,7 +5,7 @@
  */
 import { credentialHeaders, postGraphQL, type GraphQLResult } from '../../shared/graphql-http.js';
 import { clearStoredSession, loadStoredSession, purposeFor, saveStoredSession, type StoredSession } from '../../shared/session.js';
-import type { Me } from './queries.js';
+import type { Me, Operation } from './queries.js';
 
 export type Session = StoredSession<Me>;
 
@@ -17,6 +17,7 @@ export function purposeOf(me: Me): string {
   return purposeFor(me.type);
 }
 
-export function request<T>(session: Session, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<T>> {
-  return postGraphQL<T>(query, variables, { ...credentialHeaders(session.credentials), 'x-purpose': purposeOf(session.me) });
+/** Sends one of the console's operations (queries.ts): its variables and result are typed from the schema. */
+export function request<Result, Variables extends Record<string, unknown>>(session: Session, operation: Operation<Result, Variables>, variables: Variables): Promise<GraphQLResult<Result>> {
+  return postGraphQL<Result>(operation, variables, { ...credentialHeaders(session.credentials), 'x-purpose': purposeOf(session.me) });
 }

@@ -25,7 +25,7 @@ export function ChainsPage({ session, onSignOut }: { session: Session; onSignOut
     setLoading(true);
     setProblem(null);
     try {
-      const result = await request<{ auditChains: ChainReport | null }>(session, AUDIT_CHAINS);
+      const result = await request(session, AUDIT_CHAINS, {});
       const failed = problemOf(result, { scope: 'audit:read', purpose: purposeOf(session.me) });
       if (failed || !result.data?.auditChains) {
         setReport(null);
@@ -44,7 +44,10 @@ export function ChainsPage({ session, onSignOut }: { session: Session; onSignOut
     void verify();
   }, []);
 
-  const first = report?.broken[0];
+  // Every field of the report may be denied on its own (the SDL makes them nullable): none is none.
+  const chains = report?.chains ?? [];
+  const broken = report?.broken ?? [];
+  const first = broken[0];
   return (
     <>
       <h1 tabIndex={-1}>Chain verification</h1>
@@ -59,7 +62,7 @@ export function ChainsPage({ session, onSignOut }: { session: Session; onSignOut
       <ProblemAlert problem={problem} onSignOut={onSignOut} />
       {report && report.ok && (
         <div class="verdict verdict-ok" role="status">
-          <p><strong>The access log is intact.</strong> {report.events} events in {report.chains.length} chain{report.chains.length === 1 ? '' : 's'} verified at {formatInstant(report.verifiedAt)}.</p>
+          <p><strong>The access log is intact.</strong> {report.events} events in {chains.length} chain{chains.length === 1 ? '' : 's'} verified at {formatInstant(report.verifiedAt)}.</p>
         </div>
       )}
       {report && !report.ok && first && (
@@ -89,7 +92,7 @@ export function ChainsPage({ session, onSignOut }: { session: Session; onSignOut
                 </tr>
               </thead>
               <tbody>
-                {report.chains.map((chain) => (
+                {chains.map((chain) => (
                   <tr key={chain.writer}>
                     <td class="mono">{chain.writer}</td>
                     <td>{chain.ok ? <span class="outcome outcome-ok">Intact</span>
@@ -102,10 +105,10 @@ export function ChainsPage({ session, onSignOut }: { session: Session; onSignOut
               </tbody>
             </table>
           </TableScroll>
-          {report.broken.length > 1 && (
+          {broken.length > 1 && (
             <>
               <h3>Every break, earliest first</h3>
-              <ul>{report.broken.map((bad) => <li key={bad.eventId}><BreakDescription bad={bad} /></li>)}</ul>
+              <ul>{broken.map((bad) => <li key={bad.eventId}><BreakDescription bad={bad} /></li>)}</ul>
             </>
           )}
         </section>

@@ -8,12 +8,13 @@ import { List, ProblemAlert, TableScroll } from '../components.js';
 import { csvDocument, download } from '../csv.js';
 import { formatInstant, formatPersonalNumber, formatSubject, instantToStockholmInput, stockholmInputToInstant } from '../format.js';
 import { networkProblem, problemOf, type Problem } from '../problems.js';
-import { AUDIT_EVENTS, type AuditEventNode, type AuditFilter, type Connection } from '../queries.js';
+import type { AuditOutcome } from '../generated.js';
+import { AUDIT_EVENTS, type AuditEventConnection, type AuditEventNode, type AuditFilter } from '../queries.js';
 import type { NavigationState } from '../router.js';
 import { purposeOf, request, type Session } from '../session.js';
 import { EventDetail } from './event-detail.js';
 
-const OUTCOMES = ['OK', 'PARTIAL', 'DENIED', 'ERROR'] as const;
+const OUTCOMES = ['OK', 'PARTIAL', 'DENIED', 'ERROR'] as const satisfies readonly AuditOutcome[];
 const PAGE_SIZES = [20, 50, 100] as const;
 /** An export pages through the search in the browser; past this many events, `samgraf audit export` is the tool. */
 const EXPORT_LIMIT = 10_000;
@@ -55,7 +56,8 @@ function filterOf(form: Form): { filter: AuditFilter; invalid: Partial<Record<ke
     const value = form[key].trim();
     if (value) filter[key] = value;
   }
-  if (form.outcome) filter.outcome = form.outcome;
+  const outcome = OUTCOMES.find((value) => value === form.outcome);
+  if (outcome) filter.outcome = outcome;
   if (form.from) {
     const from = stockholmInputToInstant(form.from, false);
     if (from) filter.from = from;
@@ -95,7 +97,7 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
     setLoading(true);
     setProblem(null);
     try {
-      const result = await request<{ auditEvents: Connection<AuditEventNode> }>(session, AUDIT_EVENTS, { filter, first: pageSize, after });
+      const result = await request(session, AUDIT_EVENTS, { filter, first: pageSize, after });
       const failed = problemOf(result, { scope: 'audit:read', purpose });
       if (failed || !result.data?.auditEvents) {
         setResults(null);
@@ -161,14 +163,14 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
     setExporting('Exporting…');
     try {
       for (;;) {
-        const result = await request<{ auditEvents: Connection<AuditEventNode> }>(session, AUDIT_EVENTS, { filter: applied.filter, first: 100, after });
+        const result = await request(session, AUDIT_EVENTS, { filter: applied.filter, first: 100, after });
         const failed = problemOf(result, { scope: 'audit:read', purpose });
         if (failed || !result.data?.auditEvents) {
           setProblem(failed ?? problemOf({ ...result, status: 500 }, {}));
           setExporting(null);
           return;
         }
-        const connection: Connection<AuditEventNode> = result.data.auditEvents;
+        const connection: AuditEventConnection = result.data.auditEvents;
         all.push(...connection.edges.map((edge) => edge.node).filter((node): node is AuditEventNode => node !== null));
         setExporting(`Exporting… ${all.length} events so far`);
         if (!connection.pageInfo.hasNextPage || all.length >= EXPORT_LIMIT) {

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ProblemAlert, TableScroll } from '../components.js';
 import { formatCategory, formatInstant, formatOrganisation, formatPersonalNumber, formatPurpose } from '../format.js';
 import { networkProblem, problemOf, type Problem } from '../problems.js';
-import { MY_ACCESS_LOG, type AccessLogEntry, type Connection } from '../queries.js';
+import { MY_ACCESS_LOG, type AccessLogEntry } from '../queries.js';
 import { request, type Session } from '../session.js';
 
 const PAGE_SIZE = 20;
@@ -24,7 +24,7 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
     setLoading(true);
     setProblem(null);
     try {
-      const result = await request<{ myAccessLog: Connection<AccessLogEntry> }>(session, MY_ACCESS_LOG, { ...range, first: PAGE_SIZE, after });
+      const result = await request(session, MY_ACCESS_LOG, { ...range, first: PAGE_SIZE, after });
       const failed = problemOf(result, {});
       if (failed || !result.data?.myAccessLog) {
         setEntries(null);

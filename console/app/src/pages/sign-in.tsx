@@ -4,7 +4,8 @@ import { credentialHeaders, credentialsFrom, postGraphQL, type Credentials } fro
 import { loadDemoPersonas, type DemoPersona } from '../../../shared/personas.js';
 import { ProblemAlert } from '../components.js';
 import { networkProblem, problemOf, type Problem } from '../problems.js';
-import { ME, type Me } from '../queries.js';
+import type { ConsoleMeQuery } from '../generated.js';
+import { ME } from '../queries.js';
 import { saveSession, type Session } from '../session.js';
 
 export function SignInPage({ onSignedIn }: { onSignedIn(session: Session): void }) {
@@ -22,7 +23,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn(session: Session): void 
     setBusy(true);
     setProblem(null);
     try {
-      const result = await postGraphQL<{ me: Me }>(ME, {}, credentialHeaders(credentials));
+      const result = await postGraphQL<ConsoleMeQuery>(ME, {}, credentialHeaders(credentials));
       const failed = problemOf(result, {});
       if (failed || !result.data?.me) {
         setProblem(failed?.code === 'UNAUTHENTICATED'
