@@ -28,6 +28,12 @@ describe('database URLs', () => {
     assert.equal((parseDatabaseUrl('mariadb://u:a+b@h/d') as { password: string }).password, 'a+b');
   });
 
+  it('postgres: the income register\'s PostgreSQL, with its own default port and user', () => {
+    assert.deepEqual(parseDatabaseUrl('postgres://reader:p%2F1@agi-db:5433/agi'), { dialect: 'postgres', host: 'agi-db', port: 5433, user: 'reader', password: 'p/1', database: 'agi' });
+    assert.deepEqual(parseDatabaseUrl('postgresql://agi-db/agi'), { dialect: 'postgres', host: 'agi-db', port: 5432, user: 'postgres', password: '', database: 'agi' });
+    assert.equal(urlProblem('postgres://agi-db'), 'a postgres URL must name the database: postgres://user@host:5432/database');
+  });
+
   it('sqlite: an absolute path or :memory:; any other sqlite URL is told the two forms', () => {
     assert.deepEqual(parseDatabaseUrl('sqlite:///var/lib/samgraf/store.db'), { dialect: 'sqlite', filename: '/var/lib/samgraf/store.db' });
     assert.deepEqual(parseDatabaseUrl('sqlite:///tmp/with%20space.db'), { dialect: 'sqlite', filename: '/tmp/with space.db' });
@@ -36,7 +42,7 @@ describe('database URLs', () => {
       assert.equal(urlProblem(url), 'sqlite URLs are sqlite:///absolute/path.db or sqlite::memory:', url);
     }
     assert.equal(urlProblem('sqlite://relative.db'), 'a sqlite URL needs an absolute path: sqlite:///absolute/path.db');
-    assert.equal(urlProblem('postgres://db/x'), 'unsupported scheme postgres: expected mysql, mariadb or sqlite');
+    assert.equal(urlProblem('oracle://db/x'), 'unsupported scheme oracle: expected mysql, mariadb, postgres or sqlite');
   });
 
   it('a stray % is refused, naming the part but not its text', () => {

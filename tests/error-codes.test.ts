@@ -11,8 +11,8 @@ import { documentedCodes } from './helpers/error-codes.js';
 import { repoRoot } from './helpers/repo.js';
 
 /** The server's sources: what can raise a code a client sees. */
-const SOURCE_DIRECTORIES = ['src', 'resolvers', 'connectors'];
-const REGISTRY = join('src', 'error-codes.ts');
+const SOURCE_DIRECTORIES = ['src', 'sources'];
+const REGISTRY = join('src', 'core', 'error-codes.ts');
 
 /** `code` properties that never reach a client, each with why. */
 const INTERNAL_CODES: Readonly<Record<string, string>> = {

@@ -442,6 +442,8 @@ const CASE_QUERY = `query Case($id: ID!) { case(id: $id) { ${CASE_FIELDS} } }`;
 
 /** The types whose every field the mapping test must ask for. */
 const COVERED_TYPES = ['Citizen', 'Address', 'Relation', 'Benefit', 'Money', 'Payment', 'Case', 'ActionPlanStep'] as const;
+/** Fields of those types that another oracle compares: the income register's (tests/income-mapping.test.ts, whose query asks for them). */
+const CHECKED_ELSEWHERE: ReadonlySet<string> = new Set(['Citizen.incomes']);
 
 function selectedFields(document: DocumentNode, schema: ReturnType<typeof buildASTSchema>): Map<string, Set<string>> {
   const selected = new Map<string, Set<string>>();
@@ -527,6 +529,7 @@ describe('the oracle itself (legacy-sources.md, by hand)', () => {
       const type = schema.getType(typeName);
       assert.ok(type && isObjectType(type), typeName);
       for (const field of Object.values(type.getFields())) {
+        if (CHECKED_ELSEWHERE.has(`${typeName}.${field.name}`)) continue;
         if (!selected.get(typeName)?.has(field.name)) missing.push(`${typeName}.${field.name}`);
       }
     }

@@ -209,7 +209,7 @@ describe('metrics, health and readiness (SQLite)', () => {
     }
   });
 
-  it('source statements, their durations and circuit states for all three sources', () => {
+  it('source statements, their durations and circuit states for every source', () => {
     for (const source of ['populationRegister', 'socialInsurance', 'employmentService']) {
       const ok = value(samples, 'samgraf_source_statements_total', { source, result: 'ok' });
       assert.ok(ok >= 1, `${source} ran statements (${ok})`);
@@ -221,7 +221,10 @@ describe('metrics, health and readiness (SQLite)', () => {
     // for the one that selected benefits and cases with benefit:read and case:read.
     assert.equal(value(samples, 'samgraf_source_statements_total', { source: 'socialInsurance', result: 'ok' }), 1);
     assert.equal(value(samples, 'samgraf_source_statements_total', { source: 'employmentService', result: 'ok' }), 1);
-    assert.equal(pick(samples, 'samgraf_source_circuit_state').length, 3);
+    // No request selected incomes: the income register ran nothing, and its circuit is closed.
+    assert.equal(value(samples, 'samgraf_source_statements_total', { source: 'incomeRegister', result: 'ok' }), 0);
+    assert.equal(value(samples, 'samgraf_source_circuit_state', { source: 'incomeRegister' }), 0);
+    assert.equal(pick(samples, 'samgraf_source_circuit_state').length, 4);
   });
 
   it('denials by reason: exactly those triggered', () => {
@@ -278,14 +281,14 @@ describe('metrics, health and readiness (SQLite)', () => {
       'README: "operation = the root fields, from the schema"');
   });
 
-  it('GET /healthz is 200; GET /readyz is 200 with all four checks up', async () => {
+  it('GET /healthz is 200; GET /readyz is 200 with every check up', async () => {
     const health = await fetch(new URL('/healthz', server.url));
     assert.equal(health.status, 200);
     await health.text();
     const ready = await fetch(new URL('/readyz', server.url));
     assert.equal(ready.status, 200);
     const body = await ready.json() as { checks: Record<string, string> };
-    assert.deepEqual(body.checks, { populationRegister: 'up', socialInsurance: 'up', employmentService: 'up', store: 'up' });
+    assert.deepEqual(body.checks, { populationRegister: 'up', socialInsurance: 'up', employmentService: 'up', incomeRegister: 'up', store: 'up' });
   });
 });
 
