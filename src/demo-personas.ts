@@ -55,9 +55,9 @@ export function demoPersonas(credentials: PersonaCredentials, person: string): D
       exampleQuery: `{\n  citizen(personalNumber: "${person}") {\n    familyName\n    cases { id type status openedAt notes actionPlan { step activity status } }\n  }\n}\n`,
     },
     {
-      id: 'partner', label: 'Municipality partner (API key)', credentials: { kind: 'apiKey', value: credentials.apiKey }, purpose: 'social-services',
-      description: 'Stockholm (0180) with an API key: only people registered there. No audit:read.',
-      exampleQuery: '{\n  citizensByMunicipality(code: "0180", first: 5) {\n    edges { node { personalNumber familyName address { city } } }\n    pageInfo { hasNextPage endCursor }\n  }\n}\n',
+      id: 'partner', label: 'Social services (Stockholm, API key)', credentials: { kind: 'apiKey', value: credentials.apiKey }, purpose: 'social-services',
+      description: 'Stockholm (0180) assessing financial aid: benefits and incomes, only of people registered there. No audit:read.',
+      exampleQuery: `{\n  citizen(personalNumber: "${person}") {\n    familyName\n    benefits { type status amount { amount } }\n    incomes(from: "2025-01") { period employer { name organizationNumber soleTrader } grossPay { amount } taxDeducted { amount } }\n  }\n}\n`,
     },
   ];
 }

@@ -4,9 +4,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Knex } from 'knex';
 import { SOURCE_MODULES } from '../sources/registry.js';
-import { parseConfig, type Config } from './config.js';
+import { DEFAULT_PURPOSES, parseConfig, type Config } from './config.js';
 import { createDemoIssuer, DEMO_JWKS_PATH, demoIssuerConfigs, type DemoIssuer } from './demo-issuer.js';
 import { DEMO_PERSONAS_PATH, demoPersonas } from './demo-personas.js';
 import { createLogger } from './log.js';
@@ -29,6 +28,7 @@ function demoConfigFile(dataDir: string) {
   return {
     sources: Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, { url: file(`${kebabCase(module.name)}.db`) }])),
     store: { url: file('store.db') },
+    purposes: [...DEFAULT_PURPOSES, DEMO_SETUP_PURPOSE],
   };
 }
 
@@ -56,7 +56,7 @@ export async function runDemo(options: DemoOptions): Promise<Samgraf> {
     demoRoutes: new Map<string, () => unknown>([[DEMO_JWKS_PATH, () => issuer.jwks], [DEMO_PERSONAS_PATH, () => ({ personas })]]),
   });
   const apiKey = await demoApiKey(options.dataDir, new ApiKeyStore(server.store, config.purposes));
-  const examples = await findExamples(server.sources.populationRegister, server.sources.employmentService);
+  const examples = await demoExamples(options.dataDir, server.url, issuer);
   const tokens = await personaTokens(issuer, examples);
   personas = demoPersonas({ ...tokens, apiKey }, examples.personWithCases);
   // The same configuration as a file, for the CLI's store commands (audit verify/export, apikey …).
@@ -73,7 +73,8 @@ async function demoApiKey(dataDir: string, store: ApiKeyStore): Promise<string> 
   const { key } = await store.create({
     organization: '0180',
     name: 'Stockholms stad, socialtjänsten (demo)',
-    scopes: ['citizen:read', 'citizen:address:read', 'benefit:read'],
+    // Assessing financial aid (ekonomiskt bistånd): who the person is, their benefits and their incomes.
+    scopes: ['citizen:read', 'citizen:address:read', 'benefit:read', 'benefit:amount:read', 'income:read'],
     purposes: ['social-services'],
     municipality: '0180',
     expiresAt: null,
@@ -83,19 +84,55 @@ async function demoApiKey(dataDir: string, store: ApiKeyStore): Promise<string> 
 }
 
 interface Examples {
+  /**
+   * A person the examples ask about: registered in Stockholm (so the municipality's partner reads them too),
+   * without a protected identity, with benefits, cases and incomes where the data has such a person.
+   */
   personWithCases: string;
-  stockholmer: string;
 }
 
-/** People in the generated data that make the examples interesting. */
-async function findExamples(register: Knex, employment: Knex): Promise<Examples> {
-  const candidates = (await employment('AF_ARENDE').select('PERSONNR').orderBy('ARENDE_ID').limit(500))
-    .map((row: { PERSONNR: number | string }) => String(row.PERSONNR).padStart(12, '0'));
-  const withCases = await register('FB_PERSON').select('PERSONID').whereIn('PERSONID', candidates)
-    .whereNull('SKYDDAD_FB').whereNull('AVREG_ORSAK').orderBy('PERSONID').first() as { PERSONID: string } | undefined;
-  const stockholmer = await register('FB_PERSON').select('PERSONID').where('KOMMUNKOD', '0180')
-    .whereNull('SKYDDAD_FB').whereNull('AVREG_ORSAK').orderBy('PERSONID').first() as { PERSONID: string } | undefined;
-  return { personWithCases: withCases?.PERSONID ?? candidates[0] ?? '', stockholmer: stockholmer?.PERSONID ?? '' };
+/** The purpose under which the demo picks its example person, through its own API: that read is logged too. */
+const DEMO_SETUP_PURPOSE = 'demonstration';
+
+/**
+ * People in the generated data that make the examples interesting, picked once per data folder through samgraf's
+ * own API — like any read of personal data, it is in the access log (organisation SAMGRAF, purpose
+ * demonstration) — and kept in the data folder.
+ */
+async function demoExamples(dataDir: string, url: string, issuer: DemoIssuer): Promise<Examples> {
+  const file = join(dataDir, 'examples.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Examples;
+  const token = await issuer.mint({
+    sub: 'samgraf-demo-setup', org: 'SAMGRAF', scope: 'citizen:read benefit:read case:read income:read', purposes: [DEMO_SETUP_PURPOSE],
+  }, { citizen: false, ttlSeconds: 300 });
+  const query = `query DemoExamples($after: String) { citizensByMunicipality(code: "0180", first: 100, after: $after) {
+    edges { node { personalNumber protectedIdentity registrationStatus benefits { id } cases { id } incomes { id } } }
+    pageInfo { hasNextPage endCursor } } }`;
+  type Candidate = { personalNumber: string; protectedIdentity: string; registrationStatus: string; benefits: unknown[] | null; cases: unknown[] | null; incomes: unknown[] | null };
+  const seen: Candidate[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < 10; page++) {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': DEMO_SETUP_PURPOSE },
+      body: JSON.stringify({ query, variables: { after } }),
+    });
+    const body = await response.json() as { data?: { citizensByMunicipality: { edges: { node: Candidate }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } };
+    const listing = body.data?.citizensByMunicipality;
+    if (!listing) break;
+    seen.push(...listing.edges.map((edge) => edge.node));
+    const found = seen.find((c) => c.protectedIdentity === 'NONE' && c.registrationStatus === 'REGISTERED' && [c.benefits, c.cases, c.incomes].every((list) => (list?.length ?? 0) > 0));
+    if (found) return keep(file, { personWithCases: found.personalNumber });
+    if (!listing.pageInfo.hasNextPage) break;
+    after = listing.pageInfo.endCursor;
+  }
+  const fallback = seen.find((c) => c.protectedIdentity === 'NONE' && (c.cases?.length ?? 0) > 0) ?? seen[0];
+  return keep(file, { personWithCases: fallback?.personalNumber ?? '' });
+}
+
+function keep(file: string, examples: Examples): Examples {
+  writeFileSync(file, `${JSON.stringify(examples, null, 2)}\n`);
+  return examples;
 }
 
 interface PersonaTokens {
@@ -136,9 +173,9 @@ Employment-service officer (AF) — cases, action plans and case notes:
 ${curl(url, [`Authorization: Bearer ${tokens.officer}`, 'X-Purpose: employment-support'],
     `{ citizen(personalNumber: "${pnr}") { familyName cases { id type status openedAt notes actionPlan { step activity status } } } }`)}
 
-Municipality partner (Stockholm, API key) — only people registered in 0180:
+Municipality social services (Stockholm, API key), assessing financial aid — only people registered in 0180:
 ${curl(url, [`X-API-Key: ${apiKey}`, 'X-Purpose: social-services'],
-    `{ citizensByMunicipality(code: "0180", first: 5) { edges { node { personalNumber familyName address { city } } } pageInfo { hasNextPage endCursor } } }`)}
+    `{ citizensByMunicipality(code: "0180", first: 3) { edges { node { personalNumber familyName address { city } } } pageInfo { hasNextPage endCursor } } citizen(personalNumber: "${pnr}") { familyName benefits { type status amount { amount } } incomes(from: "2025-01") { period employer { name organizationNumber soleTrader } grossPay { amount } taxDeducted { amount } } } }`)}
 
 Auditor — who read this person's data, newest first (run the examples above first):
 ${curl(url, [`Authorization: Bearer ${tokens.auditor}`, 'X-Purpose: audit'],
