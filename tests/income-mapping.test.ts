@@ -632,13 +632,15 @@ for (const dialect of ['mariadb', 'sqlite'] as const satisfies readonly Dialect[
       version(910, '202403', '2024-04-05T08:00:00Z', 0, { skatteavdrag: 0, formaner: 0 });
       version(911, '202403', '2024-04-05T08:00:00Z', 1_234_567, { formaner: 4_321 });
 
-      const db = openDatabase(seeded!.urls.incomeRegister);
+      const url = seeded!.urls.incomeRegister;
+      assert.ok(url, 'the income register was seeded');
+      const db = openDatabase(url);
       try {
         const asStored = (row: AgiStatementRow) => ({
           ...row,
           id: Number(row.id),
           // SQLite has no BOOLEAN: 1/0 there, as the demo's tables hold it.
-          borttag: seeded!.urls.incomeRegister.startsWith('sqlite:') ? Number(isRemoval(row)) : isRemoval(row),
+          borttag: url.startsWith('sqlite:') ? Number(isRemoval(row)) : isRemoval(row),
         });
         await db('agi_individuppgift').insert(made.map(asStored));
       } finally {

@@ -42,7 +42,7 @@ describe('generateLegacyData: determinism', () => {
   test('rows do not depend on the chunk size of the stream', () => {
     const whole = generateLegacyData({ citizens: 300, seed: 'chunks' });
     const streams = streamLegacyData({ citizens: 300, seed: 'chunks', chunkRows: 7 });
-    const chunked: LegacyData = { FB_PERSON: [], FB_RELATION: [], FK_BESLUT: [], FK_UTBETALNING: [], AF_ARENDE: [], AF_HANDLINGSPLAN: [] };
+    const chunked: LegacyData = { FB_PERSON: [], FB_RELATION: [], FK_BESLUT: [], FK_UTBETALNING: [], AF_ARENDE: [], AF_HANDLINGSPLAN: [], agi_individuppgift: [], agi_arbetsgivare: [] };
     for (const source of ['populationRegister', 'socialInsurance', 'employmentService'] as const) {
       for (const chunk of streams[source]) {
         assert.ok(chunk.rows.length >= 1 && chunk.rows.length <= 7);

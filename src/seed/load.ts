@@ -24,7 +24,8 @@ export interface SeedOptions extends GenerateOptions {
 /** Rows inserted per table, for every table of the seeded modules. */
 export type SeedCounts = Record<string, number>;
 
-type Modules = readonly SourceModule[];
+/** The modules to seed: the registry's unless a caller narrows it. */
+type Modules = readonly Pick<SourceModule, 'name' | 'seed' | 'createTables' | 'charset'>[];
 
 /**
  * Rows per INSERT statement. MySQL: large enough to amortise the round trip, small enough to stay far below

@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Knex } from 'knex';
+import { SOURCE_MODULES } from '../../sources/registry.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import { startSamgraf, type Samgraf, type StartOptions } from '../../src/server.js';
@@ -40,11 +41,23 @@ export function capturingLogger(): CapturedLog {
   return { logger: createLogger({ level: 'debug', destination }), lines: () => [...lines] };
 }
 
+/** A database URL per source module (by its name), and the store's. */
 export interface SourceUrls {
   populationRegister: string;
   socialInsurance: string;
   employmentService: string;
+  /** Optional, as in the configuration: a server without it answers its fields SOURCE_UNAVAILABLE. */
+  incomeRegister?: string;
   store: string;
+}
+
+/** `sources` of the configuration: every registered module the URLs name. */
+export function sourcesConfig(urls: SourceUrls): Record<string, { url: string }> {
+  const byName = urls as unknown as Readonly<Record<string, string | undefined>>;
+  return Object.fromEntries(SOURCE_MODULES.flatMap((module) => {
+    const url = byName[module.name];
+    return url === undefined ? [] : [[module.name, { url }]];
+  }));
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -66,11 +79,7 @@ export async function startTestServer(urls: SourceUrls, overrides: Record<string
   const { staff, citizen } = await testIssuers();
   const config = parseConfig({
     server: { port: 0, host: '127.0.0.1' },
-    sources: {
-      populationRegister: { url: urls.populationRegister },
-      socialInsurance: { url: urls.socialInsurance },
-      employmentService: { url: urls.employmentService },
-    },
+    sources: sourcesConfig(urls),
     store: { url: urls.store },
     auth: { issuers: [staff.config, citizen.config] },
     // Tests drive many requests as one principal; the rate-limit tests set their own budget.

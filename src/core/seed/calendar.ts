@@ -95,3 +95,17 @@ export function localDateTime(days: number, secondOfDay: number): string {
   const seconds = secondOfDay % 60;
   return `${isoDate(days)} ${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}`;
 }
+
+/**
+ * An instant (seconds since 1970-01-01T00:00Z) as Swedish local time with its offset,
+ * `YYYY-MM-DDTHH:MM:SS+01:00` or `+02:00`, as a TIMESTAMPTZ column takes it: summer time runs from 01:00 UTC on
+ * the last Sunday of March to 01:00 UTC on the last Sunday of October (EU rule). Text with an explicit offset
+ * is the same instant in every database, whatever the session's time zone.
+ */
+export function stockholmTimestamp(utcSeconds: number): string {
+  const year = yearOf(Math.floor(utcSeconds / 86400));
+  const summer = utcSeconds >= springForwardDay(year) * 86400 + 3600 && utcSeconds < fallBackDay(year) * 86400 + 3600;
+  const local = utcSeconds + (summer ? 7200 : 3600);
+  const day = Math.floor(local / 86400);
+  return `${localDateTime(day, local - day * 86400).replace(' ', 'T')}${summer ? '+02:00' : '+01:00'}`;
+}
