@@ -1,32 +1,36 @@
 /**
- * The benchmark's own MariaDB databases: `samgraf_bench_<run>_{skv,fk,af,store}`, created fresh, seeded with
+ * The benchmark's own databases: `samgraf_bench_<run>_<source>` for each source module, on MariaDB or on
+ * PostgreSQL as its agency runs it, and `samgraf_bench_<run>_store` on MariaDB; created fresh, seeded with
  * samgraf's deterministic generator, and dropped at the end (unless --keep).
  */
 import { randomBytes } from 'node:crypto';
-import type { Knex } from 'knex';
-import { ensureDatabase, openDatabase } from '../src/core/db.js';
+import knexFactory, { type Knex } from 'knex';
+import { SOURCE_MODULES } from '../sources/registry.js';
+import { ensureDatabase, openDatabase, parseDatabaseUrl } from '../src/core/db.js';
 import { isValidPersonalNumber } from '../src/core/personal-number.js';
 import { ensureSourceDatabases, seedSources, type SeedCounts } from '../src/seed/load.js';
 import { migrateStore } from '../src/store/migrations.js';
 import { CursorCodec, readCursorKey } from '../src/core/cursor.js';
 
-export type BenchUrls = {
-  populationRegister: string;
-  socialInsurance: string;
-  employmentService: string;
-  store: string;
-};
+/** A database URL per source module (by its name), and the store's. */
+export type BenchUrls = Readonly<Record<string, string>> & { readonly store: string };
 
 export interface BenchDatabases {
   prefix: string;
   urls: BenchUrls;
-  /** A connection to the server without a default database (status counters, DDL). */
+  /** The databases' names, for a message. */
+  names: string[];
+  /** A connection to the MariaDB server (status counters, DDL), through the store's database. */
   admin: Knex;
   drop(): Promise<void>;
   close(): Promise<void>;
 }
 
-const SUFFIXES = { populationRegister: 'skv', socialInsurance: 'fk', employmentService: 'af', store: 'store' } as const;
+/** The servers the databases are made on (URLs without a database). */
+export interface BenchServers {
+  mysql: string;
+  postgres: string;
+}
 
 function databaseUrl(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
@@ -34,9 +38,12 @@ function databaseUrl(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-export async function createBenchDatabases(serverUrl: string): Promise<BenchDatabases> {
+export async function createBenchDatabases(servers: BenchServers): Promise<BenchDatabases> {
   const prefix = `samgraf_bench_${randomBytes(4).toString('hex')}`;
-  const urls = Object.fromEntries(Object.entries(SUFFIXES).map(([name, suffix]) => [name, databaseUrl(serverUrl, `${prefix}_${suffix}`)])) as unknown as BenchUrls;
+  const urls: BenchUrls = {
+    ...Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, databaseUrl(servers[module.dialect], `${prefix}_${module.name.toLowerCase()}`)])),
+    store: databaseUrl(servers.mysql, `${prefix}_store`),
+  };
   await ensureSourceDatabases(urls);
   await ensureDatabase(urls.store, { charset: 'utf8mb4', collation: 'utf8mb4_general_ci' });
   // A URL for the server itself: openDatabase wants a database, so use the store's and qualify names.
@@ -44,20 +51,34 @@ export async function createBenchDatabases(serverUrl: string): Promise<BenchData
   return {
     prefix,
     urls,
+    names: Object.values(urls).map((url) => new URL(url).pathname.slice(1)),
     admin,
     async drop() {
-      for (const suffix of Object.values(SUFFIXES)) await admin.raw('DROP DATABASE IF EXISTS ??', [`${prefix}_${suffix}`]);
+      for (const url of Object.values(urls)) await dropDatabase(url);
     },
     close: () => admin.destroy(),
   };
 }
 
+/** Drops the database a server URL names, if it exists (on PostgreSQL even while connections to it are open). */
+async function dropDatabase(url: string): Promise<void> {
+  const target = parseDatabaseUrl(url);
+  if (target.dialect === 'sqlite') return;
+  const postgres = target.dialect === 'postgres';
+  const admin = knexFactory({
+    client: postgres ? 'pg' : 'mysql2',
+    connection: { host: target.host, port: target.port, user: target.user, password: target.password, ...(postgres ? { database: 'postgres' } : {}) },
+    pool: { min: 0, max: 1 },
+  });
+  try {
+    await admin.raw(postgres ? 'DROP DATABASE IF EXISTS ?? WITH (FORCE)' : 'DROP DATABASE IF EXISTS ??', [target.database]);
+  } finally {
+    await admin.destroy();
+  }
+}
+
 export async function seedBenchSources(urls: BenchUrls, citizens: number, seed: string): Promise<SeedCounts> {
-  const targets = {
-    populationRegister: openDatabase(urls.populationRegister),
-    socialInsurance: openDatabase(urls.socialInsurance),
-    employmentService: openDatabase(urls.employmentService),
-  };
+  const targets: Record<string, Knex> = Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, openDatabase(urls[module.name]!)]));
   try {
     return await seedSources(targets, { citizens, seed });
   } finally {

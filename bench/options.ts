@@ -21,6 +21,8 @@ export interface BenchOptions {
   seed: string;
   /** MariaDB server the benchmark creates its databases on (no database in the URL). */
   mysqlUrl: string;
+  /** PostgreSQL server for the sources that run on PostgreSQL (no database in the URL). */
+  postgresUrl: string;
   /** Where `<date>.json` is written. */
   outDir: string;
   /** Keep the databases afterwards (and print their names). */
@@ -57,6 +59,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --targets LIST      any of samgraf,floor,naive (default all)
   --seed S            data seed (default bench)
   --mysql URL         MariaDB server (default $BENCH_MYSQL_URL, $TEST_MYSQL_URL or mysql://root@127.0.0.1:3306)
+  --postgres URL      PostgreSQL server, for the sources on PostgreSQL (default $BENCH_POSTGRES_URL,
+                      $TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432)
   --out DIR           results directory (default bench/results; a temporary directory with --smoke)
   --soak [S]          also run a mixed load against samgraf for S seconds (default 300) and track its RSS
   --verify            check every chain of the store at the end, as \`samgraf audit verify\` does (on with --smoke)
@@ -109,6 +113,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         targets: { type: 'string' },
         seed: { type: 'string' },
         mysql: { type: 'string' },
+        postgres: { type: 'string' },
         out: { type: 'string' },
         soak: { type: 'string' },
         verify: { type: 'boolean', default: false },
@@ -141,6 +146,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     targets: list(values.targets, TARGET_NAMES, '--targets') ?? [...TARGET_NAMES],
     seed: values.seed ?? 'bench',
     mysqlUrl: values.mysql ?? env.BENCH_MYSQL_URL ?? env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
+    postgresUrl: values.postgres ?? env.BENCH_POSTGRES_URL ?? env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
     outDir: values.out ?? (smoke ? join(tmpdir(), 'samgraf-bench-smoke') : join(packageRoot, 'bench', 'results')),
     keep: values.keep,
     smoke,

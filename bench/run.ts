@@ -183,7 +183,7 @@ async function sizeScaling(options: BenchOptions, failures: string[]): Promise<S
   for (const citizens of options.scalingSizes) {
     log(`scaling: W1 at ${citizens.toLocaleString('en-US')} citizens`);
     const bench = await prepareBench({
-      citizens, events: Math.min(options.events, 100_000), seed: options.seed, mysqlUrl: options.mysqlUrl, targets: ['samgraf'], nodeFlags: options.nodeOptions, log,
+      citizens, events: Math.min(options.events, 100_000), seed: options.seed, mysqlUrl: options.mysqlUrl, postgresUrl: options.postgresUrl, targets: ['samgraf'], nodeFlags: options.nodeOptions, log,
     });
     active.bench = bench;
     try {
@@ -302,6 +302,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     events: options.events,
     seed: options.seed,
     mysqlUrl: options.mysqlUrl,
+    postgresUrl: options.postgresUrl,
     targets: options.targets,
     profile: options.profile,
     nodeFlags: options.nodeOptions,

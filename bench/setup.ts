@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SOURCE_MODULES } from '../sources/registry.js';
 import { fillAccessLog, type FilledLog } from './access-log-fill.js';
 import { createBenchDatabases, loadPeople, migrateBenchStore, peopleWithEverything, seedBenchSources, type BenchDatabases, type People } from './databases.js';
 import { createBenchIssuer, type BenchIssuer } from './issuer.js';
@@ -17,6 +18,7 @@ export interface SetupOptions {
   events: number;
   seed: string;
   mysqlUrl: string;
+  postgresUrl: string;
   targets: readonly TargetName[];
   /** Targets to run under node --cpu-prof. */
   profile?: readonly TargetName[];
@@ -46,11 +48,11 @@ const OFFICERS = 16;
 export async function prepareBench(options: SetupOptions): Promise<Bench> {
   const log = options.log ?? (() => {});
   const workDir = mkdtempSync(join(tmpdir(), 'samgraf-bench-'));
-  const databases = await createBenchDatabases(options.mysqlUrl);
+  const databases = await createBenchDatabases({ mysql: options.mysqlUrl, postgres: options.postgresUrl });
   const targets: Partial<Record<TargetName, Target>> = {};
   const close = async ({ keep = false } = {}) => {
     for (const target of Object.values(targets)) await target.stop();
-    if (keep) log(`kept the databases ${databases.prefix}_{skv,fk,af,store}`);
+    if (keep) log(`kept the databases ${databases.names.join(', ')}`);
     else await databases.drop();
     await databases.close();
     if ((options.profile ?? []).length === 0) rmSync(workDir, { recursive: true, force: true });
@@ -63,7 +65,9 @@ export async function prepareBench(options: SetupOptions): Promise<Bench> {
     const seeded = { rows, seconds: (Date.now() - started) / 1000 };
     log(`seeded in ${seeded.seconds.toFixed(1)} s: ${Object.entries(rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     const cursors = await migrateBenchStore(databases.urls.store);
-    const people = await loadPeople(databases.urls.populationRegister);
+    const register = SOURCE_MODULES.find((module) => module.people !== undefined);
+    if (!register) throw new Error('no source module is the register of persons');
+    const people = await loadPeople(databases.urls[register.name]!);
     started = Date.now();
     const accessLog = await fillAccessLog(databases.urls.store, { events: options.events, people, seed: options.seed, endMs: Date.now() - 60_000, onProgress: log });
     log(`access log: ${accessLog.events} events, ${accessLog.subjectRows} subject rows in ${accessLog.seconds.toFixed(1)} s`);

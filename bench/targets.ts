@@ -9,6 +9,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SOURCE_MODULES } from '../sources/registry.js';
 import { packageRoot } from '../src/core/paths.js';
 import type { BenchUrls } from './databases.js';
 import type { BenchIssuer } from './issuer.js';
@@ -28,11 +29,7 @@ export function writeServerConfig(dir: string, urls: BenchUrls, issuer: BenchIss
   const file = join(dir, 'samgraf.json');
   const config = {
     server: { host: '127.0.0.1', port: 0, introspection: 'scope' },
-    sources: {
-      populationRegister: { url: urls.populationRegister },
-      socialInsurance: { url: urls.socialInsurance },
-      employmentService: { url: urls.employmentService },
-    },
+    sources: Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, { url: urls[module.name] }])),
     store: { url: urls.store },
     auth: { issuers: [issuer.config] },
     // Enough that the benchmark's few officers are never throttled; the limiter itself still runs per request.

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Knex } from 'knex';
+import { SOURCE_MODULES } from '../sources/registry.js';
 import { parseConfig, type Config } from './config.js';
 import { createDemoIssuer, DEMO_JWKS_PATH, demoIssuerConfigs, type DemoIssuer } from './demo-issuer.js';
 import { DEMO_PERSONAS_PATH, demoPersonas } from './demo-personas.js';
@@ -22,16 +23,17 @@ export interface DemoOptions {
   port: number;
 }
 
+/** Every source on a SQLite file named after its module (`fooBar` → `foo-bar.db`). */
 function demoConfigFile(dataDir: string) {
   const file = (name: string) => `sqlite://${join(resolve(dataDir), name)}`;
   return {
-    sources: {
-      populationRegister: { url: file('population-register.db') },
-      socialInsurance: { url: file('social-insurance.db') },
-      employmentService: { url: file('employment-service.db') },
-    },
+    sources: Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, { url: file(`${kebabCase(module.name)}.db`) }])),
     store: { url: file('store.db') },
   };
+}
+
+function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
 export function demoConfig(dataDir: string, port: number): Config {

@@ -15,6 +15,7 @@ import { TARGET_NAMES } from '../bench/targets.js';
 import { checkResponse, comparisonInputs, normaliseResponse, WORKLOAD_IDS } from '../bench/workloads.js';
 import { repoRoot } from './helpers/repo.js';
 import { TEST_MYSQL_URL } from './helpers/mysql.js';
+import { TEST_POSTGRES_URL } from './helpers/postgres.js';
 
 describe('benchmark harness at smoke size', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'samgraf-bench-smoke-test-'));
@@ -75,7 +76,7 @@ describe('the floor and the naive baseline answer exactly as samgraf', () => {
   let bench: Bench;
 
   before(async () => {
-    bench = await prepareBench({ citizens: 300, events: 2_000, seed: 'bench-compare', mysqlUrl: TEST_MYSQL_URL, targets: TARGET_NAMES });
+    bench = await prepareBench({ citizens: 300, events: 2_000, seed: 'bench-compare', mysqlUrl: TEST_MYSQL_URL, postgresUrl: TEST_POSTGRES_URL, targets: TARGET_NAMES });
   });
 
   after(async () => {

@@ -213,7 +213,7 @@ interface EmployerPool {
 function buildEmployers(random: SeededRandom, world: SeedWorld, workers: readonly SeedPerson[]): EmployerPool {
   const taken = new Set<string>();
   const organisations: Employer[] = [];
-  for (let i = Math.max(3, Math.round(world.persons.length * 0.05)); i > 0; i--) {
+  for (let i = world.persons.length === 0 ? 0 : Math.max(3, Math.round(world.persons.length * 0.05)); i > 0; i--) {
     const kind = random.weighted<OrganisationKind>([['AB', 75], ['HB', 10], ['public', 10], ['association', 5]]);
     // The first employer is without an industry code, so every data set has one.
     const sni = organisations.length === 0 || random.chance(0.1) ? null : random.pick(SNI_CODES);

@@ -83,11 +83,20 @@ export interface LoaderRequest {
   principal: Principal | null;
 }
 
-/** How a module fills its tables with generated data (demo, tests, benchmark) from the shared people. */
+/**
+ * How a module fills its tables with generated data (demo, tests, benchmark) from the shared people
+ * (src/core/seed/world.ts). The rows depend on the world alone: the same world gives byte-identical rows, drawn
+ * from SeededRandom streams named for the module (never Math.random or the clock), so that no module's draws
+ * shift another's. Values are strings, safe integers, booleans and nulls; a time with a zone is text with its
+ * offset, so every database stores the same instant.
+ */
 export interface SeedGenerator {
-  /** Insert column order per table: every column, so explicit ids are kept. */
+  /** Insert column order per table (every table the module fills): every column, so explicit ids are kept. */
   readonly columns: Readonly<Record<string, readonly string[]>>;
-  /** The module's rows for the world's people, in chunks of about `chunkRows`. */
+  /**
+   * The module's rows for the world's people, in chunks of at most `chunkRows` (only the grouping depends on
+   * it). Each call starts afresh and gives the same chunks.
+   */
   chunks(world: SeedWorld, chunkRows: number): Iterable<LegacyChunk>;
 }
 
