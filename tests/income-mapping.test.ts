@@ -193,6 +193,14 @@ function buildOracle(rows: readonly AgiStatementRow[], employerRows: readonly Ag
     }
     if (statement.withdrawn) neverServed.add(firstId(statement));
     // Quirks exercised by the statements of registered payees (the ones the comparison reads).
+    // The nights of the changes, in any version (a version there may be history or a removal, never served).
+    for (const version of versions) {
+      const night = stockholm(version.inlamnad);
+      const hour = night.iso.slice(11, 13);
+      if (night.changeDay === 'spring' && hour === '01') bump(quirks, 'inlamnad in the last hour before the spring change');
+      if (night.changeDay === 'spring' && hour === '03') bump(quirks, 'inlamnad in the first hour after the spring change');
+      if (night.repeated) bump(quirks, `inlamnad in the repeated autumn hour (${night.repeated})`);
+    }
     if (versions.length > 1) bump(quirks, 'statement with several versions');
     if (statement.withdrawn) {
       bump(quirks, 'statement withdrawn (newest version borttag)');
@@ -410,9 +418,24 @@ describe('the generated income register follows §4', () => {
       'organisation-number employer',
       'payee without a number',
       'person with several employers',
+      'several employers in one month',
+      'specifikationsnummer other than 1',
+      'statement sent again after a removal',
+      'tie on inlamnad decided by id',
       'kontant_ersattning NULL',
+      'skatteavdrag NULL',
+      'formaner NULL',
+      'payee with a coordination number',
       'submittedAt +01:00',
       'submittedAt +02:00',
+      'submittedAt in the repeated autumn hour (first)',
+      'submittedAt in the repeated autumn hour (second)',
+      // In the generated data the spring night may fall on history or a removal only; the hand-made rows below
+      // serve it in submittedAt whatever the generator does.
+      'inlamnad in the last hour before the spring change',
+      'inlamnad in the first hour after the spring change',
+      'inlamnad in the repeated autumn hour (first)',
+      'inlamnad in the repeated autumn hour (second)',
     ];
     const seen = [...oracle.quirks].sort(([a], [b]) => compare(a, b)).map(([quirk, n]) => `${quirk}: ${n}`).join('; ');
     assert.deepEqual(required.filter((quirk) => !(oracle.quirks.get(quirk)! >= 1)), [], `not in the generated data (seen: ${seen})`);
@@ -512,9 +535,8 @@ for (const dialect of ['mariadb', 'sqlite'] as const satisfies readonly Dialect[
       for (const { numbers, body } of bodies) {
         const asked = new Set(numbers);
         for (const owner of oracle.soleTraders) {
-          // The owner's own number is theirs to be served as a citizen (when asked for), never in any other form;
-          // its shorter forms are inside it, so they are looked for in what remains without it.
-          const rest = asked.has(owner) ? body.split(`"${owner}"`).join('') : body;
+          // The owner's own number is theirs to be served as a citizen's personalNumber (when asked for), nowhere else.
+          const rest = asked.has(owner) ? body.split(`"personalNumber":"${owner}"`).join('') : body;
           for (const form of numberForms(owner)) {
             if (rest.includes(form)) leaks.push(`a sole trader's number (as ${form.length} characters) in the answer for a batch`);
           }
@@ -633,13 +655,15 @@ for (const dialect of ['mariadb', 'sqlite'] as const satisfies readonly Dialect[
       version(910, '202403', '2024-04-05T08:00:00Z', 0, { skatteavdrag: 0, formaner: 0 });
       version(911, '202403', '2024-04-05T08:00:00Z', 1_234_567, { formaner: 4_321 });
 
-      const db = openDatabase(seeded!.urls.incomeRegister!);
+      const url = seeded!.urls.incomeRegister;
+      assert.ok(url, 'the income register was seeded');
+      const db = openDatabase(url);
       try {
         const asStored = (row: AgiStatementRow) => ({
           ...row,
           id: Number(row.id),
           // SQLite has no BOOLEAN: 1/0 there, as the demo's tables hold it.
-          borttag: seeded!.urls.incomeRegister!.startsWith('sqlite:') ? Number(isRemoval(row)) : isRemoval(row),
+          borttag: url.startsWith('sqlite:') ? Number(isRemoval(row)) : isRemoval(row),
         });
         await db('agi_individuppgift').insert(made.map(asStored));
       } finally {
