@@ -60,8 +60,8 @@ export class Metrics implements SourceObserver {
   }
 
   /** Source, table and column names come from the connectors' code, never from the data. */
-  dataQualityFinding(source: string, table: string, column: string): void {
-    this.dataQuality.inc({ source, table, column });
+  dataQualityFinding(source: string, table: string, column: string, count = 1): void {
+    this.dataQuality.inc({ source, table, column }, count);
   }
 
   auditCommit(seconds: number, events: number, failed: boolean): void {

@@ -33,6 +33,8 @@ import { RequestRateLimiter } from './security/rate-limit.js';
 import { JwtVerifier } from './security/jwt.js';
 import { lockedOutBy } from './security/purpose.js';
 import { openSources, SOURCE_NAMES } from './sources.js';
+import { SOURCE_MODULES } from '../sources/registry.js';
+import type { Source } from './core/source.js';
 import { SAMGRAF_VERSION } from './version.js';
 import { createWebPages } from './web/pages.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
@@ -97,6 +99,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   // Once at start, so that a source that cannot be reached is logged now, not at the first request; the server
   // starts anyway and serves the rest.
   await Promise.all(Object.entries(sources).map(([name, db]) => health.check(name, db)));
+  await reportUnlinkableRows(sourceHandles, sources, logger, metrics);
   const authenticator = new Authenticator(
     new JwtVerifier({
       issuers: config.auth.issuers,
@@ -226,6 +229,25 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       logger.info('samgraf stopped');
     },
   };
+}
+
+/**
+ * Rows no request can reach (they name no person) are never served, so they would never be reported by a
+ * request: each module counts its own once at start, as data-quality findings. A source that cannot be asked
+ * now is skipped; its state is logged by the health check.
+ */
+async function reportUnlinkableRows(handles: Readonly<Record<string, Source>>, configured: Readonly<Record<string, Knex>>, logger: Logger, metrics: Metrics): Promise<void> {
+  await Promise.all(SOURCE_MODULES.filter((module) => module.unlinkableRows !== undefined && configured[module.name] !== undefined).map(async (module) => {
+    try {
+      for (const { table, column, problem, count } of await module.unlinkableRows!(handles[module.name]!)) {
+        if (count === 0) continue;
+        logger.warn({ dataQuality: { source: module.name, table, column, problem, count } }, 'legacy rows no request can reach');
+        metrics.dataQualityFinding(module.name, table, column, count);
+      }
+    } catch (error) {
+      logger.warn({ source: module.name, code: (error as { code?: unknown }).code }, 'could not count the legacy rows no request can reach');
+    }
+  }));
 }
 
 async function prepareStore(store: Knex, autoMigrate: boolean, logger: Logger): Promise<void> {

@@ -2,7 +2,7 @@
 import DataLoader from 'dataloader';
 import type { Knex } from 'knex';
 import { dialectOf } from '../../src/core/db.js';
-import type { LoaderRequest } from '../../src/core/source-module.js';
+import type { LoaderRequest, UnlinkableRows } from '../../src/core/source-module.js';
 import { groupInKeyOrder, loaderSettings, type DataQualitySink, Source } from '../../src/core/source.js';
 import { mapCurrentStatement, periodOf } from './mapping.js';
 import type { AgiCurrentStatementRow } from './tables.js';
@@ -33,6 +33,15 @@ function newestFirst(db: Knex): string {
 
 export class IncomeRegister {
   constructor(readonly source: Source) {}
+
+  /**
+   * Statement versions whose payee has no Swedish number (legacy-sources.md §4): they cannot be linked to a person,
+   * so no request reads them. One COUNT over the payee index.
+   */
+  async unlinkableRows(): Promise<UnlinkableRows[]> {
+    const [row] = await this.source.select<{ n: number | string }>((db) => db('agi_individuppgift').count({ n: '*' }).whereNull('betalningsmottagare'));
+    return [{ table: 'agi_individuppgift', column: 'agi_individuppgift.betalningsmottagare', problem: 'payee without a Swedish personal number: cannot be linked to a person', count: Number(row?.n ?? 0) }];
+  }
 
   /**
    * The current statements of each payee (12-digit numbers) within the periods, newest period first, then by

@@ -1,7 +1,7 @@
 /** The income register (Skatteverket, SKV, AGI): employers' monthly pay statements per person, on PostgreSQL. */
 import { readSdl } from '../../src/core/paths.js';
 import type { SourceModule } from '../../src/core/source-module.js';
-import { createIncomeRegisterLoaders, type IncomeRegisterLoaders } from './connector.js';
+import { createIncomeRegisterLoaders, IncomeRegister, type IncomeRegisterLoaders } from './connector.js';
 import { incomeRegisterResolvers } from './resolvers.js';
 import { incomeRegisterSeed } from './seed.js';
 import { createIncomeRegisterTables } from './tables.js';
@@ -20,4 +20,5 @@ export const incomeRegister: SourceModule<IncomeRegisterLoaders> = {
   createTables: createIncomeRegisterTables,
   seed: incomeRegisterSeed,
   createLoaders: createIncomeRegisterLoaders,
+  unlinkableRows: (source) => new IncomeRegister(source).unlinkableRows(),
 };

@@ -75,6 +75,17 @@ export interface ModuleContext {
   people: PersonDirectory;
 }
 
+/**
+ * Legacy rows that no request can reach because they name no person (a payee without a Swedish number): they
+ * are never served, so they are counted at start, as data-quality findings, rather than lost silently.
+ */
+export interface UnlinkableRows {
+  table: string;
+  column: string;
+  problem: string;
+  count: number;
+}
+
 /** What a module's loaders are made from, once per request. */
 export interface LoaderRequest {
   source: Source;
@@ -124,6 +135,8 @@ export interface SourceModule<Loaders = unknown> {
   createTables(db: Knex): Promise<void>;
   readonly seed: SeedGenerator;
   createLoaders(request: LoaderRequest): Loaders;
+  /** Counts the rows of the module's tables that no request can reach (run once at start). */
+  unlinkableRows?(source: Source): Promise<UnlinkableRows[]>;
   /** Set by the module that is the register of persons: its person type, and persons from its loaders. */
   readonly people?: {
     readonly typeName: string;
