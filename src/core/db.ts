@@ -135,14 +135,7 @@ export function openTarget(target: DatabaseTarget, options: OpenOptions = {}): K
       ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
     },
     ...(options.connectTimeoutMs ? { acquireConnectionTimeout: options.connectTimeoutMs } : {}),
-    pool: {
-      min: 0,
-      max: options.poolMax ?? 10,
-      ...(options.readOnly
-        ? { afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) =>
-            conn.query('SET SESSION TRANSACTION READ ONLY', (err) => done(err, conn)) }
-        : {}),
-    },
+    pool: serverPool(options, 'SET SESSION TRANSACTION READ ONLY'),
   });
 }
 
@@ -175,15 +168,20 @@ function openPostgres(target: ServerTarget, options: OpenOptions): Knex {
       ...(timeout ? { statement_timeout: timeout, query_timeout: timeout + 1000 } : {}),
     } as Knex.PgConnectionConfig,
     ...(options.connectTimeoutMs ? { acquireConnectionTimeout: options.connectTimeoutMs } : {}),
-    pool: {
-      min: 0,
-      max: options.poolMax ?? 10,
-      ...(options.readOnly
-        ? { afterCreate: (conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) =>
-            conn.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY', (err) => done(err, conn)) }
-        : {}),
-    },
+    pool: serverPool(options, 'SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY'),
   });
+}
+
+/** A MySQL or PostgreSQL pool; read-only sessions run `readOnlyStatement` as each connection is made. */
+function serverPool(options: OpenOptions, readOnlyStatement: string): Knex.PoolConfig {
+  type Connection = { query: (sql: string, callback: (error: Error | null) => void) => void };
+  return {
+    min: 0,
+    max: options.poolMax ?? 10,
+    ...(options.readOnly
+      ? { afterCreate: (connection: Connection, done: (error: Error | null, connection: unknown) => void) => connection.query(readOnlyStatement, (error) => done(error, connection)) }
+      : {}),
+  };
 }
 
 /** The dialect a knex instance speaks. */
