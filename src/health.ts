@@ -1,5 +1,5 @@
 /**
- * Whether samgraf reaches each of its databases — the three sources and the store — and if not, why: logged at
+ * Whether samgraf reaches each of its databases — the sources and the store — and if not, why: logged at
  * start and at every change, shown by /readyz and by `samgraf serve --check-config --connect`. A description
  * names the database, host, port, database name, user and the driver's code: never the password (nor the URL,
  * which holds it), and never the driver's message, which may quote SQL.
@@ -14,7 +14,7 @@ export type DatabaseName = SourceName | 'store';
 
 export interface Reachability {
   state: 'up' | 'down';
-  /** The driver's or the system's code, e.g. ER_ACCESS_DENIED_ERROR, ER_BAD_DB_ERROR, ECONNREFUSED. */
+  /** The driver's or the system's code, e.g. ER_ACCESS_DENIED_ERROR, ER_BAD_DB_ERROR, ECONNREFUSED, or a SQLSTATE (3D000). */
   code?: string;
   /** A sentence for the operator, naming where and as whom. */
   message?: string;
@@ -25,9 +25,15 @@ export function describeTarget(target: DatabaseTarget): Record<string, string | 
   return target.dialect === 'sqlite' ? { file: target.filename } : { host: target.host, port: target.port, database: target.database, user: target.user };
 }
 
+/** A driver's or the system's code (ER_…, ECONN…), or PostgreSQL's SQLSTATE: five digits and capitals (28P01). */
+const CODE = /^(?:[A-Z][A-Z0-9_]*|[0-9A-Z]{5})$/;
+
 export function failureCode(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(code)) return code;
+  if (typeof code === 'string' && CODE.test(code)) return code;
+  // pg gives up waiting for an answer (query_timeout, set in core/db.ts for a stalled network, where the server's
+  // statement_timeout cannot reach us) with a plain Error: its message is the only sign.
+  if (error instanceof Error && error.message === 'Query read timeout') return 'STATEMENT_TIMEOUT';
   return error instanceof Error ? error.name : 'UNKNOWN';
 }
 
@@ -44,7 +50,21 @@ export function explainFailure(code: string, target: DatabaseTarget): string {
     case 'ER_TABLEACCESS_DENIED_ERROR':
       return `user ${user} lacks a privilege on a table of database ${database} on the server at ${at}`;
     case 'ER_BAD_DB_ERROR':
+    case '3D000': // PostgreSQL: invalid_catalog_name
       return `database ${database} does not exist on the server at ${at} (user ${user})`;
+    // PostgreSQL's SQLSTATEs, as pg reports them in `code`.
+    case '28P01': // invalid_password
+      return `user ${user} was refused by the server at ${at} (database ${database}): wrong password`;
+    case '28000': // invalid_authorization_specification
+      return `user ${user} may not connect to the server at ${at} (database ${database}): no such role, or pg_hba.conf refuses it from here`;
+    case '42501': // insufficient_privilege
+      return `user ${user} lacks a privilege on a table of database ${database} on the server at ${at}`;
+    case '42P01': // undefined_table
+      return `a table samgraf reads does not exist in database ${database} on the server at ${at} (user ${user})`;
+    case '53300': // too_many_connections
+      return `the server at ${at} has no connection slots left (database ${database}, user ${user})`;
+    case '57P03': // cannot_connect_now
+      return `the server at ${at} is starting up or shutting down (database ${database}, user ${user})`;
     case 'ECONNREFUSED':
       return `nothing accepts connections at ${at} (database ${database}, user ${user})`;
     case 'ENOTFOUND':
@@ -53,6 +73,7 @@ export function explainFailure(code: string, target: DatabaseTarget): string {
     case 'ETIMEDOUT':
     case 'KnexTimeoutError':
     case 'STATEMENT_TIMEOUT':
+    case '57014': // PostgreSQL: query_canceled, here by statement_timeout
       return `the server at ${at} did not answer in time (database ${database}, user ${user})`;
     default:
       return `the server at ${at} failed with ${code} (database ${database}, user ${user})`;
