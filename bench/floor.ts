@@ -28,12 +28,11 @@ import { eventPositionText } from '../src/access-log/reader.js';
 import { fromRow, toRow, type EventRow } from '../src/access-log/store.js';
 import { CURSOR_KEY_NAME, CursorCodec, KEYS_TABLE } from '../src/core/cursor.js';
 import { AUDIT_EVENTS_LIST } from '../src/access-log/resolvers.js';
-import { municipalityList } from '../sources/population-register/resolvers.js';
 import { parseDatabaseUrl } from '../src/core/db.js';
 import type { Citizen } from '../sources/population-register/types.js';
 import type { Benefit, Payment } from '../sources/social-insurance/types.js';
 import type { ActionPlanStep, Case } from '../sources/employment-service/types.js';
-import { WORKLOADS, type WorkloadId } from './workloads.js';
+import { municipalityPageList, WORKLOADS, type WorkloadId } from './workloads.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Databases
@@ -357,14 +356,14 @@ async function municipalityPage(floor: Floor, code: string, first: number, after
         answer.saw('Citizen');
         answer.about(c.personalNumber, 'IDENTITY', 'BENEFITS');
         return {
-          cursor: floor.cursors.encode(municipalityList(code), c.personalNumber),
+          cursor: floor.cursors.encode(municipalityPageList(code), c.personalNumber),
           node: {
             personalNumber: c.personalNumber, givenNames: c.givenNames, familyName: c.familyName,
             benefits: (benefits.get(c.personalNumber) ?? []).map((b) => briefBenefit(b, answer, false)),
           },
         };
       }),
-      pageInfo: { hasNextPage: page.hasMore, endCursor: page.last === null ? null : floor.cursors.encode(municipalityList(code), page.last) },
+      pageInfo: { hasNextPage: page.hasMore, endCursor: page.last === null ? null : floor.cursors.encode(municipalityPageList(code), page.last) },
     },
   };
 }
@@ -420,7 +419,7 @@ function firstOf(value: unknown, fallback: number): number {
 function afterOf(floor: Floor, code: string, value: unknown): string | null {
   if (value === undefined || value === null) return null;
   try {
-    return floor.cursors.decode(municipalityList(code), String(value), (position) => (PNR.test(position) ? position : null));
+    return floor.cursors.decode(municipalityPageList(code), String(value), (position) => (PNR.test(position) ? position : null));
   } catch {
     throw new BadRequest('after is not a cursor');
   }

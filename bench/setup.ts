@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SOURCE_MODULES } from '../sources/registry.js';
 import { fillAccessLog, type FilledLog } from './access-log-fill.js';
-import { createBenchDatabases, loadPeople, migrateBenchStore, peopleWithEverything, seedBenchSources, type BenchDatabases, type People } from './databases.js';
+import { createBenchDatabases, migrateBenchStore, seedBenchSources, type BenchDatabases } from './databases.js';
+import { loadPeople, peopleWithEverything, type People } from './legacy-tables.js';
 import { createBenchIssuer, type BenchIssuer } from './issuer.js';
 import { startTarget, writeServerConfig, type Target, type TargetName } from './targets.js';
 import type { InputData } from './workloads.js';
@@ -65,9 +65,7 @@ export async function prepareBench(options: SetupOptions): Promise<Bench> {
     const seeded = { rows, seconds: (Date.now() - started) / 1000 };
     log(`seeded in ${seeded.seconds.toFixed(1)} s: ${Object.entries(rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     const cursors = await migrateBenchStore(databases.urls.store);
-    const register = SOURCE_MODULES.find((module) => module.people !== undefined);
-    if (!register) throw new Error('no source module is the register of persons');
-    const people = await loadPeople(databases.urls[register.name]!);
+    const people = await loadPeople(databases.urls);
     started = Date.now();
     const accessLog = await fillAccessLog(databases.urls.store, { events: options.events, people, seed: options.seed, endMs: Date.now() - 60_000, onProgress: log });
     log(`access log: ${accessLog.events} events, ${accessLog.subjectRows} subject rows in ${accessLog.seconds.toFixed(1)} s`);
