@@ -71,3 +71,58 @@ export function peopleWithEverything(urls: BenchUrls, people: People, limit: num
     return withPlans.filter((pnr) => forms(pnr).some((form) => withPayments.has(form))).slice(0, limit);
   });
 }
+
+/** People with current income statements in a range of months, and those whose statements there show the quirks. */
+export interface Earners {
+  /** Every person with a current (not withdrawn) statement in the range, ascending. */
+  all: string[];
+  /** … of which a current statement has been corrected (more than one version). */
+  corrected: string[];
+  /** … of which a current statement's employer is a sole trader (identified by the owner's personal number). */
+  paidBySoleTrader: string[];
+  /** … of which another statement in the range has been withdrawn (its newest version is a removal). */
+  withWithdrawn: string[];
+}
+
+export const NO_EARNERS: Earners = { all: [], corrected: [], paidBySoleTrader: [], withWithdrawn: [] };
+
+/**
+ * Who earned in `from` – `to` (`YYYY-MM`, inclusive), in one statement on PostgreSQL (where the agency keeps
+ * the register): each statement's newest version
+ * (latest arrival, then highest id; legacy-sources.md §4); a statement withdrawn by its newest version is
+ * no income, but marks its payee as one whose answer must leave it out. A payee is written
+ * `YYYYMMDD-NNNN`; a sole trader's identifier is a personal number of that form (13 characters), an
+ * organisation number `NNNNNN-NNNN` has 11.
+ */
+export function earnersIn(urls: BenchUrls, people: People, { from, to }: { from: string; to: string }): Promise<Earners> {
+  return withTables(urls, ['agi_individuppgift'], async (agi) => {
+    const statement = 'redovisningsperiod, arbetsgivare, betalningsmottagare, specifikationsnummer';
+    const { rows } = await agi.raw(`
+      select betalningsmottagare as payee,
+             max(case when not borttag and versions > 1 then 1 else 0 end) as corrected,
+             max(case when not borttag and length(arbetsgivare) = 13 then 1 else 0 end) as sole_trader,
+             max(case when borttag then 1 else 0 end) as withdrawn
+      from (
+        select betalningsmottagare, arbetsgivare, borttag,
+               row_number() over (partition by ${statement} order by inlamnad desc, id desc) as newest,
+               count(*) over (partition by ${statement}) as versions
+        from agi_individuppgift
+        where betalningsmottagare is not null and redovisningsperiod between ? and ?
+      ) as v
+      where newest = 1
+      group by betalningsmottagare
+      having max(case when borttag then 0 else 1 end) = 1
+      order by betalningsmottagare`, [from.replace('-', ''), to.replace('-', '')]) as { rows: { payee: string; corrected: number; sole_trader: number; withdrawn: number }[] };
+    const known = new Set(people.numbers);
+    const earners: Earners = { all: [], corrected: [], paidBySoleTrader: [], withWithdrawn: [] };
+    for (const row of rows) {
+      const pnr = row.payee.replace('-', '');
+      if (!known.has(pnr)) continue;
+      earners.all.push(pnr);
+      if (Number(row.corrected) === 1) earners.corrected.push(pnr);
+      if (Number(row.sole_trader) === 1) earners.paidBySoleTrader.push(pnr);
+      if (Number(row.withdrawn) === 1) earners.withWithdrawn.push(pnr);
+    }
+    return earners;
+  });
+}
