@@ -2,8 +2,8 @@
  * The floor: the least any layer over these databases can do for the benchmark's five requests. A bare
  * node:http server that takes each workload's variables as a JSON body, runs the same SELECTs samgraf runs
  * (same tables, same WHERE/ORDER BY, one statement per table and level, in the same dependency order) with
- * mysql2 and, for the income register, pg directly, maps the legacy rows with samgraf's own mapping functions (the legacy quirks must be
- * decoded by anyone), writes the same access-log event (one transaction: one INSERT into audit_events on its
+ * mysql2 and, for the income register, pg directly, maps the legacy rows with samgraf's own mapping functions
+ * (the legacy quirks must be decoded by anyone), writes the same access-log event (one transaction: one INSERT into audit_events on its
  * own hash chain, one into audit_event_subjects), and answers with the same `{ "data": … }` JSON. No GraphQL,
  * no policies, no token verification (the bearer token's claims are read, unverified, for the log's principal).
  *
