@@ -15,7 +15,7 @@ import { chainHash, GENESIS_HASH, type AuditEvent, type DataCategory, type Event
 import { toRow, type EventRow } from '../src/access-log/store.js';
 import { parseDatabaseUrl } from '../src/core/db.js';
 import { SeededRandom } from '../src/core/seed/random.js';
-import type { People } from './databases.js';
+import type { People } from './legacy-tables.js';
 
 export interface FillOptions {
   events: number;

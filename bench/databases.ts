@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { ensureDatabase, openDatabase, parseDatabaseUrl } from '../src/core/db.js';
-import { isValidPersonalNumber } from '../src/core/personal-number.js';
 import { ensureSourceDatabases, seedSources, type SeedCounts } from '../src/seed/load.js';
 import { migrateStore } from '../src/store/migrations.js';
 import { CursorCodec, readCursorKey } from '../src/core/cursor.js';
@@ -94,56 +93,6 @@ export async function migrateBenchStore(url: string): Promise<CursorCodec> {
     return new CursorCodec(await readCursorKey(store));
   } finally {
     await store.destroy();
-  }
-}
-
-/** The seeded people, as the workloads and the access-log generator need them. */
-export interface People {
-  /** Personal numbers in ascending order (the order of FB_PERSON's key and of the subject index). */
-  numbers: string[];
-  /** Municipality code of each, parallel to `numbers`. */
-  municipality: string[];
-  /** Indexes into `numbers` per municipality, ascending: a municipality's people in page order. */
-  byMunicipality: Map<string, number[]>;
-}
-
-export async function loadPeople(url: string): Promise<People> {
-  const db = openDatabase(url);
-  try {
-    const rows = await db('FB_PERSON').select('PERSONID', 'KOMMUNKOD').orderBy('PERSONID') as { PERSONID: string; KOMMUNKOD: string }[];
-    const people: People = { numbers: [], municipality: [], byMunicipality: new Map() };
-    for (const row of rows) {
-      const pnr = row.PERSONID.trim();
-      if (!isValidPersonalNumber(pnr)) continue;
-      const code = row.KOMMUNKOD.trim();
-      const index = people.numbers.push(pnr) - 1;
-      people.municipality.push(code);
-      let members = people.byMunicipality.get(code);
-      if (!members) people.byMunicipality.set(code, (members = []));
-      members.push(index);
-    }
-    return people;
-  } finally {
-    await db.destroy();
-  }
-}
-
-/** People whose profile reaches every table: a benefit with payments and a case with an action plan. */
-export async function peopleWithEverything(urls: BenchUrls, people: People, limit: number): Promise<string[]> {
-  const af = openDatabase(urls.employmentService);
-  const fk = openDatabase(urls.socialInsurance);
-  try {
-    const known = new Set(people.numbers);
-    const withPlans = (await af('AF_ARENDE as a').join('AF_HANDLINGSPLAN as h', 'h.ARENDE_ID', 'a.ARENDE_ID')
-      .distinct('a.PERSONNR').limit(20 * limit) as { PERSONNR: string | number }[]).map((r) => String(r.PERSONNR)).filter((pnr) => known.has(pnr));
-    // FK keeps 10 digits with a separator; either separator may be this person's (legacy-sources.md).
-    const forms = (pnr: string) => [`${pnr.slice(2, 8)}-${pnr.slice(8)}`, `${pnr.slice(2, 8)}+${pnr.slice(8)}`];
-    const withPayments = withPlans.length === 0 ? new Set<string>() : new Set((await fk('FK_BESLUT as b')
-      .join('FK_UTBETALNING as u', 'u.BESLUT_ID', 'b.BESLUT_ID')
-      .whereIn('b.PNR', withPlans.flatMap(forms)).distinct('b.PNR') as { PNR: string }[]).map((r) => r.PNR.trim()));
-    return withPlans.filter((pnr) => forms(pnr).some((form) => withPayments.has(form))).slice(0, limit);
-  } finally {
-    await Promise.all([af.destroy(), fk.destroy()]);
   }
 }
 

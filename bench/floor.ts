@@ -1,20 +1,21 @@
 /**
- * The floor: the least any layer over these databases can do for the benchmark's four requests. A bare
+ * The floor: the least any layer over these databases can do for the benchmark's five requests. A bare
  * node:http server that takes each workload's variables as a JSON body, runs the same SELECTs samgraf runs
  * (same tables, same WHERE/ORDER BY, one statement per table and level, in the same dependency order) with
- * mysql2 directly, maps the legacy rows with samgraf's own mapping functions (the legacy quirks must be
- * decoded by anyone), writes the same access-log event (one transaction: one INSERT into audit_events on its
+ * mysql2 and, for the income register, pg directly, maps the legacy rows with samgraf's own mapping functions
+ * (the legacy quirks must be decoded by anyone), writes the same access-log event (one transaction: one INSERT into audit_events on its
  * own hash chain, one into audit_event_subjects), and answers with the same `{ "data": … }` JSON. No GraphQL,
  * no policies, no token verification (the bearer token's claims are read, unverified, for the log's principal).
  *
  *   node dist/bench/floor.js --config FILE      (PORT overrides server.port)
- *   POST /profile, /batch, /municipality-page, /audit-search; GET /healthz, /stats
+ *   POST /profile, /batch, /municipality-page, /audit-search, /financial-aid; GET /healthz, /stats
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
+import pg from 'pg';
 import { mapActionPlanStep, mapCase } from '../sources/employment-service/mapping.js';
 import type { AfArendeRow, AfHandlingsplanRow } from '../sources/employment-service/tables.js';
 import { mapPerson } from '../sources/population-register/mapping.js';
@@ -23,17 +24,19 @@ import { UnmappableValueError } from '../src/core/legacy-values.js';
 import type { DataQualitySink, Source } from '../src/core/source.js';
 import { mapDecision, mapPayment } from '../sources/social-insurance/mapping.js';
 import type { FkBeslutRow, FkUtbetalningRow } from '../sources/social-insurance/tables.js';
+import { mapCurrentStatement } from '../sources/income-register/mapping.js';
+import type { AgiCurrentStatementRow } from '../sources/income-register/tables.js';
+import type { IncomeStatement } from '../sources/income-register/types.js';
 import { chainHash, GENESIS_HASH, type AuditEvent, type DataCategory, type EventDraft } from '../src/access-log/event.js';
 import { eventPositionText } from '../src/access-log/reader.js';
 import { fromRow, toRow, type EventRow } from '../src/access-log/store.js';
 import { CURSOR_KEY_NAME, CursorCodec, KEYS_TABLE } from '../src/core/cursor.js';
 import { AUDIT_EVENTS_LIST } from '../src/access-log/resolvers.js';
-import { municipalityList } from '../sources/population-register/resolvers.js';
 import { parseDatabaseUrl } from '../src/core/db.js';
 import type { Citizen } from '../sources/population-register/types.js';
 import type { Benefit, Payment } from '../sources/social-insurance/types.js';
 import type { ActionPlanStep, Case } from '../sources/employment-service/types.js';
-import { WORKLOADS, type WorkloadId } from './workloads.js';
+import { municipalityPageList, WORKLOADS, type WorkloadId } from './workloads.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Databases
@@ -57,9 +60,25 @@ const SQL = {
     + 'order by `s`.`occurred_ms` desc, `s`.`writer_id` desc, `s`.`seq` desc limit ?',
 };
 
+/**
+ * The income register (PostgreSQL): per statement (period, employer, payee, specification) its newest version —
+ * latest arrival, then highest id — with how many versions it has had, the id of its first and the employer's
+ * name, in one statement for all payees (legacy-sources.md §4). A withdrawal that is the newest version comes
+ * back too: the mapping drops it, and with it the statement.
+ */
+const STATEMENT_KEY = 'redovisningsperiod, arbetsgivare, betalningsmottagare, specifikationsnummer';
+const INCOMES_SQL = 'select v.id, v.redovisningsperiod, v.arbetsgivare, v.betalningsmottagare, v.specifikationsnummer, v.kontant_ersattning, '
+  + 'v.skatteavdrag, v.formaner, v.borttag, v.inlamnad, v.versions, v.first_id, e.namn '
+  + 'from (select id, redovisningsperiod, arbetsgivare, betalningsmottagare, specifikationsnummer, kontant_ersattning, skatteavdrag, formaner, borttag, inlamnad, '
+  + `row_number() over (partition by ${STATEMENT_KEY} order by inlamnad desc, id desc) as newest, `
+  + `count(*) over (partition by ${STATEMENT_KEY}) as versions, min(id) over (partition by ${STATEMENT_KEY}) as first_id `
+  + 'from agi_individuppgift where betalningsmottagare = any($1) and redovisningsperiod >= $2 and redovisningsperiod <= $3) as v '
+  + 'left join agi_arbetsgivare as e on e.arbetsgivare = v.arbetsgivare where v.newest = 1 '
+  + 'order by v.redovisningsperiod desc, v.arbetsgivare asc, v.specifikationsnummer asc';
+
 interface FloorConfig {
   server?: { port?: number; host?: string };
-  sources: Record<'populationRegister' | 'socialInsurance' | 'employmentService', { url: string; poolMax?: number }>;
+  sources: Record<'populationRegister' | 'socialInsurance' | 'employmentService' | 'incomeRegister', { url: string; poolMax?: number }>;
   store: { url: string };
 }
 
@@ -73,12 +92,35 @@ function openPool(url: string, connectionLimit: number, extra: Partial<PoolOptio
   });
 }
 
-const stats = { requests: 0, selects: 0, inserts: 0 };
+/**
+ * As samgraf's PostgreSQL connections: TIMESTAMPTZ (and the other date types) as the text the server sends, in a
+ * UTC session, for the mapping to put in Stockholm time; NUMERIC and BIGINT as strings (pg's default).
+ */
+const PG_TEXT_TYPES = new Set([1082, 1083, 1114, 1184]);
+
+function openPostgresPool(url: string, max: number): pg.Pool {
+  const target = parseDatabaseUrl(url);
+  if (target.dialect !== 'postgres') throw new Error('the floor reads the income register on PostgreSQL only');
+  return new pg.Pool({
+    host: target.host, port: target.port, user: target.user, password: target.password, database: target.database, max,
+    options: '-c TimeZone=UTC',
+    types: { getTypeParser: ((oid: number, format?: string) => (PG_TEXT_TYPES.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+  });
+}
+
+/** SELECTs sent, all databases; those on PostgreSQL also on their own (MariaDB's counters do not see them). */
+const stats = { requests: 0, selects: 0, postgresSelects: 0, inserts: 0 };
 
 async function select<Row>(pool: Pool, sql: string, params: unknown[]): Promise<Row[]> {
   stats.selects += 1;
   const [rows] = await pool.query(sql, params);
   return rows as Row[];
+}
+
+async function selectPostgres<Row extends pg.QueryResultRow>(pool: pg.Pool, sql: string, params: unknown[]): Promise<Row[]> {
+  stats.selects += 1;
+  stats.postgresSelects += 1;
+  return (await pool.query<Row>(sql, params)).rows;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -122,7 +164,9 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | null): Map
 }
 
 class Floor {
-  constructor(private readonly skv: Pool, private readonly fk: Pool, private readonly af: Pool, readonly store: Pool, readonly cursors: CursorCodec) {}
+  constructor(
+    private readonly skv: Pool, private readonly fk: Pool, private readonly af: Pool, private readonly agi: pg.Pool, readonly store: Pool, readonly cursors: CursorCodec,
+  ) {}
 
   async persons(pnrs: readonly string[]): Promise<Map<string, Citizen>> {
     const rows = await select<FbPersonRow>(this.skv, SQL.persons, [pnrs]);
@@ -161,6 +205,15 @@ class Floor {
     if (caseIds.length === 0) return new Map();
     const rows = await select<AfHandlingsplanRow>(this.af, SQL.actionPlans, [caseIds]);
     return groupBy(mapRows(rows, mapActionPlanStep), (s) => s.caseId);
+  }
+
+  /** The register writes the payee `YYYYMMDD-NNNN`; periods are `YYYYMM`. */
+  async incomes(pnrs: readonly string[], from: string, to: string): Promise<Map<string, IncomeStatement[]>> {
+    if (pnrs.length === 0) return new Map();
+    const payees = pnrs.map((pnr) => `${pnr.slice(0, 8)}-${pnr.slice(8)}`);
+    const rows = await selectPostgres<AgiCurrentStatementRow>(this.agi, INCOMES_SQL, [payees, from.replace('-', ''), to.replace('-', '')]);
+    const current = mapRows(rows, (row) => mapCurrentStatement(row, lenient, ignoreFindings)).filter((s): s is IncomeStatement => s !== null);
+    return groupBy(current, (s) => s.personalNumber);
   }
 
   async auditEvents(subject: string, toMs: number, first: number): Promise<AuditEvent[]> {
@@ -210,7 +263,7 @@ class FloorAccessLog {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The four requests: the same SQL, the same JSON, the same event
+// The five requests: the same SQL, the same JSON, the same event
 
 /** Which `Type.field`s each answer reads (the event's fieldsRead), by the types that occur in it. */
 const FIELDS: Record<WorkloadId, Record<string, string[]>> = {
@@ -247,6 +300,14 @@ const FIELDS: Record<WorkloadId, Record<string, string[]>> = {
     PageInfo: ['hasNextPage', 'endCursor'],
     AuditEvent: ['id', 'occurredAt', 'principal', 'purpose', 'operationName', 'outcome', 'subjects', 'hash'],
     AuditPrincipal: ['type', 'subject', 'organization'],
+  },
+  W5: {
+    Query: ['citizen'],
+    Citizen: ['personalNumber', 'familyName', 'benefits', 'incomes'],
+    Benefit: ['type', 'status', 'amount'],
+    Money: ['amount'],
+    IncomeStatement: ['period', 'employer', 'grossPay', 'taxDeducted', 'versions'],
+    Employer: ['name', 'organizationNumber', 'soleTrader'],
   },
 };
 
@@ -357,14 +418,14 @@ async function municipalityPage(floor: Floor, code: string, first: number, after
         answer.saw('Citizen');
         answer.about(c.personalNumber, 'IDENTITY', 'BENEFITS');
         return {
-          cursor: floor.cursors.encode(municipalityList(code), c.personalNumber),
+          cursor: floor.cursors.encode(municipalityPageList(code), c.personalNumber),
           node: {
             personalNumber: c.personalNumber, givenNames: c.givenNames, familyName: c.familyName,
             benefits: (benefits.get(c.personalNumber) ?? []).map((b) => briefBenefit(b, answer, false)),
           },
         };
       }),
-      pageInfo: { hasNextPage: page.hasMore, endCursor: page.last === null ? null : floor.cursors.encode(municipalityList(code), page.last) },
+      pageInfo: { hasNextPage: page.hasMore, endCursor: page.last === null ? null : floor.cursors.encode(municipalityPageList(code), page.last) },
     },
   };
 }
@@ -397,6 +458,39 @@ async function auditSearch(floor: Floor, subject: string, toMs: number, first: n
   };
 }
 
+async function financialAid(floor: Floor, pnr: string, from: string, to: string, answer: Answer): Promise<unknown> {
+  const citizen = (await floor.persons([pnr])).get(pnr);
+  if (!citizen) return { citizen: null };
+  const [benefits, incomes] = await Promise.all([floor.benefits([pnr]), floor.incomes([pnr], from, to)]);
+  answer.saw('Citizen');
+  answer.about(pnr, 'IDENTITY', 'BENEFITS', 'INCOME');
+  return {
+    citizen: {
+      personalNumber: citizen.personalNumber, familyName: citizen.familyName,
+      benefits: (benefits.get(pnr) ?? []).map((b) => {
+        answer.saw('Benefit');
+        return { type: b.type, status: b.status, amount: b.amount && money(b.amount, answer, 'amount') };
+      }),
+      incomes: (incomes.get(pnr) ?? []).map((s) => {
+        answer.saw('IncomeStatement');
+        const { employer } = s;
+        if (employer) {
+          answer.saw('Employer');
+          // A sole trader's identifier is the owner's number: reading the employer is reading about the owner.
+          if (employer.personalNumber !== null) answer.about(employer.personalNumber, 'INCOME');
+        }
+        return {
+          period: s.period,
+          employer: employer && { name: employer.name, organizationNumber: employer.organizationNumber, soleTrader: employer.soleTrader },
+          grossPay: s.grossPay && money(s.grossPay, answer, 'amount'),
+          taxDeducted: s.taxDeducted && money(s.taxDeducted, answer, 'amount'),
+          versions: s.versions,
+        };
+      }),
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // HTTP
 
@@ -417,10 +511,17 @@ function firstOf(value: unknown, fallback: number): number {
   return value;
 }
 
+const YEAR_MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+function yearMonthOf(value: unknown): string {
+  if (typeof value !== 'string' || !YEAR_MONTH.test(value)) throw new BadRequest('from and to are YYYY-MM');
+  return value;
+}
+
 function afterOf(floor: Floor, code: string, value: unknown): string | null {
   if (value === undefined || value === null) return null;
   try {
-    return floor.cursors.decode(municipalityList(code), String(value), (position) => (PNR.test(position) ? position : null));
+    return floor.cursors.decode(municipalityPageList(code), String(value), (position) => (PNR.test(position) ? position : null));
   } catch {
     throw new BadRequest('after is not a cursor');
   }
@@ -442,6 +543,8 @@ function runWorkload(floor: Floor, workload: WorkloadId, input: Record<string, u
       if (Number.isNaN(toMs)) throw new BadRequest('to is an ISO instant');
       return auditSearch(floor, pnrOf(input.subject), toMs, firstOf(input.first, 20), result);
     }
+    case 'W5':
+      return financialAid(floor, pnrOf(input.pnr), yearMonthOf(input.from), yearMonthOf(input.to), result);
   }
 }
 
@@ -524,6 +627,7 @@ async function main(): Promise<void> {
     openPool(sources.populationRegister.url, sources.populationRegister.poolMax ?? 10),
     openPool(sources.socialInsurance.url, sources.socialInsurance.poolMax ?? 10),
     openPool(sources.employmentService.url, sources.employmentService.poolMax ?? 10),
+    openPostgresPool(sources.incomeRegister.url, sources.incomeRegister.poolMax ?? 10),
     store,
     new CursorCodec(Buffer.from(key.secret, 'hex')),
   );

@@ -8,7 +8,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 export const BENCH_ISSUER = 'https://idp.bench.samgraf.test';
 export const BENCH_AUDIENCE = 'samgraf';
 /** Every scope the workloads need. `citizen:protected:read` is included so that nothing is masked. */
-export const BENCH_SCOPES = 'citizen:read citizen:address:read citizen:protected:read benefit:read benefit:amount:read case:read audit:read';
+export const BENCH_SCOPES = 'citizen:read citizen:address:read citizen:protected:read benefit:read benefit:amount:read case:read income:read audit:read';
 export const BENCH_ORGANIZATION = 'FK';
 
 export interface BenchIssuer {

@@ -165,7 +165,9 @@ export function markdownTable(runs: readonly Run[]): string {
   for (const run of runs) {
     const r = run.target === 'samgraf' ? ratioList.find((x) => x.workload === run.workload && x.connections === run.connections) : undefined;
     const s = run.statements;
-    const sql = `${fmt(s.perRequest, 2)} (${fmt(s.selectsPerRequest, 2)} + ${fmt(s.writesPerRequest, 2)})${s.noisy ? ' *' : ''}`;
+    // MariaDB's counts, and the statements on PostgreSQL by the target's own count (W5's income register).
+    const postgres = s.postgresSelectsPerRequest > 0 ? s.postgresSelectsPerRequest : 0;
+    const sql = `${fmt(s.perRequest + postgres, 2)} (${fmt(s.selectsPerRequest, 2)} + ${postgres > 0 ? `${fmt(postgres, 2)} on PostgreSQL + ` : ''}${fmt(s.writesPerRequest, 2)})${s.noisy ? ' *' : ''}`;
     lines.push(`| ${run.workload} | ${run.connections} | ${run.target}${run.cpu.disturbed ? ' †' : ''} | ${fmt(run.requestsPerSecond, 0)} | ${fmt(run.latencyMs.p50, 2)} | ${fmt(run.latencyMs.p99, 2)} | ${sql} | ${fmt(run.cpu.targetMsPerRequest, 2)} | ${fmt(run.memory.peakMb, 0)} | `
       + `${r?.overFloor ? fmt(r.overFloor.requestsPerSecond, 2) : ''} | ${r?.overFloor ? fmt(r.overFloor.p99, 2) : ''} | ${r?.overNaive ? fmt(r.overNaive.requestsPerSecond, 1) : ''} |`);
   }

@@ -1,7 +1,7 @@
 /**
  * The benchmark harness (`npm run bench`, see bench/README.md): seeds fresh MariaDB databases, fills the store
  * with a large access log, starts samgraf (production mode, every safeguard on), the floor and the naive
- * baseline as separate processes, checks that all three give the same answers, drives each through W1–W4 at
+ * baseline as separate processes, checks that all three give the same answers, drives each through W1–W5 at
  * each concurrency with autocannon, and writes bench/results/<date>.json and a markdown table. Exits 1 if any
  * response was wrong or the targets disagreed.
  */
@@ -67,9 +67,13 @@ async function compareTargets(bench: Bench, options: BenchOptions, failures: str
       for (const problem of problems) failures.push(`${workload} ${target.name} (comparison): ${problem}`);
     }
     const c = comparison.coverage;
+    const { earners } = bench.data;
     const missing = workload === 'W1' && bench.data.richPeople.length > 0 && (c.payments === 0 || c.actionPlanSteps === 0) ? 'payments and action plans'
       : workload === 'W2' && (c.benefits === 0 || c.cases === 0) ? 'benefits and cases'
-        : c.nodes === 0 ? 'any data' : null;
+        : workload === 'W5' && c.incomes === 0 ? 'incomes'
+          : workload === 'W5' && earners.corrected.length > 0 && c.correctedIncomes === 0 ? 'a corrected income statement'
+            : workload === 'W5' && earners.paidBySoleTrader.length > 0 && c.soleTraderIncomes === 0 ? 'a sole trader\'s income statement'
+              : c.nodes === 0 ? 'any data' : null;
     if (missing && bench.targets.samgraf) failures.push(`${workload}: the comparison inputs did not reach ${missing}`);
     comparisons.push(comparison);
     log(`${workload}: ${inputs.length} inputs, answers ${Object.entries(comparison.targets).map(([t, r]) => `${t} ${r.valid ? (r.sameAsSamgraf === false ? 'DIFFER' : 'ok') : 'WRONG'}`).join(', ')}`);
@@ -183,7 +187,7 @@ async function sizeScaling(options: BenchOptions, failures: string[]): Promise<S
   for (const citizens of options.scalingSizes) {
     log(`scaling: W1 at ${citizens.toLocaleString('en-US')} citizens`);
     const bench = await prepareBench({
-      citizens, events: Math.min(options.events, 100_000), seed: options.seed, mysqlUrl: options.mysqlUrl, postgresUrl: options.postgresUrl, targets: ['samgraf'], nodeFlags: options.nodeOptions, log,
+      citizens, events: Math.min(options.events, 100_000), seed: options.seed, mysqlUrl: options.mysqlUrl, postgresUrl: options.postgresUrl, targets: ['samgraf'], workloads: ['W1'], nodeFlags: options.nodeOptions, log,
     });
     active.bench = bench;
     try {
@@ -201,7 +205,7 @@ async function sizeScaling(options: BenchOptions, failures: string[]): Promise<S
   return { points, p50Ratio: points.at(-1)!.latencyMs.p50 / points[0]!.latencyMs.p50 };
 }
 
-/** A mixed W1–W4 load against samgraf, sampling its RSS every second. */
+/** A mixed load of the workloads run against samgraf, sampling its RSS every second. */
 async function soak(bench: Bench, options: BenchOptions, failures: string[]): Promise<Soak> {
   const target = bench.targets.samgraf!;
   const connections = Math.max(...options.connections);
@@ -304,6 +308,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     mysqlUrl: options.mysqlUrl,
     postgresUrl: options.postgresUrl,
     targets: options.targets,
+    workloads: options.workloads,
     profile: options.profile,
     nodeFlags: options.nodeOptions,
     log,

@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SOURCE_MODULES } from '../sources/registry.js';
 import { fillAccessLog, type FilledLog } from './access-log-fill.js';
-import { createBenchDatabases, loadPeople, migrateBenchStore, peopleWithEverything, seedBenchSources, type BenchDatabases, type People } from './databases.js';
+import { createBenchDatabases, migrateBenchStore, seedBenchSources, type BenchDatabases } from './databases.js';
+import { earnersIn, loadPeople, NO_EARNERS, peopleWithEverything, type People } from './legacy-tables.js';
 import { createBenchIssuer, type BenchIssuer } from './issuer.js';
 import { startTarget, writeServerConfig, type Target, type TargetName } from './targets.js';
-import type { InputData } from './workloads.js';
+import { W5_PERIODS, WORKLOAD_IDS, type InputData, type WorkloadId } from './workloads.js';
 
 export interface SetupOptions {
   citizens: number;
@@ -20,6 +20,8 @@ export interface SetupOptions {
   mysqlUrl: string;
   postgresUrl: string;
   targets: readonly TargetName[];
+  /** The workloads the inputs are prepared for (default all): W5's earners take a scan of the income register. */
+  workloads?: readonly WorkloadId[];
   /** Targets to run under node --cpu-prof. */
   profile?: readonly TargetName[];
   /** Extra node flags for the servers. */
@@ -65,9 +67,7 @@ export async function prepareBench(options: SetupOptions): Promise<Bench> {
     const seeded = { rows, seconds: (Date.now() - started) / 1000 };
     log(`seeded in ${seeded.seconds.toFixed(1)} s: ${Object.entries(rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     const cursors = await migrateBenchStore(databases.urls.store);
-    const register = SOURCE_MODULES.find((module) => module.people !== undefined);
-    if (!register) throw new Error('no source module is the register of persons');
-    const people = await loadPeople(databases.urls[register.name]!);
+    const people = await loadPeople(databases.urls);
     started = Date.now();
     const accessLog = await fillAccessLog(databases.urls.store, { events: options.events, people, seed: options.seed, endMs: Date.now() - 60_000, onProgress: log });
     log(`access log: ${accessLog.events} events, ${accessLog.subjectRows} subject rows in ${accessLog.seconds.toFixed(1)} s`);
@@ -77,6 +77,7 @@ export async function prepareBench(options: SetupOptions): Promise<Bench> {
       logUntil: new Date(accessLog.toMs).toISOString(),
       richPeople: await peopleWithEverything(databases.urls, people, 10),
       cursors,
+      earners: (options.workloads ?? WORKLOAD_IDS).includes('W5') ? await earnersIn(databases.urls, people, W5_PERIODS) : NO_EARNERS,
     };
     const issuer = await createBenchIssuer(OFFICERS, options.tokenSeconds ?? 24 * 3600);
     const configFile = writeServerConfig(workDir, databases.urls, issuer);

@@ -16,6 +16,9 @@ import type { BenchIssuer } from './issuer.js';
 import { WORKLOADS, type Input } from './workloads.js';
 
 export const TARGET_NAMES = ['samgraf', 'floor', 'naive'] as const;
+
+/** The metric labels of the sources that run on PostgreSQL. */
+const POSTGRES_SOURCES = SOURCE_MODULES.filter((module) => module.dialect === 'postgres').map((module) => new RegExp(`source="${module.name}"`));
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 const SCRIPTS: Record<TargetName, string[]> = {
@@ -51,6 +54,8 @@ export interface Counters {
   requests: number;
   /** SELECTs the server has sent to the legacy sources and the store, by its own count (a cross-check). */
   selects: number;
+  /** … of which to sources on PostgreSQL, which MariaDB's counters do not see. */
+  postgresSelects: number;
 }
 
 export interface Memory {
@@ -158,8 +163,8 @@ export async function startTarget(name: TargetName, options: StartOptions): Prom
     },
     async counters() {
       if (name === 'floor') {
-        const stats = await (await fetch(`${origin}/stats`)).json() as { requests: number; selects: number };
-        return { requests: stats.requests, selects: stats.selects };
+        const stats = await (await fetch(`${origin}/stats`)).json() as { requests: number; selects: number; postgresSelects: number };
+        return { requests: stats.requests, selects: stats.selects, postgresSelects: stats.postgresSelects };
       }
       const text = await (await fetch(`${origin}/metrics`)).text();
       // The store's SELECTs (W4's search) are not among samgraf's source metrics: one per auditEvents request.
@@ -168,6 +173,7 @@ export async function startTarget(name: TargetName, options: StartOptions): Prom
         // Every workload request writes one access-log event, also when the load generator has hung up on it.
         requests: sumMetric(text, 'samgraf_access_log_events_total'),
         selects: sumMetric(text, 'samgraf_source_statements_total') + auditSearches,
+        postgresSelects: POSTGRES_SOURCES.reduce((total, source) => total + sumMetric(text, 'samgraf_source_statements_total', source), 0),
       };
     },
     memory: () => readStatus(pid),

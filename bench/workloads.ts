@@ -1,21 +1,40 @@
 /**
- * The four workloads of the benchmark: the GraphQL documents samgraf and the naive baseline are sent, the
+ * The five workloads of the benchmark: the GraphQL documents samgraf and the naive baseline are sent, the
  * inputs each request draws (a different citizen each W1 request, and so on), and the checks every response
  * must pass. The floor takes the same variables as a JSON body on its own path and answers with the same
  * `{ "data": … }` JSON, so one set of checks and one normalisation serve all three targets.
  */
-import type { CursorCodec } from '../src/core/cursor.js';
-import { municipalityList } from '../sources/population-register/resolvers.js';
+import type { CursorCodec, CursorList } from '../src/core/cursor.js';
 import { canonicalJson } from '../src/access-log/event.js';
 import { SeededRandom } from '../src/core/seed/random.js';
-import type { People } from './databases.js';
+import { WORLD_AS_OF } from '../src/core/seed/world.js';
+import type { Earners, People } from './legacy-tables.js';
 
-export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4'] as const;
+export const WORKLOAD_IDS = ['W1', 'W2', 'W3', 'W4', 'W5'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export const W2_BATCH = 50;
 export const W3_PAGE = 50;
 export const W4_PAGE = 20;
+
+/** `YYYY-MM`, `months` months before the month of `date` (`YYYY-MM-DD`). */
+function monthsBefore(date: string, months: number): string {
+  const index = Number(date.slice(0, 4)) * 12 + Number(date.slice(5, 7)) - 1 - months;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/**
+ * The incomes W5 reads: the twelve full months before the seeded data's "today", as an officer assessing an
+ * application reads the past year's pay (the register holds two years).
+ */
+export const W5_PERIODS = { from: monthsBefore(WORLD_AS_OF, 12), to: monthsBefore(WORLD_AS_OF, 1) } as const;
+
+/**
+ * The list W3's cursors are bound to, as samgraf declares it next to `citizensByMunicipality`: the inputs seal
+ * their `after` with it and the checks expect it in every cursor returned, so a change on samgraf's side fails
+ * the comparison rather than passing unnoticed. The floor seals its cursors with it too.
+ */
+export const municipalityPageList = (code: string): CursorList => ({ kind: 'citizens-by-municipality', scope: code });
 
 export interface Workload {
   id: WorkloadId;
@@ -87,6 +106,22 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
   }
 }`,
   },
+  W5: {
+    id: 'W5',
+    title: `financial-aid assessment: citizen with benefits and incomes(${W5_PERIODS.from} – ${W5_PERIODS.to})`,
+    operationName: 'FinancialAid',
+    purpose: 'social-services',
+    floorPath: '/financial-aid',
+    document: `query FinancialAid($pnr: String!, $from: YearMonth, $to: YearMonth) {
+  citizen(personalNumber: $pnr) {
+    personalNumber familyName
+    benefits { type status amount { amount } }
+    incomes(from: $from, to: $to) {
+      period employer { name organizationNumber soleTrader } grossPay { amount } taxDeducted { amount } versions
+    }
+  }
+}`,
+  },
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -97,7 +132,8 @@ export type Input =
   | { workload: 'W1'; variables: { pnr: string } }
   | { workload: 'W2'; variables: { pnrs: string[] } }
   | { workload: 'W3'; variables: { code: string; first: number; after: string | null }; expect: { first: string; count: number; hasNextPage: boolean; cursorAt: (pnr: string) => string } }
-  | { workload: 'W4'; variables: { subject: string; to: string; first: number }; expect: { count: number } };
+  | { workload: 'W4'; variables: { subject: string; to: string; first: number }; expect: { count: number } }
+  | { workload: 'W5'; variables: { pnr: string; from: string; to: string } };
 
 export interface InputStream {
   next(): Input;
@@ -113,10 +149,19 @@ export interface InputData {
   richPeople: string[];
   /** Seals cursors as samgraf does (with the store's key): W3 pages from one, and checks the ones returned. */
   cursors: CursorCodec;
+  /** People with current income statements in W5_PERIODS (empty when W5 is not run). */
+  earners: Earners;
 }
 
 /** At most this many distinct W1 citizens are cycled through (more than any run sends). */
 const W1_DISTINCT = 200_000;
+
+/** A seeded cycle through up to W1_DISTINCT of `numbers`, each in turn. */
+function cycle(random: SeededRandom, numbers: readonly string[]): () => string {
+  const order = numbers.length <= W1_DISTINCT ? random.shuffled(numbers) : random.sample(numbers, W1_DISTINCT);
+  let i = 0;
+  return () => order[i++ % order.length]!;
+}
 
 export function inputStream(workload: WorkloadId, data: InputData, seed: string): InputStream {
   const random = new SeededRandom(seed, `inputs-${workload}`);
@@ -124,9 +169,8 @@ export function inputStream(workload: WorkloadId, data: InputData, seed: string)
   const n = people.numbers.length;
   switch (workload) {
     case 'W1': {
-      const order = n <= W1_DISTINCT ? random.shuffled(people.numbers) : random.sample(people.numbers, W1_DISTINCT);
-      let i = 0;
-      return { next: () => ({ workload, variables: { pnr: order[i++ % order.length]! } }) };
+      const next = cycle(random, people.numbers);
+      return { next: () => ({ workload, variables: { pnr: next() } }) };
     }
     case 'W2':
       return {
@@ -146,7 +190,7 @@ export function inputStream(workload: WorkloadId, data: InputData, seed: string)
           const members = people.byMunicipality.get(people.municipality[index]!)!;
           const k = position[index]!;
           const remaining = members.length - k;
-          const list = municipalityList(people.municipality[index]!);
+          const list = municipalityPageList(people.municipality[index]!);
           return {
             workload,
             variables: { code: list.scope, first: W3_PAGE, after: k === 0 ? null : data.cursors.encode(list, people.numbers[members[k - 1]!]!) },
@@ -171,6 +215,12 @@ export function inputStream(workload: WorkloadId, data: InputData, seed: string)
         },
       };
     }
+    case 'W5': {
+      // An applicant for financial aid who has earned in the past year: a different one each request.
+      if (data.earners.all.length === 0) throw new Error(`W5 needs people with incomes in ${W5_PERIODS.from} – ${W5_PERIODS.to}`);
+      const next = cycle(random, data.earners.all);
+      return { next: () => ({ workload, variables: { pnr: next(), ...W5_PERIODS } }) };
+    }
   }
 }
 
@@ -179,6 +229,15 @@ export function comparisonInputs(workload: WorkloadId, data: InputData, count: n
   if (workload === 'W1' && data.richPeople.length > 0) {
     const rich = data.richPeople.slice(0, Math.ceil(count / 2)).map((pnr): Input => ({ workload: 'W1', variables: { pnr } }));
     const stream = inputStream('W1', data, `${seed}-compare`);
+    return [...rich, ...Array.from({ length: count - rich.length }, () => stream.next())];
+  }
+  if (workload === 'W5') {
+    // A corrected statement, a sole trader's pay and a withdrawn statement first, so that the targets are
+    // compared on the register's quirks.
+    const { corrected, paidBySoleTrader, withWithdrawn } = data.earners;
+    const quirky = [...new Set([...corrected.slice(0, 1), ...paidBySoleTrader.slice(0, 1), ...withWithdrawn.slice(0, 1), ...corrected.slice(1)])];
+    const rich = quirky.slice(0, Math.max(1, count - 1)).map((pnr): Input => ({ workload: 'W5', variables: { pnr, ...W5_PERIODS } }));
+    const stream = inputStream('W5', data, `${seed}-compare`);
     return [...rich, ...Array.from({ length: count - rich.length }, () => stream.next())];
   }
   const stream = inputStream(workload, data, `${seed}-compare`);
@@ -199,11 +258,15 @@ export interface Coverage {
   payments: number;
   cases: number;
   actionPlanSteps: number;
+  /** W5: income statements, those corrected since first sent, and those paid by a sole trader. */
+  incomes: number;
+  correctedIncomes: number;
+  soleTraderIncomes: number;
   nodes: number;
 }
 
 export function emptyCoverage(): Coverage {
-  return { benefits: 0, payments: 0, cases: 0, actionPlanSteps: 0, nodes: 0 };
+  return { benefits: 0, payments: 0, cases: 0, actionPlanSteps: 0, incomes: 0, correctedIncomes: 0, soleTraderIncomes: 0, nodes: 0 };
 }
 
 type Json = Record<string, any>;
@@ -304,7 +367,45 @@ function checkData(input: Input, data: Json, coverage: Coverage): string | null 
       }
       return null;
     }
+    case 'W5':
+      return checkAssessment(data.citizen, input.variables, coverage);
   }
+}
+
+const YEAR_MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const ORGANISATION_NUMBER = /^\d{6}-\d{4}$/;
+
+/** Benefits, and the current income statements within the range, newest period first; never a person's number as an employer's. */
+function checkAssessment(citizen: Json | null | undefined, { pnr, from, to }: { pnr: string; from: string; to: string }, coverage: Coverage): string | null {
+  if (!citizen) return `citizen ${pnr} missing`;
+  if (citizen.personalNumber !== pnr) return `asked for ${pnr}, got ${citizen.personalNumber}`;
+  if (typeof citizen.familyName !== 'string' || citizen.familyName === '') return 'no familyName';
+  if (!isList(citizen.benefits)) return 'benefits is not a list';
+  for (const benefit of citizen.benefits) {
+    if (typeof benefit.type !== 'string' || typeof benefit.status !== 'string') return 'benefit without type or status';
+  }
+  coverage.benefits += citizen.benefits.length;
+  if (!isList(citizen.incomes)) return 'incomes is not a list';
+  let previous = '9999-12';
+  for (const income of citizen.incomes) {
+    const period = String(income.period);
+    if (!YEAR_MONTH.test(period) || period < from || period > to) return `an income of ${period}, outside ${from} – ${to}`;
+    if (period > previous) return 'incomes not newest period first';
+    if (!Number.isInteger(income.versions) || income.versions < 1) return 'an income without its number of versions';
+    const employer = income.employer as Json | null;
+    if (employer !== null) {
+      if (typeof employer.soleTrader !== 'boolean') return 'an employer without soleTrader';
+      if (employer.soleTrader ? employer.organizationNumber !== null : !ORGANISATION_NUMBER.test(String(employer.organizationNumber))) {
+        return 'an employer\'s organizationNumber is not an organisation number (a sole trader has none)';
+      }
+      if (employer.soleTrader) coverage.soleTraderIncomes += 1;
+    }
+    if (income.versions > 1) coverage.correctedIncomes += 1;
+    previous = period;
+  }
+  coverage.incomes += citizen.incomes.length;
+  coverage.nodes += 1;
+  return null;
 }
 
 /** The answer's data as canonical JSON (keys sorted): what must be equal across targets. */
