@@ -5,8 +5,6 @@
  */
 import type { Knex } from 'knex';
 
-export const DEFAULT_RETENTION_DAYS = 1826;
-
 export async function pruneAccessLog(db: Knex, retentionDays: number, now = Date.now()): Promise<{ events: number; cutoff: string }> {
   const cutoffMs = now - retentionDays * 86_400_000;
   let pruned = 0;
