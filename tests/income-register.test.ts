@@ -48,6 +48,12 @@ const P2 = '199001012385';
 const P3 = '200101012391';
 /** Runs a sole trader's business; registered in Göteborg. */
 const OWNER = '197201079295';
+/** Runs a sole trader's business under a protected identity; registered in 0180. */
+const HIDDEN_OWNER = '196801029288';
+/** Runs a sole trader's business, but the population register does not know them. */
+const UNKNOWN_OWNER = '196801249290';
+/** In 0180; paid by the two sole traders above and by E1. */
+const P4 = '199301012382';
 const dashed = (pnr: string) => `${pnr.slice(0, 8)}-${pnr.slice(8)}`;
 
 const E1 = '556036-0793';
@@ -313,6 +319,10 @@ const VERSIONS: Version[] = [
   { id: 80, period: '202501', employer: E1, payee: null, birth: '19850101', spec: 1, gross: 77777, at: '2025-02-12T09:15:00Z' },
   { id: 82, period: '202501', employer: E1, payee: '19850101-2383', spec: 1, gross: 88888, at: '2025-02-12T09:15:00Z' },
   { id: 81, period: '202501', employer: E1, payee: P3, spec: 1, gross: 25000, at: '2025-02-12T09:15:00Z' },
+  // P4's employers: a sole trader with a protected identity, one the population register does not know, an organisation.
+  { id: 100, period: '202506', employer: dashed(HIDDEN_OWNER), payee: P4, spec: 1, gross: 1200, at: '2025-07-12T10:00:00+02:00' },
+  { id: 101, period: '202506', employer: dashed(UNKNOWN_OWNER), payee: P4, spec: 1, gross: 1300, at: '2025-07-12T10:00:00+02:00' },
+  { id: 102, period: '202506', employer: E1, payee: P4, spec: 1, gross: 1400, at: '2025-07-12T10:00:00+02:00' },
   // Both sides of the repeated autumn hour.
   { id: 90, period: '202509', employer: E1, payee: P1, spec: 1, gross: 33000, at: '2025-10-26T00:30:00Z' },
   { id: 91, period: '202510', employer: E1, payee: P1, spec: 1, gross: 33000, at: '2025-10-26T01:30:00Z' },
@@ -322,6 +332,8 @@ const EMPLOYERS = [
   { arbetsgivare: E1, namn: 'Åkerlunds Bygg AB', sni_kod: '41200' },
   { arbetsgivare: SOLE, namn: 'Anna Svensson Måleri', sni_kod: '43341' },
   { arbetsgivare: EBAD, namn: 'Felaktiga Nummer AB', sni_kod: null },
+  { arbetsgivare: dashed(HIDDEN_OWNER), namn: 'Eva Lind Hemtjänst', sni_kod: '88101' },
+  { arbetsgivare: dashed(UNKNOWN_OWNER), namn: 'Okänd Ägares Firma', sni_kod: null },
 ];
 
 function legacyRow(v: Version, dialect: 'postgres' | 'sqlite') {
@@ -417,7 +429,8 @@ for (const dialect of ['postgres', 'sqlite'] as const) {
       } finally {
         await agi.destroy();
       }
-      await populationRegisterAt(file('skv'), [person(P1, '0180', '01'), person(P2, '1480', '14'), person(P3, '0180', '01', { SEKRETESS: 'J' }), person(OWNER, '1480', '14')]);
+      await populationRegisterAt(file('skv'), [person(P1, '0180', '01'), person(P2, '1480', '14'), person(P3, '0180', '01', { SEKRETESS: 'J' }), person(OWNER, '1480', '14'),
+        person(HIDDEN_OWNER, '0180', '01', { SKYDDAD_FB: 'J' }), person(P4, '0180', '01')]);
       server = await startTestServer({
         populationRegister: file('skv'), socialInsurance: file('fk'), employmentService: file('af'), incomeRegister: incomeUrl, store: file('store'),
       });
@@ -511,6 +524,32 @@ for (const dialect of ['postgres', 'sqlite'] as const) {
       const withScope = await server.query(query, { pnr: P3 }, await staffHeaders('citizen:read income:read citizen:protected:read'));
       assert.equal(withScope.errors, undefined, JSON.stringify(withScope.errors));
       assert.deepEqual(withScope.data.citizen.incomes, [{ id: '81', grossPay: { amount: '25000.00' }, employer: { name: 'Åkerlunds Bygg AB' } }]);
+    });
+
+    it('a sole trader with a protected identity, or one the register does not know, is masked as an employer: it leads to the owner as a relation would', async () => {
+      const query = `query Q($pnr: String!) { citizen(personalNumber: $pnr) { incomes { id grossPay { amount } employer { name soleTrader } } } }`;
+      const requestId = `income-${randomUUID()}`;
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': requestId, ...await staffHeaders('citizen:read income:read') },
+        body: JSON.stringify({ query, variables: { pnr: P4 } }),
+      });
+      const without = await response.json() as { data: any; errors?: unknown };
+      assert.equal(without.errors, undefined, JSON.stringify(without.errors));
+      // One period: ordered by the employer's identifier, the owners' numbers (1968…) before E1 (5560…).
+      assert.deepEqual(without.data.citizen.incomes, [
+        { id: '100', grossPay: { amount: '1200.00' }, employer: null },
+        { id: '101', grossPay: { amount: '1300.00' }, employer: null },
+        { id: '102', grossPay: { amount: '1400.00' }, employer: { name: 'Åkerlunds Bygg AB', soleTrader: false } },
+      ]);
+      const event = fromRow((await server.store('audit_events').where('request_id', requestId) as EventRow[])[0]!);
+      assert.deepEqual(event.subjects, [P4], 'a masked employer is not a read of its owner');
+      assert.ok(event.fieldsMasked.includes('IncomeStatement.employer'), JSON.stringify(event));
+      const withScope = await server.query(query, { pnr: P4 }, await staffHeaders('citizen:read income:read citizen:protected:read'));
+      assert.equal(withScope.errors, undefined, JSON.stringify(withScope.errors));
+      assert.deepEqual(withScope.data.citizen.incomes.map((i: any) => i.employer), [
+        { name: 'Eva Lind Hemtjänst', soleTrader: true }, { name: 'Okänd Ägares Firma', soleTrader: true }, { name: 'Åkerlunds Bygg AB', soleTrader: false },
+      ]);
     });
   });
 }

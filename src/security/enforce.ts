@@ -43,12 +43,23 @@ export function enforceFieldRules(schema: GraphQLSchema, facts: SecurityFacts): 
         ? rowFilter(fieldConfig.type, returnedType === facts.personType, facts.personal.types.get(typeName)?.rowRestricted === true)
         : null;
       const filtersLinks = rule.maskedWhenProtected && linksToPersons(schema, returnedType, facts.personType);
+      // A record of another person reached from a masked field (a sole trader as someone's employer) leads to
+      // that person as a relation does: masked when they are protected.
+      const guardsOwners = rule.maskedWhenProtected && !filtersLinks && returnedType !== facts.personType && facts.personal.types.has(returnedType);
       const field = servedField(typeName, fieldName, facts.personal);
-      const record = (value: unknown, parent: unknown, ctx: RequestContext): unknown => {
+      const mask = (ctx: RequestContext): unknown => {
+        ctx.access.masked(rule.coordinate);
+        return returnsList ? [] : null;
+      };
+      const recordServed = (value: unknown, parent: unknown, ctx: RequestContext): unknown => {
         ctx.access.read(field, parent);
         if (returnedCategory !== null) ctx.access.returned(value, returnedCategory);
         if (filtersLinks && !hasScope(ctx.principal, 'citizen:protected:read')) return withoutProtectedLinks(value as PersonLink[] | null, ctx, rule);
         return value;
+      };
+      const record = (value: unknown, parent: unknown, ctx: RequestContext): unknown => {
+        if (!guardsOwners || hasScope(ctx.principal, 'citizen:protected:read')) return recordServed(value, parent, ctx);
+        return anyOwnerProtected(value, ctx).then((hidden) => (hidden ? mask(ctx) : recordServed(value, parent, ctx)));
       };
       const served = (value: unknown, parent: unknown, ctx: RequestContext): unknown => {
         if (withheld === null || ctx.principal === null || !isRowRestricted(ctx.principal)) return record(value, parent, ctx);
@@ -58,10 +69,6 @@ export function enforceFieldRules(schema: GraphQLSchema, facts: SecurityFacts): 
       const serve = (parent: unknown, args: Record<string, unknown>, ctx: RequestContext, info: GraphQLResolveInfo): unknown => {
         const value: unknown = resolve(parent, args, ctx, info);
         return isPromise(value) ? value.then((resolved) => served(resolved, parent, ctx)) : served(value, parent, ctx);
-      };
-      const mask = (ctx: RequestContext): unknown => {
-        ctx.access.masked(rule.coordinate);
-        return returnsList ? [] : null;
       };
       return {
         ...fieldConfig,
@@ -101,12 +108,14 @@ function rowFilter(type: GraphQLOutputType, isPerson: boolean, parentIsRestricte
   const visibleOne = (object: unknown, parent: unknown, principal: Principal, ctx: RequestContext): boolean | Promise<boolean> => {
     if (isPerson) return visiblePerson(object as PersonRecord, principal, ctx);
     const personalNumber = (object as PersonsRecord).personalNumber;
-    if (typeof personalNumber !== 'string') return false;
+    if (typeof personalNumber !== 'string') return askRegisterAboutNobody(ctx).then(() => false);
     if (parentIsRestricted && (parent as PersonsRecord).personalNumber === personalNumber) return true;
     return ctx.people.person.load(personalNumber).then((person) => person !== null && visiblePerson(person, principal, ctx));
   };
   return (value, parent, principal, ctx) => {
-    if (value === null || value === undefined) return value;
+    // A record that does not exist costs the register of persons the same statement as one out of sight, so
+    // neither the number of statements nor the time tells them apart.
+    if (value === null || value === undefined) return isPerson || parentIsRestricted ? value : askRegisterAboutNobody(ctx).then(() => value);
     if (!Array.isArray(value)) {
       const visible = visibleOne(value, parent, principal, ctx);
       return isPromise(visible) ? visible.then((shown) => (shown ? value : null)) : visible ? value : null;
@@ -115,6 +124,13 @@ function rowFilter(type: GraphQLOutputType, isPerson: boolean, parentIsRestricte
     const keep = (shown: readonly boolean[]) => (itemsRequired ? value.filter((_, i) => shown[i]) : value.map((item, i) => (shown[i] ? item : null)));
     return checks.some(isPromise) ? Promise.all(checks).then(keep) : keep(checks as boolean[]);
   };
+}
+
+/** A key no row of the register of persons has (month 00): the lookup runs, and finds nobody. */
+const NOBODY = '000000000000';
+
+function askRegisterAboutNobody(ctx: RequestContext): Promise<unknown> {
+  return ctx.people.person.load(NOBODY);
 }
 
 /** A person out of sight is withheld: recorded for the access log, and null to the caller. */
@@ -139,6 +155,21 @@ async function ownerIsProtected(record: PersonsRecord, ctx: RequestContext): Pro
   if (typeof record.personalNumber !== 'string') return true;
   const owner = await ctx.people.person.load(record.personalNumber);
   return owner === null || owner.protectedIdentity !== 'NONE';
+}
+
+/**
+ * Whether a returned record (or any record of a returned list) is another person's whose identity is protected.
+ * A record that names no person (an organisation) leads to nobody; one whose person the register does not know
+ * counts as protected.
+ */
+async function anyOwnerProtected(value: unknown, ctx: RequestContext): Promise<boolean> {
+  const records = (Array.isArray(value) ? value : [value]) as (PersonsRecord | null | undefined)[];
+  const owners = records.map((record) => record?.personalNumber).filter((pnr): pnr is string => typeof pnr === 'string');
+  if (owners.length === 0) return false;
+  const people = await ctx.people.person.loadMany(owners);
+  const failed = people.find((person) => person instanceof Error);
+  if (failed !== undefined) throw failed;
+  return people.some((person) => person === null || (person as PersonRecord).protectedIdentity !== 'NONE');
 }
 
 /**
