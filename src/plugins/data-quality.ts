@@ -2,9 +2,14 @@
  * Rows a connector could not map are left out of the answer, never silently: the response says how many and
  * why (`extensions.dataQuality`), and the operational log records each finding by source, table and column.
  * Neither holds personal data — at most a decision or case id.
+ *
+ * A caller restricted to some persons (a municipality, a citizen) gets no `extensions.dataQuality`: a row is
+ * mapped before anyone knows whose it is, so a finding about a record out of their sight would tell them the
+ * record exists. Their findings are logged and counted all the same.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DataQualityFinding } from '../core/source.js';
+import { isRowRestricted } from '../core/visibility.js';
 import type { RequestContext } from '../context.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -39,6 +44,7 @@ export function dataQualityPlugin(logger: Logger, metrics: Metrics): ApolloServe
             logger.warn({ requestId: contextValue.requestId, dataQuality: finding }, 'legacy row could not be mapped');
             metrics.dataQualityFinding(finding.source, finding.table, finding.column);
           }
+          if (contextValue.principal !== null && isRowRestricted(contextValue.principal)) return;
           const result = response.body.singleResult;
           result.extensions = { ...result.extensions, dataQuality: summarise(findings) };
         },
