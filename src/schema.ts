@@ -8,7 +8,10 @@
  */
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { IResolvers } from '@graphql-tools/utils';
-import { getNamedType, isObjectType, Kind, parse, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import {
+  getNamedType, isObjectType, Kind, parse, type DefinitionNode, type GraphQLObjectType, type GraphQLSchema, type InterfaceTypeDefinitionNode,
+  type InterfaceTypeExtensionNode, type UnionTypeDefinitionNode, type UnionTypeExtensionNode,
+} from 'graphql';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { accessLogResolvers } from './access-log/resolvers.js';
 import { readSdl } from './core/paths.js';
@@ -57,6 +60,7 @@ export class ModuleError extends Error {
  * - Every root field a module adds reaches a `@personalData` type (so it needs a purpose and is logged).
  * - Every object type a module defines is personal data, part of a person's data (every field returning it
  *   belongs to such a type), or a container that leads to personal data (a connection).
+ * - No union or interface it defines can hold personal data: the rules judge an object by its declared type.
  * - Every scope its rules name is declared by a module or by samgraf, and names are declared once.
  * - Every field it defines carries a rule (`@authenticated` at least), so no field is served by accident.
  */
@@ -75,11 +79,15 @@ export function checkModules(schema: GraphQLSchema, modules: readonly SourceModu
   const partOfPersons = typesWithinPersonalData(schema, personal);
   for (const module of modules) {
     for (const definition of parse(module.typeDefs).definitions) {
+      if (isAbstractDefinition(definition) && reachesPersonalType(schema.getType(definition.name.value)!, personal.types, schema)) {
+        // Row restrictions, masking and the access log judge an object by its field's declared type.
+        throw new ModuleError(module.name, `${definition.name.value} is a union or an interface that can hold personal data: return the object types themselves`);
+      }
       if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
       const typeName = definition.name.value;
       const type = schema.getType(typeName) as GraphQLObjectType;
       const root = type === schema.getQueryType();
-      if (definition.kind === Kind.OBJECT_TYPE_DEFINITION && !root && !partOfPersons.has(typeName) && !reachesPersonalType(type, personal.types)) {
+      if (definition.kind === Kind.OBJECT_TYPE_DEFINITION && !root && !partOfPersons.has(typeName) && !reachesPersonalType(type, personal.types, schema)) {
         throw new ModuleError(module.name, `type ${typeName} is neither @personalData, nor part of a person's data, nor leads to any`);
       }
       for (const fieldNode of definition.fields ?? []) {
@@ -98,6 +106,11 @@ export function checkModules(schema: GraphQLSchema, modules: readonly SourceModu
   const personType = personTypeOf(schema, registers[0]!);
   if (!personal.types.get(personType)?.rowRestricted) throw new ModuleError(registers[0]!.name, `the person type ${personType} must be @personalData with rows`);
   return personType;
+}
+
+function isAbstractDefinition(definition: DefinitionNode): definition is UnionTypeDefinitionNode | UnionTypeExtensionNode | InterfaceTypeDefinitionNode | InterfaceTypeExtensionNode {
+  return definition.kind === Kind.UNION_TYPE_DEFINITION || definition.kind === Kind.UNION_TYPE_EXTENSION
+    || definition.kind === Kind.INTERFACE_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_EXTENSION;
 }
 
 /** The register's person type: the type its `people` directory names. */

@@ -84,6 +84,17 @@ describe('source modules: a module that leaves something out is refused', () => 
     refuses(withVariant(victim, { typeDefs }), /type Orphan is neither @personalData/);
   });
 
+  test('a union or an interface that can hold personal data (rows, masking and the log judge an object by its declared type)', () => {
+    const person = register.people!.typeName;
+    const scope = victim.scopes[0]!.name;
+    const union = `${victim.typeDefs}\nunion Anything = ${person}\nextend type Query { anything(id: ID!): Anything @requiresScopes(scopes: [["${scope}"]]) }\n`;
+    refuses(withVariant(victim, { typeDefs: union }), /Anything is a union or an interface that can hold personal data/);
+    const nested = `${victim.typeDefs}\ntype Holder @authenticated { held: Anything @authenticated }\nunion Anything = ${person}\nextend type Query { holder: Holder @requiresScopes(scopes: [["${scope}"]]) }\n`;
+    refuses(withVariant(victim, { typeDefs: nested }), /Anything is a union or an interface that can hold personal data/);
+    const iface = `${victim.typeDefs}\ninterface Named { familyName: String }\nextend type ${person} implements Named\n`;
+    refuses(withVariant(victim, { typeDefs: iface }), /Named is a union or an interface that can hold personal data/);
+  });
+
   test('a scope that no module declares', () => {
     const typeDefs = victim.typeDefs.replace(victim.scopes[0]!.name, 'undeclared:read');
     refuses(withVariant(victim, { typeDefs }), /needs scope undeclared:read, which no module declares/);

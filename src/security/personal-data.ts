@@ -5,7 +5,7 @@
  * and write an access-log event, whatever their name, so a root field added later cannot bypass either.
  */
 import { getDirective } from '@graphql-tools/utils';
-import { getNamedType, isObjectType, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { getNamedType, isAbstractType, isObjectType, type GraphQLNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
 import type { DataCategory } from '../core/source-module.js';
 
 export interface PersonalType {
@@ -53,14 +53,17 @@ export function readPersonalData(schema: GraphQLSchema): PersonalDataFacts {
   for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
     if (!root) continue;
     for (const field of Object.values(root.getFields())) {
-      if (reachesPersonalType(getNamedType(field.type), types)) personalRootFields.add(`${root.name}.${field.name}`);
+      if (reachesPersonalType(getNamedType(field.type), types, schema)) personalRootFields.add(`${root.name}.${field.name}`);
     }
   }
   return { types, edges, fieldCategories, personalRootFields };
 }
 
-/** Whether objects of `start`, or any object reachable from them through fields, are personal data. */
-export function reachesPersonalType(start: GraphQLNamedType, types: ReadonlyMap<string, PersonalType>): boolean {
+/**
+ * Whether objects of `start`, or any object reachable from them through fields, are personal data. A union or
+ * an interface reaches what any of its object types reaches.
+ */
+export function reachesPersonalType(start: GraphQLNamedType, types: ReadonlyMap<string, PersonalType>, schema: GraphQLSchema): boolean {
   const seen = new Set<string>();
   const pending: GraphQLNamedType[] = [start];
   while (pending.length > 0) {
@@ -69,6 +72,7 @@ export function reachesPersonalType(start: GraphQLNamedType, types: ReadonlyMap<
     seen.add(type.name);
     if (types.has(type.name)) return true;
     if (isObjectType(type)) for (const field of Object.values(type.getFields())) pending.push(getNamedType(field.type));
+    if (isAbstractType(type)) pending.push(...schema.getPossibleTypes(type));
   }
   return false;
 }
