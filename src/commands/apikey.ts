@@ -1,7 +1,7 @@
 /** `samgraf apikey create|list|revoke`: partner agencies' API keys in the store. */
 import { ApiKeyStore, type ApiKeyListing } from '../security/api-keys.js';
 import { isMunicipalityCode, isOrganizationCode, MAX_ORGANIZATION_LENGTH } from '../security/claims.js';
-import { SCOPES } from '../security/scopes.js';
+import { ACROSS_MUNICIPALITIES, SCOPES } from '../security/scopes.js';
 
 /** The `name` column. */
 const MAX_NAME_LENGTH = 200;
@@ -47,6 +47,10 @@ export async function createApiKey(store: ApiKeyStore, input: CreateInput, confi
   const unknownPurposes = purposes.filter((purpose) => !configuredPurposes.includes(purpose));
   if (unknownPurposes.length > 0) throw new CommandInputError(`purpose(s) not in the configuration: ${unknownPurposes.join(' ')}`);
   if (input.municipality !== undefined && !isMunicipalityCode(input.municipality)) throw new CommandInputError('--municipality takes a 4-digit municipality code, e.g. 0180');
+  const acrossMunicipalities = scopes.filter((scope) => ACROSS_MUNICIPALITIES.has(scope));
+  if (input.municipality !== undefined && acrossMunicipalities.length > 0) {
+    throw new CommandInputError(`${acrossMunicipalities.join(' ')} covers people of every municipality: a key bound to --municipality cannot hold it`);
+  }
   return store.create({
     organization,
     name,

@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { AuditUnavailableGraphQLError, AuthenticationError, type AuthenticationProblem } from './errors.js';
 import type { Principal } from '../core/principal.js';
+import { heldScopes } from './scopes.js';
 
 export const API_KEY_PREFIX = 'sgk_';
 const KEY_FORMAT = /^sgk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -110,7 +111,8 @@ export class ApiKeyStore {
       type: 'API_KEY',
       subject: row.id,
       organization: row.organization,
-      scopes: new Set(splitWords(row.scopes)),
+      // A key stored before a scope was kept from municipalities holds it no more.
+      scopes: heldScopes(splitWords(row.scopes), row.municipality),
       purposes: this.configuredPurposes.filter((purpose) => splitWords(row.purposes).includes(purpose)),
       municipality: row.municipality,
       apiKeyId: row.id,

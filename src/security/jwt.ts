@@ -15,7 +15,7 @@ import {
 } from './claims.js';
 import { AuthenticationError, type AuthenticationProblem } from './errors.js';
 import { SELF_SERVICE_PURPOSE, type Principal } from '../core/principal.js';
-import { CITIZEN_SCOPES, SCOPES } from './scopes.js';
+import { CITIZEN_SCOPES, heldScopes, SCOPES } from './scopes.js';
 
 export const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 export const MAX_TOKEN_LENGTH = 8192;
@@ -134,17 +134,20 @@ export class JwtVerifier {
   }
 
   private staffPrincipal(payload: JWTPayload, config: IssuerConfig): Principal {
-    return this.readClaims(() => ({
-      type: 'STAFF',
-      subject: subjectClaim(payload.sub),
-      organization: organizationClaim(payload.org),
-      scopes: scopesClaim(payload.scope, payload.scp),
-      purposes: purposesClaim(payload.purposes, this.options.purposes),
-      municipality: municipalityClaim(payload.municipality),
-      apiKeyId: null,
-      issuer: config.issuer,
-      boundPurpose: boundPurposeClaim(payload.purpose),
-    }));
+    return this.readClaims(() => {
+      const municipality = municipalityClaim(payload.municipality);
+      return {
+        type: 'STAFF',
+        subject: subjectClaim(payload.sub),
+        organization: organizationClaim(payload.org),
+        scopes: heldScopes(scopesClaim(payload.scope, payload.scp), municipality),
+        purposes: purposesClaim(payload.purposes, this.options.purposes),
+        municipality,
+        apiKeyId: null,
+        issuer: config.issuer,
+        boundPurpose: boundPurposeClaim(payload.purpose),
+      };
+    });
   }
 
   /** A citizen token names the person; one that claims staff powers was not issued for citizens. */
