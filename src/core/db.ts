@@ -132,6 +132,9 @@ export function openTarget(target: DatabaseTarget, options: OpenOptions = {}): K
       dateStrings: true,
       supportBigNumbers: true,
       bigNumberStrings: true,
+      // samgraf's writes (the store) commit a transaction in one round trip (inTransaction). Every statement is
+      // built by knex with bound values, never from text a caller sent; read-only sources never need it.
+      multipleStatements: options.readOnly !== true,
       ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
     },
     ...(options.connectTimeoutMs ? { acquireConnectionTimeout: options.connectTimeoutMs } : {}),
@@ -204,14 +207,59 @@ export interface MysqlConnection {
  * several statements per request; the SQL and its bindings are knex's either way.
  */
 export function queryMysql<Row>(connection: MysqlConnection, statement: Knex.QueryBuilder | Knex.Raw): Promise<Row[]> {
-  const query = statement.toSQL();
-  const { sql, bindings } = query;
-  // knex's documented 'query' event, as its runner would emit it, so that listeners on the knex instance still see
-  // every statement; 'query-response' and 'query-error', and listeners on a single builder, are not emitted.
-  (statement as unknown as { client: { emit(event: string, data: unknown): void } }).client.emit('query', { ...query, __knexUid: connection.__knexUid });
+  const { sql, bindings } = announced(connection, statement);
   return new Promise((resolve, reject) => {
     connection.query(sql, bindings, (error, rows) => (error ? reject(error) : resolve(rows as Row[])));
   });
+}
+
+/**
+ * A round trip's statements stay far below MySQL's smallest usual max_allowed_packet (the whole query is one
+ * packet): the largest access-log event's subject index still goes in several.
+ */
+const MAX_ROUND_TRIP_BYTES = 1024 * 1024;
+
+/** Consecutive statements, grouped so that each group's estimated size stays under MAX_ROUND_TRIP_BYTES. */
+function roundTrips(queries: readonly SqlText[]): SqlText[][] {
+  const trips: SqlText[][] = [];
+  let size = Infinity;
+  for (const query of queries) {
+    // Escaping at most doubles a string; other values are short.
+    const bytes = query.sql.length + query.bindings.reduce<number>((sum, value) => sum + (typeof value === 'string' ? 2 * Buffer.byteLength(value) + 2 : 24), 0);
+    if (size + bytes > MAX_ROUND_TRIP_BYTES) {
+      trips.push([]);
+      size = 0;
+    }
+    trips.at(-1)!.push(query);
+    size += bytes;
+  }
+  return trips;
+}
+
+/**
+ * Sends several statements in one query (the connection allows multiple statements: see openTarget); the server
+ * runs them in order and stops at the first that fails.
+ */
+function queryMysqlAtOnce(connection: MysqlConnection, queries: readonly SqlText[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    connection.query(queries.map((query) => query.sql).join(';\n'), queries.flatMap((query) => query.bindings), (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+interface SqlText {
+  sql: string;
+  bindings: readonly unknown[];
+}
+
+/**
+ * The statement's SQL and bindings, announced by knex's documented 'query' event as its runner would emit it, so
+ * that listeners on the knex instance still see every statement; 'query-response' and 'query-error', and
+ * listeners on a single builder, are not emitted.
+ */
+function announced(connection: MysqlConnection, statement: Knex.QueryBuilder | Knex.Raw): SqlText {
+  const query = statement.toSQL();
+  (statement as unknown as { client: { emit(event: string, data: unknown): void } }).client.emit('query', { ...query, __knexUid: connection.__knexUid });
+  return { sql: query.sql, bindings: query.bindings };
 }
 
 interface MysqlPool {
@@ -248,10 +296,10 @@ export async function inTransaction(db: Knex, statements: readonly (Knex.QueryBu
     return;
   }
   await withMysqlConnection(db, async (connection) => {
-    await queryMysql(connection, db.raw('START TRANSACTION'));
     try {
-      for (const statement of statements) await queryMysql(connection, statement);
-      await queryMysql(connection, db.raw('COMMIT'));
+      // Statements go together, so an ordinary commit waits for the network once, not once per statement.
+      const queries = [db.raw('START TRANSACTION'), ...statements, db.raw('COMMIT')].map((statement) => announced(connection, statement));
+      for (const trip of roundTrips(queries)) await queryMysqlAtOnce(connection, trip);
     } catch (error) {
       await queryMysql(connection, db.raw('ROLLBACK')).catch(() => connection.destroy());
       throw error;
