@@ -7,6 +7,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { Knex } from 'knex';
 import type { SourceName } from './core/source.js';
 import { headersTimeoutOf, type Config } from './config.js';
+import { compiledExecution } from './compiled-execution.js';
 import { createRequestContext, type RequestContext } from './context.js';
 import { CursorCodec, readCursorKey } from './core/cursor.js';
 import { openDatabase } from './core/db.js';
@@ -54,6 +55,11 @@ export interface StartOptions {
   demoRoutes?: ReadonlyMap<string, () => unknown>;
   /** The benchmark's naive baseline only: one statement per load, no batching or caching. */
   unbatched?: boolean;
+  /**
+   * Tests only: execute with graphql-js's interpreter instead of compiled operations, to prove that both
+   * serve, deny, mask and log alike.
+   */
+  interpreted?: boolean;
 }
 
 /** Large enough that an oversized token reaches samgraf and gets a 401, instead of a bare 431. */
@@ -117,7 +123,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const chains = new ChainVerifier(store);
   const schema = buildSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // The same schema, executed by compiled operations instead of graphql-js's interpreter (compiled-execution.ts).
+    ...(options.interpreted ? { schema } : { gateway: compiledExecution(schema) }),
     formatError: formatClientError,
     includeStacktraceInErrorResponses: false,
     // samgraf's own handler closes HTTP first, then Apollo, then the databases.
