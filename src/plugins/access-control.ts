@@ -10,7 +10,7 @@ import { getDirective } from '@graphql-tools/utils';
 import {
   getNamedType, getNullableType, getOperationAST, GraphQLError, isInputObjectType, isListType, isObjectType, Kind, TypeInfo, valueFromAST, visit,
   visitWithTypeInfo, type DocumentNode, type GraphQLArgument, type GraphQLInputField, type GraphQLInputType,
-  type GraphQLSchema, type OperationDefinitionNode,
+  type GraphQLSchema, type OperationDefinitionNode, type ValueNode,
 } from 'graphql';
 import type { RequestContext } from '../context.js';
 import { fragmentsOf, fragmentsUsedBy, rootFieldNames, type Fragments } from '../document.js';
@@ -106,16 +106,39 @@ function requestedPersonalNumbers(
   fragments: Fragments, variables: Readonly<Record<string, unknown>>,
 ): string[] {
   const found = new Set<string>();
+  for (const { value, argument } of argumentsOf(schema, operation, fragments)) {
+    collectPersonalNumbers(valueFromAST(value, argument.type, variables), argument.type, slots.has(argument), slots, found);
+  }
+  return [...found].sort();
+}
+
+interface ArgumentUse {
+  value: ValueNode;
+  argument: GraphQLArgument;
+}
+
+/**
+ * Every argument an operation passes (through its fragments too), found once per operation: Apollo hands out
+ * the same parsed document for the same text, so only the variables' values are read per request.
+ */
+const argumentUses = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, readonly ArgumentUse[]>>();
+
+function argumentsOf(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Fragments): readonly ArgumentUse[] {
+  let ofSchema = argumentUses.get(schema);
+  if (ofSchema === undefined) argumentUses.set(schema, ofSchema = new WeakMap());
+  const known = ofSchema.get(operation);
+  if (known !== undefined) return known;
+  const uses: ArgumentUse[] = [];
   const typeInfo = new TypeInfo(schema);
   const visitor = visitWithTypeInfo(typeInfo, {
     Argument(node) {
       const argument = typeInfo.getArgument();
-      if (!argument) return;
-      collectPersonalNumbers(valueFromAST(node.value, argument.type, variables), argument.type, slots.has(argument), slots, found);
+      if (argument) uses.push({ value: node.value, argument });
     },
   });
   for (const definition of [operation, ...fragmentsUsedBy(operation.selectionSet, fragments)]) visit(definition, visitor);
-  return [...found].sort();
+  ofSchema.set(operation, uses);
+  return uses;
 }
 
 function collectPersonalNumbers(value: unknown, type: GraphQLInputType, marked: boolean, slots: PersonalNumberSlots, found: Set<string>): void {
