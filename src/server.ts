@@ -1,5 +1,4 @@
 /** Assembles samgraf: sources, store, security, schema, Apollo Server and the HTTP front. */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -30,6 +29,7 @@ import { OperationGate } from './operation-gate.js';
 import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
+import { AuthenticationError } from './security/errors.js';
 import { RequestRateLimiter } from './security/rate-limit.js';
 import { JwtVerifier } from './security/jwt.js';
 import { lockedOutBy } from './security/purpose.js';
@@ -77,8 +77,6 @@ const requestTimeoutMs = (headersTimeoutMs: number) => Math.max(REQUEST_TIMEOUT_
 const MAX_DECLARATION_CHARS = 200;
 
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
-  // Which request a token refusal belongs to: the verifier's callback runs inside authenticate.
-  const authenticating = new AsyncLocalStorage<string>();
   const targets = configuredTargets(config);
   const health = new DatabaseHealth(targets, logger);
   for (const warning of lockedOutBy(config.purposes)) logger.warn(warning);
@@ -112,11 +110,14 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       purposes: config.purposes,
       clockSkewSeconds: config.auth.clockSkewSeconds,
       jwksCooldownMs: config.auth.jwksCooldownSeconds * 1000,
-      onRejected: (reason) => logger.info({ requestId: authenticating.getStore(), reason }, 'token refused'),
     }),
     new ApiKeyStore(store, config.purposes),
-    ({ credential, reason }) => logger.info({ requestId: authenticating.getStore(), credential, reason }, 'credentials refused'),
   );
+  // Refusals are logged here, where the request is known (an AsyncLocalStorage would cost every promise).
+  const logRefusal = (requestId: string, { problem, refusal: { credential, detail } }: AuthenticationError) => {
+    if (credential !== undefined) logger.info({ requestId, credential, reason: problem }, 'credentials refused');
+    else logger.info({ requestId, reason: detail }, 'token refused');
+  };
   const auditLog = new AuditLog(store, config.accessLog.commitLanes, (seconds, events, failed) => metrics.auditCommit(seconds, events, failed));
   const rateLimiter = new RequestRateLimiter(config.rateLimit);
   const accessLog = new AccessLogReader(store);
@@ -160,9 +161,10 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const createContext = async (requestId: string, headers: IncomingHttpHeaders) => {
     let principal;
     try {
-      principal = await authenticating.run(requestId, () => authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) }));
+      principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
       if (principal !== null) await rateLimiter.consume(principal);
     } catch (error) {
+      if (error instanceof AuthenticationError) logRefusal(requestId, error);
       // Refusals before execution never reach the plugins: count them here.
       const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
       if (typeof code === 'string') metrics.denied(code);

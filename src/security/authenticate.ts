@@ -3,15 +3,9 @@
  * credentials at all yield `null`, and the operation plugin refuses anything but schema metadata then.
  */
 import type { ApiKeyStore } from './api-keys.js';
-import { AuthenticationError } from './errors.js';
+import { AuthenticationError, type Refusal } from './errors.js';
 import type { JwtVerifier } from './jwt.js';
 import type { Principal } from '../core/principal.js';
-
-/** Why credentials other than a JWT's own contents were refused (the JWT verifier reports those itself). */
-export interface CredentialRefusal {
-  credential: 'api-key' | 'authorization';
-  reason: AuthenticationError['problem'];
-}
 
 export interface Credentials {
   authorization: string | undefined;
@@ -22,8 +16,6 @@ export class Authenticator {
   constructor(
     private readonly jwt: JwtVerifier,
     private readonly apiKeys: ApiKeyStore,
-    /** Operators need to know why a caller got 401; the category only, never the credential. */
-    private readonly onRejected: (refusal: CredentialRefusal) => void = () => {},
   ) {}
 
   async authenticate({ authorization, apiKey }: Credentials): Promise<Principal | null> {
@@ -39,8 +31,8 @@ export class Authenticator {
     return this.jwt.verify(match[1]!);
   }
 
-  private refuse(credential: CredentialRefusal['credential'], error: AuthenticationError): AuthenticationError {
-    this.onRejected({ credential, reason: error.problem });
-    return error;
+  /** Operators need to know why a caller got 401: the error says which credential, for the log. */
+  private refuse(credential: NonNullable<Refusal['credential']>, error: AuthenticationError): AuthenticationError {
+    return new AuthenticationError(error.problem, { credential });
   }
 }

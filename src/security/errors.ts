@@ -21,8 +21,16 @@ const MESSAGES: Record<AuthenticationProblem, string> = {
 };
 
 /** 401. The problem is a coarse category: precise reasons stay in the operational log. */
+/** Why credentials were refused, for the operational log only: the category, never the credential. */
+export interface Refusal {
+  /** Credentials refused before any token was read: the API key, or an Authorization header that holds no token. */
+  credential?: 'api-key' | 'authorization';
+  /** The token verifier's reason (which claim, which check). */
+  detail?: string;
+}
+
 export class AuthenticationError extends GraphQLError {
-  constructor(readonly problem: AuthenticationProblem) {
+  constructor(readonly problem: AuthenticationProblem, readonly refusal: Refusal = {}) {
     super(MESSAGES[problem], { extensions: withHttpStatus(Code.UNAUTHENTICATED, new Map([['www-authenticate', 'Bearer']])) });
   }
 }

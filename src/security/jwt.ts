@@ -193,7 +193,7 @@ export class JwtVerifier {
 
   private reject(problem: AuthenticationProblem, detail: string): AuthenticationError {
     this.options.onRejected?.(detail);
-    return new AuthenticationError(problem);
+    return new AuthenticationError(problem, { detail });
   }
 }
 
