@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
-import { getOperationAST, GraphQLError, Kind, parse, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import type { RequestContext } from './context.js';
 import { Code, httpStatus, withHttpStatus, type ErrorCode } from './core/error-codes.js';
 import type { LimitsConfig } from './config.js';
@@ -14,9 +14,9 @@ import type { Reachability } from './health.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { OperationGate, OverloadedError } from './operation-gate.js';
-import { fragmentsOf, rootFieldNames } from './document.js';
+import { DocumentFactsCache, type ParsedFacts } from './document-facts.js';
 import type { IntrospectionPolicy } from './plugins/access-control.js';
-import { anonymousAliasError, bracketNesting, documentBoundsError, maxBracketNesting } from './plugins/limits.js';
+import { anonymousAliasError, documentBoundsError, maxBracketNesting } from './plugins/limits.js';
 import { DENIALS, operationLabel } from './plugins/metrics.js';
 import { RequestLogEntry } from './plugins/request-log.js';
 import { AuthenticationError } from './security/errors.js';
@@ -86,6 +86,7 @@ function pathLabel(path: string): string {
 
 export function createHttpHandler(options: HttpOptions) {
   const pages = options.pages;
+  const documents = new DocumentFactsCache({ maxNesting: maxBracketNesting(options.limits.maxDepth), maxTokens: options.limits.maxTokens });
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -103,7 +104,7 @@ export function createHttpHandler(options: HttpOptions) {
       if (path === '/graphql') {
         allowOnly(req, ['GET', 'POST']);
         if (pages?.ideEnabled && wantsIdePage(req, new URL(req.url ?? '/', 'http://localhost')) && pages.ide(req, res) === 'served') return;
-        return await graphql(req, res, requestId, options, entry);
+        return await graphql(req, res, requestId, options, documents, entry);
       }
       const route = KNOWN_PATHS.has(path) ? undefined : options.routes?.get(path);
       if (!route && pages && ((pages.consoleEnabled && isConsolePath(path)) || (pages.ideEnabled && isIdeAsset(path)))) {
@@ -144,7 +145,7 @@ export function createHttpHandler(options: HttpOptions) {
   };
 }
 
-async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string, options: HttpOptions, entry: RequestLogEntry): Promise<void> {
+async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string, options: HttpOptions, documents: DocumentFactsCache, entry: RequestLogEntry): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -160,15 +161,15 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   const members = method === 'GET' ? [membersOfSearch(url.searchParams)] : Array.isArray(body) ? body : [body];
   members.forEach(checkMembers);
   for (const text of queryTexts(body, url)) {
-    if (bracketNesting(text) > maxBracketNesting(options.limits.maxDepth)) {
+    if (documents.read(text).nesting > maxBracketNesting(options.limits.maxDepth)) {
       throw new HttpError(Code.QUERY_TOO_DEEP, `the document nests deeper than the limit (${options.limits.maxDepth} levels of fields)`);
     }
   }
-  const documents = members.map((piece) => parsedOrNull((piece as GraphQLRequestMembers).query, options.limits.maxTokens));
+  const queries = members.map((piece) => (piece as GraphQLRequestMembers).query);
   // Credentials are checked before Apollo parses and validates the document: graphql-js validation costs far more
   // than this, and a caller without credentials is served schema metadata only. A refusal reaches Apollo as a
   // failed context, which answers it like any other (status, headers, error format, one answer per batch piece).
-  const admit = async (document: DocumentNode | null, operationName: unknown): Promise<() => Promise<RequestContext>> => {
+  const admit = async (query: unknown, operationName: unknown): Promise<() => Promise<RequestContext>> => {
     const started = process.hrtime.bigint();
     let context: RequestContext;
     try {
@@ -176,9 +177,12 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
     } catch (error) {
       return () => Promise.reject(error);
     }
-    const refusal = document && refusalOf(document, context.principal === null, options);
-    if (!document || !refusal) return async () => context;
-    // Refused before Apollo, so the metrics plugin never sees it: counted here as it would count it.
+    const facts = typeof query === 'string' ? documents.read(query).parsed : null;
+    const refusal = facts && refusalOf(facts, context.principal === null, options);
+    if (typeof query !== 'string' || !refusal) return async () => context;
+    // Refused before Apollo, so the metrics plugin never sees it: counted here as it would count it (the text
+    // parsed when its facts were read).
+    const document = parse(query, { maxTokens: options.limits.maxTokens });
     const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
     options.metrics.request(operationLabel(options.schema, document, operation), 'error', Number(process.hrtime.bigint() - started) / 1e9);
     const code = String(refusal.extensions.code);
@@ -188,7 +192,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   };
   const execute = async (piece: unknown, index: number) => options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search: url.search, body: piece },
-    context: await admit(documents[index] ?? null, (members[index] as GraphQLRequestMembers).operationName),
+    context: await admit(queries[index], (members[index] as GraphQLRequestMembers).operationName),
   });
   // Each operation of a batch runs as a request of its own — its own context, access-log event and rate-limit
   // point — because per-request state (loaders, the access record) must never be shared between operations.
@@ -275,16 +279,6 @@ function membersOfSearch(params: URLSearchParams): GraphQLRequestMembers {
   return { query: once('query'), operationName: once('operationName'), variables: json('variables'), extensions: json('extensions') };
 }
 
-/** The document, parsed within the token limit; null when there is none or it does not parse (Apollo then says why). */
-function parsedOrNull(query: unknown, maxTokens: number): DocumentNode | null {
-  if (typeof query !== 'string') return null;
-  try {
-    return parse(query, { maxTokens });
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Why a parsed document is refused before validation, if it is. Nothing here needs the schema, so that no
  * document reaches validation unless it could be served: a mutation or subscription never can; without
@@ -292,17 +286,11 @@ function parsedOrNull(query: unknown, maxTokens: number): DocumentNode | null {
  * introspection unless the policy lets everyone introspect (validating `__schema { types { name } }` repeated
  * 1,500 times took 450 ms). Then, for everyone, the definitions and directives are bounded.
  */
-function refusalOf(document: DocumentNode, anonymous: boolean, { limits, introspection }: Pick<HttpOptions, 'limits' | 'introspection'>): GraphQLError | null {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const notQuery = operations.find((operation) => operation.operation !== 'query');
-  if (notQuery) return new GraphQLError(`samgraf serves queries only, not ${notQuery.operation}s`, { extensions: withHttpStatus(Code.BAD_REQUEST) });
+function refusalOf({ notQuery, rootFields, counts }: ParsedFacts, anonymous: boolean, { limits, introspection }: Pick<HttpOptions, 'limits' | 'introspection'>): GraphQLError | null {
+  if (notQuery !== null) return new GraphQLError(`samgraf serves queries only, not ${notQuery}s`, { extensions: withHttpStatus(Code.BAD_REQUEST) });
   const servedAnonymously = introspection === 'everyone' ? (name: string) => name.startsWith('__') : (name: string) => name === '__typename';
-  if (anonymous && !operations.every((operation) => selectsOnly(operation, document, servedAnonymously))) return new AuthenticationError('MISSING');
-  return documentBoundsError(document, limits) ?? (anonymous ? anonymousAliasError(document, limits) : null);
-}
-
-function selectsOnly(operation: OperationDefinitionNode, document: DocumentNode, served: (rootField: string) => boolean): boolean {
-  return rootFieldNames(operation.selectionSet, fragmentsOf(document)).every(served);
+  if (anonymous && ![...rootFields].every(servedAnonymously)) return new AuthenticationError('MISSING');
+  return documentBoundsError(counts, limits) ?? (anonymous ? anonymousAliasError(counts, limits) : null);
 }
 
 /** The GraphQL documents a request carries, wherever they are (body, batch pieces, GET parameter). */

@@ -400,6 +400,29 @@ describe('request limits, introspection, GET, check-config (SQLite)', () => {
     });
   });
 
+  describe('a document text seen before is judged again for each caller (the edge keeps facts per text)', () => {
+    const anonymous = { authorization: undefined, 'x-purpose': undefined };
+
+    it('the same text: anonymous refused, authenticated served, anonymous refused again', async () => {
+      const text = '{ me { subject } }';
+      assertRefused(await query(small, text, undefined, anonymous), 401, 'UNAUTHENTICATED', 'anonymous, first');
+      assertServed(await query(small, text), 'authenticated, same text');
+      assertRefused(await query(small, text, undefined, anonymous), 401, 'UNAUTHENTICATED', 'anonymous, again');
+    });
+
+    it('a refused text stays refused, with the same code, however often it is sent', async () => {
+      const deep = 'query($pn: String!) { citizen(personalNumber: $pn) { benefits { payments { amount { amount } } } } }';
+      const aliasedTypenames = '{ a: __typename b: __typename c: __typename d: __typename }';
+      for (let round = 1; round <= 3; round++) {
+        assertRefused(await query(small, deep, { pn: numbers[0] }), 400, 'QUERY_TOO_DEEP', `too deep, round ${round}`);
+        assertRefused(await query(small, 'mutation { me { subject } }'), 400, 'BAD_REQUEST', `mutation, round ${round}`);
+        assertRefused(await query(small, aliasedTypenames, undefined, anonymous), 400, 'TOO_MANY_ALIASES', `anonymous aliases, round ${round}`);
+        // An authenticated caller's document is validated and measured by Apollo, which finds the root fields first.
+        assertRefused(await query(small, aliasedTypenames), 400, 'TOO_MANY_ROOT_FIELDS', `authenticated, same text, round ${round}`);
+      }
+    });
+  });
+
   describe('introspection', () => {
     const introspect = '{ __schema { queryType { name } } }';
     const typeQuery = '{ __type(name: "Citizen") { name } }';

@@ -69,20 +69,32 @@ function limitError(code: ErrorCode, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: withHttpStatus(code) });
 }
 
+/** What the limits checked before validation count in a document, as written. */
+export interface DocumentCounts {
+  /** Operations, fragments and variable definitions. */
+  definitions: number;
+  directives: number;
+  aliases: number;
+}
+
+export function countDocument(document: DocumentNode): DocumentCounts {
+  // Unused variables cost validation as much as unused fragments do: a variable definition counts as a definition.
+  const counts = { definitions: document.definitions.length, directives: 0, aliases: 0 };
+  visit(document, {
+    VariableDefinition: () => { counts.definitions += 1; },
+    Directive: () => { counts.directives += 1; },
+    Field: (field) => { if (field.alias) counts.aliases += 1; },
+  });
+  return counts;
+}
+
 /**
  * What one document may define, checked once it is parsed and before graphql-js validates it. Validation
  * compares fields across fragments pairwise, so its cost grows with the square of the definitions: 1,000 small
  * fragments kept the event loop busy for 300–500 ms. Directives are counted so that no other construct can
  * stand in for fragments to multiply that work.
  */
-export function documentBoundsError(document: DocumentNode, limits: { maxDefinitions: number; maxDirectives: number }): GraphQLError | null {
-  // Unused variables cost validation as much as unused fragments do: a variable definition counts as a definition.
-  let definitions = document.definitions.length;
-  let directives = 0;
-  visit(document, {
-    VariableDefinition: () => { definitions += 1; },
-    Directive: () => { directives += 1; },
-  });
+export function documentBoundsError({ definitions, directives }: DocumentCounts, limits: { maxDefinitions: number; maxDirectives: number }): GraphQLError | null {
   if (definitions > limits.maxDefinitions) {
     return limitError(Code.TOO_MANY_DEFINITIONS, `the document holds ${definitions} definitions (operations, fragments and variables); the limit is ${limits.maxDefinitions}`);
   }
@@ -95,12 +107,9 @@ export function documentBoundsError(document: DocumentNode, limits: { maxDefinit
  * validate thousands of aliased `__typename`s before the alias limit (measured per operation, after validation)
  * is checked. For them the document's aliases are counted as written, before validation.
  */
-export function anonymousAliasError(document: DocumentNode, limits: { maxAliases: number }): GraphQLError | null {
-  let aliases = 0;
-  visit(document, { Field: (field) => { if (field.alias) aliases += 1; } });
+export function anonymousAliasError({ aliases }: DocumentCounts, limits: { maxAliases: number }): GraphQLError | null {
   return aliases > limits.maxAliases ? limitError(Code.TOO_MANY_ALIASES, `the document uses ${aliases} aliases; the limit is ${limits.maxAliases}`) : null;
 }
-
 
 /** What a selection set asks for: depth in fields, aliases and cost at a multiplier of 1, root fields. */
 interface Shape {

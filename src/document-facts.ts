@@ -1,0 +1,75 @@
+/**
+ * What the HTTP edge must know of a document before Apollo sees it — how deep its brackets nest, whether it
+ * parses, what its operations are and select at the root, what it counts against the pre-validation limits —
+ * read once per document text and kept under the text's SHA-256. Clients send the same few documents again
+ * and again, and parsing and walking each one anew cost more than the rest of the edge's checks together.
+ *
+ * Facts are kept, not the parsed document: an entry is a few hundred bytes whatever the text's size, so the
+ * cache's memory stays small even when every entry is an attacker's largest document.
+ */
+import { createHash } from 'node:crypto';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { fragmentsOf, rootFieldNames } from './document.js';
+import { bracketNesting, countDocument, type DocumentCounts } from './plugins/limits.js';
+
+export interface DocumentFacts {
+  /** The deepest bracket nesting of the text (see bracketNesting). */
+  nesting: number;
+  /** Null when the text nests deeper than may be parsed, or does not parse (Apollo then says why). */
+  parsed: ParsedFacts | null;
+}
+
+export interface ParsedFacts {
+  /** The first operation that is not a query (`mutation`, `subscription`), if any. */
+  notQuery: string | null;
+  /** The root fields every operation of the document selects, through fragments. */
+  rootFields: ReadonlySet<string>;
+  counts: DocumentCounts;
+}
+
+export class DocumentFactsCache {
+  private readonly entries = new Map<string, DocumentFacts>();
+
+  constructor(
+    private readonly limits: { maxNesting: number; maxTokens: number },
+    private readonly maxEntries = 1000,
+  ) {}
+
+  /** The facts of a document text, read now or found from an earlier request with the same text. */
+  read(text: string): DocumentFacts {
+    const key = createHash('sha256').update(text).digest('base64');
+    let facts = this.entries.get(key);
+    if (facts === undefined) {
+      facts = readDocument(text, this.limits);
+      // First in, first out: clients repeat a few documents, which come back at once if a flood pushed them out.
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(key, facts);
+    }
+    return facts;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export function readDocument(text: string, { maxNesting, maxTokens }: { maxNesting: number; maxTokens: number }): DocumentFacts {
+  const nesting = bracketNesting(text);
+  if (nesting > maxNesting) return { nesting, parsed: null };
+  let document;
+  try {
+    document = parse(text, { maxTokens });
+  } catch {
+    return { nesting, parsed: null };
+  }
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const fragments = fragmentsOf(document);
+  return {
+    nesting,
+    parsed: {
+      notQuery: operations.find((operation) => operation.operation !== 'query')?.operation ?? null,
+      rootFields: new Set(operations.flatMap((operation) => rootFieldNames(operation.selectionSet, fragments))),
+      counts: countDocument(document),
+    },
+  };
+}
