@@ -4,7 +4,6 @@
  * AUDIT_UNAVAILABLE, HTTP 503. So is one whose resolvers could not read the access log (any AUDIT_UNAVAILABLE
  * error): whatever else it holds was served without the log that must account for it.
  */
-import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import { boundedDraft } from '../access-log/bounds.js';
@@ -30,11 +29,6 @@ function sorted(values: Iterable<string>): string[] {
   return [...values].sort();
 }
 
-/** SHA-256 of the document that ran: the text sent inline, or the one a persisted-query hash stood for. */
-export function documentHashOf(source: string | undefined): string | null {
-  return source === undefined ? null : createHash('sha256').update(source).digest('hex');
-}
-
 function withheldForAudit(response: GraphQLResponse): void {
   response.http.status = httpStatus(Code.AUDIT_UNAVAILABLE);
   response.body = {
@@ -53,7 +47,7 @@ export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlug
     async requestDidStart({ request }) {
       const occurredAt = new Date().toISOString();
       return {
-        async willSendResponse({ contextValue: ctx, response, operation, source }) {
+        async willSendResponse({ contextValue: ctx, response, operation, queryHash }) {
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors ?? [];
           // Replaced before the event is written, which still records what the request did.
@@ -69,7 +63,9 @@ export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlug
             legalBasis: ctx.declarations.legalBasis,
             caseReference: ctx.declarations.caseReference,
             operationName: request.operationName ?? operation?.name?.value ?? null,
-            documentHash: documentHashOf(source),
+            // SHA-256 (hex) of the document that ran, the text sent inline or the one a persisted-query hash stood
+            // for: Apollo's hash of it, which it computes (or checks against the text) for every request.
+            documentHash: queryHash ?? null,
             subjects: sorted(record.subjects.keys()),
             subjectCategories: Object.fromEntries([...record.subjects].map(([subject, categories]) => [subject, sorted(categories) as DataCategory[]])),
             subjectsWithheld: sorted(record.withheld),
