@@ -42,6 +42,8 @@ export interface BenchOptions {
   retries: number;
   /** Extra node flags for the three server processes (e.g. --max-old-space-size=200). */
   nodeOptions: string[];
+  /** Requests per target in each workload's paired measurement (samgraf and floor alternately, concurrency 1); 0 for none. */
+  pairedRequests: number;
   /** Database sizes (citizens) at which W1's latency is compared, samgraf alone at concurrency 1; [] for none. */
   scalingSizes: number[];
   /** Set MariaDB's innodb_buffer_pool_size to this many MB for the run, and put it back afterwards. */
@@ -62,6 +64,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --postgres URL      PostgreSQL server, for the sources on PostgreSQL (default $BENCH_POSTGRES_URL,
                       $TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432)
   --out DIR           results directory (default bench/results; a temporary directory with --smoke)
+  --paired N          per workload, N requests sent alternately to samgraf and the floor, one at a time, for their
+                      CPU per request side by side (default 1000; 20 with --smoke; 0 to skip)
   --soak [S]          also run a mixed load against samgraf for S seconds (default 300) and track its RSS
   --verify            check every chain of the store at the end, as \`samgraf audit verify\` does (on with --smoke)
   --quiet-wait S      before each run, wait up to S seconds for other processes to go quiet (default 300; 0 with --smoke)
@@ -116,6 +120,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         postgres: { type: 'string' },
         out: { type: 'string' },
         soak: { type: 'string' },
+        paired: { type: 'string' },
         verify: { type: 'boolean', default: false },
         profile: { type: 'string' },
         'node-flags': { type: 'string' },
@@ -151,6 +156,7 @@ export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     keep: values.keep,
     smoke,
     soakSeconds: positive(values.soak, '--soak', 0, { zero: true }),
+    pairedRequests: positive(values.paired, '--paired', smoke ? 20 : 1000, { zero: true }),
     verify: values.verify || smoke,
     profile: list(values.profile, TARGET_NAMES, '--profile') ?? [],
     batchSizes: smoke ? [1, 10, 50] : [1, 10, 50, 100],

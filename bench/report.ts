@@ -2,6 +2,7 @@
 import { cpus, release, totalmem } from 'node:os';
 import type { Knex } from 'knex';
 import type { LoadResult } from './load.js';
+import type { Paired } from './paired.js';
 import type { StatementCount } from './statements.js';
 import type { TargetName } from './targets.js';
 import type { WorkloadId } from './workloads.js';
@@ -111,7 +112,7 @@ export interface BatchScaling {
 }
 
 /** The issue's targets, measured (never asserted by tests). */
-export function checkTargets(runs: readonly Run[], scaling: BatchScaling, soak: Soak | null, sizes: SizeScaling | null, events: number, maxConnections: number): TargetCheck[] {
+export function checkTargets(runs: readonly Run[], paired: readonly Paired[], scaling: BatchScaling, soak: Soak | null, sizes: SizeScaling | null, events: number, maxConnections: number): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const ratioList = ratios(runs);
   const at = (w: WorkloadId, c: number) => ratioList.find((r) => r.workload === w && r.connections === c);
@@ -123,6 +124,13 @@ export function checkTargets(runs: readonly Run[], scaling: BatchScaling, soak: 
     checks.push(r
       ? { target: `${w} c${maxConnections}: samgraf p99 ≤ 2 × floor p99`, measured: `${r.p99.toFixed(2)} ×`, met: r.p99 <= 2 }
       : { target: `${w} c${maxConnections}: samgraf p99 ≤ 2 × floor p99`, measured: 'not run', met: null });
+  }
+  for (const w of ['W1', 'W2', 'W3'] as const) {
+    const pair = paired.find((p) => p.workload === w);
+    const target = `${w} c1, paired: samgraf CPU per request ≤ 1.5 × floor's`;
+    checks.push(pair && Number.isFinite(pair.ratio)
+      ? { target, measured: `${pair.ratio.toFixed(2)} × (${pair.samgrafMsPerRequest.toFixed(2)} / ${pair.floorMsPerRequest.toFixed(2)} ms)`, met: pair.ratio <= 1.5 }
+      : { target, measured: 'not run', met: null });
   }
   const w2 = ratioList.filter((r) => r.workload === 'W2' && r.overNaive).map((r) => `c${r.connections}: ${r.overNaive!.requestsPerSecond.toFixed(1)} ×`);
   const w2Met = ratioList.filter((r) => r.workload === 'W2' && r.overNaive).every((r) => r.overNaive!.requestsPerSecond >= 10);
@@ -171,6 +179,12 @@ export function markdownTable(runs: readonly Run[]): string {
     lines.push(`| ${run.workload} | ${run.connections} | ${run.target}${run.cpu.disturbed ? ' †' : ''} | ${fmt(run.requestsPerSecond, 0)} | ${fmt(run.latencyMs.p50, 2)} | ${fmt(run.latencyMs.p99, 2)} | ${sql} | ${fmt(run.cpu.targetMsPerRequest, 2)} | ${fmt(run.memory.peakMb, 0)} | `
       + `${r?.overFloor ? fmt(r.overFloor.requestsPerSecond, 2) : ''} | ${r?.overFloor ? fmt(r.overFloor.p99, 2) : ''} | ${r?.overNaive ? fmt(r.overNaive.requestsPerSecond, 1) : ''} |`);
   }
+  return lines.join('\n');
+}
+
+export function markdownPaired(paired: readonly Paired[]): string {
+  const lines = ['| paired, c1 | requests per target | samgraf CPU ms/req | floor CPU ms/req | samgraf ÷ floor |', '| --- | ---: | ---: | ---: | ---: |'];
+  for (const p of paired) lines.push(`| ${p.workload} | ${p.requests} | ${fmt(p.samgrafMsPerRequest, 2)} | ${fmt(p.floorMsPerRequest, 2)} | ${fmt(p.ratio, 2)} × |`);
   return lines.join('\n');
 }
 

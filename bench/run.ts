@@ -15,9 +15,10 @@ import { fetchAnswers, runLoad, warmUp } from './load.js';
 import { findMariadbPid, startCpuWindow } from './machine-load.js';
 import { BenchUsageError, parseBenchArgs, USAGE, type BenchOptions } from './options.js';
 import {
-  checkTargets, describeMachine, markdownMachine, markdownScaling, markdownTable, markdownTargets, ratios, type BatchScaling, type Run, type SizeScaling, type Soak,
+  checkTargets, describeMachine, markdownMachine, markdownPaired, markdownScaling, markdownTable, markdownTargets, ratios, type BatchScaling, type Run, type SizeScaling, type Soak,
 } from './report.js';
 import { resizeBufferPool } from './databases.js';
+import { pairedRun, type Paired } from './paired.js';
 import { prepareBench, type Bench } from './setup.js';
 import { startCounting } from './statements.js';
 import { TARGET_NAMES, type Target, type TargetName } from './targets.js';
@@ -140,6 +141,24 @@ async function timedRuns(bench: Bench, options: BenchOptions, failures: string[]
     }
   }
   return runs;
+}
+
+/** Each workload's paired measurement (bench/paired.ts), when samgraf and the floor both run. */
+async function pairedRuns(bench: Bench, options: BenchOptions, failures: string[]): Promise<Paired[]> {
+  const { samgraf, floor } = bench.targets;
+  if (!samgraf || !floor || options.pairedRequests === 0) return [];
+  const mariadb = findMariadbPid();
+  const pids = [samgraf.pid, floor.pid, ...(mariadb === null ? [] : [mariadb])];
+  const results: Paired[] = [];
+  for (const workload of options.workloads) {
+    if (options.quietWait > 0) await waitForQuiet(pids, options.quietWait);
+    const inputs = inputStream(workload, bench.data, `${options.seed}-paired-${workload}`);
+    const result = await pairedRun(workload, samgraf, floor, inputs, bench.issuer.tokens, options.pairedRequests);
+    for (const [target, count] of Object.entries(result.invalid)) if (count > 0) failures.push(`${workload} paired ${target}: ${count} wrong responses`);
+    log(`${workload} paired c1: samgraf ${result.samgrafMsPerRequest.toFixed(2)} ms, floor ${result.floorMsPerRequest.toFixed(2)} ms of CPU per request (${result.ratio.toFixed(2)} ×)`);
+    results.push(result);
+  }
+  return results;
 }
 
 /** One warm-up and one timed run of a workload against a target; a wrong answer is a failure. */
@@ -320,6 +339,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     const comparisons = await compareTargets(bench, options, failures);
     const { scaling, mariadbCounted } = options.workloads.includes('W2') ? await batchScaling(bench, options) : { scaling: {}, mariadbCounted: {} };
     const runs = await timedRuns(bench, options, failures);
+    const paired = await pairedRuns(bench, options, failures);
     const soakResult = options.soakSeconds > 0 && bench.targets.samgraf ? await soak(bench, options, failures) : null;
     for (const target of Object.values(bench.targets)) await target.stop();
     let verification = null;
@@ -339,7 +359,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     active.bench = null;
     const scalingResult = await sizeScaling(options, failures);
 
-    const targets = checkTargets(runs, scaling, soakResult, scalingResult, options.events, Math.max(...options.connections));
+    const targets = checkTargets(runs, paired, scaling, soakResult, scalingResult, options.events, Math.max(...options.connections));
     const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
     const results = {
       date: started.toISOString(),
@@ -352,6 +372,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
       batchScalingCountedByMariadb: mariadbCounted,
       runs,
       ratios: ratios(runs),
+      paired,
       soak: soakResult,
       sizeScaling: scalingResult,
       verification,
@@ -364,7 +385,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\n## samgraf benchmark, ${started.toISOString().slice(0, 10)}\n\n\`${command}\`\n\n${markdownMachine(machine)}; `
       + `${options.citizens.toLocaleString('en-US')} citizens, ${bench.accessLog.events.toLocaleString('en-US')} access-log events before the runs; `
-      + `${options.duration} s per run after ${options.warmupRequests > 0 ? `${options.warmupRequests} requests` : `${options.warmup} s`} of warm-up.\n\n${markdownTable(runs)}\n\n${scalingResult ? `${markdownScaling(scalingResult)}\n\n` : ''}${markdownTargets(targets)}\n\n`);
+      + `${options.duration} s per run after ${options.warmupRequests > 0 ? `${options.warmupRequests} requests` : `${options.warmup} s`} of warm-up.\n\n${markdownTable(runs)}\n\n${paired.length > 0 ? `${markdownPaired(paired)}\n\n` : ''}${scalingResult ? `${markdownScaling(scalingResult)}\n\n` : ''}${markdownTargets(targets)}\n\n`);
     if (runs.some((r) => r.statements.noisy)) process.stdout.write('\\* MariaDB counted more SELECTs than the target sent: another client used the server during that run.\n\n');
     if (runs.some((r) => r.cpu.disturbed)) process.stdout.write(`† other processes used more than ${DISTURBED_CORES} cores during that run: its figures are not comparable.\n\n`);
     process.stdout.write(`results: ${file}\n`);

@@ -58,6 +58,14 @@ describe('benchmark harness at smoke size', () => {
       assert.equal(comparison.targets.naive.sameAsSamgraf, true, `${workload}: naive answers like samgraf`);
       assert.ok(comparison.coverage.nodes > 0, `${workload}: the comparison reached data`);
     }
+    // Each workload's paired measurement: samgraf and the floor alternately, every answer checked, CPU read for both.
+    assert.deepEqual(results.paired.map((p: any) => p.workload), [...WORKLOAD_IDS]);
+    for (const pair of results.paired) {
+      assert.equal(pair.requests, 20);
+      assert.deepEqual(pair.invalid, { samgraf: 0, floor: 0 }, `${pair.workload}: every paired answer right`);
+      assert.ok(pair.samgrafMsPerRequest >= 0 && pair.floorMsPerRequest >= 0, JSON.stringify(pair));
+    }
+    assert.ok(results.targets.some((t: any) => t.target.startsWith('W1 c1, paired')));
     // W5 compared the targets on the income register's quirks, not on empty lists.
     const incomes = results.comparisons.find((c: any) => c.workload === 'W5').coverage;
     assert.ok(incomes.incomes > 0 && incomes.correctedIncomes > 0 && incomes.soleTraderIncomes > 0, JSON.stringify(incomes));
