@@ -4,8 +4,9 @@
  * read once per document text and kept under the text's SHA-256. Clients send the same few documents again
  * and again, and parsing and walking each one anew cost more than the rest of the edge's checks together.
  *
- * Facts are kept, not the parsed document: an entry is a few hundred bytes whatever the text's size, so the
- * cache's memory stays small even when every entry is an attacker's largest document.
+ * Facts are kept, not the parsed document nor any name from it: an entry is a few dozen bytes whatever the
+ * text's size (a name can be as long as the body), so the cache stays small even when every entry is an
+ * attacker's largest document.
  */
 import { createHash } from 'node:crypto';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
@@ -22,9 +23,19 @@ export interface DocumentFacts {
 export interface ParsedFacts {
   /** The first operation that is not a query (`mutation`, `subscription`), if any. */
   notQuery: string | null;
-  /** The root fields every operation of the document selects, through fragments. */
-  rootFields: ReadonlySet<string>;
+  /**
+   * What the operations select at the root, through fragments, as far as a caller without credentials is
+   * concerned: only `__typename` (or nothing), only introspection (`__typename`, `__schema`, `__type`), or data.
+   */
+  rootSelection: RootSelection;
   counts: DocumentCounts;
+}
+
+export type RootSelection = 'typename' | 'introspection' | 'data';
+
+function rootSelectionOf(names: readonly string[]): RootSelection {
+  if (names.every((name) => name === '__typename')) return 'typename';
+  return names.every((name) => name.startsWith('__')) ? 'introspection' : 'data';
 }
 
 export class DocumentFactsCache {
@@ -68,7 +79,7 @@ export function readDocument(text: string, { maxNesting, maxTokens }: { maxNesti
     nesting,
     parsed: {
       notQuery: operations.find((operation) => operation.operation !== 'query')?.operation ?? null,
-      rootFields: new Set(operations.flatMap((operation) => rootFieldNames(operation.selectionSet, fragments))),
+      rootSelection: rootSelectionOf(operations.flatMap((operation) => rootFieldNames(operation.selectionSet, fragments))),
       counts: countDocument(document),
     },
   };

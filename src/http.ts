@@ -286,10 +286,10 @@ function membersOfSearch(params: URLSearchParams): GraphQLRequestMembers {
  * introspection unless the policy lets everyone introspect (validating `__schema { types { name } }` repeated
  * 1,500 times took 450 ms). Then, for everyone, the definitions and directives are bounded.
  */
-function refusalOf({ notQuery, rootFields, counts }: ParsedFacts, anonymous: boolean, { limits, introspection }: Pick<HttpOptions, 'limits' | 'introspection'>): GraphQLError | null {
+function refusalOf({ notQuery, rootSelection, counts }: ParsedFacts, anonymous: boolean, { limits, introspection }: Pick<HttpOptions, 'limits' | 'introspection'>): GraphQLError | null {
   if (notQuery !== null) return new GraphQLError(`samgraf serves queries only, not ${notQuery}s`, { extensions: withHttpStatus(Code.BAD_REQUEST) });
-  const servedAnonymously = introspection === 'everyone' ? (name: string) => name.startsWith('__') : (name: string) => name === '__typename';
-  if (anonymous && ![...rootFields].every(servedAnonymously)) return new AuthenticationError('MISSING');
+  const servedAnonymously = rootSelection === 'typename' || (introspection === 'everyone' && rootSelection === 'introspection');
+  if (anonymous && !servedAnonymously) return new AuthenticationError('MISSING');
   return documentBoundsError(counts, limits) ?? (anonymous ? anonymousAliasError(counts, limits) : null);
 }
 

@@ -15,9 +15,28 @@ describe('document facts', () => {
       fragment R on Query { ... on Query { __typename } x: __schema { queryType { name } } }`, LIMITS);
     assert.ok(facts.parsed);
     assert.equal(facts.parsed.notQuery, 'mutation');
-    assert.deepEqual([...facts.parsed.rootFields].sort(), ['__schema', '__typename', 'me']);
+    // `me` is data, however deep in a fragment the introspection is.
+    assert.equal(facts.parsed.rootSelection, 'data');
     // 3 definitions + 1 variable; 1 directive; 3 aliases (a, b, x).
     assert.deepEqual(facts.parsed.counts, { definitions: 4, directives: 1, aliases: 3 });
+  });
+
+  it('root selections: only __typename, only introspection, or data, over every operation and fragment', () => {
+    const selection = (text: string) => readDocument(text, LIMITS).parsed?.rootSelection;
+    assert.equal(selection('{ __typename }'), 'typename');
+    assert.equal(selection('query A { __typename } query B { ...T } fragment T on Query { t: __typename }'), 'typename');
+    assert.equal(selection('{ __typename __schema { queryType { name } } }'), 'introspection');
+    assert.equal(selection('query A { __typename } query B { __type(name: "Citizen") { name } }'), 'introspection');
+    assert.equal(selection('query A { __typename } query B { ...F } fragment F on Query { me { subject } }'), 'data');
+    // A fragment that spreads itself (refused later by validation) is walked once.
+    assert.equal(selection('{ ...F } fragment F on Query { __typename ...F }'), 'typename');
+  });
+
+  it('an entry holds no name from the text, however long the names', () => {
+    const long = `x${'y'.repeat(100_000)}`;
+    const facts = readDocument(`{ ${long} }`, { maxNesting: 8, maxTokens: 10 });
+    assert.ok(!JSON.stringify(facts).includes('yyyy'), 'no name is kept');
+    assert.equal(facts.parsed?.rootSelection, 'data');
   });
 
   it('a text that does not parse, or nests deeper than may be parsed, has no parsed facts; its nesting is still known', () => {
