@@ -48,7 +48,9 @@ export class DocumentFactsCache {
 
   /** The facts of a document text, read now or found from an earlier request with the same text. */
   read(text: string): DocumentFacts {
-    const key = createHash('sha256').update(text).digest('base64');
+    // The text's UTF-16 code units, not UTF-8: encoding to UTF-8 turns a lone surrogate (which graphql-js refuses)
+    // into U+FFFD (which it accepts), and two texts that differ so must never share their facts.
+    const key = createHash('sha256').update(text, 'utf16le').digest('base64');
     let facts = this.entries.get(key);
     if (facts === undefined) {
       facts = readDocument(text, this.limits);

@@ -58,6 +58,18 @@ describe('document facts', () => {
     assert.equal(cache.size, 2);
   });
 
+  it('texts that UTF-8 would make equal (a lone surrogate and U+FFFD) never share facts, in either order', () => {
+    const surrogate = '#\uD800\nmutation { me { subject } }';
+    const replacement = '#\uFFFD\nmutation { me { subject } }';
+    for (const [first, second] of [[surrogate, replacement], [replacement, surrogate]] as const) {
+      const cache = new DocumentFactsCache(LIMITS);
+      const facts = { [first]: cache.read(first), [second]: cache.read(second) };
+      assert.equal(facts[surrogate]!.parsed, null, 'graphql-js refuses the lone surrogate');
+      assert.equal(facts[replacement]!.parsed?.notQuery, 'mutation');
+      assert.equal(cache.size, 2);
+    }
+  });
+
   it('keeps at most maxEntries texts, dropping the oldest first', () => {
     const cache = new DocumentFactsCache(LIMITS, 3);
     const texts = ['{ a }', '{ b }', '{ c }', '{ d }'];

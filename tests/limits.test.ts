@@ -410,6 +410,21 @@ describe('request limits, introspection, GET, check-config (SQLite)', () => {
       assertRefused(await query(small, text, undefined, anonymous), 401, 'UNAUTHENTICATED', 'anonymous, again');
     });
 
+    it('a text with a lone surrogate is not taken for its U+FFFD twin, whichever comes first', async () => {
+      const twins = (body: string) => [`#\uD800\n${body}`, `#\uFFFD\n${body}`] as const;
+      for (const body of ['mutation { me { subject } }', '{ me { subject } }']) {
+        const [surrogate, replacement] = twins(body);
+        for (const order of [[surrogate, replacement], [replacement, surrogate]]) {
+          for (const text of order) {
+            const result = await query(small, text, undefined, anonymous);
+            if (text === surrogate) assertRefused(result, 400, 'GRAPHQL_PARSE_FAILED', 'lone surrogate');
+            else if (body.startsWith('mutation')) assertRefused(result, 400, 'BAD_REQUEST', 'mutation');
+            else assertRefused(result, 401, 'UNAUTHENTICATED', 'anonymous data');
+          }
+        }
+      }
+    });
+
     it('a refused text stays refused, with the same code, however often it is sent', async () => {
       const deep = 'query($pn: String!) { citizen(personalNumber: $pn) { benefits { payments { amount { amount } } } } }';
       const aliasedTypenames = '{ a: __typename b: __typename c: __typename d: __typename }';
