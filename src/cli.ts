@@ -3,11 +3,13 @@
  * The `samgraf` command. Each subcommand parses its own flags and fails with a usage message (exit 2) on
  * bad input, or with the error's message (exit 1) — never a stack trace, which could carry personal data.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, configJsonSchema, loadConfigFile, type Config } from './config.js';
 import { CommandInputError, createApiKey, formatKeyList } from './commands/apikey.js';
 import { formatMatrix, policyMatrix } from './commands/policy-matrix.js';
+import { composeSupergraph, CompositionError, configuredServices } from './federation/compose.js';
+import { supergraphSchema, SupergraphError } from './federation/supergraph.js';
 import type { Knex } from 'knex';
 import { ensureDatabase, openDatabase, parseDatabaseUrl } from './core/db.js';
 import { checkConnections, describeTarget, failureCode, StoreUnavailableError } from './health.js';
@@ -52,8 +54,12 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
                           stream events to stdout, oldest first`],
   ['audit prune', `audit prune [--config FILE]
                           delete events older than accessLog.retentionDays (needs DELETE on the store)`],
-  ['policy matrix', `policy matrix [--format text|json]
-                          every field of the schema and who may read it, from the SDL`],
+  ['policy matrix', `policy matrix [--format text|json] [--supergraph FILE]
+                          every field of the schema and who may read it, from the SDL (or, with
+                          --supergraph, from a composed supergraph: what a federation enforces)`],
+  ['compose', `compose --config FILE [-o FILE]
+                          compose the parts federation.subgraphs names (their SDL in this version) into
+                          a supergraph for the gateway; printed, or written to the file -o names`],
   ['token', `token [--data-dir DIR] (--sub ID --org CODE --scopes "…" [--purposes "…"] [--municipality CODE]
       | --citizen PERSONAL_NUMBER) [--ttl 1h]
                           mint a token from the demo issuer (demo mode only)`],
@@ -190,12 +196,19 @@ async function main(argv: string[]): Promise<void> {
       return apikey(rest);
     case 'policy': {
       const [sub, ...flagArgs] = rest;
-      if (sub !== 'matrix') throw new UsageError('usage: samgraf policy matrix [--format text|json]');
-      const flags = parse(flagArgs, { format: { type: 'string', default: 'text' } });
-      const rows = policyMatrix();
+      if (sub !== 'matrix') throw new UsageError('usage: samgraf policy matrix [--format text|json] [--supergraph FILE]');
+      const flags = parse(flagArgs, { format: { type: 'string', default: 'text' }, supergraph: { type: 'string' } });
+      const rows = flags.supergraph === undefined ? policyMatrix() : policyMatrix(supergraphSchema(readFileSync(flags.supergraph, 'utf8')));
       if (flags.format === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       else if (flags.format === 'text') process.stdout.write(formatMatrix(rows));
       else throw new UsageError('--format is text or json');
+      return;
+    }
+    case 'compose': {
+      const flags = parse(rest, { config: { type: 'string' }, output: { type: 'string', short: 'o' } });
+      const supergraph = composeSupergraph(configuredServices(configFrom(flags.config)));
+      if (flags.output === undefined) process.stdout.write(supergraph);
+      else writeFileSync(flags.output, supergraph);
       return;
     }
     case 'token':
@@ -383,7 +396,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`samgraf: ${error.message}\n\n${usageFor(process.argv.slice(2))}`);
     process.exit(2);
   }
-  if (error instanceof ConfigError || error instanceof CommandInputError || error instanceof NoDemoIssuerError) {
+  if (error instanceof ConfigError || error instanceof CommandInputError || error instanceof NoDemoIssuerError || error instanceof CompositionError || error instanceof SupergraphError) {
     process.stderr.write(`samgraf: ${error.message}\n`);
     process.exit(1);
   }

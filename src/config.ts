@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SOURCE_MODULES } from '../sources/registry.js';
+import { partNames } from './federation/parts.js';
 import { DIALECT_NAMES, parseDatabaseUrl, type DatabaseTarget, type Dialect } from './core/db.js';
 
 const databaseUrl = z.string().min(1).superRefine((url, ctx) => {
@@ -57,6 +58,11 @@ const issuer = z.strictObject({
   typ: z.string().min(1).optional(),
 }).refine((value) => (value.jwksUrl === undefined) !== (value.jwks === undefined), {
   message: 'give exactly one of jwksUrl and jwks',
+});
+
+/** A part of a federated deployment: where the gateway reaches it (a subgraph listens on this URL's port). */
+const subgraph = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).describe('an http:// or https:// URL, e.g. http://skv-subgraph:4001/graphql'),
 });
 
 const limits = z.strictObject({
@@ -132,6 +138,10 @@ export const configSchema = z.strictObject({
     commitLanes: z.number().int().min(1).max(32).default(4),
   }).default({ retentionDays: 1826, commitLanes: 4 }),
   purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/).describe('a name of lower-case words joined by - (e.g. benefit-assessment)')).min(1).default(DEFAULT_PURPOSES),
+  /** A federated deployment (src/federation): where each part runs, for the gateway and `samgraf compose`. */
+  federation: z.strictObject({
+    subgraphs: z.strictObject(Object.fromEntries(partNames().map((name) => [name, subgraph.optional()])) as Record<string, z.ZodOptional<typeof subgraph>>).default({}),
+  }).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -127,7 +127,8 @@ describe('samgraf --help', () => {
     [['audit', 'verify', '--help'], /^ {2}samgraf audit verify /m],
     [['audit', 'export', '--help'], /^ {2}samgraf audit export \[--config FILE\] \[--from DATE\|INSTANT\]/m],
     [['audit', 'prune', '--help'], /^ {2}samgraf audit prune /m],
-    [['policy', 'matrix', '--help'], /^ {2}samgraf policy matrix \[--format text\|json\]$/m],
+    [['policy', 'matrix', '--help'], /^ {2}samgraf policy matrix \[--format text\|json\] \[--supergraph FILE\]$/m],
+    [['compose', '--help'], /^ {2}samgraf compose --config FILE \[-o FILE\]$/m],
     [['token', '--help'], /^ {2}samgraf token \[--data-dir DIR\] \(--sub ID/m],
     [['token', '--sub', 'x', '-h'], /^ {2}samgraf token /m],
     [['help', 'token'], /^ {2}samgraf token /m],
@@ -157,7 +158,7 @@ describe('samgraf --help', () => {
       const result = samgraf(args);
       assert.equal(result.status, 0, result.stderr);
       assert.match(result.stdout, /^usage: samgraf <command> \[options\]\n\ncommands:\n/);
-      for (const command of ['serve', 'demo', 'seed', 'migrate', 'apikey create', 'apikey list', 'apikey revoke', 'audit verify', 'audit export', 'audit prune', 'policy matrix', 'token']) {
+      for (const command of ['serve', 'demo', 'seed', 'migrate', 'apikey create', 'apikey list', 'apikey revoke', 'audit verify', 'audit export', 'audit prune', 'policy matrix', 'compose', 'token']) {
         assert.match(result.stdout, new RegExp(`^ {2}${command} `, 'm'), command);
       }
     }

@@ -1,4 +1,5 @@
 /** `samgraf policy matrix`: every type and field with who may read it, read from the SDL itself. */
+import type { GraphQLSchema } from 'graphql';
 import { buildDeclaredSchema } from '../schema.js';
 import { readPersonalData } from '../security/personal-data.js';
 import { POLICIES, readFieldRules, type FieldRule } from '../security/rules.js';
@@ -10,8 +11,8 @@ export type MatrixRow = Omit<FieldRule, 'coordinate'> & {
   personalData: boolean;
 };
 
-export function policyMatrix(): MatrixRow[] {
-  const schema = buildDeclaredSchema();
+/** The single server's schema by default; a supergraph's (src/federation/supergraph.ts) gives a federation's. */
+export function policyMatrix(schema: GraphQLSchema = buildDeclaredSchema()): MatrixRow[] {
   const rules = readFieldRules(schema);
   const { personalRootFields } = readPersonalData(schema);
   return [...rules.values()]

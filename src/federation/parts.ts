@@ -1,0 +1,11 @@
+/** The parts of a federated deployment: one subgraph per source module, and samgraf's own (`me`, the access log). */
+import { SOURCE_MODULES } from '../../sources/registry.js';
+import type { SourceModule } from '../core/source-module.js';
+
+/** samgraf's own part: `me` and the access log. */
+export const SAMGRAF_PART = 'samgraf';
+
+/** Every part's name: each source module's, then samgraf's own. */
+export function partNames(modules: readonly SourceModule[] = SOURCE_MODULES): string[] {
+  return [...modules.map((module) => module.name), SAMGRAF_PART];
+}
