@@ -9,6 +9,8 @@ import { ConfigError, configJsonSchema, loadConfigFile, type Config } from './co
 import { CommandInputError, createApiKey, formatKeyList } from './commands/apikey.js';
 import { formatMatrix, policyMatrix } from './commands/policy-matrix.js';
 import { composeSupergraph, CompositionError, configuredServices } from './federation/compose.js';
+import { generatePartKeys } from './commands/federation-keys.js';
+import { GATEWAY_NAME, partNames } from './federation/parts.js';
 import { supergraphSchema, SupergraphError } from './federation/supergraph.js';
 import type { Knex } from 'knex';
 import { ensureDatabase, openDatabase, parseDatabaseUrl } from './core/db.js';
@@ -57,6 +59,9 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
   ['policy matrix', `policy matrix [--format text|json] [--supergraph FILE]
                           every field of the schema and who may read it, from the SDL (or, with
                           --supergraph, from a composed supergraph: what a federation enforces)`],
+  ['federation keygen', `federation keygen --name gateway|PART
+                          a new Ed25519 key pair for federation.internalAuth: the private key for that
+                          part's own config, the public key for everyone who talks to it (JSON)`],
   ['compose', `compose --config FILE [-o FILE]
                           compose the parts federation.subgraphs names (their SDL in this version) into
                           a supergraph for the gateway; printed, or written to the file -o names`],
@@ -209,6 +214,20 @@ async function main(argv: string[]): Promise<void> {
       const supergraph = composeSupergraph(configuredServices(configFrom(flags.config)));
       if (flags.output === undefined) process.stdout.write(supergraph);
       else writeFileSync(flags.output, supergraph);
+      return;
+    }
+    case 'federation': {
+      const [sub, ...flagArgs] = rest;
+      if (sub !== 'keygen') throw new UsageError('usage: samgraf federation keygen --name gateway|PART');
+      const flags = parse(flagArgs, { name: { type: 'string' } });
+      const names = [GATEWAY_NAME, ...partNames()];
+      if (flags.name === undefined || !names.includes(flags.name)) throw new UsageError(`--name is one of ${names.join(', ')}`);
+      const { privateKey, publicKey } = await generatePartKeys();
+      process.stdout.write(`${JSON.stringify({
+        [`signingKey (only in ${flags.name}'s own config)`]: privateKey,
+        [`trustedKeys.${flags.name} (in every config that talks to ${flags.name})`]: publicKey,
+      }, null, 2)}
+`);
       return;
     }
     case 'token':

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SOURCE_MODULES } from '../sources/registry.js';
-import { partNames } from './federation/parts.js';
+import { GATEWAY_NAME as GATEWAY, partNames } from './federation/parts.js';
 import { DIALECT_NAMES, parseDatabaseUrl, type DatabaseTarget, type Dialect } from './core/db.js';
 
 const databaseUrl = z.string().min(1).superRefine((url, ctx) => {
@@ -64,6 +64,21 @@ const issuer = z.strictObject({
 const subgraph = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).describe('an http:// or https:// URL, e.g. http://skv-subgraph:4001/graphql'),
 });
+
+/** An Ed25519 key as a JWK; a private one (with `d`) may come from the environment as the JWK's JSON text. */
+const ed25519Jwk = z.looseObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string().min(1) });
+const privateJwkObject = ed25519Jwk.extend({ d: z.string().min(1) });
+const privateJwk = z.union([
+  privateJwkObject,
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not the JSON text of a JWK' });
+      return z.NEVER;
+    }
+  }).pipe(privateJwkObject),
+]).describe('an Ed25519 private key as a JWK (kty OKP, crv Ed25519, x, d), or its JSON text (e.g. "${SAMGRAF_INTERNAL_KEY}")');
 
 const limits = z.strictObject({
   maxDepth: z.number().int().min(1).max(100).default(15),
@@ -141,10 +156,28 @@ export const configSchema = z.strictObject({
   /** A federated deployment (src/federation): where each part runs, for the gateway and `samgraf compose`. */
   federation: z.strictObject({
     subgraphs: z.strictObject(Object.fromEntries(partNames().map((name) => [name, subgraph.optional()])) as Record<string, z.ZodOptional<typeof subgraph>>).default({}),
+    /**
+     * How gateway and subgraphs know each other (src/federation/internal-auth.ts): this process's own private key,
+     * and the public key of the gateway and of every part it talks to. `samgraf federation keygen` makes a pair.
+     */
+    internalAuth: z.strictObject({
+      signingKey: privateJwk,
+      trustedKeys: z.strictObject(Object.fromEntries([GATEWAY, ...partNames()].map((name) => [name, ed25519Jwk.describe('an Ed25519 public key as a JWK (kty OKP, crv Ed25519, x)').optional()])) as Record<string, z.ZodOptional<typeof ed25519Jwk>>),
+    }).optional(),
   }).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * The configuration of one part of a federated deployment (`samgraf subgraph --source NAME`): the agency's own
+ * source is required and no other is (an agency keeps the others' credentials out of its file); the rest is as
+ * for the single server. samgraf's own part needs no source.
+ */
+export function partConfigSchema(part: string): typeof configSchema {
+  const sources = Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, module.name === part ? source(module.dialect) : source(module.dialect).optional()]));
+  return configSchema.extend({ sources: z.strictObject(sources as Record<string, SourceSchema>) }) as unknown as typeof configSchema;
+}
 
 /** `server.headersTimeoutMs`, or 1 s more than the keep-alive timeout: raising only that one must not break the other. */
 export function headersTimeoutOf(server: Config['server']): number {
@@ -270,7 +303,7 @@ function expectation(node: SchemaNode): string {
 }
 
 /** Keys whose values may hold secrets (a password in a URL, keys): never quoted back. */
-const SECRET_KEYS = new Set(['url', 'redisUrl', 'jwksUrl', 'jwks']);
+const SECRET_KEYS = new Set(['url', 'redisUrl', 'jwksUrl', 'jwks', 'signingKey']);
 const HAS_PLACEHOLDER = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
 const MAX_QUOTED_CHARS = 40;
 
@@ -314,11 +347,11 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   return `${key}: must be ${expected} (got ${shownValue(issue.path, issue.input, raw)})`;
 }
 
-export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, schema: typeof configSchema = configSchema): Config {
   const missing: string[] = [];
   const substituted = substituteEnv(raw, env, [], missing);
   if (missing.length > 0) throw new ConfigError(missing);
-  const result = configSchema.safeParse(substituted, { reportInput: true });
+  const result = schema.safeParse(substituted, { reportInput: true });
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, raw)));
   const config = result.data;
   if (env.PORT !== undefined) {
@@ -329,7 +362,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   return config;
 }
 
-export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env, schema: typeof configSchema = configSchema): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -342,7 +375,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   } catch (error) {
     throw new ConfigError([jsonSyntaxProblem(path, text, error as Error)]);
   }
-  return parseConfig(raw, env);
+  return parseConfig(raw, env, schema);
 }
 
 /** JSON.parse's own message can quote the file's text, secrets included: say only where the error is. */

@@ -2,6 +2,9 @@
 import { SOURCE_MODULES } from '../../sources/registry.js';
 import type { SourceModule } from '../core/source-module.js';
 
+/** The gateway's name among the parts' keys (federation.internalAuth.trustedKeys). */
+export const GATEWAY_NAME = 'gateway';
+
 /** samgraf's own part: `me` and the access log. */
 export const SAMGRAF_PART = 'samgraf';
 
