@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, configJsonSchema, loadConfigFile, type Config } from './config.js';
+import { ConfigError, configJsonSchema, loadConfigFile, partConfigSchema, type Config } from './config.js';
 import { CommandInputError, createApiKey, formatKeyList } from './commands/apikey.js';
 import { formatMatrix, policyMatrix } from './commands/policy-matrix.js';
 import { composeSupergraph, CompositionError, configuredServices } from './federation/compose.js';
@@ -59,6 +59,10 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
   ['policy matrix', `policy matrix [--format text|json] [--supergraph FILE]
                           every field of the schema and who may read it, from the SDL (or, with
                           --supergraph, from a composed supergraph: what a federation enforces)`],
+  ['subgraph', `subgraph --source NAME --config FILE
+                          serve one part of a federated deployment as its Apollo Federation 2 subgraph
+                          (NAME: a source, or samgraf for me and the access log), on the port of
+                          federation.subgraphs.NAME.url; the config needs only that source`],
   ['federation keygen', `federation keygen --name gateway|PART
                           a new Ed25519 key pair for federation.internalAuth: the private key for that
                           part's own config, the public key for everyone who talks to it (JSON)`],
@@ -121,6 +125,12 @@ function positiveInteger(value: string | undefined, flag: string): number {
   return Number(value);
 }
 
+/** The port a subgraph's URL names, or its scheme's. */
+function subgraphPort(url: string): number {
+  const parsed = new URL(url);
+  return parsed.port !== '' ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+}
+
 /** Stops on SIGTERM/SIGINT after closing the server, so in-flight requests finish. */
 function closeOnSignal(close: () => Promise<void>): void {
   const stop = () => {
@@ -149,6 +159,20 @@ async function main(argv: string[]): Promise<void> {
       }
       const logger = createLogger();
       const server = await startSamgraf(config, logger);
+      closeOnSignal(server.close);
+      return;
+    }
+    case 'subgraph': {
+      const flags = parse(rest, { source: { type: 'string' }, config: { type: 'string' } });
+      if (flags.source === undefined) throw new UsageError(`--source NAME is required: one of ${partNames().join(', ')}`);
+      if (!partNames().includes(flags.source)) throw new UsageError(`--source is one of ${partNames().join(', ')}`);
+      const file = flags.config ?? process.env.SAMGRAF_CONFIG;
+      if (!file) throw new UsageError('--config FILE (or SAMGRAF_CONFIG) is required');
+      const config = loadConfigFile(file, process.env, partConfigSchema(flags.source));
+      const url = config.federation?.subgraphs[flags.source]?.url;
+      if (url === undefined) throw new ConfigError([`federation.subgraphs.${flags.source}.url: required — the subgraph listens on its port`]);
+      config.server.port = subgraphPort(url);
+      const server = await startSamgraf(config, createLogger(), { part: flags.source });
       closeOnSignal(server.close);
       return;
     }

@@ -18,10 +18,17 @@ export interface RequestDeclarations {
   purposeHeader: string | undefined;
   legalBasis: string | null;
   caseReference: string | null;
+  /** The declaration headers as sent, for a part that asks another on the caller's behalf. */
+  forwarded: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RequestContext extends ModuleContext {
   requestId: string;
+  /**
+   * Set when the federation gateway sent the request (verified): it needs the entities' keys to join the
+   * parts' answers, and applies the keys' own rules for its client itself (security/enforce.ts).
+   */
+  origin: InternalOrigin | null;
   accessLog: AccessLogReader;
   /** Verifies the access log's hash chains (`auditChains`). */
   chains: ChainVerifier;
@@ -63,18 +70,41 @@ export interface Services {
   chains: ChainVerifier;
   cursors: CursorCodec;
   loaders: LoaderOptions;
+  /**
+   * Where the register of persons is asked, when it is not in this process (a federated part other than the
+   * register's own: src/federation/person-directory.ts). By default the register's module's own loaders.
+   */
+  people?: (request: PeopleRequest) => PersonDirectory;
+}
+
+/** What a remote register of persons is told about the request it answers for. */
+export interface PeopleRequest {
+  requestId: string;
+  principal: Principal | null;
+  headers: Readonly<Record<string, string | undefined>>;
+}
+
+/** Where the request came from, when another part of a federated deployment sent it (internal-auth.ts). */
+export interface InternalOrigin {
+  /** The sending part: `gateway`, or a source's name. */
+  part: string;
+  /** Whether it is the gateway, which joins the parts' answers by the entities' keys. */
+  gateway: boolean;
 }
 
 const PEOPLE_MODULE = SOURCE_MODULES.find((module) => module.people !== undefined);
 if (PEOPLE_MODULE === undefined) throw new Error('no source module is the register of persons (people)');
 
-export function createRequestContext({ sources, accessLog, chains, cursors, loaders: options }: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations): RequestContext {
+export function createRequestContext(services: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations, origin: InternalOrigin | null = null): RequestContext {
+  const { sources, accessLog, chains, cursors, loaders: options } = services;
   const dataQuality = new DataQualityCollector();
   const loaders: Record<string, unknown> = {};
   for (const module of SOURCE_MODULES) loaders[module.name] = module.createLoaders({ source: sources[module.name]!, dataQuality, options, principal });
   const { typeName, person } = PEOPLE_MODULE!.people!;
-  const people: PersonDirectory = { typeName, person: person(loaders[PEOPLE_MODULE!.name]) };
+  const people: PersonDirectory = services.people?.({ requestId, principal, headers: declarations.forwarded })
+    ?? { typeName, person: person(loaders[PEOPLE_MODULE!.name]) };
   return {
+    origin,
     requestId,
     accessLog,
     chains,

@@ -20,15 +20,29 @@ import { anonymousAliasError, documentBoundsError, maxBracketNesting } from './p
 import { DENIALS, operationLabel } from './plugins/metrics.js';
 import { RequestLogEntry } from './plugins/request-log.js';
 import { AuthenticationError } from './security/errors.js';
+import { INTERNAL_HEADER, InternalAuthError, type InternalAuth, type InternalCaller } from './federation/internal-auth.js';
+import { LookupRefused, type LookupRequest } from './federation/person-directory.js';
 import { wantsIdePage, type WebPages } from './web/pages.js';
 
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+
+/**
+ * A federated part's side of internal authentication (src/federation/internal-auth.ts): requests another part
+ * signed are verified before anything else is read of them, and their answers are signed.
+ */
+export interface InternalHttp {
+  auth: InternalAuth;
+  /** POST routes only other parts may call (the register's person lookups): the answer's JSON text. */
+  routes: ReadonlyMap<string, (request: LookupRequest) => Promise<string>>;
+}
 
 export interface HttpOptions {
   apollo: ApolloServer<RequestContext>;
   /** The schema Apollo serves: names the operations refused before they reach Apollo, in the metrics. */
   schema: GraphQLSchema;
-  createContext(requestId: string, headers: IncomingHttpHeaders): Promise<RequestContext>;
+  /** `origin`: the part that sent the request, verified, or null for a client's own request. */
+  createContext(requestId: string, headers: IncomingHttpHeaders, origin: InternalCaller | null): Promise<RequestContext>;
+  internal?: InternalHttp;
   /** Extra GET routes (the demo issuer's JWKS, the console's demo personas); none outside demo mode. */
   routes?: ReadonlyMap<string, () => unknown>;
   /** The console and the IDE page, where the config turns them on. */
@@ -101,6 +115,11 @@ export function createHttpHandler(options: HttpOptions) {
     });
     try {
       path = pathOf(req);
+      const internalRoute = options.internal?.routes.get(path);
+      if (internalRoute) {
+        allowOnly(req, ['POST']);
+        return await internalCall(req, res, requestId, options.internal!, internalRoute, options.limits.maxBodyBytes);
+      }
       if (path === '/graphql') {
         allowOnly(req, ['GET', 'POST']);
         if (pages?.ideEnabled && wantsIdePage(req, new URL(req.url ?? '/', 'http://localhost')) && pages.ide(req, res) === 'served') return;
@@ -151,7 +170,9 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
   const method = (req.method ?? 'GET').toUpperCase();
-  const body = method === 'POST' ? parseBody(await readBody(req, options.limits.maxBodyBytes), headers.get('content-type')) : undefined;
+  const raw = method === 'POST' ? await readBody(req, options.limits.maxBodyBytes) : undefined;
+  const origin = await verifiedOrigin(req, requestId, raw, options.internal);
+  const body = raw === undefined ? undefined : parseBody(raw, headers.get('content-type'));
   if (Array.isArray(body)) {
     if (options.limits.maxBatchSize <= 1) throw new HttpError(Code.BATCHING_DISABLED, 'batched (array) requests are turned off: send one operation per request');
     if (body.length === 0) throw badRequest('a batch (a JSON array) holds at least one operation');
@@ -173,7 +194,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
     const started = process.hrtime.bigint();
     let context: RequestContext;
     try {
-      context = await entry.track(() => options.createContext(requestId, req.headers));
+      context = await entry.track(() => options.createContext(requestId, req.headers, origin));
     } catch (error) {
       return () => Promise.reject(error);
     }
@@ -215,12 +236,50 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
   res.setHeader('cache-control', 'no-store');
   res.setHeader('vary', 'accept');
   res.statusCode = response.status ?? 200;
+  let text: string;
   if (response.body.kind === 'complete') {
-    res.end(response.body.string);
-    return;
+    text = response.body.string;
+  } else {
+    text = '';
+    for await (const chunk of response.body.asyncIterator) text += chunk;
   }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
+  if (origin !== null) res.setHeader(INTERNAL_HEADER, await options.internal!.auth.signResponse(origin.part, { requestId, body: text }));
+  res.end(text);
+}
+
+/**
+ * The part that signed a request, or null for a request no part signed (a client calling directly, with its
+ * own credentials). A signature that does not hold is refused outright: nothing of the request is read.
+ */
+async function verifiedOrigin(req: IncomingMessage, requestId: string, raw: Buffer | undefined, internal: InternalHttp | undefined): Promise<InternalCaller | null> {
+  const token = req.headers[INTERNAL_HEADER];
+  if (token === undefined) return null;
+  if (internal === undefined) throw new HttpError(Code.UNAUTHENTICATED, 'this server is not part of a federation: send your own credentials');
+  // A signature binds the body: a GET's query would travel unsigned in the URL.
+  if (raw === undefined) throw new HttpError(Code.BAD_REQUEST, 'a request between the parts of a federation is a POST');
+  try {
+    return await internal.auth.verifyRequest(Array.isArray(token) ? token[0] : token, { requestId, body: raw.toString('utf8'), headers: req.headers });
+  } catch (error) {
+    if (error instanceof InternalAuthError) throw new HttpError(Code.UNAUTHENTICATED, 'the request is signed as from a part of this federation, but the signature does not hold');
+    throw error;
+  }
+}
+
+/** A route only other parts may call: verified, answered, and the answer signed. */
+async function internalCall(req: IncomingMessage, res: ServerResponse, requestId: string, internal: InternalHttp, route: (request: LookupRequest) => Promise<string>, maxBodyBytes: number): Promise<void> {
+  const raw = await readBody(req, maxBodyBytes);
+  const caller = await verifiedOrigin(req, requestId, raw, internal);
+  if (caller === null) throw new HttpError(Code.UNAUTHENTICATED, 'only the parts of this federation may call this route');
+  let answer: string;
+  try {
+    answer = await route({ requestId, caller, headers: req.headers, body: raw.toString('utf8') });
+  } catch (error) {
+    if (error instanceof LookupRefused) throw new HttpError(Code.BAD_REQUEST, error.message);
+    throw error;
+  }
+  res.setHeader('cache-control', 'no-store');
+  res.setHeader(INTERNAL_HEADER, await internal.auth.signResponse(caller.part, { requestId, body: answer }));
+  sendJson(res, 200, answer, true);
 }
 
 /** A GraphQL-over-HTTP request's members, unchecked (a JSON body's pieces, or a GET's parameters). */
@@ -372,8 +431,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, serialized = false): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
+  res.end(serialized ? body as string : JSON.stringify(body));
 }

@@ -7,13 +7,16 @@ import type { Knex } from 'knex';
 import type { SourceName } from './core/source.js';
 import { headersTimeoutOf, type Config } from './config.js';
 import { compiledExecution } from './compiled-execution.js';
-import { createRequestContext, type RequestContext } from './context.js';
+import { createRequestContext, DataQualityCollector, type RequestContext } from './context.js';
 import { CursorCodec, readCursorKey } from './core/cursor.js';
 import { openDatabase } from './core/db.js';
 import { configuredTargets, DatabaseHealth, StoreUnavailableError, type DatabaseName } from './health.js';
 import { formatClientError } from './errors.js';
 import { declaredText } from './header-text.js';
-import { createHttpHandler } from './http.js';
+import { createHttpHandler, type InternalHttp } from './http.js';
+import { GATEWAY, type InternalCaller } from './federation/internal-auth.js';
+import { preparePart, type PartSetup } from './federation/part.js';
+import { answerLookup, PERSONS_PATH } from './federation/person-directory.js';
 import type { Logger } from './log.js';
 import { ChainVerifier } from './access-log/chain-status.js';
 import { AccessLogReader } from './access-log/reader.js';
@@ -60,6 +63,11 @@ export interface StartOptions {
    * serve, deny, mask and log alike.
    */
   interpreted?: boolean;
+  /**
+   * Serve one part of a federated deployment as its subgraph (src/federation/part.ts): a source's name, or
+   * `samgraf` for samgraf's own part (`me`, the access log).
+   */
+  part?: string;
 }
 
 /** Large enough that an oversized token reaches samgraf and gets a 401, instead of a bare 431. */
@@ -77,6 +85,9 @@ const requestTimeoutMs = (headersTimeoutMs: number) => Math.max(REQUEST_TIMEOUT_
 const MAX_DECLARATION_CHARS = 200;
 
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
+  const part = options.part === undefined ? null : await preparePart(config, options.part);
+  // A part opens only its own source: an agency's subgraph never holds another's credentials.
+  if (part !== null) config = { ...config, sources: Object.fromEntries(part.modules.flatMap((module) => (config.sources[module.name] ? [[module.name, config.sources[module.name]!]] : []))) };
   const targets = configuredTargets(config);
   const health = new DatabaseHealth(targets, logger);
   for (const warning of lockedOutBy(config.purposes)) logger.warn(warning);
@@ -97,7 +108,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     circuit: (source, state) => metrics.circuit(source, state),
     reached: (source, error) => health.record(source, error),
   });
-  for (const name of SOURCE_NAMES.filter((name) => sources[name] === undefined)) {
+  for (const name of SOURCE_NAMES.filter((name) => sources[name] === undefined && (part === null || part.modules.some((module) => module.name === name)))) {
     logger.warn({ source: name }, 'source not configured: its fields answer SOURCE_UNAVAILABLE');
   }
   // Once at start, so that a source that cannot be reached is logged now, not at the first request; the server
@@ -122,7 +133,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const rateLimiter = new RequestRateLimiter(config.rateLimit);
   const accessLog = new AccessLogReader(store);
   const chains = new ChainVerifier(store);
-  const schema = buildSchema();
+  const schema = part?.schema ?? buildSchema();
   const apollo = new ApolloServer<RequestContext>({
     // The same schema, executed by compiled operations instead of graphql-js's interpreter (compiled-execution.ts).
     ...(options.interpreted ? { schema } : { gateway: compiledExecution(schema) }),
@@ -158,10 +169,14 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   });
   await apollo.start();
 
-  const createContext = async (requestId: string, headers: IncomingHttpHeaders) => {
+  const services = { sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true }, ...(part?.people ? { people: part.people } : {}) };
+  const createContext = async (requestId: string, headers: IncomingHttpHeaders, origin: InternalCaller | null) => {
     let principal;
     try {
-      principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
+      // Of the other parts, only the gateway sends queries; its word on a principal stands for a partner's API
+      // key, which only it can check. A caller with a token is checked here, as if it had called directly.
+      if (origin !== null && origin.part !== GATEWAY) throw new AuthenticationError('MISSING', { detail: `a query signed by ${origin.part}, which is not the gateway` });
+      principal = origin?.principal ?? await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
       if (principal !== null) await rateLimiter.consume(principal);
     } catch (error) {
       if (error instanceof AuthenticationError) logRefusal(requestId, error);
@@ -170,11 +185,12 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       if (typeof code === 'string') metrics.denied(code);
       throw error;
     }
-    return createRequestContext({ sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true } }, requestId, principal, {
+    return createRequestContext(services, requestId, principal, {
       purposeHeader: single(headers['x-purpose']),
       legalBasis: declaredText(single(headers['x-legal-basis']), MAX_DECLARATION_CHARS),
       caseReference: declaredText(single(headers['x-case-reference']), MAX_DECLARATION_CHARS),
-    });
+      forwarded: { 'x-purpose': single(headers['x-purpose']), 'x-legal-basis': single(headers['x-legal-basis']), 'x-case-reference': single(headers['x-case-reference']) },
+    }, origin === null ? null : { part: origin.part, gateway: origin.part === GATEWAY });
   };
 
   const pages = createWebPages({ console: config.server.console, ide: config.server.ide });
@@ -192,6 +208,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     metrics,
     pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
+    ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, auditLog) } } : {}),
     isReady: async () => {
       const databases: [DatabaseName, Knex][] = [...Object.entries(sources), ['store', store]];
       const results = await Promise.all(databases.map(async ([name, db]) => [name, await health.check(name, db)] as const));
@@ -238,6 +255,16 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       logger.info('samgraf stopped');
     },
   };
+}
+
+/** The routes only other parts may call: the register of persons answers their lookups. */
+function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source>>, auditLog: AuditLog): InternalHttp['routes'] {
+  if (!part.isRegister) return new Map();
+  const register = part.modules[0]!;
+  return new Map([[PERSONS_PATH, (request) => {
+    const loaders = register.createLoaders({ source: handles[register.name]!, dataQuality: new DataQualityCollector(), options: { batched: true }, principal: null });
+    return answerLookup(request, register.people!.person(loaders), auditLog);
+  }]]);
 }
 
 /**

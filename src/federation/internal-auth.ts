@@ -11,8 +11,8 @@
  * - `bdy`: the SHA-256 of the body (the query and its variables, or the answer);
  * - `hdr`: the SHA-256 of the caller's credentials and declarations as forwarded (Authorization, X-Purpose,
  *   X-Legal-Basis, X-Case-Reference), so that a signed request cannot be given another caller's token;
- * - `prn`: for a partner's API key, which only the gateway can check, the principal it authenticated: the
- *   subgraphs trust it without the gateway's key table.
+ * - `prn`: the principal the sender acts for. From the gateway, for a partner's API key (which only it can
+ *   check), the subgraphs trust it without the gateway's key table; from another part it is only recorded.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -42,7 +42,11 @@ export interface CarriedPrincipal extends Omit<Principal, 'scopes'> {
   scopes: string[];
 }
 
-/** Who sent a verified request, and the API-key principal the gateway vouches for, if any. */
+/**
+ * Who sent a verified request, and the principal it says it acts for, if any. Only the gateway's word on a
+ * principal admits a GraphQL request (a partner's API key, which only the gateway can check); another part's is
+ * recorded for the log of what it was told (a person lookup), never trusted for access.
+ */
 export interface InternalCaller {
   part: string;
   principal: Principal | null;
@@ -80,7 +84,7 @@ export class InternalAuth {
   /** The token for a request to `audience`. */
   signRequest(audience: string, request: { requestId: string; body: string; headers: IncomingHttpHeaders | Readonly<Record<string, string>>; principal?: Principal | null }): Promise<string> {
     const claims: Record<string, unknown> = { rid: request.requestId, bdy: digest(request.body), hdr: boundHeaders(request.headers) };
-    if (request.principal?.type === 'API_KEY') claims.prn = carried(request.principal);
+    if (request.principal) claims.prn = carried(request.principal);
     return this.sign(audience, claims);
   }
 
@@ -93,10 +97,7 @@ export class InternalAuth {
   async verifyRequest(token: string | undefined, request: { requestId: string; body: string; headers: IncomingHttpHeaders }): Promise<InternalCaller> {
     const payload = await this.verify(token, this.self, { rid: request.requestId, bdy: digest(request.body), hdr: boundHeaders(request.headers) });
     this.useOnce(payload.jti, payload.exp);
-    if (payload.prn === undefined) return { part: payload.iss, principal: null };
-    // Only the gateway checks API keys: a principal from anyone else is no principal at all.
-    if (payload.iss !== GATEWAY) throw new InternalAuthError('UNTRUSTED', `${payload.iss} may not vouch for a principal`);
-    return { part: payload.iss, principal: principalFrom(payload.prn) };
+    return { part: payload.iss, principal: payload.prn === undefined ? null : principalFrom(payload.prn) };
   }
 
   /** Checks an answer's token: it comes from `from`, for this request, with this body. */
@@ -185,12 +186,12 @@ const textOrNull = (value: unknown): value is string | null => value === null ||
 
 function principalFrom(value: unknown): Principal {
   const p = value as Partial<Record<keyof CarriedPrincipal, unknown>>;
-  const valid = typeof value === 'object' && value !== null && p.type === 'API_KEY' && text(p.subject) && textOrNull(p.organization)
+  const valid = typeof value === 'object' && value !== null && (p.type === 'API_KEY' || p.type === 'STAFF' || p.type === 'CITIZEN') && text(p.subject) && textOrNull(p.organization)
     && Array.isArray(p.scopes) && p.scopes.every(text) && Array.isArray(p.purposes) && p.purposes.every(text)
     && textOrNull(p.municipality) && textOrNull(p.apiKeyId) && textOrNull(p.issuer) && textOrNull(p.boundPurpose);
   if (!valid) throw new InternalAuthError('INVALID', 'the carried principal is malformed');
   return {
-    type: 'API_KEY', subject: p.subject as string, organization: p.organization as string | null, scopes: new Set(p.scopes as string[]),
+    type: p.type as Principal['type'], subject: p.subject as string, organization: p.organization as string | null, scopes: new Set(p.scopes as string[]),
     purposes: p.purposes as string[], municipality: p.municipality as string | null, apiKeyId: p.apiKeyId as string | null,
     issuer: p.issuer as string | null, boundPurpose: p.boundPurpose as string | null,
   };

@@ -34,7 +34,8 @@ export function buildPartSchema(part: string, modules: readonly SourceModule[] =
     ? [meResolvers, accessLogResolvers]
     : [modules.find((module) => module.name === part)!.resolvers, { [personType]: { __resolveReference: resolvePerson } }];
   const schema = buildSubgraphSchema({ typeDefs: subgraphSdl(part, modules).typeDefs, resolvers: mergeResolvers([scalarResolvers, ...own]) as SubgraphModule['resolvers'] });
-  return enforceFieldRules(schema, { owners: recordOwners(modules), personal: readPersonalData(schema), personType });
+  const keyFields = new Set([`${personType}.${PERSON_KEY}`]);
+  return enforceFieldRules(schema, { owners: recordOwners(modules), personal: readPersonalData(schema), personType, keyFields });
 }
 
 const TWELVE_DIGITS = /^\d{12}$/;

@@ -18,6 +18,7 @@ import { Code, withHttpStatus } from '../core/error-codes.js';
 import { InvalidPersonalNumberError, parsePersonalNumber } from '../core/personal-number.js';
 import { AuthenticationError } from '../security/errors.js';
 import { resolvePurpose } from '../security/purpose.js';
+import { PERSON_KEY } from '../federation/subgraph-sdl.js';
 import { readPersonalData } from '../security/personal-data.js';
 
 export type IntrospectionPolicy = 'everyone' | 'authenticated' | 'scope';
@@ -106,8 +107,11 @@ function requestedPersonalNumbers(
   fragments: Fragments, variables: Readonly<Record<string, unknown>>,
 ): string[] {
   const found = new Set<string>();
+  const entities = schema.getQueryType()?.getFields()._entities?.args.find((arg) => arg.name === 'representations');
   for (const { value, argument } of argumentsOf(schema, operation, fragments)) {
-    collectPersonalNumbers(valueFromAST(value, argument.type, variables), argument.type, slots.has(argument), slots, found);
+    const given = valueFromAST(value, argument.type, variables);
+    if (argument === entities) collectRepresentedPersons(given, found);
+    else collectPersonalNumbers(given, argument.type, slots.has(argument), slots, found);
   }
   return [...found].sort();
 }
@@ -157,6 +161,20 @@ function collectPersonalNumbers(value: unknown, type: GraphQLInputType, marked: 
   if (!isInputObjectType(named) || typeof value !== 'object') return;
   for (const field of Object.values(named.getFields())) {
     collectPersonalNumbers((value as Record<string, unknown>)[field.name], field.type, slots.has(field), slots, found);
+  }
+}
+
+/**
+ * A federated subgraph's `_entities` names persons by their key: each representation's key (the person type's
+ * `PERSON_KEY`) is a person asked for.
+ */
+function collectRepresentedPersons(representations: unknown, found: Set<string>): void {
+  if (!Array.isArray(representations)) return;
+  for (const representation of representations) {
+    const key = (representation as Record<string, unknown> | null)?.[PERSON_KEY];
+    if (typeof key !== 'string') continue;
+    const pnr = parsedOrNull(key);
+    if (pnr !== null) found.add(pnr);
   }
 }
 

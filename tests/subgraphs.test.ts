@@ -1,0 +1,249 @@
+/**
+ * Each subgraph called directly, without a gateway, on the real services (MariaDB, the income register on
+ * PostgreSQL), each agency with its own store: it verifies credentials, purpose, field rules, rows and masking
+ * itself, and logs what it served. A representation sent to `_entities` is only a key: whatever else it claims
+ * is not believed. The people are chosen from the generated legacy rows, never from samgraf's answers.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SOURCE_MODULES } from '../sources/registry.js';
+import { openDatabase } from '../src/core/db.js';
+import { isValidPersonalNumber } from '../src/core/personal-number.js';
+import { INTERNAL_HEADER } from '../src/federation/internal-auth.js';
+import { partNames } from '../src/federation/parts.js';
+import type { Principal } from '../src/core/principal.js';
+import { startFederation, type Federation } from './helpers/federation.js';
+import { recordStatements, tableOf } from './helpers/samgraf.js';
+import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
+import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
+import { seededSources, type SeededSources } from './helpers/seeded.js';
+import { testIssuers } from './helpers/tokens.js';
+
+const DATA_SET = { citizens: 300, seed: 'subgraphs-0' } as const;
+const HOME = '0180';
+const PURPOSE = 'social-services';
+
+type Person = LegacyData['FB_PERSON'][number];
+const DATA = generateLegacyData(DATA_SET);
+const isProtected = (p: Person): boolean => p.SEKRETESS === 'J' || p.SKYDDAD_FB === 'J';
+const decisionsOf = (pnr: string) => DATA.FK_BESLUT.filter((b) => b.PNR.replace(/[-+]/, '') === pnr.slice(2));
+const casesOf = (pnr: string) => DATA.AF_ARENDE.filter((c) => String(c.PERSONNR) === pnr);
+const tenDigitsUnique = (pnr: string): boolean => DATA.FB_PERSON.filter((p) => p.PERSONID.slice(2) === pnr.slice(2)).length === 1;
+const ordinary = (p: Person): boolean => !isProtected(p) && isValidPersonalNumber(p.PERSONID) && tenDigitsUnique(p.PERSONID) && p.AVREG_ORSAK === null;
+
+function pick(what: string, predicate: (person: Person) => boolean): Person {
+  const found = DATA.FB_PERSON.find(predicate);
+  if (found === undefined) throw new Error(`the data set ${JSON.stringify(DATA_SET)} has no ${what}: choose another seed`);
+  return found;
+}
+
+const withRecords = (p: Person) => decisionsOf(p.PERSONID).length > 0 && casesOf(p.PERSONID).length > 0;
+const RESIDENT = pick('ordinary resident with a decision and a case', (p) => ordinary(p) && withRecords(p) && p.KOMMUNKOD === HOME);
+const VISITOR = pick('ordinary non-resident with a decision and a case', (p) => ordinary(p) && withRecords(p) && p.KOMMUNKOD !== HOME);
+const HIDDEN = pick('protected person with a case', (p) => isProtected(p) && isValidPersonalNumber(p.PERSONID) && tenDigitsUnique(p.PERSONID) && casesOf(p.PERSONID).length > 0);
+const VISITOR_CASE = casesOf(VISITOR.PERSONID)[0]!.ARENDE_ID as string;
+const HIDDEN_CASE = casesOf(HIDDEN.PERSONID)[0]!.ARENDE_ID as string;
+
+const ENTITIES = `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Citizen { personalNumber benefits { id } cases { id office } } } }`;
+/** A query of the person type's fields that `part` serves. */
+const entitiesOf = (part: string) => `query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Citizen { ${{
+  populationRegister: 'givenNames', socialInsurance: 'benefits { id }', employmentService: 'cases { id }', incomeRegister: 'incomes { id }',
+}[part]} } } }`;
+const citizenRef = (personalNumber: string, extra: Record<string, unknown> = {}) => ({ __typename: 'Citizen', personalNumber, ...extra });
+
+let seeded: SeededSources;
+let stores: TestDatabases;
+let federation: Federation;
+let sent = 0;
+
+async function staff(claims: Record<string, unknown>, purpose: string | undefined = PURPOSE): Promise<Record<string, string | undefined>> {
+  const { staff: issuer } = await testIssuers();
+  return { authorization: `Bearer ${await issuer.mint({ sub: `officer-${++sent}`, ...claims })}`, 'x-purpose': purpose };
+}
+
+async function citizenOf(person: Person): Promise<Record<string, string | undefined>> {
+  const { citizen } = await testIssuers();
+  return { authorization: `Bearer ${await citizen.mint({ sub: person.PERSONID })}`, 'x-purpose': 'self-service' };
+}
+
+describe('subgraphs called directly', { timeout: 300_000 }, () => {
+  before(async () => {
+    seeded = await seededSources('mariadb', DATA_SET);
+    stores = await createTestDatabases(partNames().map((name) => `store_${name.toLowerCase()}`));
+    federation = await startFederation({
+      sources: seeded.urls,
+      stores: Object.fromEntries(partNames().map((name) => [name, stores.urls[`store_${name.toLowerCase()}`]!])),
+    });
+  });
+  after(async () => {
+    await federation?.close();
+    await Promise.all([seeded?.drop(), stores?.drop()]);
+  });
+
+  it('every part serves its subgraph SDL to an authenticated caller, with Citizen keyed by personalNumber', async () => {
+    for (const part of partNames()) {
+      const { status, data } = await federation.query(part, '{ _service { sdl } }');
+      assert.equal(status, 200, part);
+      assert.match(data._service.sdl, part === 'samgraf' ? /auditEvents/ : /type Citizen\s+@key\(fields: "personalNumber"\)/, part);
+    }
+  });
+
+  it('without credentials a data query is refused with 401; without a purpose with PURPOSE_REQUIRED', async () => {
+    for (const part of SOURCE_MODULES.map((module) => module.name)) {
+      const anonymous = await federation.query(part, entitiesOf(part), { representations: [citizenRef(RESIDENT.PERSONID)] }, { authorization: undefined, 'x-purpose': undefined });
+      assert.equal(anonymous.status, 401, part);
+      assert.equal(anonymous.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED', part);
+      const purposeless = await federation.query(part, entitiesOf(part), { representations: [citizenRef(RESIDENT.PERSONID)] }, { 'x-purpose': undefined });
+      assert.equal(purposeless.errors?.[0]?.extensions?.code, 'PURPOSE_REQUIRED', part);
+      assert.equal(purposeless.data ?? null, null, part);
+    }
+  });
+
+  it('a request signed as from the federation but not by its key, or by a part that is not the gateway, is refused', async () => {
+    const forged = await federation.query('socialInsurance', ENTITIES, { representations: [citizenRef(RESIDENT.PERSONID)] }, { [INTERNAL_HEADER]: 'eyJhbGciOiJFZERTQSJ9.e30.c2ln' });
+    assert.equal(forged.status, 401);
+    assert.equal(forged.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    // Signed properly, but by the income register's key: parts other than the gateway send no queries.
+    const { InternalAuth } = await import('../src/federation/internal-auth.js');
+    const income = await InternalAuth.create('incomeRegister', { signingKey: federation.keys.incomeRegister!.privateKey, trustedKeys: federation.trustedKeys });
+    const headers = { 'content-type': 'application/json', 'x-request-id': 'from-a-part-1', ...(await staff({ org: 'FK', scope: 'benefit:read' })) } as Record<string, string>;
+    const body = JSON.stringify({ query: ENTITIES, variables: { representations: [citizenRef(RESIDENT.PERSONID)] } });
+    headers[INTERNAL_HEADER] = await income.signRequest('socialInsurance', { requestId: 'from-a-part-1', body, headers });
+    const response = await fetch(federation.parts.socialInsurance!.url, { method: 'POST', headers, body });
+    assert.equal(response.status, 401);
+  });
+
+  it('case notes only for AF staff, with case:notes:read', async () => {
+    const query = 'query($id: ID!) { case(id: $id) { id notes } }';
+    const af = await federation.query('employmentService', query, { id: VISITOR_CASE }, await staff({ org: 'AF', scope: 'case:read case:notes:read' }));
+    assert.equal(af.errors, undefined);
+    assert.equal(af.data.case.id, VISITOR_CASE);
+    const fk = await federation.query('employmentService', query, { id: VISITOR_CASE }, await staff({ org: 'FK', scope: 'case:read case:notes:read' }));
+    assert.equal(fk.data.case.id, VISITOR_CASE);
+    assert.equal(fk.data.case.notes, null);
+    assert.deepEqual(fk.errors?.map((error) => [error.extensions?.code, error.path?.join('.')]), [['UNAUTHORIZED_FIELD_OR_TYPE', 'case.notes']]);
+  });
+
+  it('a citizen reaches only themself, by any road', async () => {
+    const self = await citizenOf(RESIDENT);
+    const own = await federation.query('socialInsurance', ENTITIES.replace(' cases { id office }', ''), { representations: [citizenRef(RESIDENT.PERSONID)] }, self);
+    assert.equal(own.errors, undefined, JSON.stringify(own.errors));
+    assert.equal(own.data._entities[0].benefits.length, decisionsOf(RESIDENT.PERSONID).length);
+    const other = await federation.query('socialInsurance', ENTITIES.replace(' cases { id office }', ''), { representations: [citizenRef(VISITOR.PERSONID)] }, self);
+    assert.deepEqual(other.data, { _entities: [null] });
+    const register = await federation.query('populationRegister', 'query($p: String!) { citizen(personalNumber: $p) { givenNames } }', { p: VISITOR.PERSONID }, self);
+    assert.deepEqual(register.data, { citizen: null });
+  });
+
+  it('a municipality-bound partner reaches only its residents; what a representation claims is not believed', async () => {
+    const partner = await staff({ org: HOME, scope: 'benefit:read case:read', municipality: HOME });
+    const answer = await federation.query('socialInsurance', entitiesOf('socialInsurance'), {
+      representations: [
+        citizenRef(RESIDENT.PERSONID),
+        // The visitor, dressed as a resident: the register says otherwise.
+        citizenRef(VISITOR.PERSONID, { municipalityCode: HOME, protectedIdentity: 'NONE' }),
+        citizenRef('not-a-number'),
+      ],
+    }, partner);
+    assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+    assert.equal(answer.data._entities[0].benefits.length, decisionsOf(RESIDENT.PERSONID).length);
+    assert.deepEqual(answer.data._entities.slice(1), [null, null]);
+    const foreignCase = await federation.query('employmentService', 'query($id: ID!) { case(id: $id) { id } }', { id: VISITOR_CASE }, partner);
+    assert.deepEqual(foreignCase.data, { case: null });
+  });
+
+  it('a protected person\'s office is masked in the employment service, which asks the register who is protected', async () => {
+    const officer = await staff({ org: 'AF', scope: 'case:read' });
+    const answer = await federation.query('employmentService', 'query($id: ID!) { case(id: $id) { id office officer } }', { id: HIDDEN_CASE }, officer);
+    assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+    assert.deepEqual(answer.data.case, { id: HIDDEN_CASE, office: null, officer: null });
+    const protectedReader = await federation.query('employmentService', 'query($id: ID!) { case(id: $id) { office } }', { id: HIDDEN_CASE }, await staff({ org: 'AF', scope: 'case:read citizen:protected:read' }));
+    assert.notEqual(protectedReader.data.case.office, null);
+  });
+
+  it('a caller without citizen:read gets no personal number from a subgraph; the gateway gets the key it joins by', async () => {
+    const reader = await staff({ org: 'FK', scope: 'benefit:read' });
+    const direct = await federation.query('socialInsurance', ENTITIES.replace(' cases { id office }', ''), { representations: [citizenRef(VISITOR.PERSONID)] }, reader);
+    assert.equal(direct.data._entities[0].personalNumber, null);
+    assert.deepEqual(direct.errors?.map((error) => error.extensions?.code), ['UNAUTHORIZED_FIELD_OR_TYPE']);
+    const joined = await federation.viaGateway('socialInsurance', ENTITIES.replace(' cases { id office }', ''), { representations: [citizenRef(VISITOR.PERSONID)] }, reader);
+    assert.equal(joined.errors, undefined, JSON.stringify(joined.errors));
+    assert.equal(joined.data._entities[0].personalNumber, VISITOR.PERSONID);
+    assert.ok(joined.headers.get(INTERNAL_HEADER), 'the answer to the gateway is signed');
+  });
+
+  it('a partner\'s API key, checked by the gateway, is trusted by the subgraph with the gateway\'s signature', async () => {
+    const partner: Principal = {
+      type: 'API_KEY', subject: 'key-home', organization: HOME, scopes: new Set(['benefit:read']), purposes: [PURPOSE],
+      municipality: HOME, apiKeyId: 'key-home', issuer: null, boundPurpose: null,
+    };
+    const headers = { authorization: undefined, 'x-purpose': PURPOSE };
+    const answer = await federation.viaGateway('socialInsurance', 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { benefits { id } } } }', {
+      r: [citizenRef(RESIDENT.PERSONID), citizenRef(VISITOR.PERSONID)],
+    }, headers, partner);
+    assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+    assert.equal(answer.data._entities[0].benefits.length, decisionsOf(RESIDENT.PERSONID).length);
+    assert.equal(answer.data._entities[1], null);
+    // The same key sent straight to the subgraph means nothing there: the subgraph has no key table.
+    const direct = await federation.query('socialInsurance', '{ __typename _entities(representations: []) { __typename } }', {}, { authorization: undefined, 'x-api-key': 'sgk_whatever' });
+    assert.equal(direct.status, 401);
+  });
+
+  it('a hundred people at once: one batched statement per table in the subgraph, one lookup in the register', async () => {
+    const people = DATA.FB_PERSON.filter(ordinary).slice(0, 100);
+    assert.equal(people.length, 100);
+    const requestId = `hundred-${Date.now()}`;
+    const { result, statements } = await recordStatements(federation.parts.socialInsurance!.sources, () => federation.query('socialInsurance',
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { benefits { id amount { amount } payments { id } } } } }',
+      { r: people.map((person) => citizenRef(person.PERSONID)) }, { 'x-request-id': requestId }));
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.equal(result.data._entities.filter((entity: unknown) => entity !== null).length, 100);
+    // Decisions by person, then payments by decision: two statements, whatever the number of people.
+    assert.deepEqual(statements.map(({ sql }) => tableOf(sql)).sort(), ['FK_BESLUT', 'FK_UTBETALNING']);
+    const store = openDatabase(stores.urls.store_populationregister!);
+    try {
+      const lookups = await store('audit_events').where({ request_id: requestId }).count({ n: '*' });
+      assert.equal(Number(lookups[0]!.n), 1);
+    } finally {
+      await store.destroy();
+    }
+  });
+
+  it('each agency logs what it served, and the register logs what it told the asking part, under the caller\'s request id', async () => {
+    const requestId = `logged-${Date.now()}`;
+    const officer = await staff({ org: 'FK', scope: 'benefit:read' });
+    const answer = await federation.query('socialInsurance', 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Citizen { benefits { id } } } }', { r: [citizenRef(VISITOR.PERSONID)] }, { ...officer, 'x-request-id': requestId });
+    assert.equal(answer.errors, undefined);
+    const eventsOf = async (part: string) => {
+      const store = openDatabase(stores.urls[`store_${part.toLowerCase()}`]!);
+      try {
+        return (await store('audit_events').where({ request_id: requestId }).select('subjects', 'subjects_requested', 'operation_name')) as { subjects: string; subjects_requested: string; operation_name: string | null }[];
+      } finally {
+        await store.destroy();
+      }
+    };
+    const [fk, skv] = await Promise.all([eventsOf('socialInsurance'), eventsOf('populationRegister')]);
+    assert.equal(fk.length, 1);
+    assert.equal(skv.length, 1);
+    assert.ok(fk[0]!.subjects.includes(VISITOR.PERSONID));
+    // Asked for by key: the attempt is on record whatever was served.
+    assert.ok(fk[0]!.subjects_requested.includes(VISITOR.PERSONID));
+    assert.equal(skv[0]!.operation_name, 'persons for socialInsurance');
+    assert.ok(skv[0]!.subjects.includes(VISITOR.PERSONID));
+  });
+
+  // Last: it stops the register's subgraph.
+  it('with the register of persons down, what needs a person\'s facts fails closed and the rest is served', async () => {
+    await federation.parts.populationRegister!.close();
+    const partner = await staff({ org: HOME, scope: 'benefit:read', municipality: HOME });
+    const rows = await federation.query('socialInsurance', entitiesOf('socialInsurance'), { representations: [citizenRef(RESIDENT.PERSONID)] }, partner);
+    assert.equal(rows.status, 200);
+    assert.deepEqual(rows.data, { _entities: [null] });
+    assert.deepEqual(rows.errors?.map((error) => [error.extensions?.code, error.extensions?.source]), [['SOURCE_UNAVAILABLE', 'populationRegister']]);
+    const officer = await staff({ org: 'AF', scope: 'case:read' });
+    const masked = await federation.query('employmentService', 'query($id: ID!) { case(id: $id) { id office } }', { id: VISITOR_CASE }, officer);
+    assert.equal(masked.data.case.id, VISITOR_CASE);
+    assert.equal(masked.data.case.office, null);
+    assert.deepEqual(masked.errors?.map((error) => [error.extensions?.code, error.path?.join('.')]), [['SOURCE_UNAVAILABLE', 'case.office']]);
+  });
+});
