@@ -63,6 +63,9 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
                           serve one part of a federated deployment as its Apollo Federation 2 subgraph
                           (NAME: a source, or samgraf for me and the access log), on the port of
                           federation.subgraphs.NAME.url; the config needs only that source`],
+  ['gateway', `gateway --config FILE [--supergraph FILE]
+                          serve the federation's supergraph (composed from federation.subgraphs if no
+                          file is given) with samgraf's edge checks, on server.port (or PORT)`],
   ['federation keygen', `federation keygen --name gateway|PART
                           a new Ed25519 key pair for federation.internalAuth: the private key for that
                           part's own config, the public key for everyone who talks to it (JSON)`],
@@ -173,6 +176,16 @@ async function main(argv: string[]): Promise<void> {
       if (url === undefined) throw new ConfigError([`federation.subgraphs.${flags.source}.url: required — the subgraph listens on its port`]);
       config.server.port = subgraphPort(url);
       const server = await startSamgraf(config, createLogger(), { part: flags.source });
+      closeOnSignal(server.close);
+      return;
+    }
+    case 'gateway': {
+      const flags = parse(rest, { config: { type: 'string' }, supergraph: { type: 'string' } });
+      const file = flags.config ?? process.env.SAMGRAF_CONFIG;
+      if (!file) throw new UsageError('--config FILE (or SAMGRAF_CONFIG) is required');
+      const config = loadConfigFile(file, process.env, partConfigSchema(GATEWAY_NAME));
+      const supergraphSdl = flags.supergraph === undefined ? composeSupergraph(configuredServices(config)) : readFileSync(flags.supergraph, 'utf8');
+      const server = await startSamgraf(config, createLogger(), { gateway: { supergraphSdl } });
       closeOnSignal(server.close);
       return;
     }

@@ -15,6 +15,7 @@ import { formatClientError } from './errors.js';
 import { declaredText } from './header-text.js';
 import { createHttpHandler, type InternalHttp } from './http.js';
 import { GATEWAY, type InternalCaller } from './federation/internal-auth.js';
+import { prepareGateway } from './federation/gateway.js';
 import { preparePart, type PartSetup } from './federation/part.js';
 import { answerLookup, PERSONS_PATH } from './federation/person-directory.js';
 import type { Logger } from './log.js';
@@ -68,6 +69,8 @@ export interface StartOptions {
    * `samgraf` for samgraf's own part (`me`, the access log).
    */
   part?: string;
+  /** Serve a supergraph as the federation's gateway (src/federation/gateway.ts). */
+  gateway?: { supergraphSdl: string };
 }
 
 /** Large enough that an oversized token reaches samgraf and gets a 401, instead of a bare 431. */
@@ -81,13 +84,21 @@ const REQUEST_TIMEOUT_MS = 300_000;
 
 const requestTimeoutMs = (headersTimeoutMs: number) => Math.max(REQUEST_TIMEOUT_MS, headersTimeoutMs);
 
+/**
+ * What a part that asks another on the caller's behalf passes on: the gateway to the subgraphs, a subgraph to
+ * the register of persons (src/federation). Held for the request only.
+ */
+const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-legal-basis', 'x-case-reference', 'traceparent', 'tracestate'] as const;
+
 /** X-Legal-Basis and X-Case-Reference are kept in every event: a reference, not a document. */
 const MAX_DECLARATION_CHARS = 200;
 
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
   const part = options.part === undefined ? null : await preparePart(config, options.part);
-  // A part opens only its own source: an agency's subgraph never holds another's credentials.
-  if (part !== null) config = { ...config, sources: Object.fromEntries(part.modules.flatMap((module) => (config.sources[module.name] ? [[module.name, config.sources[module.name]!]] : []))) };
+  const gateway = options.gateway === undefined ? null : await prepareGateway(config, options.gateway.supergraphSdl, config.limits.executionTimeoutMs);
+  // A part opens only its own source, the gateway none: an agency's credentials stay with its own subgraph.
+  const ownModules = part?.modules ?? (gateway !== null ? [] : SOURCE_MODULES);
+  if (part !== null || gateway !== null) config = { ...config, sources: Object.fromEntries(ownModules.flatMap((module) => (config.sources[module.name] ? [[module.name, config.sources[module.name]!]] : []))) };
   const targets = configuredTargets(config);
   const health = new DatabaseHealth(targets, logger);
   for (const warning of lockedOutBy(config.purposes)) logger.warn(warning);
@@ -108,7 +119,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     circuit: (source, state) => metrics.circuit(source, state),
     reached: (source, error) => health.record(source, error),
   });
-  for (const name of SOURCE_NAMES.filter((name) => sources[name] === undefined && (part === null || part.modules.some((module) => module.name === name)))) {
+  for (const name of SOURCE_NAMES.filter((name) => sources[name] === undefined && ownModules.some((module) => module.name === name))) {
     logger.warn({ source: name }, 'source not configured: its fields answer SOURCE_UNAVAILABLE');
   }
   // Once at start, so that a source that cannot be reached is logged now, not at the first request; the server
@@ -133,10 +144,13 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const rateLimiter = new RequestRateLimiter(config.rateLimit);
   const accessLog = new AccessLogReader(store);
   const chains = new ChainVerifier(store);
-  const schema = part?.schema ?? buildSchema();
+  const schema = gateway?.executable ?? part?.schema ?? buildSchema();
+  // What the edge checks read (rules, personal data, costs): at the gateway, the supergraph as composed.
+  const declared = gateway?.declared ?? schema;
   const apollo = new ApolloServer<RequestContext>({
-    // The same schema, executed by compiled operations instead of graphql-js's interpreter (compiled-execution.ts).
-    ...(options.interpreted ? { schema } : { gateway: compiledExecution(schema) }),
+    // The same schema, executed by compiled operations instead of graphql-js's interpreter (compiled-execution.ts);
+    // the gateway's by the federation engine's resolvers.
+    ...(options.interpreted || gateway !== null ? { schema } : { gateway: compiledExecution(schema) }),
     formatError: formatClientError,
     includeStacktraceInErrorResponses: false,
     // samgraf's own handler closes HTTP first, then Apollo, then the databases.
@@ -145,8 +159,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       ApolloServerPluginLandingPageDisabled(),
       // samgraf sets no cache hints; Apollo's default cache-control plugin would wrap every field's resolver.
       ApolloServerPluginCacheControlDisabled(),
-      accessControlPlugin(schema, config.server.introspection, config.purposes),
-      operationLimitsPlugin(schema, config.limits),
+      accessControlPlugin(declared, config.server.introspection, config.purposes),
+      operationLimitsPlugin(declared, config.limits),
       dataQualityPlugin(logger, metrics),
       metricsPlugin(metrics),
       accessLogPlugin(auditLog, logger),
@@ -189,7 +203,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       purposeHeader: single(headers['x-purpose']),
       legalBasis: declaredText(single(headers['x-legal-basis']), MAX_DECLARATION_CHARS),
       caseReference: declaredText(single(headers['x-case-reference']), MAX_DECLARATION_CHARS),
-      forwarded: { 'x-purpose': single(headers['x-purpose']), 'x-legal-basis': single(headers['x-legal-basis']), 'x-case-reference': single(headers['x-case-reference']) },
+      forwarded: Object.fromEntries(FORWARDED_HEADERS.map((name) => [name, single(headers[name])])),
     }, origin === null ? null : { part: origin.part, gateway: origin.part === GATEWAY });
   };
 

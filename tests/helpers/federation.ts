@@ -7,10 +7,11 @@ import { SOURCE_MODULES } from '../../sources/registry.js';
 import { generatePartKeys, type PartKeyPair } from '../../src/commands/federation-keys.js';
 import { parseConfig, partConfigSchema } from '../../src/config.js';
 import { INTERNAL_HEADER, InternalAuth } from '../../src/federation/internal-auth.js';
-import { GATEWAY_NAME, partNames } from '../../src/federation/parts.js';
+import { composeSupergraph, configuredServices } from '../../src/federation/compose.js';
+import { GATEWAY_NAME, partNames, SAMGRAF_PART } from '../../src/federation/parts.js';
 import type { Principal } from '../../src/core/principal.js';
 import { startSamgraf, type Samgraf } from '../../src/server.js';
-import type { GraphQLResponse, SourceUrls } from './samgraf.js';
+import type { GraphQLResponse, SourceUrls, TestServer } from './samgraf.js';
 import { testLogger } from './samgraf.js';
 import { superuserHeaders, testIssuers } from './tokens.js';
 
@@ -91,4 +92,46 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       await Promise.all(Object.values(parts).map((part) => part.close()));
     },
   };
+}
+
+/**
+ * A whole federated deployment behind its gateway, shaped like startTestServer's single server: the same
+ * default principal, `url` and `query` at the gateway, `store` the gateway's own (its API keys, its log).
+ * samgraf's own part shares the gateway's store, as one operator runs both.
+ */
+export async function startFederatedTestServer(sources: SourceUrls, stores: Readonly<Record<string, string>>, overrides: Record<string, unknown> = {}): Promise<TestServer & { federation: Federation }> {
+  const federation = await startFederation({ sources, stores: { ...stores, [SAMGRAF_PART]: stores[GATEWAY_NAME]! }, overrides });
+  try {
+    const { staff, citizen } = await testIssuers();
+    const subgraphs = Object.fromEntries(Object.entries(federation.parts).map(([name, part]) => [name, { url: part.url }]));
+    const config = parseConfig({
+      server: { port: 0, host: '127.0.0.1' },
+      sources: {},
+      store: { url: stores[GATEWAY_NAME] },
+      auth: { issuers: [staff.config, citizen.config] },
+      rateLimit: { points: 1_000_000, durationSeconds: 1 },
+      federation: { subgraphs, internalAuth: { signingKey: federation.keys[GATEWAY_NAME]!.privateKey, trustedKeys: federation.trustedKeys } },
+      ...overrides,
+    }, {}, partConfigSchema(GATEWAY_NAME));
+    const supergraphSdl = composeSupergraph(configuredServices(config));
+    const gateway = await startSamgraf(config, testLogger(), { gateway: { supergraphSdl } });
+    const defaults = await superuserHeaders();
+    return {
+      ...gateway,
+      federation,
+      async query(query, variables, headers = {}) {
+        const merged = Object.entries({ 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...defaults, ...headers })
+          .filter((entry): entry is [string, string] => entry[1] !== undefined);
+        const response = await fetch(gateway.url, { method: 'POST', headers: Object.fromEntries(merged), body: JSON.stringify({ query, variables }) });
+        return { status: response.status, ...(await response.json() as object) };
+      },
+      async close() {
+        await gateway.close();
+        await federation.close();
+      },
+    };
+  } catch (error) {
+    await federation.close();
+    throw error;
+  }
 }

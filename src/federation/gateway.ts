@@ -1,0 +1,107 @@
+/**
+ * The gateway (`samgraf gateway`): samgraf's own edge — credentials, purpose, limits, rate limits, the
+ * operation gate, its own access-log event per request — in front of an existing federation engine,
+ * @graphql-tools/federation, the engine Hive Gateway runs (MIT). The engine plans each query over the supergraph
+ * and executes it against the subgraphs; samgraf gives it the HTTP transport:
+ * - each subgraph request is signed as the gateway's (internal-auth.ts), carries the client's request id,
+ *   credentials and declarations (a partner's API key as the principal the gateway vouches for, since the
+ *   subgraphs do not hold the gateway's key table), and each answer must be signed by the part that was asked;
+ * - identical in-flight requests are never merged: each client request is its own read in every agency's log.
+ *
+ * The subgraphs enforce every rule on what they serve. The gateway enforces only what no subgraph can: the rule
+ * of an entity's key, which every subgraph gives the gateway so it can join their answers (security/enforce.ts).
+ * Its rule is read from the supergraph and applied to what the client selected, per object, exactly as the
+ * single server applies it — null and UNAUTHORIZED_FIELD_OR_TYPE at the field's path.
+ */
+import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
+import { getDirective } from '@graphql-tools/utils';
+import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import type { Config } from '../config.js';
+import { ConfigError } from '../config.js';
+import type { RequestContext } from '../context.js';
+import { UnauthorizedFieldError } from '../security/errors.js';
+import { allows, readFieldRules } from '../security/rules.js';
+import { GATEWAY, INTERNAL_HEADER, InternalAuth } from './internal-auth.js';
+import { supergraphParts, supergraphSchema } from './supergraph.js';
+
+export interface GatewaySetup {
+  /** What the engine executes: the supergraph's API schema, stitched over the subgraphs. */
+  executable: GraphQLSchema;
+  /** The supergraph read back: the rule table and personal-data facts the edge checks read. */
+  declared: GraphQLSchema;
+  internal: InternalAuth;
+  /** The parts the supergraph names, by name: where the gateway reaches each. */
+  parts: ReadonlyMap<string, string>;
+}
+
+/** The client's headers a subgraph needs to decide for itself, forwarded as the client sent them. */
+const FORWARDED = ['authorization', 'x-purpose', 'x-legal-basis', 'x-case-reference', 'traceparent', 'tracestate'] as const;
+
+export async function prepareGateway(config: Config, supergraphSdl: string, timeoutMs: number): Promise<GatewaySetup> {
+  const internalAuth = config.federation?.internalAuth;
+  if (internalAuth === undefined) throw new ConfigError(['federation.internalAuth: required to run the gateway (it signs every subgraph request)']);
+  let internal: InternalAuth;
+  try {
+    internal = await InternalAuth.create(GATEWAY, { signingKey: internalAuth.signingKey, trustedKeys: internalAuth.trustedKeys as Record<string, NonNullable<(typeof internalAuth.trustedKeys)[string]>> });
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+  const declared = supergraphSchema(supergraphSdl);
+  const graphs = supergraphParts(declared);
+  const missing = [...graphs.values()].filter(({ name }) => internalAuth.trustedKeys[name] === undefined).map(({ name }) => `federation.internalAuth.trustedKeys.${name}: required — the gateway checks that ${name}'s answers are its own`);
+  if (missing.length > 0) throw new ConfigError(missing);
+  const executable = getStitchedSchemaFromSupergraphSdl({
+    supergraphSdl,
+    httpExecutorOpts: ({ name: graph }) => {
+      const part = graphs.get(graph)!.name;
+      return { deduplicateInflightRequests: false, timeout: timeoutMs, fetch: signedFetch(part, internal) as never };
+    },
+  });
+  enforceKeyRules(executable, declared);
+  return { executable, declared, internal, parts: new Map([...graphs.values()].map(({ name, url }) => [name, url])) };
+}
+
+/** The transport to one subgraph: signed, with the client's request id and credentials; only signed answers count. */
+function signedFetch(part: string, internal: InternalAuth) {
+  return async (url: string, init: RequestInit, ctx: RequestContext): Promise<Response> => {
+    const body = typeof init.body === 'string' ? init.body : '';
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => { headers[name] = value; });
+    for (const name of FORWARDED) {
+      const value = ctx.declarations.forwarded[name];
+      if (value !== undefined) headers[name] = value;
+    }
+    headers['x-request-id'] = ctx.requestId;
+    // A partner's key stays at the gateway: the subgraph gets the principal it stands for, vouched for.
+    const vouched = ctx.principal?.type === 'API_KEY' ? ctx.principal : null;
+    if (vouched !== null) delete headers.authorization;
+    headers[INTERNAL_HEADER] = await internal.signRequest(part, { requestId: ctx.requestId, body, headers, principal: vouched });
+    const response = await fetch(url, { method: 'POST', headers, body, ...(init.signal ? { signal: init.signal } : {}) });
+    const text = await response.text();
+    await internal.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, part, { requestId: ctx.requestId, body: text });
+    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+/**
+ * Wraps the resolver of every entity key field (the fields a `@join__type(key:)` names) with its rule, in place:
+ * the engine's stitched schema keeps its merging state on its types, so it is not rebuilt.
+ */
+function enforceKeyRules(executable: GraphQLSchema, declared: GraphQLSchema): void {
+  const rules = readFieldRules(declared);
+  for (const type of Object.values(declared.getTypeMap())) {
+    if (!isObjectType(type)) continue;
+    const keys = new Set((getDirective(declared, type, 'join__type') ?? []).flatMap((join) => (typeof join.key === 'string' ? join.key.split(/\s+/).filter(Boolean) : [])));
+    for (const key of keys) {
+      const rule = rules.get(`${type.name}.${key}`);
+      const field = (executable.getType(type.name) as typeof type | undefined)?.getFields()[key];
+      if (rule === undefined || field === undefined) continue;
+      const resolve: GraphQLFieldResolver<unknown, RequestContext> = field.resolve ?? defaultFieldResolver;
+      field.resolve = (parent, args, ctx: RequestContext, info) => {
+        if (allows(rule, ctx.principal, parent)) return resolve(parent, args, ctx, info);
+        ctx.access.denied(rule.coordinate);
+        throw new UnauthorizedFieldError(rule.coordinate);
+      };
+    }
+  }
+}
