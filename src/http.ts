@@ -73,6 +73,18 @@ function acceptedRequestId(given: string | string[] | undefined): string | null 
   return typeof given === 'string' && REQUEST_ID.test(given) && !PERSONAL_NUMBER_LIKE.test(given) ? given : null;
 }
 
+/**
+ * A fresh request id that samgraf itself would accept: about one random UUID in a hundred has a run of ten
+ * digits, which looks like a personal number (in a log line, and to the next part of a federation, which would
+ * replace it and so break the request's signature and the join of the agencies' events).
+ */
+export function newRequestId(): string {
+  for (;;) {
+    const id = randomUUID();
+    if (!PERSONAL_NUMBER_LIKE.test(id)) return id;
+  }
+}
+
 function pathOf(req: IncomingMessage): string {
   try {
     return new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -102,7 +114,7 @@ export function createHttpHandler(options: HttpOptions) {
   const pages = options.pages;
   const documents = new DocumentFactsCache({ maxNesting: maxBracketNesting(options.limits.maxDepth), maxTokens: options.limits.maxTokens });
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
+    const requestId = acceptedRequestId(req.headers['x-request-id']) ?? newRequestId();
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     let path = 'other';

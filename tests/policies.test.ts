@@ -32,6 +32,10 @@ import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
 import { agiTables, currentStatementsByPayee, isSoleTrader } from './helpers/income-register.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
+import { startFederatedTestServer } from './helpers/federation.js';
+import { createTestDatabases } from './helpers/mysql.js';
+import { GATEWAY_NAME } from '../src/federation/parts.js';
+import { SOURCE_MODULES } from '../sources/registry.js';
 import { CITIZEN_ISSUER, STAFF_ISSUER, testIssuers } from './helpers/tokens.js';
 
 const DATA_SET = { citizens: 1000, seed: 'policies-0' } as const;
@@ -733,6 +737,22 @@ function checkAgainstTable(persona: PersonaName, run: RunKind, parts: Part[], ro
 
 let seeded: SeededSources;
 let server: TestServer;
+/** What a deployment created besides the seeded sources (a federation's stores), dropped after it. */
+let dropExtra: () => Promise<void> = async () => {};
+
+/**
+ * The same table, rows, masking and purposes, asked of the single server and of a federated deployment (each
+ * source its own subgraph with its own store, behind the gateway): a client must get the same answers from both.
+ */
+const DEPLOYMENTS: Record<string, (seeded: SeededSources) => Promise<TestServer>> = {
+  'single server': (sources) => startTestServer(sources.urls),
+  'federated: gateway and subgraphs': async (sources) => {
+    const names = [GATEWAY_NAME, ...SOURCE_MODULES.map((module) => module.name)];
+    const stores = await createTestDatabases(names.map((name) => `store_${name.toLowerCase()}`));
+    dropExtra = () => stores.drop();
+    return startFederatedTestServer(sources.urls, Object.fromEntries(names.map((name) => [name, stores.urls[`store_${name.toLowerCase()}`]!])));
+  },
+};
 const apiKeys: Partial<Record<'partner' | 'incomePartner' | 'partnerWithRelations' | 'partnerNoPurposeMatch', { id: string; key: string }>> = {};
 /** The API key a persona of kind apiKey sends. */
 const apiKeyOf = (persona: PersonaName): { id: string; key: string } => {
@@ -796,7 +816,7 @@ async function rawQuery(query: string, variables: Record<string, unknown>, heade
 
 const codesOf = (response: GraphQLResponse): unknown[] => (response.errors ?? []).map((e) => e.extensions?.code);
 
-describe('access policies (MariaDB)', () => {
+for (const [deployment, start] of Object.entries(DEPLOYMENTS)) describe(`access policies (MariaDB, ${deployment})`, () => {
   let rootType: GraphQLObjectType;
   const references = new Map<string, GraphQLResponse>();
 
@@ -813,7 +833,7 @@ describe('access policies (MariaDB)', () => {
   before(async () => {
     rootType = buildDeclaredSchema().getQueryType()!;
     seeded = await seededSources('mariadb', DATA_SET);
-    server = await startTestServer(seeded.urls);
+    server = await start(seeded);
     const store = new ApiKeyStore(server.store, CONFIGURED_PURPOSES);
     const partner = PERSONAS.partner as ApiKeyPersona;
     apiKeys.partner = await store.create({ organization: partner.org, name: 'partner', scopes: partner.scopes, purposes: partner.purposes, municipality: partner.municipality, expiresAt: null });
@@ -833,6 +853,7 @@ describe('access policies (MariaDB)', () => {
   after(async () => {
     await server?.close();
     await seeded?.drop();
+    await dropExtra();
   });
 
   // -------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/core/db.js';
 import { isValidPersonalNumber } from '../src/core/personal-number.js';
+import { newRequestId } from '../src/http.js';
 import { repoRoot } from './helpers/repo.js';
 import { capturingLogger, startTestServer, type CapturedLog, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
@@ -162,5 +163,14 @@ describe('operational log lines', () => {
     const begins = messages.indexOf('samgraf shutting down: finishing in-flight requests');
     const done = messages.indexOf('samgraf stopped');
     assert.ok(begins !== -1 && done > begins, JSON.stringify(messages));
+  });
+});
+
+describe('request ids samgraf makes', () => {
+  it('never look like a personal number (one random UUID in about sixty would): logs stay clean and a federation keeps them', () => {
+    const personalNumberLike = /(?<!\d)\d{6}(\d{2})?[-+]?\d{4}(?!\d)/;
+    const ids = Array.from({ length: 20_000 }, () => newRequestId());
+    assert.deepEqual(ids.filter((id) => personalNumberLike.test(id)), []);
+    assert.equal(new Set(ids).size, ids.length);
   });
 });

@@ -14,8 +14,9 @@
  * single server applies it — null and UNAUTHORIZED_FIELD_OR_TYPE at the field's path.
  */
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
-import { getDirective } from '@graphql-tools/utils';
-import { defaultFieldResolver, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { getDirective, relocatedError } from '@graphql-tools/utils';
+import { defaultFieldResolver, GraphQLError, isObjectType, responsePathAsArray, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import type { Path } from 'graphql/jsutils/Path.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import type { RequestContext } from '../context.js';
@@ -58,6 +59,7 @@ export async function prepareGateway(config: Config, supergraphSdl: string, time
     },
   });
   enforceKeyRules(executable, declared);
+  relocateSubgraphErrors(executable);
   return { executable, declared, internal, parts: new Map([...graphs.values()].map(({ name, url }) => [name, url])) };
 }
 
@@ -81,6 +83,51 @@ function signedFetch(part: string, internal: InternalAuth) {
     await internal.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, part, { requestId: ctx.requestId, body: text });
     return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
+}
+
+/**
+ * Puts each subgraph error at the path of the field it belongs to. When the engine batches several objects into
+ * one `_entities` request, it gives every error of the answer the path of the first object that asked
+ * (@graphql-tools/batch-delegate drops the batch index: ardatan/graphql-tools#2951), though the error itself sits
+ * in the right object's data. graphql-js keeps the path an error comes with, so each field's resolver re-places
+ * an error it returns or throws — or that a list it returns holds — at its own path. Wrapped in place, as above.
+ */
+function relocateSubgraphErrors(executable: GraphQLSchema): void {
+  for (const type of Object.values(executable.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const resolve: GraphQLFieldResolver<unknown, RequestContext> = field.resolve ?? defaultFieldResolver;
+      field.resolve = (parent, args, ctx: RequestContext, info) => {
+        let value: unknown;
+        try {
+          value = resolve(parent, args, ctx, info);
+        } catch (error) {
+          throw placed(error, info.path);
+        }
+        if (isPromiseLike(value)) return Promise.resolve(value).then((resolved) => placedValue(resolved, info.path), (error: unknown) => { throw placed(error, info.path); });
+        return placedValue(value, info.path);
+      };
+    }
+  }
+}
+
+function placedValue(value: unknown, path: Path): unknown {
+  if (value instanceof Error) return placed(value, path);
+  if (Array.isArray(value) && value.some((item) => item instanceof Error)) {
+    return value.map((item, index) => (item instanceof Error ? placed(item, { prev: path, key: index, typename: undefined }) : item));
+  }
+  return value;
+}
+
+function placed(error: unknown, path: Path): unknown {
+  if (!(error instanceof GraphQLError)) return error;
+  const here = responsePathAsArray(path);
+  const same = error.path !== undefined && error.path.length === here.length && error.path.every((segment, i) => segment === here[i]);
+  return same ? error : relocatedError(error, here);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /**
