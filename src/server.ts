@@ -163,7 +163,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       operationLimitsPlugin(declared, config.limits),
       dataQualityPlugin(logger, metrics),
       metricsPlugin(metrics),
-      accessLogPlugin(auditLog, logger),
+      accessLogPlugin(auditLog, logger, { gateway: gateway !== null }),
       requestLogPlugin(),
     ],
     validationRules: [depthLimitRule(config.limits.maxDepth)],

@@ -55,7 +55,9 @@ export async function prepareGateway(config: Config, supergraphSdl: string, time
     supergraphSdl,
     httpExecutorOpts: ({ name: graph }) => {
       const part = graphs.get(graph)!.name;
-      return { deduplicateInflightRequests: false, timeout: timeoutMs, fetch: signedFetch(part, internal) as never };
+      // The timeout is the transport's own: the engine's would tie a listener per request to one long-lived
+      // signal of the executor (MaxListenersExceededWarning under load).
+      return { deduplicateInflightRequests: false, fetch: signedFetch(part, internal, timeoutMs) as never };
     },
   });
   enforceKeyRules(executable, declared);
@@ -64,7 +66,7 @@ export async function prepareGateway(config: Config, supergraphSdl: string, time
 }
 
 /** The transport to one subgraph: signed, with the client's request id and credentials; only signed answers count. */
-function signedFetch(part: string, internal: InternalAuth) {
+function signedFetch(part: string, internal: InternalAuth, timeoutMs: number) {
   return async (url: string, init: RequestInit, ctx: RequestContext): Promise<Response> => {
     const body = typeof init.body === 'string' ? init.body : '';
     const headers: Record<string, string> = {};
@@ -78,7 +80,8 @@ function signedFetch(part: string, internal: InternalAuth) {
     const vouched = ctx.principal?.type === 'API_KEY' ? ctx.principal : null;
     if (vouched !== null) delete headers.authorization;
     headers[INTERNAL_HEADER] = await internal.signRequest(part, { requestId: ctx.requestId, body, headers, principal: vouched });
-    const response = await fetch(url, { method: 'POST', headers, body, ...(init.signal ? { signal: init.signal } : {}) });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const response = await fetch(url, { method: 'POST', headers, body, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
     const text = await response.text();
     await internal.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, part, { requestId: ctx.requestId, body: text });
     return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });

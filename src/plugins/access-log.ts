@@ -42,7 +42,11 @@ export function failedOnAccessLog(errors: readonly GraphQLFormattedError[]): boo
   return errors.some((error) => error.extensions?.code === Code.AUDIT_UNAVAILABLE);
 }
 
-export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlugin<RequestContext> {
+/**
+ * `gateway`: a federation's gateway, whose AUDIT_UNAVAILABLE errors come from subgraphs that withheld their own
+ * data for want of their own log — each agency accounts for what it serves — so they fail only those fields.
+ */
+export function accessLogPlugin(log: AuditLog, logger: Logger, options: { gateway?: boolean } = {}): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ request }) {
       const occurredAt = new Date().toISOString();
@@ -51,7 +55,7 @@ export function accessLogPlugin(log: AuditLog, logger: Logger): ApolloServerPlug
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors ?? [];
           // Replaced before the event is written, which still records what the request did.
-          if (failedOnAccessLog(errors)) withheldForAudit(response);
+          if (!options.gateway && failedOnAccessLog(errors)) withheldForAudit(response);
           if (ctx.principal === null || !ctx.readsPersonalData) return;
           const record = ctx.access;
           const draft: EventDraft = {

@@ -1,0 +1,151 @@
+/**
+ * A federated deployment behind its gateway, on the real services (MariaDB, the income register on
+ * PostgreSQL), each agency with its own store: how many subgraph requests and statements a query costs, that
+ * every client request is its own read in every agency's log (never merged), and that one agency's log being
+ * down fails that agency's fields closed while the rest is served. The people are chosen from the generated
+ * legacy rows.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Knex } from 'knex';
+import { SOURCE_MODULES } from '../sources/registry.js';
+import { verifyAccessLog } from '../src/access-log/verify.js';
+import { openDatabase } from '../src/core/db.js';
+import { isValidPersonalNumber } from '../src/core/personal-number.js';
+import { GATEWAY_NAME } from '../src/federation/parts.js';
+import { startFederatedTestServer } from './helpers/federation.js';
+import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
+import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
+import { recordStatements, tableOf, type TestServer } from './helpers/samgraf.js';
+import { seededSources, type SeededSources } from './helpers/seeded.js';
+import type { Federation } from './helpers/federation.js';
+import { ALL_SCOPES, testIssuers } from './helpers/tokens.js';
+
+const DATA_SET = { citizens: 400, seed: 'federation-0' } as const;
+type Person = LegacyData['FB_PERSON'][number];
+const DATA = generateLegacyData(DATA_SET);
+const tenDigitsUnique = (pnr: string): boolean => DATA.FB_PERSON.filter((p) => p.PERSONID.slice(2) === pnr.slice(2)).length === 1;
+const ordinary = (p: Person): boolean => p.SEKRETESS !== 'J' && p.SKYDDAD_FB !== 'J' && isValidPersonalNumber(p.PERSONID) && tenDigitsUnique(p.PERSONID) && p.AVREG_ORSAK === null;
+const HUNDRED = DATA.FB_PERSON.filter(ordinary).slice(0, 100).map((p) => p.PERSONID);
+const SOURCES = SOURCE_MODULES.map((module) => module.name);
+const PARTS = [GATEWAY_NAME, ...SOURCES];
+const storeKey = (part: string) => `store_${part.toLowerCase()}`;
+
+const EVERY_SOURCE = `query Hundred($pnrs: [String!]!) {
+  citizens(personalNumbers: $pnrs) {
+    personalNumber givenNames
+    benefits { id amount { amount } payments { id paidOn } }
+    cases { id status actionPlan { step status } }
+    incomes { id period grossPay { amount } employer { name } }
+  }
+}`;
+
+let seeded: SeededSources;
+let stores: TestDatabases;
+let server: TestServer & { federation: Federation };
+let sent = 0;
+
+/** The events each part's store holds for a request id; the register's answers to other parts' lookups apart. */
+async function eventsFor(requestId: string): Promise<Record<string, { served: number; lookups: number }>> {
+  const counts: Record<string, { served: number; lookups: number }> = {};
+  await Promise.all(PARTS.map(async (part) => {
+    const store = openDatabase(stores.urls[storeKey(part)]!);
+    try {
+      const rows = await store('audit_events').where({ request_id: requestId }).select('operation_name') as { operation_name: string | null }[];
+      const lookups = rows.filter((row) => row.operation_name?.startsWith('persons for ')).length;
+      counts[part] = { served: rows.length - lookups, lookups };
+    } finally {
+      await store.destroy();
+    }
+  }));
+  return counts;
+}
+
+/** An AF officer with every scope, the income register's too. */
+async function ask(query: string, variables: Record<string, unknown>, requestId: string) {
+  const { staff } = await testIssuers();
+  const token = await staff.mint({ sub: 'federation-officer', org: 'AF', scope: `${ALL_SCOPES} income:read` });
+  return server.query(query, variables, { authorization: `Bearer ${token}`, 'x-purpose': 'employment-support', 'x-request-id': requestId });
+}
+
+describe('a federated deployment behind its gateway', { timeout: 600_000 }, () => {
+  before(async () => {
+    seeded = await seededSources('mariadb', DATA_SET);
+    stores = await createTestDatabases(PARTS.map(storeKey));
+    server = await startFederatedTestServer(seeded.urls, Object.fromEntries(PARTS.map((part) => [part, stores.urls[storeKey(part)]!])));
+  });
+  after(async () => {
+    await server?.close();
+    await Promise.all([seeded?.drop(), stores?.drop()]);
+  });
+
+  it('100 people with their benefits, payments, cases, plans and incomes: one request per subgraph per level, statements bounded by the query', async () => {
+    assert.equal(HUNDRED.length, 100);
+    const requestId = `hundred-${++sent}`;
+    const databases: Record<string, Knex> = Object.assign({}, ...SOURCES.map((name) => server.federation.parts[name]!.sources));
+    const { result, statements } = await recordStatements(databases, () => ask(EVERY_SOURCE, { pnrs: HUNDRED }, requestId));
+    assert.equal(result.status, 200);
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors?.slice(0, 3)));
+    assert.deepEqual(result.data.citizens.map((c: { personalNumber: string }) => c.personalNumber), HUNDRED);
+    // One subgraph request each: the register for the list, every other source once for its fields of all
+    // hundred people (an event per request in its own log); each of those asks the register once.
+    const events = await eventsFor(requestId);
+    assert.deepEqual(events, {
+      [GATEWAY_NAME]: { served: 1, lookups: 0 },
+      populationRegister: { served: 1, lookups: 3 },
+      socialInsurance: { served: 1, lookups: 0 },
+      employmentService: { served: 1, lookups: 0 },
+      incomeRegister: { served: 1, lookups: 0 },
+    });
+    // Each table once per level, whatever the number of people: the register's once for the list and once for
+    // each part that asked it about the people.
+    const perTable: Record<string, number> = {};
+    for (const { sql } of statements) perTable[tableOf(sql)] = (perTable[tableOf(sql)] ?? 0) + 1;
+    assert.deepEqual(perTable, { FB_PERSON: 4, FK_BESLUT: 1, FK_UTBETALNING: 1, AF_ARENDE: 1, AF_HANDLINGSPLAN: 1, agi_individuppgift: 1 });
+  });
+
+  it('20 identical requests at once are 20 reads in every agency\'s log, never merged; every chain verifies', async () => {
+    const query = 'query One($p: String!) { citizen(personalNumber: $p) { givenNames benefits { id } cases { id } } }';
+    const ids = Array.from({ length: 20 }, () => `same-${++sent}`);
+    const answers = await Promise.all(ids.map((id) => ask(query, { p: HUNDRED[0] }, id)));
+    for (const answer of answers) assert.deepEqual(answer.errors, undefined);
+    assert.equal(new Set(answers.map((answer) => JSON.stringify(answer.data))).size, 1);
+    for (const id of ids) {
+      const events = await eventsFor(id);
+      for (const part of [GATEWAY_NAME, 'populationRegister', 'socialInsurance', 'employmentService']) assert.equal(events[part]!.served, 1, `${part} for ${id}`);
+      assert.equal(events.incomeRegister!.served, 0, 'the income register was not asked');
+    }
+    for (const part of PARTS) {
+      const store = openDatabase(stores.urls[storeKey(part)]!);
+      try {
+        const report = await verifyAccessLog(store);
+        assert.deepEqual(report.broken, [], part);
+        assert.ok(report.events > 0, part);
+      } finally {
+        await store.destroy();
+      }
+    }
+  });
+
+  it('one agency\'s log down: its fields fail closed (no data without its event), everything else is served', async () => {
+    const requestId = `fk-down-${++sent}`;
+    // The social insurance agency's store loses its table of events: it can write none, so it serves nothing.
+    const store = openDatabase(stores.urls[storeKey('socialInsurance')]!);
+    try {
+      await store.schema.renameTable('audit_events', 'audit_events_away');
+      const answer = await ask('query One($p: String!) { citizen(personalNumber: $p) { givenNames benefits { id } cases { id } } }', { p: HUNDRED[1] }, requestId);
+      assert.equal(answer.status, 200);
+      assert.equal(typeof answer.data.citizen.givenNames, 'string');
+      assert.ok(Array.isArray(answer.data.citizen.cases));
+      assert.equal(answer.data.citizen.benefits, null);
+      assert.deepEqual(answer.errors?.map((error) => [error.extensions?.code, error.path?.join('.')]), [['AUDIT_UNAVAILABLE', 'citizen.benefits']]);
+    } finally {
+      await store.schema.renameTable('audit_events_away', 'audit_events');
+      await store.destroy();
+    }
+    const events = await eventsFor(requestId);
+    assert.equal(events.socialInsurance!.served, 0);
+    assert.equal(events.populationRegister!.served, 1);
+    assert.equal(events.employmentService!.served, 1);
+  });
+});
