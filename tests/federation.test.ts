@@ -97,6 +97,17 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
       employmentService: { served: 1, lookups: 0 },
       incomeRegister: { served: 1, lookups: 0 },
     });
+    // The gateway's own event names the parts it asked.
+    const gatewayStore = openDatabase(stores.urls[storeKey(GATEWAY_NAME)]!);
+    try {
+      const [event] = await gatewayStore('audit_events').where({ request_id: requestId }).select('subgraphs', 'document_hash', 'purpose', 'principal_subject') as Record<string, string>[];
+      assert.deepEqual(JSON.parse(event!.subgraphs!), ['employmentService', 'incomeRegister', 'populationRegister', 'socialInsurance']);
+      assert.match(event!.document_hash!, /^[0-9a-f]{64}$/);
+      assert.equal(event!.purpose, 'employment-support');
+      assert.equal(event!.principal_subject, 'federation-officer');
+    } finally {
+      await gatewayStore.destroy();
+    }
     // Each table once per level, whatever the number of people: the register's once for the list and once for
     // each part that asked it about the people.
     const perTable: Record<string, number> = {};

@@ -382,6 +382,7 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'AuditEvent.fieldsMasked':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditEvent.outcome':                r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditEvent.sourceErrors':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.subgraphs':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditEvent.hash':                   r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditEvent.prevHash':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditPrincipal.type':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
@@ -480,7 +481,7 @@ const AUDIT_LOG = /* GraphQL */ `
     auditEvents(first: 2) {
       edges { cursor node {
         id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis caseReference
-        operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash
+        operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors subgraphs hash prevHash
       } }
       pageInfo { hasNextPage endCursor }
     }

@@ -11,7 +11,7 @@ export const CSV_COLUMNS = [
   'purpose', 'legalBasis', 'caseReference', 'operationName', 'documentHash', 'subjects', 'subjectsWithheld', 'fieldsRead', 'fieldsDenied',
   'fieldsMasked', 'outcome', 'sourceErrors', 'prevHash', 'hash',
   // Added later, so at the end: a reader that takes columns by position keeps working.
-  'subjectsRequested',
+  'subjectsRequested', 'subgraphs',
 ] as const;
 
 export type CsvColumn = (typeof CSV_COLUMNS)[number];

@@ -45,6 +45,11 @@ export interface EventDraft {
   fieldsMasked: string[];
   outcome: Outcome;
   sourceErrors: string[];
+  /**
+   * A federation's gateway only: the parts it sent the request to, sorted (each logs what it served in its own
+   * log, under the same request id). Absent from every other event, which hashes as it did before.
+   */
+  subgraphs?: string[];
 }
 
 export interface AuditEvent extends EventDraft {
@@ -64,10 +69,10 @@ export function canonicalJson(value: unknown): string {
 /** The hashed content: everything but the hash itself (prevHash enters by concatenation). */
 export function hashedContent(event: Omit<AuditEvent, 'hash' | 'prevHash'>): string {
   const { writer, seq, occurredAt, requestId, principal, purpose, legalBasis, caseReference, operationName, documentHash,
-    subjects, subjectCategories, subjectsWithheld, subjectsRequested, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors } = event;
-  // canonicalJson leaves out an absent subjectsRequested: an older event hashes exactly as when it was written.
+    subjects, subjectCategories, subjectsWithheld, subjectsRequested, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors, subgraphs } = event;
+  // canonicalJson leaves out an absent subjectsRequested or subgraphs: an older event hashes exactly as when it was written.
   return canonicalJson({ writer, seq, occurredAt, requestId, principal, purpose, legalBasis, caseReference, operationName, documentHash,
-    subjects, subjectCategories, subjectsWithheld, subjectsRequested, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors });
+    subjects, subjectCategories, subjectsWithheld, subjectsRequested, fieldsRead, fieldsDenied, fieldsMasked, outcome, sourceErrors, subgraphs });
 }
 
 export function chainHash(prevHash: string, event: Omit<AuditEvent, 'hash' | 'prevHash'>): string {

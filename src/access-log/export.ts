@@ -14,7 +14,7 @@ function csvRow(event: AuditEvent): string {
     principalApiKeyId: event.principal.apiKeyId, purpose: event.purpose, legalBasis: event.legalBasis, caseReference: event.caseReference,
     operationName: event.operationName, documentHash: event.documentHash, subjects: event.subjects, subjectsWithheld: event.subjectsWithheld,
     fieldsRead: event.fieldsRead, fieldsDenied: event.fieldsDenied, fieldsMasked: event.fieldsMasked, outcome: event.outcome,
-    sourceErrors: event.sourceErrors, prevHash: event.prevHash, hash: event.hash, subjectsRequested: event.subjectsRequested,
+    sourceErrors: event.sourceErrors, prevHash: event.prevHash, hash: event.hash, subjectsRequested: event.subjectsRequested, subgraphs: event.subgraphs,
   });
 }
 

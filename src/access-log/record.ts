@@ -51,6 +51,8 @@ export class AccessRecord {
   readonly fieldsMasked = new Set<string>();
   readonly subjects = new Map<string, Set<DataCategory>>();
   readonly withheld = new Set<string>();
+  /** At a federation's gateway: the parts the request was sent to. */
+  readonly subgraphs = new Set<string>();
   private readonly eventsRead = new WeakSet<AuditEvent>();
 
   /** A field was served. On a person's own object it makes them a subject of this request. */
@@ -95,6 +97,11 @@ export class AccessRecord {
 
   masked(coordinate: string): void {
     this.fieldsMasked.add(coordinate);
+  }
+
+  /** At a federation's gateway: the request went to this part. */
+  calledSubgraph(part: string): void {
+    this.subgraphs.add(part);
   }
 
   /** A person the caller asked for, or reached, but may not see. */

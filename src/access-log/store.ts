@@ -31,6 +31,7 @@ export interface EventRow {
   fields_denied: string;
   fields_masked: string;
   source_errors: string;
+  subgraphs: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -60,6 +61,7 @@ export function toRow(event: AuditEvent): EventRow {
     fields_denied: JSON.stringify(event.fieldsDenied),
     fields_masked: JSON.stringify(event.fieldsMasked),
     source_errors: JSON.stringify(event.sourceErrors),
+    subgraphs: event.subgraphs === undefined ? null : JSON.stringify(event.subgraphs),
     prev_hash: event.prevHash,
     hash: event.hash,
   };
@@ -88,6 +90,7 @@ export function fromRow(row: EventRow): AuditEvent {
     fieldsDenied: JSON.parse(row.fields_denied) as string[],
     fieldsMasked: JSON.parse(row.fields_masked) as string[],
     sourceErrors: JSON.parse(row.source_errors) as string[],
+    ...(row.subgraphs == null ? {} : { subgraphs: JSON.parse(row.subgraphs) as string[] }),
     prevHash: row.prev_hash,
     hash: row.hash,
   };

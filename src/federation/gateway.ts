@@ -79,6 +79,7 @@ function signedFetch(part: string, internal: InternalAuth, timeoutMs: number) {
     // A partner's key stays at the gateway: the subgraph gets the principal it stands for, vouched for.
     const vouched = ctx.principal?.type === 'API_KEY' ? ctx.principal : null;
     if (vouched !== null) delete headers.authorization;
+    ctx.access.calledSubgraph(part);
     headers[INTERNAL_HEADER] = await internal.signRequest(part, { requestId: ctx.requestId, body, headers, principal: vouched });
     const timeout = AbortSignal.timeout(timeoutMs);
     const response = await fetch(url, { method: 'POST', headers, body, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });

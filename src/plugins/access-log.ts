@@ -79,6 +79,7 @@ export function accessLogPlugin(log: AuditLog, logger: Logger, options: { gatewa
             fieldsMasked: sorted(record.fieldsMasked),
             outcome: outcomeOf(record, errors),
             sourceErrors: sorted(new Set(errors.filter((e) => e.extensions?.code === Code.SOURCE_UNAVAILABLE).map((e) => String(e.extensions?.source)))),
+            ...(options.gateway ? { subgraphs: sorted(record.subgraphs) } : {}),
           };
           try {
             await log.append(boundedDraft(draft));

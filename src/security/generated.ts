@@ -275,6 +275,7 @@ export type AuditEventResolvers<ContextType = RequestContext, ParentType extends
   requestId?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   seq?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   sourceErrors?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  subgraphs?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   subjects?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   subjectsRequested?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   subjectsWithheld?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;

@@ -143,6 +143,19 @@ const MIGRATIONS: Record<string, Migration> = {
       });
     },
   },
+  // A federation's gateway records which parts it sent each request to (src/federation/gateway.ts).
+  '20261204_003_subgraphs': {
+    async up(db) {
+      await db.schema.alterTable('audit_events', (t) => {
+        t.text('subgraphs').nullable();
+      });
+    },
+    async down(db) {
+      await db.schema.alterTable('audit_events', (t) => {
+        t.dropColumn('subgraphs');
+      });
+    },
+  },
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -138,6 +138,11 @@ export type AuditEvent = {
   readonly seq: Maybe<Scalars['Int']['output']>;
   /** Sources that did not answer. */
   readonly sourceErrors: Maybe<ReadonlyArray<Scalars['String']['output']>>;
+  /**
+   * A federation's gateway only: the parts (subgraphs) the request was sent to; each logs what it served in its own
+   * log under the same `requestId`. Null for any other event.
+   */
+  readonly subgraphs: Maybe<ReadonlyArray<Scalars['String']['output']>>;
   /** Personal numbers whose data was returned. */
   readonly subjects: Maybe<ReadonlyArray<Scalars['String']['output']>>;
   /**
