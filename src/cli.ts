@@ -16,6 +16,7 @@ import type { Knex } from 'knex';
 import { ensureDatabase, openDatabase, parseDatabaseUrl } from './core/db.js';
 import { checkConnections, describeTarget, failureCode, StoreUnavailableError } from './health.js';
 import { runDemo } from './demo.js';
+import { runFederatedDemo } from './demo-federated.js';
 import { loadDemoIssuer, NoDemoIssuerError } from './demo-issuer.js';
 import { isValidPersonalNumber } from './core/personal-number.js';
 import { createLogger } from './log.js';
@@ -36,8 +37,10 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
                           run the server (config also from SAMGRAF_CONFIG); --check-config only
                           validates the configuration and exits (0 valid, 1 invalid); add --connect
                           to also connect to each source and the store (1 if any fails)`],
-  ['demo', `demo  [--data-dir DIR] [--port N]
-                          run the self-contained demo on SQLite (what \`npm start\` runs)`],
+  ['demo', `demo  [--data-dir DIR] [--port N] [--federated]
+                          run the self-contained demo on SQLite (what \`npm start\` runs); --federated
+                          runs it as four subgraphs, samgraf's own part and the gateway on ports N to
+                          N+5 (what \`npm run start:federated\` runs)`],
   ['seed', `seed  --config FILE --citizens N --seed S [--personal-numbers FILE …]
                           (re)create and fill the three legacy sources with deterministic data`],
   ['migrate', `migrate [--config FILE]   apply the store's pending migrations (creating a missing MySQL database)`],
@@ -190,11 +193,12 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'demo': {
-      const flags = parse(rest, { 'data-dir': { type: 'string' }, port: { type: 'string' } });
-      const demo = await runDemo({
-        dataDir: flags['data-dir'] ?? process.env.SAMGRAF_DATA_DIR ?? 'demo-data',
+      const flags = parse(rest, { 'data-dir': { type: 'string' }, port: { type: 'string' }, federated: { type: 'boolean', default: false } });
+      const options = {
+        dataDir: flags['data-dir'] ?? process.env.SAMGRAF_DATA_DIR ?? (flags.federated ? 'demo-data-federated' : 'demo-data'),
         port: flags.port !== undefined ? positiveInteger(flags.port, '--port') : Number(process.env.PORT ?? 4000),
-      });
+      };
+      const demo = flags.federated ? await runFederatedDemo(options) : await runDemo(options);
       closeOnSignal(demo.close);
       return;
     }

@@ -22,6 +22,11 @@ export interface RequestDeclarations {
   forwarded: Readonly<Record<string, string | undefined>>;
 }
 
+/** What an access-log read needs: the auditors' search and a citizen's view (one store's, or a federation's). */
+export type AccessLogSearch = Pick<AccessLogReader, 'search' | 'ofCitizen'>;
+/** Verifies hash chains (`auditChains`). */
+export type ChainReporter = Pick<ChainVerifier, 'verify'>;
+
 export interface RequestContext extends ModuleContext {
   requestId: string;
   /**
@@ -29,9 +34,9 @@ export interface RequestContext extends ModuleContext {
    * parts' answers, and applies the keys' own rules for its client itself (security/enforce.ts).
    */
   origin: InternalOrigin | null;
-  accessLog: AccessLogReader;
+  accessLog: AccessLogSearch;
   /** Verifies the access log's hash chains (`auditChains`). */
-  chains: ChainVerifier;
+  chains: ChainReporter;
   declarations: RequestDeclarations;
   /** Set once the operation is known to select a personal-data root field: its event is then written. */
   readsPersonalData: boolean;
@@ -75,6 +80,8 @@ export interface Services {
    * register's own: src/federation/person-directory.ts). By default the register's module's own loaders.
    */
   people?: (request: PeopleRequest) => PersonDirectory;
+  /** Every agency's access log read as one, in a federation's own part (src/federation/access-logs.ts). */
+  accessLogs?: (request: PeopleRequest) => { accessLog: AccessLogSearch; chains: ChainReporter };
 }
 
 /** What a remote register of persons is told about the request it answers for. */
@@ -96,7 +103,8 @@ const PEOPLE_MODULE = SOURCE_MODULES.find((module) => module.people !== undefine
 if (PEOPLE_MODULE === undefined) throw new Error('no source module is the register of persons (people)');
 
 export function createRequestContext(services: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations, origin: InternalOrigin | null = null): RequestContext {
-  const { sources, accessLog, chains, cursors, loaders: options } = services;
+  const { sources, cursors, loaders: options } = services;
+  const { accessLog, chains } = services.accessLogs?.({ requestId, principal, headers: declarations.forwarded }) ?? services;
   const dataQuality = new DataQualityCollector();
   const loaders: Record<string, unknown> = {};
   for (const module of SOURCE_MODULES) loaders[module.name] = module.createLoaders({ source: sources[module.name]!, dataQuality, options, principal });

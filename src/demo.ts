@@ -23,7 +23,7 @@ export interface DemoOptions {
 }
 
 /** Every source on a SQLite file named after its module (`fooBar` → `foo-bar.db`). */
-function demoConfigFile(dataDir: string) {
+export function demoConfigFile(dataDir: string) {
   const file = (name: string) => `sqlite://${join(resolve(dataDir), name)}`;
   return {
     sources: Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, { url: file(`${kebabCase(module.name)}.db`) }])),
@@ -67,7 +67,7 @@ export async function runDemo(options: DemoOptions): Promise<Samgraf> {
 }
 
 /** The municipality partner's key: created once, and kept in the demo folder so the banner can show it again. */
-async function demoApiKey(dataDir: string, store: ApiKeyStore): Promise<string> {
+export async function demoApiKey(dataDir: string, store: ApiKeyStore): Promise<string> {
   const file = join(dataDir, 'demo-api-key.txt');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const { key } = await store.create({
@@ -83,7 +83,7 @@ async function demoApiKey(dataDir: string, store: ApiKeyStore): Promise<string> 
   return key;
 }
 
-interface Examples {
+export interface Examples {
   /**
    * A person the examples ask about: registered in Stockholm (so the municipality's partner reads them too),
    * without a protected identity, with benefits, cases and incomes where the data has such a person.
@@ -99,7 +99,7 @@ const DEMO_SETUP_PURPOSE = 'demonstration';
  * own API — like any read of personal data, it is in the access log (organisation SAMGRAF, purpose
  * demonstration) — and kept in the data folder.
  */
-async function demoExamples(dataDir: string, url: string, issuer: DemoIssuer): Promise<Examples> {
+export async function demoExamples(dataDir: string, url: string, issuer: DemoIssuer): Promise<Examples> {
   const file = join(dataDir, 'examples.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Examples;
   const token = await issuer.mint({
@@ -135,7 +135,7 @@ function keep(file: string, examples: Examples): Examples {
   return examples;
 }
 
-interface PersonaTokens {
+export interface PersonaTokens {
   caseworker: string;
   officer: string;
   auditor: string;
@@ -143,7 +143,7 @@ interface PersonaTokens {
   citizen: string;
 }
 
-async function personaTokens(issuer: DemoIssuer, examples: Examples): Promise<PersonaTokens> {
+export async function personaTokens(issuer: DemoIssuer, examples: Examples): Promise<PersonaTokens> {
   const staff = (claims: Record<string, unknown>) => issuer.mint(claims, { citizen: false, ttlSeconds: TOKEN_TTL_SECONDS });
   return {
     caseworker: await staff({ sub: 'fk-handlaggare-17', org: 'FK', scope: 'citizen:read citizen:address:read citizen:relations:read benefit:read benefit:amount:read', purposes: ['benefit-assessment'] }),
@@ -159,7 +159,7 @@ function curl(url: string, headers: string[], query: string): string {
   return [`  curl -s ${url} -H 'content-type: application/json' \\`, ...headers.map((h) => `    -H '${h}' \\`), `    -d '${body}'`].join('\n');
 }
 
-function banner(url: string, examples: Examples, tokens: PersonaTokens, apiKey: string, configFile: string): string {
+export function banner(url: string, examples: Examples, tokens: PersonaTokens, apiKey: string, configFile: string): string {
   const pnr = examples.personWithCases;
   return `
 samgraf demo is running: ${url}   (listening on 127.0.0.1 only; generated data, demo issuer)
@@ -179,7 +179,7 @@ ${curl(url, [`X-API-Key: ${apiKey}`, 'X-Purpose: social-services'],
 
 Auditor — who read this person's data, newest first (run the examples above first):
 ${curl(url, [`Authorization: Bearer ${tokens.auditor}`, 'X-Purpose: audit'],
-    `{ auditEvents(filter: { subject: "${pnr}" }, first: 10) { edges { node { occurredAt principal { type subject organization } purpose outcome fieldsRead fieldsDenied } } pageInfo { hasNextPage endCursor } } }`)}
+    `{ auditEvents(filter: { subject: "${pnr}" }, first: 100) { edges { node { occurredAt principal { type subject organization } purpose outcome fieldsRead fieldsDenied } } pageInfo { hasNextPage endCursor } } }`)}
 
 Citizen — their own data, and who has read it (purpose self-service is implied):
 ${curl(url, [`Authorization: Bearer ${tokens.citizen}`], `{ me { type subject } citizen(personalNumber: "${pnr}") { givenNames familyName benefits { type status } cases { type status } } }`)}

@@ -17,7 +17,9 @@ import { createHttpHandler, type InternalHttp } from './http.js';
 import { GATEWAY, type InternalCaller } from './federation/internal-auth.js';
 import { prepareGateway } from './federation/gateway.js';
 import { preparePart, type PartSetup } from './federation/part.js';
-import { answerLookup, PERSONS_PATH } from './federation/person-directory.js';
+import { answerLookup, PERSONS_PATH, type LookupRequest } from './federation/person-directory.js';
+import { ACCESS_LOG_PATH, answerAccessLogRead, federatedAccessLog } from './federation/access-logs.js';
+import { SAMGRAF_PART } from './federation/parts.js';
 import type { Logger } from './log.js';
 import { ChainVerifier } from './access-log/chain-status.js';
 import { AccessLogReader } from './access-log/reader.js';
@@ -183,7 +185,11 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   });
   await apollo.start();
 
-  const services = { sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true }, ...(part?.people ? { people: part.people } : {}) };
+  const services = {
+    sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true },
+    ...(part?.people ? { people: part.people } : {}),
+    ...(part?.name === SAMGRAF_PART ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: part.remoteLogs, auth: part.internal, timeoutMs: config.limits.executionTimeoutMs }) } : {}),
+  };
   const createContext = async (requestId: string, headers: IncomingHttpHeaders, origin: InternalCaller | null) => {
     let principal;
     try {
@@ -222,7 +228,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     metrics,
     pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
-    ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, auditLog) } } : {}),
+    ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, { auditLog, accessLog, chains }) } } : {}),
     isReady: async () => {
       const databases: [DatabaseName, Knex][] = [...Object.entries(sources), ['store', store]];
       const results = await Promise.all(databases.map(async ([name, db]) => [name, await health.check(name, db)] as const));
@@ -272,13 +278,21 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 }
 
 /** The routes only other parts may call: the register of persons answers their lookups. */
-function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source>>, auditLog: AuditLog): InternalHttp['routes'] {
-  if (!part.isRegister) return new Map();
+/**
+ * The routes only other parts may call: every source's part lets samgraf's own part read its access log; the
+ * register of persons also answers the others' lookups.
+ */
+function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source>>, log: { auditLog: AuditLog; accessLog: AccessLogReader; chains: ChainVerifier }): InternalHttp['routes'] {
+  const routes = new Map<string, (request: LookupRequest) => Promise<string>>();
+  if (part.name === SAMGRAF_PART) return routes;
+  routes.set(ACCESS_LOG_PATH, (request) => answerAccessLogRead(request, log.accessLog, log.chains, log.auditLog, SAMGRAF_PART));
+  if (!part.isRegister) return routes;
   const register = part.modules[0]!;
-  return new Map([[PERSONS_PATH, (request) => {
+  routes.set(PERSONS_PATH, (request) => {
     const loaders = register.createLoaders({ source: handles[register.name]!, dataQuality: new DataQualityCollector(), options: { batched: true }, principal: null });
-    return answerLookup(request, register.people!.person(loaders), auditLog);
-  }]]);
+    return answerLookup(request, register.people!.person(loaders), log.auditLog);
+  });
+  return routes;
 }
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, runCli } from './helpers/cli.js';
 
-describe('the demo', () => {
+for (const federated of [false, true]) describe(federated ? 'the federated demo (npm run start:federated)' : 'the demo', () => {
   let dir: string;
   let child: ChildProcess;
   let banner = '';
@@ -18,8 +18,9 @@ describe('the demo', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'samgraf-demo-'));
+    // The federated demo takes the five ports after it too.
     port = 20000 + Math.floor(Math.random() * 20000);
-    child = spawn(process.execPath, [CLI, 'demo', '--data-dir', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [CLI, 'demo', '--data-dir', dir, '--port', String(port), ...(federated ? ['--federated'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (chunk) => { banner += chunk; });
     // The demo logs each request to stderr synchronously: an unread pipe would fill up and stall it.
     child.stderr!.resume();

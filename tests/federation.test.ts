@@ -138,6 +138,61 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
     }
   });
 
+  it('an auditor searches every agency\'s log as one, page by page; a citizen sees every agency\'s reads; every chain is verified', async () => {
+    const subject = HUNDRED[2]!;
+    const requestId = `audited-${++sent}`;
+    const read = await ask('query One($p: String!) { citizen(personalNumber: $p) { givenNames benefits { id } cases { id } incomes { id } } }', { p: subject }, requestId);
+    assert.equal(read.errors, undefined);
+    const { staff, citizen } = await testIssuers();
+    // The citizen first: the auditor's searches below are reads of the log that name them too.
+    const own = await server.query('{ myAccessLog(first: 50) { edges { node { organization dataCategories } } } }', {}, { authorization: `Bearer ${await citizen.mint({ sub: subject })}`, 'x-purpose': undefined });
+    assert.equal(own.errors, undefined, JSON.stringify(own.errors));
+    const categories = new Set(own.data.myAccessLog.edges.flatMap((edge: any) => edge.node.dataCategories));
+    for (const category of ['IDENTITY', 'BENEFITS', 'CASES', 'INCOME']) assert.ok(categories.has(category), `${category} in ${[...categories].join(', ')}`);
+
+    const auditor = { authorization: `Bearer ${await staff.mint({ sub: 'auditor-1', org: 'IMY', scope: 'audit:read' })}`, 'x-purpose': 'audit' };
+    const query = `query Search($s: String!, $first: Int, $after: String) { auditEvents(filter: { subject: $s }, first: $first, after: $after) {
+      edges { cursor node { id requestId operationName subgraphs principal { subject } } } pageInfo { hasNextPage endCursor } } }`;
+    const all = await server.query(query, { s: subject, first: 100 }, auditor);
+    assert.equal(all.errors, undefined, JSON.stringify(all.errors));
+    const ofRequest = all.data.auditEvents.edges.map((edge: any) => edge.node).filter((node: any) => node.requestId === requestId);
+    // The gateway's event, each source's, and the register's answers to the three others' lookups.
+    assert.equal(ofRequest.length, 1 + 4 + 3, JSON.stringify(ofRequest));
+    assert.deepEqual(ofRequest.find((node: any) => node.subgraphs !== null)?.subgraphs, ['employmentService', 'incomeRegister', 'populationRegister', 'socialInsurance']);
+    // Paging two at a time through the merged logs gives the same events in the same order — after the reads of
+    // the log the search itself caused, which are newer (reading the log is logged, in every agency's log).
+    const paged: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const answer: any = await server.query(query, { s: subject, first: 2, after }, auditor);
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+      paged.push(...answer.data.auditEvents.edges.map((edge: any) => edge.node.id));
+      if (!answer.data.auditEvents.pageInfo.hasNextPage) break;
+      after = answer.data.auditEvents.pageInfo.endCursor;
+    }
+    const allIds: string[] = all.data.auditEvents.edges.map((edge: any) => edge.node.id);
+    assert.equal(new Set(paged).size, paged.length, 'no event twice');
+    assert.deepEqual(paged.filter((id) => allIds.includes(id)), allIds);
+    assert.deepEqual(paged.slice(paged.length - allIds.length), allIds);
+
+    const chains = await server.query('{ auditChains { ok events chains { writer ok } } }', {}, auditor);
+    assert.equal(chains.errors, undefined, JSON.stringify(chains.errors));
+    assert.equal(chains.data.auditChains.ok, true);
+    const writers = new Set<string>();
+    for (const part of PARTS) {
+      const store = openDatabase(stores.urls[storeKey(part)]!);
+      try {
+        for (const row of await store('audit_events').distinct('writer_id') as { writer_id: string }[]) writers.add(row.writer_id);
+      } finally {
+        await store.destroy();
+      }
+    }
+    assert.deepEqual(new Set(chains.data.auditChains.chains.map((chain: any) => chain.writer)), writers);
+    // Every agency logged that its log was read, for the auditor.
+    const logged = await eventsFor(requestId);
+    assert.ok(logged.socialInsurance!.served >= 1);
+  });
+
   it('one agency\'s log down: its fields fail closed (no data without its event), everything else is served', async () => {
     const requestId = `fk-down-${++sent}`;
     // The social insurance agency's store loses its table of events: it can write none, so it serves nothing.

@@ -229,7 +229,8 @@ describe('subgraphs called directly', { timeout: 300_000 }, () => {
     // Asked for by key: the attempt is on record whatever was served.
     assert.ok(fk[0]!.subjects_requested.includes(VISITOR.PERSONID));
     assert.equal(skv[0]!.operation_name, 'persons for socialInsurance');
-    assert.ok(skv[0]!.subjects.includes(VISITOR.PERSONID));
+    assert.ok(skv[0]!.subjects_requested.includes(VISITOR.PERSONID));
+    assert.ok(!skv[0]!.subjects.includes(VISITOR.PERSONID), 'told to the asking part, not served to the caller');
   });
 
   // Last: it stops the register's subgraph.

@@ -7,7 +7,7 @@ import type { PersonalDataFacts } from '../security/personal-data.js';
 import type { AuditEvent, DataCategory } from './event.js';
 
 /** Whom an access-log event is about: its subjects, those withheld, and a citizen principal. */
-function peopleNamedBy(event: AuditEvent): string[] {
+export function peopleNamedBy(event: AuditEvent): string[] {
   return [...event.subjects, ...event.subjectsWithheld, ...(event.subjectsRequested ?? []), ...(event.principal.type === 'CITIZEN' ? [event.principal.subject] : [])];
 }
 

@@ -25,6 +25,23 @@ export interface PartSetup {
   people?: (request: PeopleRequest) => PersonDirectory;
   /** Whether this part is the register of persons (it answers the others' lookups). */
   isRegister: boolean;
+  /** samgraf's own part: every source's part whose access log it reads with its own. */
+  remoteLogs: readonly { part: string; url: string }[];
+}
+
+/** The sources' parts samgraf's own part reads the logs of: every one configured, each with its key. */
+function remoteLogsOf(config: Config, trustedKeys: Readonly<Record<string, unknown>>, modules: readonly SourceModule[]): { part: string; url: string }[] {
+  const parts = modules.flatMap((module) => {
+    const url = config.federation?.subgraphs[module.name]?.url;
+    return url === undefined ? [] : [{ part: module.name, url }];
+  });
+  const required = modules.filter((module) => module.required).map((module) => module.name);
+  const problems = [
+    ...required.filter((name) => !parts.some((p) => p.part === name)).map((name) => `federation.subgraphs.${name}.url: required — samgraf's own part reads ${name}'s access log`),
+    ...parts.filter((p) => trustedKeys[p.part] === undefined).map((p) => `federation.internalAuth.trustedKeys.${p.part}: required — its access log's answers are signed with it`),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parts;
 }
 
 export async function preparePart(config: Config, name: string, modules: readonly SourceModule[] = SOURCE_MODULES): Promise<PartSetup> {
@@ -39,8 +56,9 @@ export async function preparePart(config: Config, name: string, modules: readonl
   }
   const register = modules.find((module) => module.people !== undefined)!;
   const own = modules.filter((module) => module.name === name);
-  const setup: PartSetup = { name, schema: buildPartSchema(name, modules), modules: own, internal, isRegister: name === register.name };
-  if (name === register.name || name === SAMGRAF_PART) return setup;
+  const setup: PartSetup = { name, schema: buildPartSchema(name, modules), modules: own, internal, isRegister: name === register.name, remoteLogs: [] };
+  if (name === SAMGRAF_PART) return { ...setup, remoteLogs: remoteLogsOf(config, internalAuth.trustedKeys, modules) };
+  if (name === register.name) return setup;
   const registerUrl = config.federation?.subgraphs[register.name]?.url;
   if (registerUrl === undefined) throw new ConfigError([`federation.subgraphs.${register.name}.url: required — the ${name} subgraph asks the register of persons whom it may show`]);
   if (internalAuth.trustedKeys[register.name] === undefined) throw new ConfigError([`federation.internalAuth.trustedKeys.${register.name}: required — the register's answers are signed with it`]);

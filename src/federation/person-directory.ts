@@ -7,7 +7,7 @@
  *
  * The register answers only parts it trusts (internal-auth.ts) and logs each answer in its own access log before
  * sending it: the caller's principal and purpose (as the asking part vouches for them), the persons asked for,
- * and what was disclosed (municipality, protection). An answer it cannot give, or one whose signature does not
+ * and which facts were disclosed to the asking part (municipality, protection). An answer it cannot give, or one whose signature does not
  * hold, fails the asking part's lookups as the register's source being unavailable (SOURCE_UNAVAILABLE): what
  * depends on a person's facts fails closed, and the rest is served.
  */
@@ -113,8 +113,11 @@ export async function answerLookup(request: LookupRequest, persons: DataLoader<s
     // What was asked, and by which part: the event's operation.
     operationName: `persons for ${request.caller.part}`,
     documentHash: null,
-    subjects: [...new Set(subjects)].sort(),
-    subjectCategories: Object.fromEntries(subjects.map((subject) => [subject, ['ADDRESS', 'IDENTITY']])),
+    // Told to the asking part's enforcement, not served to the caller: the persons are on record as asked for
+    // (an auditor's search by person finds them), not as data the caller read (their own view lists the asking
+    // part's event, which names what was served).
+    subjects: [],
+    subjectCategories: {},
     subjectsWithheld: [],
     subjectsRequested: [...new Set(numbers)].sort(),
     fieldsRead: subjects.length > 0 ? ['Citizen.municipalityCode', 'Citizen.protectedIdentity'] : [],

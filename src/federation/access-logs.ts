@@ -1,0 +1,196 @@
+/**
+ * Every agency's access log, read as one (`auditEvents`, `myAccessLog`, `auditChains` in a federation). Each
+ * agency keeps its log in its own store; samgraf's own part asks every source's subgraph over a signed internal
+ * route (`POST /internal/access-log`) and merges the answers.
+ *
+ * No cursor of its own is needed: events are ordered newest first by (time, writer, seq) — writers are UUIDs,
+ * unique across stores — so "the `limit` events after position P" of the whole federation is the first `limit`
+ * of the merge of each log's own `limit` after P. The resolvers, cursors and rules are the single server's.
+ *
+ * A log that cannot be read fails the read (AUDIT_UNAVAILABLE): an auditor must never take a missing agency's
+ * silence for "nobody read this". Each agency logs, in its own log, that its log was read, and for whom.
+ */
+import type { AccessLogReader, CitizenLogEntry } from '../access-log/reader.js';
+import type { ChainReport, ChainVerifier } from '../access-log/chain-status.js';
+import type { AuditEvent } from '../access-log/event.js';
+import { peopleNamedBy } from '../access-log/record.js';
+import type { EventFilter, EventPosition } from '../access-log/store.js';
+import type { AuditLog } from '../access-log/writer.js';
+import type { PeopleRequest } from '../context.js';
+import { hasScope, type Principal } from '../core/principal.js';
+import { AuditUnavailableGraphQLError } from '../security/errors.js';
+import { INTERNAL_HEADER, type InternalAuth } from './internal-auth.js';
+import { LookupRefused, type LookupRequest } from './person-directory.js';
+
+export const ACCESS_LOG_PATH = '/internal/access-log';
+
+/** What an access-log read needs: the auditors' search, a citizen's view, the chains' verification. */
+export type AccessLogSearch = Pick<AccessLogReader, 'search' | 'ofCitizen'>;
+export type ChainReporter = Pick<ChainVerifier, 'verify'>;
+
+type Read =
+  | { read: 'search'; filter: EventFilter; after: EventPosition | null; limit: number }
+  | { read: 'ofCitizen'; subject: string; fromMs: number | null; toMs: number | null; after: EventPosition | null; limit: number }
+  | { read: 'chains' };
+
+/** Newest first, as every store orders them. */
+function newestFirst(a: EventPosition, b: EventPosition): number {
+  if (a.occurredMs !== b.occurredMs) return b.occurredMs - a.occurredMs;
+  if (a.writer !== b.writer) return a.writer < b.writer ? 1 : -1;
+  return b.seq - a.seq;
+}
+
+const positionOf = (event: AuditEvent): EventPosition => ({ occurredMs: Date.parse(event.occurredAt), writer: event.writer, seq: event.seq });
+
+export interface RemoteLog {
+  /** The part's name, the audience of its requests. */
+  part: string;
+  /** Its GraphQL URL: the internal route is on the same origin. */
+  url: string;
+}
+
+/** The asking side: one request's reader and verifier over the local log and every remote one. */
+export function federatedAccessLog(options: { local: AccessLogReader; localChains: ChainVerifier; remotes: readonly RemoteLog[]; auth: InternalAuth; timeoutMs: number }) {
+  return (request: PeopleRequest): { accessLog: AccessLogSearch; chains: ChainReporter } => {
+    const ask = <T>(read: Read) => Promise.all(options.remotes.map((remote) => askPart<T>(remote, read, request, options)));
+    return {
+      accessLog: {
+        async search(filter, after, limit) {
+          const [own, remote] = await Promise.all([options.local.search(filter, after, limit), ask<AuditEvent[]>({ read: 'search', filter, after, limit })]);
+          return [own, ...remote].flat().sort((a, b) => newestFirst(positionOf(a), positionOf(b))).slice(0, limit);
+        },
+        async ofCitizen(subject, fromMs, toMs, after, limit) {
+          const [own, remote] = await Promise.all([
+            options.local.ofCitizen(subject, fromMs, toMs, after, limit),
+            ask<CitizenLogEntry[]>({ read: 'ofCitizen', subject, fromMs, toMs, after, limit }),
+          ]);
+          return [own, ...remote].flat().sort((a, b) => newestFirst(a.position, b.position)).slice(0, limit);
+        },
+      },
+      chains: {
+        async verify() {
+          const reports = [await options.localChains.verify(), ...await ask<ChainReport>({ read: 'chains' })];
+          return {
+            ok: reports.every((report) => report.ok),
+            // As old as the oldest verdict in it.
+            verifiedAt: reports.map((report) => report.verifiedAt).sort()[0]!,
+            events: reports.reduce((sum, report) => sum + report.events, 0),
+            chains: reports.flatMap((report) => report.chains),
+            broken: reports.flatMap((report) => report.broken),
+          };
+        },
+      },
+    };
+  };
+}
+
+async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest, options: { auth: InternalAuth; timeoutMs: number }): Promise<T> {
+  const body = JSON.stringify(read);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': request.requestId };
+  for (const name of ['x-purpose', 'x-legal-basis', 'x-case-reference'] as const) if (request.headers[name] !== undefined) headers[name] = request.headers[name]!;
+  headers[INTERNAL_HEADER] = await options.auth.signRequest(remote.part, { requestId: request.requestId, body, headers, principal: request.principal });
+  try {
+    const response = await fetch(new URL(ACCESS_LOG_PATH, remote.url), { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+    await options.auth.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, remote.part, { requestId: request.requestId, body: text });
+    return JSON.parse(text) as T;
+  } catch {
+    // Which agency's log is missing is no secret; why stays in its own operational log.
+    throw new AuditUnavailableGraphQLError();
+  }
+}
+
+/**
+ * The answering side, in every source's subgraph: samgraf's own part alone may ask, for a principal it has
+ * checked; the principal is checked again here (the log is the most sensitive thing an agency holds), and the
+ * read is logged in the agency's own log before the answer leaves.
+ */
+export async function answerAccessLogRead(request: LookupRequest, reader: AccessLogReader, chains: ChainVerifier, auditLog: AuditLog, samgrafPart: string): Promise<string> {
+  if (request.caller.part !== samgrafPart) throw new LookupRefused(`only ${samgrafPart} reads the access log of another part`);
+  const principal = request.caller.principal;
+  if (principal === null) throw new LookupRefused('a read of the access log is made for a caller: name the principal');
+  const read = parseRead(request.body);
+  if (read.read === 'chains') {
+    if (!mayAudit(principal)) throw new LookupRefused('the principal may not read the access log');
+    return JSON.stringify(await chains.verify());
+  }
+  if (read.read === 'search') {
+    if (!mayAudit(principal)) throw new LookupRefused('the principal may not read the access log');
+    const events = await reader.search(read.filter, read.after, read.limit);
+    await logRead(request, principal, auditLog, [...new Set([...events.flatMap((event) => peopleNamedBy(event)), ...(read.filter.subject ? [read.filter.subject] : [])])].sort());
+    return JSON.stringify(events);
+  }
+  if (principal.type !== 'CITIZEN' || principal.subject !== read.subject) throw new LookupRefused('a citizen reads only their own access log');
+  const entries = await reader.ofCitizen(read.subject, read.fromMs, read.toMs, read.after, read.limit);
+  await logRead(request, principal, auditLog, [read.subject]);
+  return JSON.stringify(entries);
+}
+
+/** As the single server's rules have it: `audit:read`, and never for a principal bound to a municipality. */
+function mayAudit(principal: Principal): boolean {
+  return hasScope(principal, 'audit:read') && principal.municipality === null && principal.type !== 'CITIZEN';
+}
+
+/**
+ * The agency's record that its log was read, for whom. The people the events name are on record as asked for:
+ * the read itself is samgraf's own part's, whose event names them as read (ACCESS_LOG) — once, in a citizen's
+ * own view, rather than once per agency.
+ */
+async function logRead(request: LookupRequest, principal: Principal, auditLog: AuditLog, named: string[]): Promise<void> {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    const text = Array.isArray(value) ? value[0] : value;
+    return text === undefined || text.trim() === '' ? null : text.trim().slice(0, 200);
+  };
+  await auditLog.append({
+    occurredAt: new Date().toISOString(),
+    requestId: request.requestId,
+    principal: { type: principal.type, subject: principal.subject, organization: principal.organization, apiKeyId: principal.apiKeyId },
+    purpose: header('x-purpose'),
+    legalBasis: header('x-legal-basis'),
+    caseReference: header('x-case-reference'),
+    operationName: `access log for ${request.caller.part}`,
+    documentHash: null,
+    subjects: [],
+    subjectCategories: {},
+    subjectsWithheld: [],
+    subjectsRequested: named,
+    fieldsRead: [],
+    fieldsDenied: [],
+    fieldsMasked: [],
+    outcome: 'OK',
+    sourceErrors: [],
+  });
+}
+
+const TWELVE_DIGITS = /^\d{12}$/;
+const WRITER = /^[0-9a-f-]{36}$/;
+
+function parseRead(body: string): Read {
+  let read: Partial<Record<string, unknown>>;
+  try {
+    read = JSON.parse(body) as Partial<Record<string, unknown>>;
+  } catch {
+    throw new LookupRefused('the body is not JSON');
+  }
+  const limit = read.limit;
+  const boundedLimit = typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 && limit <= 1001;
+  const after = read.after === null || isPosition(read.after);
+  const time = (value: unknown) => value === null || (typeof value === 'number' && Number.isFinite(value));
+  if (read.read === 'chains') return { read: 'chains' };
+  if (read.read === 'search' && boundedLimit && after && isFilter(read.filter)) return read as Read;
+  if (read.read === 'ofCitizen' && boundedLimit && after && typeof read.subject === 'string' && TWELVE_DIGITS.test(read.subject) && time(read.fromMs) && time(read.toMs)) return read as Read;
+  throw new LookupRefused('not a read of the access log');
+}
+
+function isPosition(value: unknown): value is EventPosition {
+  const p = value as Partial<EventPosition> | null;
+  return typeof p === 'object' && p !== null && Number.isSafeInteger(p.occurredMs) && typeof p.writer === 'string' && WRITER.test(p.writer) && Number.isSafeInteger(p.seq);
+}
+
+function isFilter(value: unknown): value is EventFilter {
+  if (typeof value !== 'object' || value === null) return false;
+  const known = new Set(['subject', 'principal', 'organization', 'purpose', 'outcome', 'fromMs', 'toMs']);
+  return Object.entries(value).every(([key, v]) => known.has(key) && (v === null || v === undefined || typeof v === (key.endsWith('Ms') ? 'number' : 'string')));
+}
