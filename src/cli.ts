@@ -120,10 +120,11 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   }
 }
 
-function configFrom(path: string | undefined): Config {
+/** The config file's configuration; `forStore`: a command that works on the store alone takes any part's file. */
+function configFrom(path: string | undefined, forStore = false): Config {
   const file = path ?? process.env.SAMGRAF_CONFIG;
   if (!file) throw new UsageError('--config FILE (or SAMGRAF_CONFIG) is required');
-  return loadConfigFile(file);
+  return forStore ? loadConfigFile(file, process.env, partConfigSchema(null)) : loadConfigFile(file);
 }
 
 function positiveInteger(value: string | undefined, flag: string): number {
@@ -186,7 +187,7 @@ async function main(argv: string[]): Promise<void> {
       const flags = parse(rest, { config: { type: 'string' }, supergraph: { type: 'string' } });
       const file = flags.config ?? process.env.SAMGRAF_CONFIG;
       if (!file) throw new UsageError('--config FILE (or SAMGRAF_CONFIG) is required');
-      const config = loadConfigFile(file, process.env, partConfigSchema(GATEWAY_NAME));
+      const config = loadConfigFile(file, process.env, partConfigSchema(null));
       const supergraphSdl = flags.supergraph === undefined ? composeSupergraph(configuredServices(config)) : readFileSync(flags.supergraph, 'utf8');
       const server = await startSamgraf(config, createLogger(), { gateway: { supergraphSdl } });
       closeOnSignal(server.close);
@@ -221,7 +222,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'migrate': {
       const flags = parse(rest, { config: { type: 'string' } });
-      const { url } = configFrom(flags.config).store;
+      const { url } = configFrom(flags.config, true).store;
       const store = openDatabase(url);
       try {
         const applied = await migrateCreatingDatabase(store, url);
@@ -252,7 +253,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'compose': {
       const flags = parse(rest, { config: { type: 'string' }, output: { type: 'string', short: 'o' } });
-      const supergraph = composeSupergraph(configuredServices(configFrom(flags.config)));
+      const supergraph = composeSupergraph(configuredServices(configFrom(flags.config, true)));
       if (flags.output === undefined) process.stdout.write(supergraph);
       else writeFileSync(flags.output, supergraph);
       return;
@@ -334,7 +335,7 @@ async function apikey(args: string[]): Promise<void> {
     throw new UsageError((error as Error).message);
   }
   if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') throw new UsageError('usage: samgraf apikey create|list|revoke');
-  const config = configFrom(flags.config);
+  const config = configFrom(flags.config, true);
   const db = openDatabase(config.store.url);
   try {
     await migrateStore(db);
@@ -361,7 +362,7 @@ async function audit(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   const flags = parse(rest, { config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'jsonl' } });
   if (sub !== 'verify' && sub !== 'export' && sub !== 'prune') throw new UsageError('usage: samgraf audit verify|export|prune');
-  const config = configFrom(flags.config);
+  const config = configFrom(flags.config, true);
   const db = openDatabase(config.store.url);
   try {
     await migrateStore(db);

@@ -172,9 +172,10 @@ export type Config = z.infer<typeof configSchema>;
 /**
  * The configuration of one part of a federated deployment (`samgraf subgraph --source NAME`): the agency's own
  * source is required and no other is (an agency keeps the others' credentials out of its file); the rest is as
- * for the single server. samgraf's own part needs no source.
+ * for the single server. samgraf's own part and the gateway need no source, nor do the commands that work on
+ * the store alone (null: migrate, apikey, audit, compose), so that they take any part's file.
  */
-export function partConfigSchema(part: string): typeof configSchema {
+export function partConfigSchema(part: string | null): typeof configSchema {
   const sources = Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, module.name === part ? source(module.dialect) : source(module.dialect).optional()]));
   return configSchema.extend({ sources: z.strictObject(sources as Record<string, SourceSchema>) }) as unknown as typeof configSchema;
 }

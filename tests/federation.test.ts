@@ -6,6 +6,9 @@
  * legacy rows.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import { SOURCE_MODULES } from '../sources/registry.js';
@@ -20,6 +23,7 @@ import { recordStatements, tableOf, type TestServer } from './helpers/samgraf.js
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import type { Federation } from './helpers/federation.js';
 import { ALL_SCOPES, testIssuers } from './helpers/tokens.js';
+import { runCli } from './helpers/cli.js';
 
 const DATA_SET = { citizens: 400, seed: 'federation-0' } as const;
 type Person = LegacyData['FB_PERSON'][number];
@@ -188,9 +192,19 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
       }
     }
     assert.deepEqual(new Set(chains.data.auditChains.chains.map((chain: any) => chain.writer)), writers);
-    // Every agency logged that its log was read, for the auditor.
-    const logged = await eventsFor(requestId);
-    assert.ok(logged.socialInsurance!.served >= 1);
+  });
+
+  it('samgraf audit verify checks one agency\'s log with that agency\'s own config, which names only its own source', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samgraf-agency-'));
+    try {
+      const file = join(dir, 'fk.json');
+      writeFileSync(file, JSON.stringify({ sources: { socialInsurance: { url: seeded.urls.socialInsurance } }, store: { url: stores.urls[storeKey('socialInsurance')] } }));
+      const verified = await runCli(['audit', 'verify', '--config', file]);
+      assert.equal(verified.status, 0, verified.stderr);
+      assert.match(verified.stdout, /access log intact: \d+ events/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('one agency\'s log down: its fields fail closed (no data without its event), everything else is served', async () => {
