@@ -2,7 +2,7 @@
  * Composes subgraph SDLs into a supergraph with The Guild's composer (MIT, pure JavaScript, the same vendor as
  * the gateway engine). Apollo's composer (Elastic-2.0) is not shipped; the tests require it to accept the same
  * subgraphs and agree on the rule table, because Apollo's is the stricter of the two
- * (docs/federation-groundwork.md).
+ * (docs/federation.md).
  */
 import { composeServices } from '@theguild/federation-composition';
 import type { DocumentNode } from 'graphql';

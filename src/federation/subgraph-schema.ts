@@ -5,7 +5,7 @@
  * server would for its fields.
  *
  * What federation adds is the road in through `_entities`: a representation is whatever its sender wrote
- * (docs/federation-groundwork.md), so the person type's `__resolveReference` trusts only the key, looks the
+ * (docs/federation.md), so the person type's `__resolveReference` trusts only the key, looks the
  * person up in the register of persons, and withholds a person out of the caller's rows as enforce.ts does.
  */
 import { buildSubgraphSchema } from '@apollo/subgraph';

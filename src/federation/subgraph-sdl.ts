@@ -20,7 +20,7 @@ import { readSdl } from '../core/paths.js';
 import type { SourceModule } from '../core/source-module.js';
 import { partNames, SAMGRAF_PART } from './parts.js';
 
-/** The federation version both composers accept that has `@policy` (v2.6–v2.9, docs/federation-groundwork.md). */
+/** The federation version both composers accept that has `@policy` (v2.6–v2.9, docs/federation.md). */
 export const FEDERATION_SPEC = 'https://specs.apollo.dev/federation/v2.6';
 /** samgraf's own directives, as a linked spec (a `@composeDirective` must come from one). */
 export const SAMGRAF_SPEC = 'https://samgraf.dev/security/v1.0';
