@@ -21,6 +21,11 @@ export interface BenchDatabases {
   names: string[];
   /** A connection to the MariaDB server (status counters, DDL), through the store's database. */
   admin: Knex;
+  /**
+   * The federated target's own stores, one per source's subgraph (each agency keeps its own log); the gateway
+   * and samgraf's own part use the store above, with its filled access log.
+   */
+  partStores: Readonly<Record<string, string>>;
   drop(): Promise<void>;
   close(): Promise<void>;
 }
@@ -43,17 +48,19 @@ export async function createBenchDatabases(servers: BenchServers): Promise<Bench
     ...Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, databaseUrl(servers[module.dialect], `${prefix}_${module.name.toLowerCase()}`)])),
     store: databaseUrl(servers.mysql, `${prefix}_store`),
   };
+  const partStores = Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, databaseUrl(servers.mysql, `${prefix}_store_${module.name.toLowerCase()}`)]));
   await ensureSourceDatabases(urls);
-  await ensureDatabase(urls.store, { charset: 'utf8mb4', collation: 'utf8mb4_general_ci' });
+  for (const url of [urls.store, ...Object.values(partStores)]) await ensureDatabase(url, { charset: 'utf8mb4', collation: 'utf8mb4_general_ci' });
   // A URL for the server itself: openDatabase wants a database, so use the store's and qualify names.
   const admin = openDatabase(urls.store, { poolMax: 2 });
   return {
     prefix,
     urls,
-    names: Object.values(urls).map((url) => new URL(url).pathname.slice(1)),
+    names: [...Object.values(urls), ...Object.values(partStores)].map((url) => new URL(url).pathname.slice(1)),
     admin,
+    partStores,
     async drop() {
-      for (const url of Object.values(urls)) await dropDatabase(url);
+      for (const url of [...Object.values(urls), ...Object.values(partStores)]) await dropDatabase(url);
     },
     close: () => admin.destroy(),
   };

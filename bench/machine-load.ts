@@ -52,15 +52,17 @@ export interface CpuUse {
 }
 
 /** Starts measuring; `target` is the process under load, `others` the rest of the benchmark's processes. */
-export function startCpuWindow(target: number, others: readonly number[]): () => CpuUse {
-  const ours = [process.pid, target, ...others.filter((pid) => pid !== target)];
+export function startCpuWindow(target: number | readonly number[], others: readonly number[]): () => CpuUse {
+  const targets = typeof target === 'number' ? [target] : target;
+  const ours = [...new Set([process.pid, ...targets, ...others])];
   const own = () => ours.reduce((sum, pid) => sum + processTicks(pid), 0);
-  const started = { at: process.hrtime.bigint(), machine: machineBusyTicks(), own: own(), target: processTicks(target) };
+  const targetTicksNow = () => targets.reduce((sum, pid) => sum + processTicks(pid), 0);
+  const started = { at: process.hrtime.bigint(), machine: machineBusyTicks(), own: own(), target: targetTicksNow() };
   return () => {
     const seconds = Number(process.hrtime.bigint() - started.at) / 1e9;
     const machine = machineBusyTicks() - started.machine;
     const own2 = own() - started.own;
-    const targetTicks = processTicks(target) - started.target;
+    const targetTicks = targetTicksNow() - started.target;
     return {
       otherCores: Math.max(0, machine - own2) / TICKS_PER_SECOND / seconds,
       ownCores: own2 / TICKS_PER_SECOND / seconds,

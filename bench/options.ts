@@ -58,7 +58,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --warmup S          seconds of warm-up before each timed run (default 3)
   --connections LIST  concurrency levels (default 1,32)
   --workloads LIST    any of W1,W2,W3,W4,W5 (default all)
-  --targets LIST      any of samgraf,floor,naive (default all)
+  --targets LIST      any of samgraf,floor,naive,federated (default all)
   --seed S            data seed (default bench)
   --mysql URL         MariaDB server (default $BENCH_MYSQL_URL, $TEST_MYSQL_URL or mysql://root@127.0.0.1:3306)
   --postgres URL      PostgreSQL server, for the sources on PostgreSQL (default $BENCH_POSTGRES_URL,

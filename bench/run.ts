@@ -52,7 +52,7 @@ async function compareTargets(bench: Bench, options: BenchOptions, failures: str
     const inputs = comparisonInputs(workload, bench.data, options.smoke ? 4 : 6, options.seed);
     const comparison: Comparison = { workload, inputs: inputs.length, targets: {}, coverage: emptyCoverage() };
     const reference = bench.targets.samgraf ? await fetchAnswers(bench.targets.samgraf, inputs, token) : null;
-    for (const target of running(bench, options)) {
+    for (const target of running(bench, options).filter((t) => timesOn(t, workload))) {
       const answers = target.name === 'samgraf' && reference ? reference : await fetchAnswers(target, inputs, token);
       const problems: string[] = [];
       answers.forEach((answer, i) => {
@@ -123,10 +123,10 @@ async function waitForQuiet(pids: number[], seconds: number): Promise<void> {
 async function timedRuns(bench: Bench, options: BenchOptions, failures: string[]): Promise<Run[]> {
   const runs: Run[] = [];
   const mariadb = findMariadbPid();
-  const pids = [...Object.values(bench.targets).map((t) => t.pid), ...(mariadb === null ? [] : [mariadb])];
+  const pids = [...Object.values(bench.targets).flatMap((t) => t.pids), ...(mariadb === null ? [] : [mariadb])];
   for (const workload of options.workloads) {
     for (const connections of options.connections) {
-      for (const target of running(bench, options)) {
+      for (const target of running(bench, options).filter((t) => timesOn(t, workload))) {
         for (let attempt = 1; ; attempt++) {
           if (options.quietWait > 0) await waitForQuiet(pids, options.quietWait);
           const run = await timedRun(bench, options, workload, connections, target, pids, failures);
@@ -161,6 +161,14 @@ async function pairedRuns(bench: Bench, options: BenchOptions, failures: string[
   return results;
 }
 
+/**
+ * The federated target runs the workloads its issue weighs it by: a person and their records, and a batch of
+ * people. (Its lists' cursors are sealed with the register's own store's key, so W3's answers are not the single
+ * server's byte for byte, by design.)
+ */
+const FEDERATED_WORKLOADS: readonly WorkloadId[] = ['W1', 'W2'];
+const timesOn = (target: Target, workload: WorkloadId) => target.name !== 'federated' || FEDERATED_WORKLOADS.includes(workload);
+
 /** One warm-up and one timed run of a workload against a target; a wrong answer is a failure. */
 async function timedRun(bench: Bench, options: BenchOptions, workload: WorkloadId, connections: number, target: Target, pids: number[], failures: string[]): Promise<Run> {
   const peakIsThisRun = target.resetPeak();
@@ -169,7 +177,7 @@ async function timedRun(bench: Bench, options: BenchOptions, workload: WorkloadI
   const warmup = options.warmupRequests > 0 ? await warmUp(target, warmupInputs, tokens, connections, options.warmupRequests)
     : options.warmup > 0 ? await runLoad({ target, inputs: warmupInputs, tokens, connections, seconds: options.warmup }) : null;
   const counting = await startCounting(bench.databases.admin, target);
-  const cpu = startCpuWindow(target.pid, pids);
+  const cpu = startCpuWindow(target.pids, pids);
   // The same input sequence for every target.
   const result = await runLoad({ target, inputs: inputStream(workload, bench.data, `${options.seed}-${workload}-${connections}`), tokens, connections, seconds: options.duration });
   const load = cpu();

@@ -82,7 +82,7 @@ export async function prepareBench(options: SetupOptions): Promise<Bench> {
     const issuer = await createBenchIssuer(OFFICERS, options.tokenSeconds ?? 24 * 3600);
     const configFile = writeServerConfig(workDir, databases.urls, issuer);
     await Promise.all(options.targets.map(async (name) => {
-      targets[name] = await startTarget(name, { configFile, workDir, profile: (options.profile ?? []).includes(name), nodeFlags: options.nodeFlags ?? [] });
+      targets[name] = await startTarget(name, { configFile, workDir, partStores: databases.partStores, profile: (options.profile ?? []).includes(name), nodeFlags: options.nodeFlags ?? [] });
       log(`${name} is up (pid ${targets[name]!.pid})`);
     }));
     return { databases, people, accessLog, data, issuer, workDir, targets, seeded, close };

@@ -1,8 +1,9 @@
 /**
- * The three servers under test, each its own Node process in production mode (NODE_ENV=production), started
- * from one generated config file: samgraf (`node dist/src/cli.js serve --config FILE`), the naive baseline
- * (dist/bench/naive-server.js) and the floor (dist/bench/floor.js). Also what the harness reads from them:
- * their own request and statement counters, and their memory from /proc.
+ * The servers under test, each in production mode (NODE_ENV=production), started from one generated config
+ * file: samgraf (`node dist/src/cli.js serve --config FILE`), the naive baseline (dist/bench/naive-server.js), the
+ * floor (dist/bench/floor.js), and samgraf federated (bench/federated-target.ts: a gateway and a subgraph per part,
+ * each its own process). Also what the harness reads from them: their own request and statement counters, and
+ * their memory from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,14 +15,15 @@ import { packageRoot } from '../src/core/paths.js';
 import type { BenchUrls } from './databases.js';
 import type { BenchIssuer } from './issuer.js';
 import { WORKLOADS, type Input } from './workloads.js';
+import { startFederatedTarget } from './federated-target.js';
 
-export const TARGET_NAMES = ['samgraf', 'floor', 'naive'] as const;
+export const TARGET_NAMES = ['samgraf', 'floor', 'naive', 'federated'] as const;
 
 /** The metric labels of the sources that run on PostgreSQL. */
 const POSTGRES_SOURCES = SOURCE_MODULES.filter((module) => module.dialect === 'postgres').map((module) => new RegExp(`source="${module.name}"`));
 export type TargetName = (typeof TARGET_NAMES)[number];
 
-const SCRIPTS: Record<TargetName, string[]> = {
+const SCRIPTS: Record<Exclude<TargetName, 'federated'>, string[]> = {
   samgraf: [join(packageRoot, 'dist', 'src', 'cli.js'), 'serve'],
   naive: [join(packageRoot, 'dist', 'bench', 'naive-server.js')],
   floor: [join(packageRoot, 'dist', 'bench', 'floor.js')],
@@ -65,7 +67,10 @@ export interface Memory {
 
 export interface Target {
   name: TargetName;
+  /** The process requests go to (the gateway of the federated target). */
   pid: number;
+  /** Every process of the target, whose CPU it costs: one, or the federation's gateway and parts. */
+  pids: readonly number[];
   origin: string;
   logFile: string;
   request(input: Input, token: string): HttpRequest;
@@ -76,7 +81,7 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -105,6 +110,8 @@ function sumMetric(text: string, name: string, labelFilter?: RegExp): number {
 
 export interface StartOptions {
   configFile: string;
+  /** For the federated target: its parts' own stores (bench/databases.ts). */
+  partStores?: Readonly<Record<string, string>>;
   workDir: string;
   /** Run under `node --cpu-prof`, profiles written to workDir. */
   profile: boolean;
@@ -112,13 +119,24 @@ export interface StartOptions {
   nodeFlags?: readonly string[];
 }
 
-export async function startTarget(name: TargetName, options: StartOptions): Promise<Target> {
-  const port = await freePort();
+/** A server process of a target, started and ready. */
+export interface ServerProcess {
+  pid: number;
+  origin: string;
+  logFile: string;
+  /** Its own request and statement counts, from its /metrics. */
+  metrics(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts `script args` on a free port (or `port`) in production mode and waits until `readyPath` answers 200. */
+export async function startServerProcess(label: string, command: readonly string[], options: StartOptions & { readyPath: string; port?: number; profileName?: string }): Promise<ServerProcess> {
+  const port = options.port ?? await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const logFile = join(options.workDir, `${name}.log`);
+  const logFile = join(options.workDir, `${label}.log`);
   const log = openSync(logFile, 'a');
-  const nodeArgs = [...(options.nodeFlags ?? []), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(options.workDir, `profile-${name}`)}`] : [])];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...SCRIPTS[name], '--config', options.configFile], {
+  const nodeArgs = [...(options.nodeFlags ?? []), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(options.workDir, `profile-${options.profileName ?? label}`)}`] : [])];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...command], {
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port) },
     stdio: ['ignore', log, log],
   });
@@ -129,62 +147,25 @@ export async function startTarget(name: TargetName, options: StartOptions): Prom
     resolve();
   }));
 
-  const readyPath = name === 'floor' ? '/healthz' : '/readyz';
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited !== null) throw new Error(`${name} exited with ${exited} while starting:\n${tail(logFile)}`);
+    if (exited !== null) throw new Error(`${label} exited with ${exited} while starting:\n${tail(logFile)}`);
     try {
-      if ((await fetch(`${origin}${readyPath}`)).status === 200) break;
+      if ((await fetch(`${origin}${options.readyPath}`)).status === 200) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${name} did not become ready:\n${tail(logFile)}`);
+      throw new Error(`${label} did not become ready:\n${tail(logFile)}`);
     }
     await sleep(100);
   }
-
-  const pid = child.pid!;
   return {
-    name,
-    pid,
+    pid: child.pid!,
     origin,
     logFile,
-    request(input, token) {
-      const workload = WORKLOADS[input.workload];
-      const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': workload.purpose };
-      if (name === 'floor') return { path: workload.floorPath, body: JSON.stringify(input.variables), headers };
-      return {
-        path: '/graphql',
-        body: JSON.stringify({ query: workload.document, operationName: workload.operationName, variables: input.variables }),
-        headers: { ...headers, accept: 'application/graphql-response+json, application/json' },
-      };
-    },
-    async counters() {
-      if (name === 'floor') {
-        const stats = await (await fetch(`${origin}/stats`)).json() as { requests: number; selects: number; postgresSelects: number };
-        return { requests: stats.requests, selects: stats.selects, postgresSelects: stats.postgresSelects };
-      }
-      const text = await (await fetch(`${origin}/metrics`)).text();
-      // The store's SELECTs (W4's search) are not among samgraf's source metrics: one per auditEvents request.
-      const auditSearches = sumMetric(text, 'samgraf_graphql_requests_total', /operation="auditEvents"/);
-      return {
-        // Every workload request writes one access-log event, also when the load generator has hung up on it.
-        requests: sumMetric(text, 'samgraf_access_log_events_total'),
-        selects: sumMetric(text, 'samgraf_source_statements_total') + auditSearches,
-        postgresSelects: POSTGRES_SOURCES.reduce((total, source) => total + sumMetric(text, 'samgraf_source_statements_total', source), 0),
-      };
-    },
-    memory: () => readStatus(pid),
-    resetPeak() {
-      try {
-        writeFileSync(`/proc/${pid}/clear_refs`, '5');
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    metrics: async () => (await fetch(`${origin}/metrics`)).text(),
     async stop() {
       if (exited !== null) return;
       child.kill('SIGTERM');
@@ -192,6 +173,70 @@ export async function startTarget(name: TargetName, options: StartOptions): Prom
       await exit;
       clearTimeout(timer);
     },
+  };
+}
+
+/** A GraphQL request of a workload, as samgraf (single or federated) takes it. */
+export function graphqlRequest(input: Input, token: string): HttpRequest {
+  const workload = WORKLOADS[input.workload];
+  return {
+    path: '/graphql',
+    body: JSON.stringify({ query: workload.document, operationName: workload.operationName, variables: input.variables }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': workload.purpose, accept: 'application/graphql-response+json, application/json' },
+  };
+}
+
+/** What samgraf's /metrics say it did: access-log events (one per workload request) and its statements. */
+export function countersFromMetrics(text: string): Counters {
+  // The store's SELECTs (W4's search) are not among samgraf's source metrics: one per auditEvents request.
+  const auditSearches = sumMetric(text, 'samgraf_graphql_requests_total', /operation="auditEvents"/);
+  return {
+    // Every workload request writes one access-log event, also when the load generator has hung up on it.
+    requests: sumMetric(text, 'samgraf_access_log_events_total'),
+    selects: sumMetric(text, 'samgraf_source_statements_total') + auditSearches,
+    postgresSelects: POSTGRES_SOURCES.reduce((total, source) => total + sumMetric(text, 'samgraf_source_statements_total', source), 0),
+  };
+}
+
+export function memoryOf(pid: number): Memory {
+  return readStatus(pid);
+}
+
+/** Resets a process's peak-RSS mark (VmHWM); false where the kernel does not let us. */
+export function resetPeakOf(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startTarget(name: TargetName, options: StartOptions): Promise<Target> {
+  if (name === 'federated') return startFederatedTarget(options);
+  const server = await startServerProcess(name, [...SCRIPTS[name], '--config', options.configFile], { ...options, readyPath: name === 'floor' ? '/healthz' : '/readyz' });
+  const { pid, origin } = server;
+  return {
+    name,
+    pid,
+    pids: [pid],
+    origin,
+    logFile: server.logFile,
+    request(input, token) {
+      if (name !== 'floor') return graphqlRequest(input, token);
+      const workload = WORKLOADS[input.workload];
+      return { path: workload.floorPath, body: JSON.stringify(input.variables), headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-purpose': workload.purpose } };
+    },
+    async counters() {
+      if (name === 'floor') {
+        const stats = await (await fetch(`${origin}/stats`)).json() as { requests: number; selects: number; postgresSelects: number };
+        return { requests: stats.requests, selects: stats.selects, postgresSelects: stats.postgresSelects };
+      }
+      return countersFromMetrics(await server.metrics());
+    },
+    memory: () => readStatus(pid),
+    resetPeak: () => resetPeakOf(pid),
+    stop: () => server.stop(),
   };
 }
 
