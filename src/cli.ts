@@ -27,6 +27,7 @@ import { pruneAccessLog } from './access-log/retention.js';
 import { describeVerifyReport, verifyAccessLog } from './access-log/verify.js';
 import { seedFromConfig } from './seed/command.js';
 import { startSamgraf } from './server.js';
+import { tracingFromEnvironment, type Tracing } from './telemetry.js';
 
 /**
  * Each command's synopsis and description, as the overall usage lists them: keyed by command (and subcommand),
@@ -138,6 +139,14 @@ function subgraphPort(url: string): number {
   return parsed.port !== '' ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
 }
 
+/** Closing the server, then sending the spans still waiting for export. */
+function withTracing(close: () => Promise<void>, tracing: Tracing | null): () => Promise<void> {
+  return async () => {
+    await close();
+    await tracing?.shutdown();
+  };
+}
+
 /** Stops on SIGTERM/SIGINT after closing the server, so in-flight requests finish. */
 function closeOnSignal(close: () => Promise<void>): void {
   const stop = () => {
@@ -165,8 +174,9 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       const logger = createLogger();
+      const tracing = tracingFromEnvironment(process.env, 'samgraf');
       const server = await startSamgraf(config, logger);
-      closeOnSignal(server.close);
+      closeOnSignal(withTracing(server.close, tracing));
       return;
     }
     case 'subgraph': {
@@ -179,8 +189,9 @@ async function main(argv: string[]): Promise<void> {
       const url = config.federation?.subgraphs[flags.source]?.url;
       if (url === undefined) throw new ConfigError([`federation.subgraphs.${flags.source}.url: required — the subgraph listens on its port`]);
       config.server.port = subgraphPort(url);
+      const tracing = tracingFromEnvironment(process.env, `samgraf-${flags.source}`);
       const server = await startSamgraf(config, createLogger(), { part: flags.source });
-      closeOnSignal(server.close);
+      closeOnSignal(withTracing(server.close, tracing));
       return;
     }
     case 'gateway': {
@@ -189,8 +200,9 @@ async function main(argv: string[]): Promise<void> {
       if (!file) throw new UsageError('--config FILE (or SAMGRAF_CONFIG) is required');
       const config = loadConfigFile(file, process.env, partConfigSchema(null));
       const supergraphSdl = flags.supergraph === undefined ? composeSupergraph(configuredServices(config)) : readFileSync(flags.supergraph, 'utf8');
+      const tracing = tracingFromEnvironment(process.env, 'samgraf-gateway');
       const server = await startSamgraf(config, createLogger(), { gateway: { supergraphSdl } });
-      closeOnSignal(server.close);
+      closeOnSignal(withTracing(server.close, tracing));
       return;
     }
     case 'demo': {

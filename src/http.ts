@@ -23,6 +23,8 @@ import { AuthenticationError } from './security/errors.js';
 import { INTERNAL_HEADER, InternalAuthError, type InternalAuth, type InternalCaller } from './federation/internal-auth.js';
 import { LookupRefused, type LookupRequest } from './federation/person-directory.js';
 import { wantsIdePage, type WebPages } from './web/pages.js';
+import { endServerSpan, inServerSpan } from './telemetry.js';
+import type { Span } from '@opentelemetry/api';
 
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 
@@ -55,6 +57,8 @@ export interface HttpOptions {
   introspection: IntrospectionPolicy;
   /** Bounds the operations executing at once. */
   gate: OperationGate;
+  /** Which part of a federation this server is (`gateway`, a source's name, `samgraf`), for traces. */
+  part?: string;
 }
 
 class HttpError extends Error {
@@ -113,14 +117,21 @@ function pathLabel(path: string): string {
 export function createHttpHandler(options: HttpOptions) {
   const pages = options.pages;
   const documents = new DocumentFactsCache({ maxNesting: maxBracketNesting(options.limits.maxDepth), maxTokens: options.limits.maxTokens });
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = acceptedRequestId(req.headers['x-request-id']) ?? newRequestId();
+    return inServerSpan('samgraf.request', req.headers, { 'samgraf.request_id': requestId, 'samgraf.part': options.part ?? 'samgraf' }, (span) => serve(req, res, requestId, span));
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string, span: Span | null): Promise<void> {
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     let path = 'other';
     const entry = new RequestLogEntry();
     res.once('finish', () => {
       const label = pathLabel(path);
+      // Named by samgraf's own label of the path: never the client's text.
+      span?.updateName(`${req.method === 'GET' || req.method === 'HEAD' ? req.method : 'POST'} ${label}`);
+      endServerSpan(span, res.statusCode);
       options.metrics.response(label, res.statusCode);
       // One line per request; the path is logged only when it is one of ours (others are client text).
       options.logger.info({ requestId, method: req.method, path: label, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6, ...entry.fields() }, 'request');

@@ -229,6 +229,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, { auditLog, accessLog, chains }) } } : {}),
+    ...(part ? { part: part.name } : gateway ? { part: GATEWAY } : {}),
     isReady: async () => {
       const databases: [DatabaseName, Knex][] = [...Object.entries(sources), ['store', store]];
       const results = await Promise.all(databases.map(async ([name, db]) => [name, await health.check(name, db)] as const));

@@ -20,6 +20,7 @@ import type { PeopleRequest } from '../context.js';
 import { hasScope, type Principal } from '../core/principal.js';
 import { AuditUnavailableGraphQLError } from '../security/errors.js';
 import { INTERNAL_HEADER, type InternalAuth } from './internal-auth.js';
+import { inClientSpan } from '../telemetry.js';
 import { LookupRefused, type LookupRequest } from './person-directory.js';
 
 export const ACCESS_LOG_PATH = '/internal/access-log';
@@ -90,8 +91,10 @@ async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest,
   for (const name of ['x-purpose', 'x-legal-basis', 'x-case-reference'] as const) if (request.headers[name] !== undefined) headers[name] = request.headers[name]!;
   headers[INTERNAL_HEADER] = await options.auth.signRequest(remote.part, { requestId: request.requestId, body, headers, principal: request.principal });
   try {
-    const response = await fetch(new URL(ACCESS_LOG_PATH, remote.url), { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
-    const text = await response.text();
+    const { response, text } = await inClientSpan(remote.part, headers, async () => {
+      const answer = await fetch(new URL(ACCESS_LOG_PATH, remote.url), { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
+      return { response: answer, text: await answer.text(), status: answer.status };
+    });
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
     await options.auth.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, remote.part, { requestId: request.requestId, body: text });
     return JSON.parse(text) as T;

@@ -24,6 +24,7 @@ import { UnauthorizedFieldError } from '../security/errors.js';
 import { allows, readFieldRules } from '../security/rules.js';
 import { GATEWAY, INTERNAL_HEADER, InternalAuth } from './internal-auth.js';
 import { supergraphParts, supergraphSchema } from './supergraph.js';
+import { inClientSpan } from '../telemetry.js';
 
 export interface GatewaySetup {
   /** What the engine executes: the supergraph's API schema, stitched over the subgraphs. */
@@ -82,8 +83,10 @@ function signedFetch(part: string, internal: InternalAuth, timeoutMs: number) {
     ctx.access.calledSubgraph(part);
     headers[INTERNAL_HEADER] = await internal.signRequest(part, { requestId: ctx.requestId, body, headers, principal: vouched });
     const timeout = AbortSignal.timeout(timeoutMs);
-    const response = await fetch(url, { method: 'POST', headers, body, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
-    const text = await response.text();
+    const { response, text } = await inClientSpan(part, headers, async () => {
+      const answer = await fetch(url, { method: 'POST', headers, body, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+      return { response: answer, text: await answer.text(), status: answer.status };
+    });
     await internal.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, part, { requestId: ctx.requestId, body: text });
     return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
   };

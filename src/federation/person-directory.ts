@@ -17,6 +17,7 @@ import type { PeopleRequest } from '../context.js';
 import type { PersonDirectory, PersonRecord } from '../core/source-module.js';
 import { SourceUnavailableError } from '../core/source.js';
 import { INTERNAL_HEADER, type InternalAuth, type InternalCaller } from './internal-auth.js';
+import { inClientSpan } from '../telemetry.js';
 
 export const PERSONS_PATH = '/internal/persons';
 /** At most this many persons per lookup (a request's loaders batch at most this many in one tick). */
@@ -45,8 +46,10 @@ async function lookUp(url: string, options: { register: string; auth: InternalAu
   let text: string;
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
-    text = await response.text();
+    ({ response, text } = await inClientSpan(options.register, headers, async () => {
+      const answer = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
+      return { response: answer, text: await answer.text(), status: answer.status };
+    }));
   } catch (error) {
     throw unavailable(options.register, (error as Error).name);
   }
