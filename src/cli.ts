@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, configJsonSchema, loadConfigFile, partConfigSchema, type Config } from './config.js';
 import { CommandInputError, createApiKey, formatKeyList } from './commands/apikey.js';
 import { formatMatrix, policyMatrix } from './commands/policy-matrix.js';
-import { composeSupergraph, CompositionError, configuredServices } from './federation/compose.js';
+import { composeConfigured, CompositionError } from './federation/compose.js';
 import { generatePartKeys } from './commands/federation-keys.js';
 import { GATEWAY_NAME, partNames } from './federation/parts.js';
 import { supergraphSchema, SupergraphError } from './federation/supergraph.js';
@@ -68,14 +68,15 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
                           (NAME: a source, or samgraf for me and the access log), on the port of
                           federation.subgraphs.NAME.url; the config needs only that source`],
   ['gateway', `gateway --config FILE [--supergraph FILE]
-                          serve the federation's supergraph (composed from federation.subgraphs if no
-                          file is given) with samgraf's edge checks, on server.port (or PORT)`],
+                          serve the federation's supergraph (without a file, composed at start from the
+                          running subgraphs) with samgraf's edge checks, on server.port (or PORT)`],
   ['federation keygen', `federation keygen --name gateway|PART
                           a new Ed25519 key pair for federation.internalAuth: the private key for that
                           part's own config, the public key for everyone who talks to it (JSON)`],
-  ['compose', `compose --config FILE [-o FILE]
-                          compose the parts federation.subgraphs names (their SDL in this version) into
-                          a supergraph for the gateway; printed, or written to the file -o names`],
+  ['compose', `compose --config FILE [--from running|package] [-o FILE]
+                          compose the parts federation.subgraphs names into a supergraph for the
+                          gateway, from the SDL each running subgraph serves (default) or from this
+                          version's SDL of each part; printed, or written to the file -o names`],
   ['token', `token [--data-dir DIR] (--sub ID --org CODE --scopes "…" [--purposes "…"] [--municipality CODE]
       | --citizen PERSONAL_NUMBER) [--ttl 1h]
                           mint a token from the demo issuer (demo mode only)`],
@@ -199,7 +200,7 @@ async function main(argv: string[]): Promise<void> {
       const file = flags.config ?? process.env.SAMGRAF_CONFIG;
       if (!file) throw new UsageError('--config FILE (or SAMGRAF_CONFIG) is required');
       const config = loadConfigFile(file, process.env, partConfigSchema(null));
-      const supergraphSdl = flags.supergraph === undefined ? composeSupergraph(configuredServices(config)) : readFileSync(flags.supergraph, 'utf8');
+      const supergraphSdl = flags.supergraph === undefined ? await composeConfigured(config, 'running') : readFileSync(flags.supergraph, 'utf8');
       const tracing = tracingFromEnvironment(process.env, 'samgraf-gateway');
       const server = await startSamgraf(config, createLogger(), { gateway: { supergraphSdl } });
       closeOnSignal(withTracing(server.close, tracing));
@@ -264,8 +265,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'compose': {
-      const flags = parse(rest, { config: { type: 'string' }, output: { type: 'string', short: 'o' } });
-      const supergraph = composeSupergraph(configuredServices(configFrom(flags.config, true)));
+      const flags = parse(rest, { config: { type: 'string' }, output: { type: 'string', short: 'o' }, from: { type: 'string', default: 'running' } });
+      if (flags.from !== 'running' && flags.from !== 'package') throw new UsageError('--from is running or package');
+      const supergraph = await composeConfigured(configFrom(flags.config, true), flags.from);
       if (flags.output === undefined) process.stdout.write(supergraph);
       else writeFileSync(flags.output, supergraph);
       return;

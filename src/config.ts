@@ -177,7 +177,8 @@ export type Config = z.infer<typeof configSchema>;
  */
 export function partConfigSchema(part: string | null): typeof configSchema {
   const sources = Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, module.name === part ? source(module.dialect) : source(module.dialect).optional()]));
-  return configSchema.extend({ sources: z.strictObject(sources as Record<string, SourceSchema>) }) as unknown as typeof configSchema;
+  // The gateway's file, or samgraf's own part's, has no source at all: the section may be left out.
+  return configSchema.extend({ sources: z.strictObject(sources as Record<string, SourceSchema>).default({}) }) as unknown as typeof configSchema;
 }
 
 /** `server.headersTimeoutMs`, or 1 s more than the keep-alive timeout: raising only that one must not break the other. */

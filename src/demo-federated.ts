@@ -12,7 +12,7 @@ import { parseConfig, partConfigSchema } from './config.js';
 import { banner, DEMO_CITIZENS, DEMO_SEED, demoApiKey, demoConfig, demoConfigFile, demoExamples, personaTokens } from './demo.js';
 import { createDemoIssuer, DEMO_JWKS_PATH, demoIssuerConfigs } from './demo-issuer.js';
 import { DEMO_PERSONAS_PATH, demoPersonas } from './demo-personas.js';
-import { composeSupergraph, configuredServices } from './federation/compose.js';
+import { composeConfigured } from './federation/compose.js';
 import { GATEWAY_NAME, partNames, SAMGRAF_PART } from './federation/parts.js';
 import { createLogger } from './log.js';
 import { seedFromConfig } from './seed/command.js';
@@ -69,7 +69,8 @@ export async function runFederatedDemo(options: FederatedDemoOptions): Promise<{
     let personas: ReturnType<typeof demoPersonas> = [];
     const gatewayConfig = configOf(GATEWAY_NAME, {}, 'store.db');
     const gateway = await startSamgraf(gatewayConfig, logger, {
-      gateway: { supergraphSdl: composeSupergraph(configuredServices(gatewayConfig)) },
+      // Composed from what the parts serve, as an operator's gateway does.
+      gateway: { supergraphSdl: await composeConfigured(gatewayConfig, 'running') },
       demoRoutes: new Map<string, () => unknown>([[DEMO_JWKS_PATH, () => issuer.jwks], [DEMO_PERSONAS_PATH, () => ({ personas })]]),
     });
     running.push(gateway);

@@ -17,9 +17,11 @@ import { createHttpHandler, type InternalHttp } from './http.js';
 import { GATEWAY, type InternalCaller } from './federation/internal-auth.js';
 import { prepareGateway } from './federation/gateway.js';
 import { preparePart, type PartSetup } from './federation/part.js';
-import { answerLookup, PERSONS_PATH, type LookupRequest } from './federation/person-directory.js';
+import { answerLookup, LookupRefused, PERSONS_PATH, type LookupRequest } from './federation/person-directory.js';
 import { ACCESS_LOG_PATH, answerAccessLogRead, federatedAccessLog } from './federation/access-logs.js';
 import { SAMGRAF_PART } from './federation/parts.js';
+import { SDL_PATH } from './federation/compose.js';
+import { printSubgraphSdl, subgraphSdl } from './federation/subgraph-sdl.js';
 import type { Logger } from './log.js';
 import { ChainVerifier } from './access-log/chain-status.js';
 import { AccessLogReader } from './access-log/reader.js';
@@ -285,6 +287,11 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
  */
 function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source>>, log: { auditLog: AuditLog; accessLog: AccessLogReader; chains: ChainVerifier }): InternalHttp['routes'] {
   const routes = new Map<string, (request: LookupRequest) => Promise<string>>();
+  const sdl = JSON.stringify({ sdl: printSubgraphSdl(subgraphSdl(part.name)) });
+  routes.set(SDL_PATH, async (request) => {
+    if (request.caller.part !== GATEWAY) throw new LookupRefused('only the gateway composes the supergraph');
+    return sdl;
+  });
   if (part.name === SAMGRAF_PART) return routes;
   routes.set(ACCESS_LOG_PATH, (request) => answerAccessLogRead(request, log.accessLog, log.chains, log.auditLog, SAMGRAF_PART));
   if (!part.isRegister) return routes;

@@ -128,7 +128,7 @@ describe('samgraf --help', () => {
     [['audit', 'export', '--help'], /^ {2}samgraf audit export \[--config FILE\] \[--from DATE\|INSTANT\]/m],
     [['audit', 'prune', '--help'], /^ {2}samgraf audit prune /m],
     [['policy', 'matrix', '--help'], /^ {2}samgraf policy matrix \[--format text\|json\] \[--supergraph FILE\]$/m],
-    [['compose', '--help'], /^ {2}samgraf compose --config FILE \[-o FILE\]$/m],
+    [['compose', '--help'], /^ {2}samgraf compose --config FILE \[--from running\|package\] \[-o FILE\]$/m],
     [['token', '--help'], /^ {2}samgraf token \[--data-dir DIR\] \(--sub ID/m],
     [['token', '--sub', 'x', '-h'], /^ {2}samgraf token /m],
     [['help', 'token'], /^ {2}samgraf token /m],

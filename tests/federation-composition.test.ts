@@ -134,7 +134,7 @@ describe('samgraf compose and policy matrix --supergraph', () => {
 
   it('writes the supergraph with each part\'s URL, and the matrix read from it is the single server\'s', async () => {
     const output = join(dir, 'supergraph.graphql');
-    const composed = await runCli(['compose', '--config', config(everyPart), '-o', output]);
+    const composed = await runCli(['compose', '--config', config(everyPart), '--from', 'package', '-o', output]);
     assert.equal(composed.status, 0, composed.stderr);
     const supergraph = readFileSync(output, 'utf8');
     for (const url of Object.values(everyPart)) assert.ok(supergraph.includes(`url: "${url}"`), url);
@@ -149,12 +149,12 @@ describe('samgraf compose and policy matrix --supergraph', () => {
 
   it('names every part a supergraph cannot do without, and is not fooled by a file that is no supergraph', async () => {
     const { populationRegister: _, [SAMGRAF_PART]: __, ...partial } = everyPart;
-    const refused = await runCli(['compose', '--config', config(partial)]);
+    const refused = await runCli(['compose', '--config', config(partial), '--from', 'package']);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /federation\.subgraphs\.populationRegister\.url: required/);
     assert.match(refused.stderr, /federation\.subgraphs\.samgraf\.url: required/);
     assert.equal(refused.stdout, '');
-    const bad = await runCli(['compose', '--config', config({ ...everyPart, elsewhere: 'http://x.invalid/' })]);
+    const bad = await runCli(['compose', '--config', config({ ...everyPart, elsewhere: 'http://x.invalid/' }), '--from', 'package']);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /federation\.subgraphs/);
     const notSupergraph = join(dir, 'plain.graphql');

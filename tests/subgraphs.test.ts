@@ -5,6 +5,9 @@
  * is not believed. The people are chosen from the generated legacy rows, never from samgraf's answers.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { openDatabase } from '../src/core/db.js';
@@ -14,6 +17,7 @@ import { partNames } from '../src/federation/parts.js';
 import type { Principal } from '../src/core/principal.js';
 import { startFederation, type Federation } from './helpers/federation.js';
 import { recordStatements, tableOf } from './helpers/samgraf.js';
+import { runCli } from './helpers/cli.js';
 import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
@@ -231,6 +235,40 @@ describe('subgraphs called directly', { timeout: 300_000 }, () => {
     assert.equal(skv[0]!.operation_name, 'persons for socialInsurance');
     assert.ok(skv[0]!.subjects_requested.includes(VISITOR.PERSONID));
     assert.ok(!skv[0]!.subjects.includes(VISITOR.PERSONID), 'told to the asking part, not served to the caller');
+  });
+
+  it('samgraf compose reads each running subgraph\'s SDL as the gateway; a part answers only the gateway', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samgraf-compose-running-'));
+    try {
+      const config = (signingKey: unknown) => JSON.stringify({
+        store: { url: 'sqlite::memory:' },
+        federation: {
+          subgraphs: Object.fromEntries(Object.entries(federation.parts).map(([name, part]) => [name, { url: part.url }])),
+          internalAuth: { signingKey, trustedKeys: federation.trustedKeys },
+        },
+      });
+      writeFileSync(join(dir, 'gateway.json'), config(federation.keys.gateway!.privateKey));
+      const composed = await runCli(['compose', '--config', join(dir, 'gateway.json'), '-o', join(dir, 'running.graphql')]);
+      assert.equal(composed.status, 0, composed.stderr);
+      const offline = await runCli(['compose', '--config', join(dir, 'gateway.json'), '--from', 'package', '-o', join(dir, 'package.graphql')]);
+      assert.equal(offline.status, 0, offline.stderr);
+      assert.equal(readFileSync(join(dir, 'running.graphql'), 'utf8'), readFileSync(join(dir, 'package.graphql'), 'utf8'));
+      // Signed by a part that is not the gateway: every part refuses to hand out its SDL.
+      writeFileSync(join(dir, 'impostor.json'), config(federation.keys.incomeRegister!.privateKey));
+      const impostor = await runCli(['compose', '--config', join(dir, 'impostor.json')]);
+      assert.equal(impostor.status, 1);
+      assert.match(impostor.stderr, /federation\.internalAuth\.signingKey is not the key trustedKeys\.gateway names/);
+      // And a part asked by another part, properly signed, refuses.
+      const { InternalAuth } = await import('../src/federation/internal-auth.js');
+      const income = await InternalAuth.create('incomeRegister', { signingKey: federation.keys.incomeRegister!.privateKey, trustedKeys: federation.trustedKeys });
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': 'sdl-from-a-part' };
+      headers[INTERNAL_HEADER] = await income.signRequest('socialInsurance', { requestId: 'sdl-from-a-part', body: '{}', headers });
+      const refused = await fetch(new URL('/internal/sdl', federation.parts.socialInsurance!.url), { method: 'POST', headers, body: '{}' });
+      assert.equal(refused.status, 400);
+      assert.match(await refused.text(), /only the gateway composes the supergraph/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // Last: it stops the register's subgraph.

@@ -5,11 +5,13 @@
  * (docs/federation.md).
  */
 import { composeServices } from '@theguild/federation-composition';
-import type { DocumentNode } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import { parse, type DocumentNode } from 'graphql';
+import { INTERNAL_HEADER, InternalAuth, InternalAuthError } from './internal-auth.js';
 import { SOURCE_MODULES } from '../../sources/registry.js';
 import { ConfigError, type Config } from '../config.js';
 import type { SourceModule } from '../core/source-module.js';
-import { partNames, SAMGRAF_PART } from './parts.js';
+import { GATEWAY_NAME, partNames, SAMGRAF_PART } from './parts.js';
 import { subgraphSdl } from './subgraph-sdl.js';
 
 export interface SubgraphService {
@@ -31,6 +33,54 @@ export function composeSupergraph(services: readonly SubgraphService[]): string 
   const result = composeServices(services.map(({ name, url, typeDefs }) => ({ name, url, typeDefs })));
   if (result.errors !== undefined) throw new CompositionError(result.errors.map((error) => error.message));
   return result.supergraphSdl;
+}
+
+/**
+ * The supergraph of the configured parts: from the SDL each running part serves (`running`, the default: what
+ * is deployed), or from this version's SDL of each part (`package`: offline, e.g. to review a release's).
+ */
+export async function composeConfigured(config: Pick<Config, 'federation' | 'limits'>, from: 'running' | 'package'): Promise<string> {
+  if (from === 'package') return composeSupergraph(configuredServices(config));
+  const internalAuth = config.federation?.internalAuth;
+  if (internalAuth === undefined) throw new ConfigError(['federation.internalAuth: required to ask the running subgraphs for their SDL (or compose --from package)']);
+  let auth: InternalAuth;
+  try {
+    auth = await InternalAuth.create(GATEWAY_NAME, { signingKey: internalAuth.signingKey, trustedKeys: internalAuth.trustedKeys as Record<string, NonNullable<(typeof internalAuth.trustedKeys)[string]>> });
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+  return composeSupergraph(await runningServices(config, auth, config.limits.executionTimeoutMs));
+}
+
+/** Where a running part serves its subgraph SDL to the gateway (signed both ways, like every internal call). */
+export const SDL_PATH = '/internal/sdl';
+
+/**
+ * The parts `federation.subgraphs` names, each with the SDL it serves now: asked over the signed internal route
+ * as the gateway, so that a part answers only the gateway and the gateway takes an SDL only from the part it
+ * asked. A part that does not answer stops the composition, naming it.
+ */
+export async function runningServices(config: Pick<Config, 'federation'>, auth: InternalAuth, timeoutMs: number, modules: readonly SourceModule[] = SOURCE_MODULES): Promise<SubgraphService[]> {
+  const services = configuredServices(config, modules);
+  const problems: string[] = [];
+  const running = await Promise.all(services.map(async (service) => {
+    const requestId = `compose-${randomUUID()}`;
+    const body = '{}';
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+    headers[INTERNAL_HEADER] = await auth.signRequest(service.name, { requestId, body, headers });
+    try {
+      const response = await fetch(new URL(SDL_PATH, service.url), { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`it answered HTTP ${response.status}`);
+      await auth.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, service.name, { requestId, body: text });
+      return { ...service, typeDefs: parse((JSON.parse(text) as { sdl: string }).sdl) };
+    } catch (error) {
+      problems.push(`${service.name} at ${service.url}: ${error instanceof InternalAuthError ? 'its answer is not signed by it' : (error as Error).message}`);
+      return service;
+    }
+  }));
+  if (problems.length > 0) throw new CompositionError(problems.map((problem) => `cannot read the running subgraph's SDL: ${problem}`));
+  return running;
 }
 
 /**
