@@ -14,6 +14,7 @@ export function csvRow(event: AuditEventNode): string {
     operationName: event.operationName, documentHash: event.documentHash, subjects: event.subjects, subjectsWithheld: event.subjectsWithheld,
     fieldsRead: event.fieldsRead, fieldsDenied: event.fieldsDenied, fieldsMasked: event.fieldsMasked, outcome: event.outcome,
     sourceErrors: event.sourceErrors, prevHash: event.prevHash, hash: event.hash, subjectsRequested: event.subjectsRequested,
+    subgraphs: event.subgraphs,
   });
 }
 

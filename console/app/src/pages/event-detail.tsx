@@ -41,6 +41,7 @@ export function EventDetail({ event, onClose }: { event: AuditEventNode; onClose
           <dt>Fields denied</dt><dd class="mono"><List items={event.fieldsDenied} /></dd>
           <dt>Fields masked</dt><dd class="mono"><List items={event.fieldsMasked} /></dd>
           <dt>Sources that failed</dt><dd><List items={event.sourceErrors} /></dd>
+          {event.subgraphs !== null && <><dt>Subgraphs asked (federation gateway)</dt><dd class="mono"><List items={event.subgraphs} /></dd></>}
         </dl>
       </section>
       <section aria-labelledby="detail-request">
