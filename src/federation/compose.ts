@@ -41,14 +41,7 @@ export function composeSupergraph(services: readonly SubgraphService[]): string 
  */
 export async function composeConfigured(config: Pick<Config, 'federation' | 'limits'>, from: 'running' | 'package'): Promise<string> {
   if (from === 'package') return composeSupergraph(configuredServices(config));
-  const internalAuth = config.federation?.internalAuth;
-  if (internalAuth === undefined) throw new ConfigError(['federation.internalAuth: required to ask the running subgraphs for their SDL (or compose --from package)']);
-  let auth: InternalAuth;
-  try {
-    auth = await InternalAuth.create(GATEWAY_NAME, { signingKey: internalAuth.signingKey, trustedKeys: internalAuth.trustedKeys as Record<string, NonNullable<(typeof internalAuth.trustedKeys)[string]>> });
-  } catch (error) {
-    throw new ConfigError([(error as Error).message]);
-  }
+  const auth = await InternalAuth.fromConfig(GATEWAY_NAME, config, 'to ask the running subgraphs for their SDL (or compose --from package)');
   return composeSupergraph(await runningServices(config, auth, config.limits.executionTimeoutMs));
 }
 

@@ -40,17 +40,11 @@ export interface GatewaySetup {
 const FORWARDED = ['authorization', 'x-purpose', 'x-legal-basis', 'x-case-reference', 'traceparent', 'tracestate'] as const;
 
 export async function prepareGateway(config: Config, supergraphSdl: string, timeoutMs: number): Promise<GatewaySetup> {
-  const internalAuth = config.federation?.internalAuth;
-  if (internalAuth === undefined) throw new ConfigError(['federation.internalAuth: required to run the gateway (it signs every subgraph request)']);
-  let internal: InternalAuth;
-  try {
-    internal = await InternalAuth.create(GATEWAY, { signingKey: internalAuth.signingKey, trustedKeys: internalAuth.trustedKeys as Record<string, NonNullable<(typeof internalAuth.trustedKeys)[string]>> });
-  } catch (error) {
-    throw new ConfigError([(error as Error).message]);
-  }
+  const internal = await InternalAuth.fromConfig(GATEWAY, config, 'to run the gateway (it signs every subgraph request)');
+  const trustedKeys = config.federation!.internalAuth!.trustedKeys;
   const declared = supergraphSchema(supergraphSdl);
   const graphs = supergraphParts(declared);
-  const missing = [...graphs.values()].filter(({ name }) => internalAuth.trustedKeys[name] === undefined).map(({ name }) => `federation.internalAuth.trustedKeys.${name}: required — the gateway checks that ${name}'s answers are its own`);
+  const missing = [...graphs.values()].filter(({ name }) => trustedKeys[name] === undefined).map(({ name }) => `federation.internalAuth.trustedKeys.${name}: required — the gateway checks that ${name}'s answers are its own`);
   if (missing.length > 0) throw new ConfigError(missing);
   const executable = getStitchedSchemaFromSupergraphSdl({
     supergraphSdl,

@@ -17,6 +17,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { ConfigError, type Config } from '../config.js';
 import type { Principal } from '../core/principal.js';
 import { GATEWAY_NAME } from './parts.js';
 
@@ -68,6 +69,22 @@ export class InternalAuth {
     private readonly signingKey: CryptoKey,
     private readonly publicKeys: ReadonlyMap<string, CryptoKey>,
   ) {}
+
+  /**
+   * This process's internal authentication from `federation.internalAuth`, or a ConfigError naming the key:
+   * missing (with `why` it is needed), or keys that do not fit.
+   */
+  static async fromConfig(self: string, config: Pick<Config, 'federation'>, why: string): Promise<InternalAuth> {
+    const internalAuth = config.federation?.internalAuth;
+    if (internalAuth === undefined) throw new ConfigError([`federation.internalAuth: required ${why}`]);
+    const trustedKeys: Record<string, JWK> = {};
+    for (const [name, key] of Object.entries(internalAuth.trustedKeys)) if (key !== undefined) trustedKeys[name] = key;
+    try {
+      return await InternalAuth.create(self, { signingKey: internalAuth.signingKey, trustedKeys });
+    } catch (error) {
+      throw new ConfigError([(error as Error).message]);
+    }
+  }
 
   static async create(self: string, config: InternalAuthConfig): Promise<InternalAuth> {
     if (config.trustedKeys[self] === undefined) throw new Error(`federation.internalAuth.trustedKeys.${self}: this process's own public key is missing`);

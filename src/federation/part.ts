@@ -46,14 +46,8 @@ function remoteLogsOf(config: Config, trustedKeys: Readonly<Record<string, unkno
 
 export async function preparePart(config: Config, name: string, modules: readonly SourceModule[] = SOURCE_MODULES): Promise<PartSetup> {
   if (!partNames(modules).includes(name)) throw new ConfigError([`--source: "${name}" is not a part; one of ${partNames(modules).join(', ')}`]);
-  const internalAuth = config.federation?.internalAuth;
-  if (internalAuth === undefined) throw new ConfigError(['federation.internalAuth: required to serve a subgraph (it verifies the gateway and signs its answers)']);
-  let internal: InternalAuth;
-  try {
-    internal = await InternalAuth.create(name, { signingKey: internalAuth.signingKey, trustedKeys: internalAuth.trustedKeys as Record<string, NonNullable<(typeof internalAuth.trustedKeys)[string]>> });
-  } catch (error) {
-    throw new ConfigError([(error as Error).message]);
-  }
+  const internal = await InternalAuth.fromConfig(name, config, 'to serve a subgraph (it verifies the gateway and signs its answers)');
+  const internalAuth = config.federation!.internalAuth!;
   const register = modules.find((module) => module.people !== undefined)!;
   const own = modules.filter((module) => module.name === name);
   const setup: PartSetup = { name, schema: buildPartSchema(name, modules), modules: own, internal, isRegister: name === register.name, remoteLogs: [] };
