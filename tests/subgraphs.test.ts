@@ -18,7 +18,8 @@ import type { Principal } from '../src/core/principal.js';
 import { startFederation, type Federation } from './helpers/federation.js';
 import { recordStatements, tableOf } from './helpers/samgraf.js';
 import { runCli } from './helpers/cli.js';
-import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
+import { generateLegacyData } from './helpers/legacy-data.js';
+import { legacyPeople, type Person } from './helpers/people.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
 import { testIssuers } from './helpers/tokens.js';
@@ -27,19 +28,8 @@ const DATA_SET = { citizens: 300, seed: 'subgraphs-0' } as const;
 const HOME = '0180';
 const PURPOSE = 'social-services';
 
-type Person = LegacyData['FB_PERSON'][number];
 const DATA = generateLegacyData(DATA_SET);
-const isProtected = (p: Person): boolean => p.SEKRETESS === 'J' || p.SKYDDAD_FB === 'J';
-const decisionsOf = (pnr: string) => DATA.FK_BESLUT.filter((b) => b.PNR.replace(/[-+]/, '') === pnr.slice(2));
-const casesOf = (pnr: string) => DATA.AF_ARENDE.filter((c) => String(c.PERSONNR) === pnr);
-const tenDigitsUnique = (pnr: string): boolean => DATA.FB_PERSON.filter((p) => p.PERSONID.slice(2) === pnr.slice(2)).length === 1;
-const ordinary = (p: Person): boolean => !isProtected(p) && isValidPersonalNumber(p.PERSONID) && tenDigitsUnique(p.PERSONID) && p.AVREG_ORSAK === null;
-
-function pick(what: string, predicate: (person: Person) => boolean): Person {
-  const found = DATA.FB_PERSON.find(predicate);
-  if (found === undefined) throw new Error(`the data set ${JSON.stringify(DATA_SET)} has no ${what}: choose another seed`);
-  return found;
-}
+const { isProtected, decisionsOf, casesOf, tenDigitsUnique, ordinary, pick } = legacyPeople(DATA, DATA_SET);
 
 const withRecords = (p: Person) => decisionsOf(p.PERSONID).length > 0 && casesOf(p.PERSONID).length > 0;
 const RESIDENT = pick('ordinary resident with a decision and a case', (p) => ordinary(p) && withRecords(p) && p.KOMMUNKOD === HOME);
