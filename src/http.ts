@@ -3,7 +3,6 @@
  * (the auditor console under /console, the GraphQL IDE for a browser at /graphql). A small node:http handler
  * rather than a framework, because Apollo's integration API is all the GraphQL part needs.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import { getOperationAST, GraphQLError, parse, type GraphQLSchema } from 'graphql';
@@ -24,6 +23,7 @@ import { INTERNAL_HEADER, InternalAuthError, type InternalAuth, type InternalCal
 import { LookupRefused, type LookupRequest } from './federation/person-directory.js';
 import { wantsIdePage, type WebPages } from './web/pages.js';
 import { endServerSpan, inServerSpan } from './telemetry.js';
+import { acceptedRequestId, newRequestId } from './request-id.js';
 import type { Span } from '@opentelemetry/api';
 
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
@@ -66,26 +66,6 @@ class HttpError extends Error {
   constructor(readonly code: ErrorCode, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
     this.status = httpStatus(code);
-  }
-}
-
-/** A client's request id is echoed and logged, so it must be a plain token and must not look like a personal number. */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const PERSONAL_NUMBER_LIKE = /(?<!\d)\d{6}(\d{2})?[-+]?\d{4}(?!\d)/;
-
-function acceptedRequestId(given: string | string[] | undefined): string | null {
-  return typeof given === 'string' && REQUEST_ID.test(given) && !PERSONAL_NUMBER_LIKE.test(given) ? given : null;
-}
-
-/**
- * A fresh request id that samgraf itself would accept: about one random UUID in a hundred has a run of ten
- * digits, which looks like a personal number (in a log line, and to the next part of a federation, which would
- * replace it and so break the request's signature and the join of the agencies' events).
- */
-export function newRequestId(): string {
-  for (;;) {
-    const id = randomUUID();
-    if (!PERSONAL_NUMBER_LIKE.test(id)) return id;
   }
 }
 

@@ -292,7 +292,7 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     const [header, ...rows] = parseCsv(csv.slice(1));
     assert.deepEqual(header, ['id', 'writer', 'seq', 'occurredAt', 'requestId', 'principalType', 'principalSubject', 'principalOrganization', 'principalApiKeyId',
       'purpose', 'legalBasis', 'caseReference', 'operationName', 'documentHash', 'subjects', 'subjectsWithheld', 'fieldsRead', 'fieldsDenied',
-      'fieldsMasked', 'outcome', 'sourceErrors', 'prevHash', 'hash', 'subjectsRequested']);
+      'fieldsMasked', 'outcome', 'sourceErrors', 'prevHash', 'hash', 'subjectsRequested', 'subgraphs']);
     const column = (name: string) => header!.indexOf(name);
     assert.deepEqual(rows.map((r) => r[column('id')]!).sort(), fromBatch2, 'the CSV holds exactly the search\'s events');
     const stored = new Map((await store('audit_events').where('occurred_ms', '>=', splitMs)).map((r: any) => [`${r.writer_id}:${r.seq}`, r]));

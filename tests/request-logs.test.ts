@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/core/db.js';
 import { isValidPersonalNumber } from '../src/core/personal-number.js';
-import { newRequestId } from '../src/http.js';
+import { newRequestId } from '../src/request-id.js';
 import { repoRoot } from './helpers/repo.js';
 import { capturingLogger, startTestServer, type CapturedLog, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';

@@ -5,9 +5,9 @@
  * (docs/federation.md).
  */
 import { composeServices } from '@theguild/federation-composition';
-import { randomUUID } from 'node:crypto';
 import { parse, type DocumentNode } from 'graphql';
 import { INTERNAL_HEADER, InternalAuth, InternalAuthError } from './internal-auth.js';
+import { newRequestId } from '../request-id.js';
 import { SOURCE_MODULES } from '../../sources/registry.js';
 import { ConfigError, type Config } from '../config.js';
 import type { SourceModule } from '../core/source-module.js';
@@ -57,7 +57,7 @@ export async function runningServices(config: Pick<Config, 'federation'>, auth: 
   const services = configuredServices(config, modules);
   const problems: string[] = [];
   const running = await Promise.all(services.map(async (service) => {
-    const requestId = `compose-${randomUUID()}`;
+    const requestId = newRequestId();
     const body = '{}';
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
     headers[INTERNAL_HEADER] = await auth.signRequest(service.name, { requestId, body, headers });
