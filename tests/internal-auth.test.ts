@@ -1,7 +1,7 @@
 /** federation.internalAuth: each part signs with its own key, and a token fits only the message it was made for. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { SignJWT, importJWK, type JWK } from 'jose';
+import { SignJWT, importJWK, jwtVerify, type JWK } from 'jose';
 import { generatePartKeys, type PartKeyPair } from '../src/commands/federation-keys.js';
 import type { Principal } from '../src/core/principal.js';
 import { InternalAuth, InternalAuthError } from '../src/federation/internal-auth.js';
@@ -78,6 +78,26 @@ describe('internal authentication between gateway and subgraphs', () => {
     await auth.gateway.verifyResponse(token, 'populationRegister', answer);
     await assert.rejects(auth.gateway.verifyResponse(await auth.populationRegister.signResponse('gateway', answer), 'socialInsurance', answer), refusal('MISMATCH'));
     await assert.rejects(auth.gateway.verifyResponse(await auth.populationRegister.signResponse('gateway', answer), 'populationRegister', { ...answer, body: '{"data":null}' }), refusal('MISMATCH'));
+  });
+
+  it('speaks standard JWS: jose verifies what a part signs, and a part refuses alg none, a long-lived token and a foreign header', async () => {
+    const token = await auth.gateway.signRequest('socialInsurance', request);
+    const { payload, protectedHeader } = await jwtVerify(token, await importJWK(keys.gateway.publicKey, 'EdDSA'), { audience: 'socialInsurance', issuer: 'gateway' });
+    assert.deepEqual(protectedHeader, { alg: 'EdDSA', typ: 'samgraf-internal+jwt' });
+    assert.equal(payload.rid, request.requestId);
+    const [, body] = token.split('.');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'samgraf-internal+jwt' })).toString('base64url')}.${body}.`;
+    await assert.rejects(auth.socialInsurance.verifyRequest(none, request), refusal('INVALID'));
+    const signing = await importJWK(keys.gateway.privateKey, 'EdDSA');
+    const now = Math.floor(Date.now() / 1000);
+    const longLived = await new SignJWT({ rid: request.requestId }).setProtectedHeader({ alg: 'EdDSA', typ: 'samgraf-internal+jwt' }).setIssuer('gateway')
+      .setAudience('socialInsurance').setJti('long').setIssuedAt(now).setExpirationTime(now + 3600).sign(signing);
+    await assert.rejects(auth.socialInsurance.verifyRequest(longLived, request), refusal('INVALID'));
+    const critical = await new SignJWT({ rid: request.requestId }).setProtectedHeader({ alg: 'EdDSA', typ: 'samgraf-internal+jwt', crit: ['b64'], b64: true }).setIssuer('gateway')
+      .setAudience('socialInsurance').setJti('crit').setIssuedAt().setExpirationTime('60s').sign(signing).catch(() => null);
+    if (critical !== null) await assert.rejects(auth.socialInsurance.verifyRequest(critical, request), refusal('INVALID'));
+    await assert.rejects(auth.socialInsurance.verifyRequest('a.b', request), refusal('INVALID'));
+    await assert.rejects(auth.socialInsurance.verifyRequest('!!!.???.***', request), refusal('INVALID'));
   });
 
   it('refuses to start with a private key that is not the one the others trust for its name, or with no key of its own', async () => {
