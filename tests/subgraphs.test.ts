@@ -74,11 +74,15 @@ describe('subgraphs called directly', { timeout: 300_000 }, () => {
     await Promise.all([seeded?.drop(), stores?.drop()]);
   });
 
-  it('every part serves its subgraph SDL to an authenticated caller, with Citizen keyed by personalNumber', async () => {
+  it('every part serves its subgraph SDL as it serves introspection, with Citizen keyed by personalNumber', async () => {
     for (const part of partNames()) {
       const { status, data } = await federation.query(part, '{ _service { sdl } }');
       assert.equal(status, 200, part);
       assert.match(data._service.sdl, part === 'samgraf' ? /auditEvents/ : /type Citizen\s+@key\(fields: "personalNumber"\)/, part);
+      // Like introspection: only for a caller with schema:read (the introspection policy's default).
+      const refused = await federation.query(part, '{ _service { sdl } }', {}, await staff({ org: 'FK', scope: 'benefit:read' }));
+      assert.equal(refused.errors?.[0]?.extensions?.code, 'INTROSPECTION_NOT_ALLOWED', part);
+      assert.equal(refused.data ?? null, null, part);
     }
   });
 

@@ -58,7 +58,8 @@ export function accessControlPlugin(schema: GraphQLSchema, introspection: Intros
           }
           const fields = rootFieldNames(operation.selectionSet, fragmentsOf(document));
           const dataFields = fields.filter((name) => !name.startsWith('__'));
-          if (fields.some((name) => name === '__schema' || name === '__type')) checkIntrospection(introspection, contextValue);
+          // A federated subgraph's `_service { sdl }` describes its schema as introspection does.
+          if (fields.some((name) => name === '__schema' || name === '__type' || name === '_service')) checkIntrospection(introspection, contextValue);
           if (contextValue.principal === null) {
             if (dataFields.length > 0) throw new AuthenticationError('MISSING');
             return;
