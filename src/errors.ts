@@ -60,9 +60,11 @@ export function formatClientError(formatted: GraphQLFormattedError, error: unkno
     return { ...formatted, message: original.message, extensions: { code: original.code, source: original.source } };
   }
   if (original instanceof GraphQLError && !(original.originalError && !(original.originalError instanceof GraphQLError))) {
-    const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
     const code = codeOf(original);
-    return { ...formatted, message: clarify(formatted.message, code), extensions: { ...extensions, code } };
+    // Only samgraf's own extensions: a federation engine's errors carry the request they failed on (personal
+    // numbers in its variables), a subgraph's URL, or a stack trace.
+    const source = formatted.extensions?.source;
+    return { ...formatted, message: clarify(formatted.message, code), extensions: { code, ...(typeof source === 'string' ? { source } : {}) } };
   }
   return {
     message: 'Internal server error',

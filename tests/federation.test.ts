@@ -64,10 +64,14 @@ async function eventsFor(requestId: string): Promise<Record<string, { served: nu
 }
 
 /** An AF officer with every scope, the income register's too. */
-async function ask(query: string, variables: Record<string, unknown>, requestId: string) {
+async function officerHeaders(): Promise<Record<string, string>> {
   const { staff } = await testIssuers();
   const token = await staff.mint({ sub: 'federation-officer', org: 'AF', scope: `${ALL_SCOPES} income:read` });
-  return server.query(query, variables, { authorization: `Bearer ${token}`, 'x-purpose': 'employment-support', 'x-request-id': requestId });
+  return { authorization: `Bearer ${token}`, 'x-purpose': 'employment-support' };
+}
+
+async function ask(query: string, variables: Record<string, unknown>, requestId: string) {
+  return server.query(query, variables, { ...(await officerHeaders()), 'x-request-id': requestId });
 }
 
 describe('a federated deployment behind its gateway', { timeout: 600_000 }, () => {
@@ -225,5 +229,34 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
     assert.equal(events.socialInsurance!.served, 0);
     assert.equal(events.populationRegister!.served, 1);
     assert.equal(events.employmentService!.served, 1);
+  });
+
+  // Last: it stops a subgraph.
+  it('a subgraph that cannot be reached: its fields fail as SOURCE_UNAVAILABLE naming it, and nothing of the engine\'s request reaches the client', async () => {
+    await server.federation.parts.socialInsurance!.close();
+    const requestId = `fk-gone-${++sent}`;
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...(await officerHeaders()) },
+      body: JSON.stringify({ query: 'query One($p: String!) { citizen(personalNumber: $p) { givenNames benefits { id } cases { id } } }', variables: { p: HUNDRED[3] } }),
+    });
+    const text = await response.text();
+    assert.equal(response.status, 200);
+    const answer = JSON.parse(text);
+    assert.equal(typeof answer.data.citizen.givenNames, 'string');
+    assert.ok(Array.isArray(answer.data.citizen.cases));
+    assert.equal(answer.data.citizen.benefits, null);
+    assert.deepEqual(answer.errors, [{ message: 'source socialInsurance is unavailable', path: ['citizen', 'benefits'], extensions: { code: 'SOURCE_UNAVAILABLE', source: 'socialInsurance' } }]);
+    assert.ok(!text.includes(HUNDRED[3]!.slice(2)) || text.indexOf(HUNDRED[3]!.slice(2)) === -1, 'no personal number in the answer');
+    assert.doesNotMatch(text, /127\.0\.0\.1|_entities|representations/);
+    // The gateway's event says which source failed.
+    const store = openDatabase(stores.urls[storeKey(GATEWAY_NAME)]!);
+    try {
+      const [event] = await store('audit_events').where({ request_id: requestId }).select('source_errors', 'outcome') as { source_errors: string; outcome: string }[];
+      assert.deepEqual(JSON.parse(event!.source_errors), ['socialInsurance']);
+      assert.equal(event!.outcome, 'PARTIAL');
+    } finally {
+      await store.destroy();
+    }
   });
 });

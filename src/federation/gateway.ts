@@ -21,6 +21,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import type { RequestContext } from '../context.js';
 import { UnauthorizedFieldError } from '../security/errors.js';
+import { SourceUnavailableError } from '../core/source.js';
 import { allows, readFieldRules } from '../security/rules.js';
 import { GATEWAY, INTERNAL_HEADER, InternalAuth } from './internal-auth.js';
 import { supergraphParts, supergraphSchema } from './supergraph.js';
@@ -77,12 +78,18 @@ function signedFetch(part: string, internal: InternalAuth, timeoutMs: number) {
     ctx.access.calledSubgraph(part);
     headers[INTERNAL_HEADER] = await internal.signRequest(part, { requestId: ctx.requestId, body, headers, principal: vouched });
     const timeout = AbortSignal.timeout(timeoutMs);
-    const { response, text } = await inClientSpan(part, headers, async () => {
-      const answer = await fetch(url, { method: 'POST', headers, body, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
-      return { response: answer, text: await answer.text(), status: answer.status };
-    });
-    await internal.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, part, { requestId: ctx.requestId, body: text });
-    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    try {
+      const { response, text } = await inClientSpan(part, headers, async () => {
+        const answer = await fetch(url, { method: 'POST', headers, body, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+        return { response: answer, text: await answer.text(), status: answer.status };
+      });
+      await internal.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, part, { requestId: ctx.requestId, body: text });
+      return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } catch {
+      // A part that cannot be reached, or whose answer is not its own, is a source unavailable — in the words
+      // samgraf uses for a source, never the engine's, which quote the request (personal numbers) and the URL.
+      return unavailable(part);
+    }
   };
 }
 
@@ -129,6 +136,14 @@ function placed(error: unknown, path: Path): unknown {
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** The answer of a part that could not answer: its fields fail as SOURCE_UNAVAILABLE, naming it. */
+function unavailable(part: string): Response {
+  const error = new SourceUnavailableError(part);
+  return new Response(JSON.stringify({ data: null, errors: [{ message: error.message, extensions: { code: error.code, source: part } }] }), {
+    status: 200, headers: { 'content-type': 'application/json' },
+  });
 }
 
 /**

@@ -16,13 +16,22 @@ import type { Logger } from '../log.js';
 
 const REFUSALS = new Set<string>([Code.PURPOSE_REQUIRED, Code.PURPOSE_NOT_ALLOWED, Code.PURPOSE_UNKNOWN]);
 
-export function outcomeOf(record: AccessRecord, errors: readonly GraphQLFormattedError[]): Outcome {
+/**
+ * `returnedData`: whether personal data went out — a person named in the record; at a federation's gateway,
+ * which does not see whose data its subgraphs return, any data in the answer.
+ */
+export function outcomeOf(record: AccessRecord, errors: readonly GraphQLFormattedError[], returnedData = record.subjects.size > 0): Outcome {
   const codes = errors.map((error) => error.extensions?.code);
-  const returnedData = record.subjects.size > 0;
   if (codes.some((code) => typeof code === 'string' && REFUSALS.has(code))) return 'DENIED';
   if (codes.some((code) => code !== Code.UNAUTHORIZED_FIELD_OR_TYPE)) return returnedData ? 'PARTIAL' : 'ERROR';
   if (record.fieldsDenied.size > 0 || record.withheld.size > 0) return returnedData ? 'PARTIAL' : 'DENIED';
   return 'OK';
+}
+
+/** Whether an answer holds any data: a root field that is not null. */
+function answered(response: GraphQLResponse): boolean {
+  const data = response.body.kind === 'single' ? response.body.singleResult.data : null;
+  return data !== null && data !== undefined && Object.values(data).some((value) => value !== null);
 }
 
 function sorted(values: Iterable<string>): string[] {
@@ -77,7 +86,7 @@ export function accessLogPlugin(log: AuditLog, logger: Logger, options: { gatewa
             fieldsRead: sorted(record.fieldsRead),
             fieldsDenied: sorted(record.fieldsDenied),
             fieldsMasked: sorted(record.fieldsMasked),
-            outcome: outcomeOf(record, errors),
+            outcome: options.gateway ? outcomeOf(record, errors, answered(response)) : outcomeOf(record, errors),
             sourceErrors: sorted(new Set(errors.filter((e) => e.extensions?.code === Code.SOURCE_UNAVAILABLE).map((e) => String(e.extensions?.source)))),
             ...(options.gateway ? { subgraphs: sorted(record.subgraphs) } : {}),
           };
