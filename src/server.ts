@@ -14,10 +14,12 @@ import { configuredTargets, DatabaseHealth, StoreUnavailableError, type Database
 import { formatClientError } from './errors.js';
 import { declaredText } from './header-text.js';
 import { createHttpHandler, type InternalHttp } from './http.js';
-import { GATEWAY, type InternalCaller } from './federation/internal-auth.js';
+import { GATEWAY, PRINCIPAL_HEADER, type InternalCaller } from './federation/internal-auth.js';
 import { prepareGateway } from './federation/gateway.js';
 import { preparePart, type PartSetup } from './federation/part.js';
-import { answerLookup, LookupRefused, PERSONS_PATH, type LookupRequest } from './federation/person-directory.js';
+import { answerLookup, LookupRefused, PERSONS_PATH, type CallerCheck, type LookupRequest } from './federation/person-directory.js';
+import { resolvePurpose } from './security/purpose.js';
+import type { Principal } from './core/principal.js';
 import { ACCESS_LOG_PATH, answerAccessLogRead, federatedAccessLog } from './federation/access-logs.js';
 import { SAMGRAF_PART } from './federation/parts.js';
 import { SDL_PATH } from './federation/compose.js';
@@ -92,7 +94,7 @@ const requestTimeoutMs = (headersTimeoutMs: number) => Math.max(REQUEST_TIMEOUT_
  * What a part that asks another on the caller's behalf passes on: the gateway to the subgraphs, a subgraph to
  * the register of persons (src/federation). Held for the request only.
  */
-const FORWARDED_HEADERS = ['authorization', 'x-purpose', 'x-legal-basis', 'x-case-reference', 'traceparent', 'tracestate'] as const;
+const FORWARDED_HEADERS = ['authorization', PRINCIPAL_HEADER, 'x-purpose', 'x-legal-basis', 'x-case-reference', 'traceparent', 'tracestate'] as const;
 
 /** X-Legal-Basis and X-Case-Reference are kept in every event: a reference, not a document. */
 const MAX_DECLARATION_CHARS = 200;
@@ -199,7 +201,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       // key, which only it can check. A caller with a token is checked here, as if it had called directly.
       if (origin !== null && origin.part !== GATEWAY) throw new AuthenticationError('MISSING', { detail: `a query signed by ${origin.part}, which is not the gateway` });
       principal = origin?.principal ?? await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
-      if (principal !== null) await rateLimiter.consume(principal);
+      // The gateway counted the client's request already; its calls to the parts are that same request.
+      if (principal !== null && origin?.part !== GATEWAY) await rateLimiter.consume(principal);
     } catch (error) {
       if (error instanceof AuthenticationError) logRefusal(requestId, error);
       // Refusals before execution never reach the plugins: count them here.
@@ -230,7 +233,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     metrics,
     pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
-    ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, { auditLog, accessLog, chains }) } } : {}),
+    ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, { auditLog, accessLog, chains }, callerCheck(part, authenticator, config.purposes)) } } : {}),
     ...(part ? { part: part.name } : gateway ? { part: GATEWAY } : {}),
     isReady: async () => {
       const databases: [DatabaseName, Knex][] = [...Object.entries(sources), ['store', store]];
@@ -285,7 +288,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
  * The routes only other parts may call: every source's part lets samgraf's own part read its access log; the
  * register of persons also answers the others' lookups.
  */
-function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source>>, log: { auditLog: AuditLog; accessLog: AccessLogReader; chains: ChainVerifier }): InternalHttp['routes'] {
+function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source>>, log: { auditLog: AuditLog; accessLog: AccessLogReader; chains: ChainVerifier }, callerOf: CallerCheck): InternalHttp['routes'] {
   const routes = new Map<string, (request: LookupRequest) => Promise<string>>();
   const sdl = JSON.stringify({ sdl: printSubgraphSdl(subgraphSdl(part.name)) });
   routes.set(SDL_PATH, async (request) => {
@@ -293,14 +296,41 @@ function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source
     return sdl;
   });
   if (part.name === SAMGRAF_PART) return routes;
-  routes.set(ACCESS_LOG_PATH, (request) => answerAccessLogRead(request, log.accessLog, log.chains, log.auditLog, SAMGRAF_PART));
+  routes.set(ACCESS_LOG_PATH, (request) => answerAccessLogRead(request, log.accessLog, log.chains, log.auditLog, SAMGRAF_PART, callerOf));
   if (!part.isRegister) return routes;
   const register = part.modules[0]!;
-  routes.set(PERSONS_PATH, (request) => {
+  routes.set(PERSONS_PATH, async (request) => {
+    // The other sources' parts ask whom they may show; the gateway and samgraf's own part never need to.
+    if (request.caller.part === GATEWAY || request.caller.part === SAMGRAF_PART || request.caller.part === part.name) throw new LookupRefused(`${request.caller.part} does not look persons up`);
     const loaders = register.createLoaders({ source: handles[register.name]!, dataQuality: new DataQualityCollector(), options: { batched: true }, principal: null });
-    return answerLookup(request, register.people!.person(loaders), log.auditLog);
+    return answerLookup(request, register.people!.person(loaders), log.auditLog, callerOf);
   });
   return routes;
+}
+
+/**
+ * Who a part asking on a caller's behalf is asking for, judged here: the caller's own token (verified as at the
+ * edge), or the gateway's signed word on a partner for this very request — never the asking part's word — and
+ * a purpose the caller may state.
+ */
+function callerCheck(part: PartSetup, authenticator: Authenticator, purposes: readonly string[]): CallerCheck {
+  return async (request) => {
+    const header = (name: string) => single(request.headers[name]);
+    let principal: Principal | null;
+    try {
+      const assertion = header(PRINCIPAL_HEADER);
+      principal = assertion !== undefined ? part.internal.verifyPrincipal(assertion, request.requestId) : await authenticator.authenticate({ authorization: header('authorization'), apiKey: undefined });
+    } catch {
+      throw new LookupRefused("the caller's credentials do not hold");
+    }
+    if (principal === null) throw new LookupRefused('a part asks on behalf of a caller: send their credentials');
+    try {
+      resolvePurpose(principal, header('x-purpose'), purposes);
+    } catch {
+      throw new LookupRefused('the caller may not state this purpose');
+    }
+    return principal;
+  };
 }
 
 /**

@@ -50,9 +50,9 @@ let stores: TestDatabases;
 let federation: Federation;
 let sent = 0;
 
-async function staff(claims: Record<string, unknown>, purpose: string | undefined = PURPOSE): Promise<Record<string, string | undefined>> {
+async function staff(claims: Record<string, unknown>, purpose: string | undefined = PURPOSE): Promise<Record<string, string>> {
   const { staff: issuer } = await testIssuers();
-  return { authorization: `Bearer ${await issuer.mint({ sub: `officer-${++sent}`, ...claims })}`, 'x-purpose': purpose };
+  return { authorization: `Bearer ${await issuer.mint({ sub: `officer-${++sent}`, ...claims })}`, ...(purpose === undefined ? {} : { 'x-purpose': purpose }) };
 }
 
 async function citizenOf(person: Person): Promise<Record<string, string | undefined>> {
@@ -265,6 +265,81 @@ describe('subgraphs called directly', { timeout: 300_000 }, () => {
     }
   });
 
+  it('the register answers another source\'s part only for a caller it can check itself, and tells it no municipality', async () => {
+    const { InternalAuth, PRINCIPAL_HEADER } = await import('../src/federation/internal-auth.js');
+    const as = (name: string) => InternalAuth.create(name, { signingKey: federation.keys[name]!.privateKey, trustedKeys: federation.trustedKeys });
+    const lookup = async (from: string, extra: Record<string, string | undefined>, principal?: Principal) => {
+      const requestId = `lookup-${++sent}`;
+      const body = JSON.stringify({ personalNumbers: [RESIDENT.PERSONID, VISITOR.PERSONID, HIDDEN.PERSONID] });
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+      for (const [name, value] of Object.entries(extra)) if (value !== undefined) headers[name] = value;
+      if (principal) headers[PRINCIPAL_HEADER] = federation.gateway.signPrincipal(requestId, principal);
+      headers[INTERNAL_HEADER] = await (await as(from)).signRequest('populationRegister', { requestId, body, headers, principal: principal ?? null });
+      const response = await fetch(new URL('/internal/persons', federation.parts.populationRegister!.url), { method: 'POST', headers, body });
+      return { status: response.status, text: await response.text() };
+    };
+    const partner: Principal = {
+      type: 'API_KEY', subject: 'key-home', organization: HOME, scopes: new Set(['benefit:read']), purposes: [PURPOSE], municipality: HOME, apiKeyId: 'key-home', issuer: null, boundPurpose: null,
+    };
+    // A part's own word on the caller, a caller without credentials, a purpose the caller may not state: refused.
+    const claimed = await lookup('incomeRegister', { 'x-purpose': PURPOSE });
+    assert.equal(claimed.status, 400, claimed.text);
+    const wrongPurpose = await lookup('incomeRegister', { ...(await staff({ org: 'SKV', scope: 'income:read', purposes: ['benefit-assessment'] })), 'x-purpose': 'social-services' });
+    assert.equal(wrongPurpose.status, 400, wrongPurpose.text);
+    // The gateway and samgraf's own part never look persons up.
+    for (const part of ['gateway', 'samgraf']) assert.equal((await lookup(part, await staff({ org: 'FK', scope: 'benefit:read' }))).status, 400, part);
+    // A real caller: verdicts for them, and no municipality anywhere in the answer.
+    const officer = await lookup('socialInsurance', await staff({ org: 'FK', scope: 'benefit:read' }));
+    assert.equal(officer.status, 200, officer.text);
+    assert.doesNotMatch(officer.text, /municipality|\b\d{4}\b(?!\d)/i);
+    assert.deepEqual(JSON.parse(officer.text).persons.map((p: { visible: boolean }) => p.visible), [true, true, true]);
+    // A partner bound to a municipality, as the gateway vouches for them: only its resident is visible.
+    const bound = await lookup('socialInsurance', { 'x-purpose': PURPOSE }, partner);
+    assert.equal(bound.status, 200, bound.text);
+    assert.deepEqual(JSON.parse(bound.text).persons.map((p: { visible: boolean }) => p.visible), [true, false, false]);
+  });
+
+  it('samgraf\'s own part reads an agency\'s log only for a caller the agency checks itself', async () => {
+    const { InternalAuth } = await import('../src/federation/internal-auth.js');
+    const samgraf = await InternalAuth.create('samgraf', { signingKey: federation.keys.samgraf!.privateKey, trustedKeys: federation.trustedKeys });
+    const read = async (extra: Record<string, string | undefined>, principal?: Principal) => {
+      const requestId = `log-read-${++sent}`;
+      const body = JSON.stringify({ read: 'search', filter: {}, after: null, limit: 5 });
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+      for (const [name, value] of Object.entries(extra)) if (value !== undefined) headers[name] = value;
+      headers[INTERNAL_HEADER] = await samgraf.signRequest('socialInsurance', { requestId, body, headers, principal: principal ?? null });
+      const response = await fetch(new URL('/internal/access-log', federation.parts.socialInsurance!.url), { method: 'POST', headers, body });
+      return { status: response.status, text: await response.text() };
+    };
+    const invented: Principal = {
+      type: 'STAFF', subject: 'nobody', organization: 'IMY', scopes: new Set(['audit:read']), purposes: ['audit'], municipality: null, apiKeyId: null, issuer: null, boundPurpose: null,
+    };
+    const refused = await read({ 'x-purpose': 'audit' }, invented);
+    assert.equal(refused.status, 400, refused.text);
+    assert.doesNotMatch(refused.text, /\d{12}/);
+    const withoutScope = await read(await staff({ org: 'IMY', scope: 'citizen:read', purposes: ['audit'] }, 'audit'));
+    assert.equal(withoutScope.status, 400);
+    const auditor = await read(await staff({ org: 'IMY', scope: 'audit:read', purposes: ['audit'] }, 'audit'));
+    assert.equal(auditor.status, 200, auditor.text);
+    assert.ok(Array.isArray(JSON.parse(auditor.text)));
+  });
+
+  it('_entities: at most 100 representations from a direct caller (the gateway\'s own are bounded at the gateway), each naming an entity type', async () => {
+    const many = DATA.FB_PERSON.slice(0, 101).map((p) => citizenRef(p.PERSONID));
+    const direct = await federation.query('populationRegister', entitiesOf('populationRegister'), { representations: many });
+    assert.equal(direct.status, 400);
+    assert.equal(direct.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.equal(direct.data ?? null, null);
+    const fromGateway = await federation.viaGateway('populationRegister', entitiesOf('populationRegister'), { representations: many });
+    assert.equal(fromGateway.errors, undefined, JSON.stringify(fromGateway.errors?.slice(0, 2)));
+    assert.equal(fromGateway.data._entities.length, 101);
+    for (const bad of [[{ __typename: 'Nope', personalNumber: RESIDENT.PERSONID }], [{ personalNumber: RESIDENT.PERSONID }], ['str'], [42], [[RESIDENT.PERSONID]], [{ __typename: '__proto__' }], [{ __typename: 'Benefit', id: '1' }]]) {
+      const answer = await federation.query('socialInsurance', entitiesOf('socialInsurance'), { representations: bad });
+      assert.equal(answer.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(bad));
+      assert.ok(answer.status === 400, JSON.stringify(bad));
+    }
+  });
+
   // Last: it stops the register's subgraph.
   it('with the register of persons down, what needs a person\'s facts fails closed and the rest is served', async () => {
     await federation.parts.populationRegister!.close();
@@ -278,5 +353,34 @@ describe('subgraphs called directly', { timeout: 300_000 }, () => {
     assert.equal(masked.data.case.id, VISITOR_CASE);
     assert.equal(masked.data.case.office, null);
     assert.deepEqual(masked.errors?.map((error) => [error.extensions?.code, error.path?.join('.')]), [['SOURCE_UNAVAILABLE', 'case.office']]);
+  });
+});
+
+describe('a subgraph\'s rate limit', { timeout: 300_000 }, () => {
+  let sources: SeededSources;
+  let store: TestDatabases;
+  let register: Federation;
+
+  before(async () => {
+    sources = await seededSources('mariadb', { citizens: 20, seed: 'subgraph-rate-0' });
+    store = await createTestDatabases(['store_register']);
+    register = await startFederation({ sources: sources.urls, stores: { populationRegister: store.urls.store_register! }, parts: ['populationRegister'], overrides: { rateLimit: { points: 3, durationSeconds: 3600 } } });
+  });
+  after(async () => {
+    await register?.close();
+    await Promise.all([sources?.drop(), store?.drop()]);
+  });
+
+  it('counts a direct caller\'s requests, not the gateway\'s calls on a request the gateway counted already', async () => {
+    const headers = await staff({ org: 'SKV', scope: 'citizen:read' });
+    const query = '{ me: __typename c: citizens(personalNumbers: []) { givenNames } }';
+    for (let i = 0; i < 5; i++) {
+      const answer = await register.viaGateway('populationRegister', query, {}, headers);
+      assert.equal(answer.status, 200, JSON.stringify(answer.errors));
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await register.query('populationRegister', query, {}, headers)).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
   });
 });

@@ -21,7 +21,7 @@ import { hasScope, type Principal } from '../core/principal.js';
 import { AuditUnavailableGraphQLError } from '../security/errors.js';
 import { INTERNAL_HEADER, type InternalAuth } from './internal-auth.js';
 import { inClientSpan } from '../telemetry.js';
-import { LookupRefused, type LookupRequest } from './person-directory.js';
+import { CALLER_HEADERS, LookupRefused, type CallerCheck, type LookupRequest } from './person-directory.js';
 
 export const ACCESS_LOG_PATH = '/internal/access-log';
 
@@ -88,8 +88,8 @@ export function federatedAccessLog(options: { local: AccessLogReader; localChain
 async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest, options: { auth: InternalAuth; timeoutMs: number }): Promise<T> {
   const body = JSON.stringify(read);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': request.requestId };
-  for (const name of ['x-purpose', 'x-legal-basis', 'x-case-reference'] as const) if (request.headers[name] !== undefined) headers[name] = request.headers[name]!;
-  headers[INTERNAL_HEADER] = await options.auth.signRequest(remote.part, { requestId: request.requestId, body, headers, principal: request.principal });
+  for (const name of CALLER_HEADERS) if (request.headers[name] !== undefined) headers[name] = request.headers[name]!;
+  headers[INTERNAL_HEADER] = await options.auth.signRequest(remote.part, { requestId: request.requestId, body, headers });
   try {
     const { response, text } = await inClientSpan(remote.part, headers, async () => {
       const answer = await fetch(new URL(ACCESS_LOG_PATH, remote.url), { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
@@ -105,14 +105,14 @@ async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest,
 }
 
 /**
- * The answering side, in every source's subgraph: samgraf's own part alone may ask, for a principal it has
- * checked; the principal is checked again here (the log is the most sensitive thing an agency holds), and the
- * read is logged in the agency's own log before the answer leaves.
+ * The answering side, in every source's subgraph: samgraf's own part alone may ask, and only for a caller this
+ * part judges itself (`callerOf`: their own token, or the gateway's signed word on a partner) and who may read
+ * the log here too (the log is the most sensitive thing an agency holds); the read is logged in the agency's
+ * own log before the answer leaves.
  */
-export async function answerAccessLogRead(request: LookupRequest, reader: AccessLogReader, chains: ChainVerifier, auditLog: AuditLog, samgrafPart: string): Promise<string> {
+export async function answerAccessLogRead(request: LookupRequest, reader: AccessLogReader, chains: ChainVerifier, auditLog: AuditLog, samgrafPart: string, callerOf: CallerCheck): Promise<string> {
   if (request.caller.part !== samgrafPart) throw new LookupRefused(`only ${samgrafPart} reads the access log of another part`);
-  const principal = request.caller.principal;
-  if (principal === null) throw new LookupRefused('a read of the access log is made for a caller: name the principal');
+  const principal = await callerOf(request);
   const read = parseRead(request.body);
   if (read.read === 'chains') {
     if (!mayAudit(principal)) throw new LookupRefused('the principal may not read the access log');

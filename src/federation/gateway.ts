@@ -23,7 +23,7 @@ import type { RequestContext } from '../context.js';
 import { UnauthorizedFieldError } from '../security/errors.js';
 import { SourceUnavailableError } from '../core/source.js';
 import { allows, readFieldRules } from '../security/rules.js';
-import { GATEWAY, INTERNAL_HEADER, InternalAuth } from './internal-auth.js';
+import { GATEWAY, INTERNAL_HEADER, InternalAuth, PRINCIPAL_HEADER } from './internal-auth.js';
 import { supergraphParts, supergraphSchema } from './supergraph.js';
 import { inClientSpan } from '../telemetry.js';
 
@@ -74,7 +74,11 @@ function signedFetch(part: string, internal: InternalAuth, timeoutMs: number) {
     headers['x-request-id'] = ctx.requestId;
     // A partner's key stays at the gateway: the subgraph gets the principal it stands for, vouched for.
     const vouched = ctx.principal?.type === 'API_KEY' ? ctx.principal : null;
-    if (vouched !== null) delete headers.authorization;
+    if (vouched !== null) {
+      delete headers.authorization;
+      // For the calls the subgraph makes in turn on the partner's behalf (the register, the access logs).
+      headers[PRINCIPAL_HEADER] = internal.signPrincipal(ctx.requestId, vouched);
+    }
     ctx.access.calledSubgraph(part);
     headers[INTERNAL_HEADER] = await internal.signRequest(part, { requestId: ctx.requestId, body, headers, principal: vouched });
     const timeout = AbortSignal.timeout(timeoutMs);

@@ -23,6 +23,12 @@ import { GATEWAY_NAME } from './parts.js';
 
 /** The header that carries the token, on requests and on answers. */
 export const INTERNAL_HEADER = 'samgraf-internal';
+/**
+ * The gateway's word on a partner's principal, for every part a request reaches: a subgraph passes it on when it
+ * asks another part for the caller (the register, the access logs), which checks it itself.
+ */
+export const PRINCIPAL_HEADER = 'samgraf-principal';
+const PARTS_AUDIENCE = 'samgraf-parts';
 export const GATEWAY = GATEWAY_NAME;
 
 const ALGORITHM = 'EdDSA';
@@ -127,6 +133,18 @@ export class InternalAuth {
   /** The token for an answer to a request that `audience` sent. */
   async signResponse(audience: string, response: { requestId: string; body: string }): Promise<string> {
     return this.sign(audience, { rid: response.requestId, bdy: digest(response.body) });
+  }
+
+  /** The gateway's assertion of a partner's principal for one request, which any part can check. */
+  signPrincipal(requestId: string, principal: Principal): string {
+    return this.sign(PARTS_AUDIENCE, { rid: requestId, prn: carried(principal) });
+  }
+
+  /** The principal the gateway asserted for this request (signed by the gateway, for this request id). */
+  verifyPrincipal(token: string | undefined, requestId: string): Principal {
+    const payload = this.verify(token, PARTS_AUDIENCE, { rid: requestId });
+    if (payload.iss !== GATEWAY_NAME || payload.prn === undefined) throw new InternalAuthError('UNTRUSTED', 'only the gateway asserts a principal');
+    return principalFrom(payload.prn);
   }
 
   /** Checks a request's token: who sent it, and the principal it carries. */

@@ -16,7 +16,9 @@ import type { AuditLog } from '../access-log/writer.js';
 import type { PeopleRequest } from '../context.js';
 import type { PersonDirectory, PersonRecord } from '../core/source-module.js';
 import { SourceUnavailableError } from '../core/source.js';
-import { INTERNAL_HEADER, type InternalAuth, type InternalCaller } from './internal-auth.js';
+import { INTERNAL_HEADER, PRINCIPAL_HEADER, type InternalAuth, type InternalCaller } from './internal-auth.js';
+import type { Principal } from '../core/principal.js';
+import { canSee } from '../core/visibility.js';
 import { inClientSpan } from '../telemetry.js';
 
 export const PERSONS_PATH = '/internal/persons';
@@ -25,7 +27,11 @@ export const MAX_PERSONS_PER_LOOKUP = 1000;
 const TWELVE_DIGITS = /^\d{12}$/;
 const PROTECTION = new Set(['NONE', 'CONFIDENTIALITY_MARKING', 'PROTECTED_REGISTRATION']);
 /** The declaration headers a lookup forwards, so that the register logs the caller's purpose. */
-const FORWARDED = ['x-purpose', 'x-legal-basis', 'x-case-reference'] as const;
+/**
+ * What the register needs to judge the caller itself: their token, or the gateway's word on a partner
+ * (PRINCIPAL_HEADER), and their declarations.
+ */
+export const CALLER_HEADERS = ['authorization', PRINCIPAL_HEADER, 'x-purpose', 'x-legal-basis', 'x-case-reference'] as const;
 
 /** The asking side: a directory whose loader asks the register's subgraph. */
 export function remotePersonDirectory(options: { registerUrl: string; register: string; typeName: string; auth: InternalAuth; timeoutMs: number }): (request: PeopleRequest) => PersonDirectory {
@@ -41,8 +47,8 @@ async function lookUp(url: string, options: { register: string; auth: InternalAu
   // The caller's request id: the register's event joins the asking part's by it.
   const requestId = request.requestId;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
-  for (const name of FORWARDED) if (request.headers[name] !== undefined) headers[name] = request.headers[name]!;
-  headers[INTERNAL_HEADER] = await options.auth.signRequest(options.register, { requestId, body, headers, principal: request.principal });
+  for (const name of CALLER_HEADERS) if (request.headers[name] !== undefined) headers[name] = request.headers[name]!;
+  headers[INTERNAL_HEADER] = await options.auth.signRequest(options.register, { requestId, body, headers });
   let text: string;
   let response: Response;
   try {
@@ -61,7 +67,7 @@ async function lookUp(url: string, options: { register: string; auth: InternalAu
   }
   const persons = (JSON.parse(text) as { persons?: unknown } | null)?.persons;
   if (!Array.isArray(persons) || persons.length !== numbers.length) throw unavailable(options.register, 'its answer does not fit the question');
-  return persons.map((person, i) => checkedPerson(person, numbers[i]!, options.register));
+  return persons.map((person, i) => checkedPerson(person, numbers[i]!, options.register, request.principal));
 }
 
 /** The register's source, as unavailable as if its database were down: its fields fail, the rest is served. */
@@ -69,14 +75,30 @@ function unavailable(register: string, why: string): SourceUnavailableError {
   return new SourceUnavailableError(register, { cause: new Error(`the register of persons' subgraph could not be asked: ${why}`) });
 }
 
-function checkedPerson(value: unknown, asked: string, register: string): PersonRecord | null {
+/**
+ * The register's verdict on one person as a PersonRecord that enforce.ts judges exactly as the register did: in
+ * the caller's municipality when visible to them, in none when not — the asking part never learns where anyone
+ * lives.
+ */
+function checkedPerson(value: unknown, asked: string, register: string, principal: Principal | null): PersonRecord | null {
   if (value === null) return null;
-  const person = value as Partial<PersonRecord>;
-  const valid = person.personalNumber === asked && (person.municipalityCode === null || typeof person.municipalityCode === 'string')
-    && typeof person.protectedIdentity === 'string' && PROTECTION.has(person.protectedIdentity);
+  const verdict = value as Partial<Verdict>;
+  const valid = verdict.personalNumber === asked && typeof verdict.visible === 'boolean'
+    && typeof verdict.protectedIdentity === 'string' && PROTECTION.has(verdict.protectedIdentity);
   if (!valid) throw unavailable(register, 'its answer does not fit the question');
-  return { personalNumber: asked, municipalityCode: person.municipalityCode!, protectedIdentity: person.protectedIdentity! };
+  return { personalNumber: asked, municipalityCode: verdict.visible ? principal?.municipality ?? null : null, protectedIdentity: verdict.protectedIdentity! };
 }
+
+/** The register's answer about one person, for one caller. */
+interface Verdict {
+  personalNumber: string;
+  /** Whether the caller may see the person at all (their rows: a municipality, themself). */
+  visible: boolean;
+  protectedIdentity: PersonRecord['protectedIdentity'];
+}
+
+/** Who the caller is, as the answering part judges them itself; refuses (LookupRefused) a caller it cannot. */
+export type CallerCheck = (request: LookupRequest) => Promise<Principal>;
 
 export interface LookupRequest {
   requestId: string;
@@ -93,19 +115,21 @@ export class LookupRefused extends Error {
 }
 
 /**
- * The register's side: answers a trusted part's lookup from the register's own loader, after logging it. The
- * answer holds only what enforcement needs — municipality and protection — for each number, in order; null for
- * a number that names nobody.
+ * The register's side: answers another source's part — never the gateway, samgraf's own part or itself — from
+ * the register's own loader, after logging it. It judges the caller itself (`callerOf`: their token, or the
+ * gateway's signed word on a partner) and checks the purpose they state, as the edge does; the asking part's
+ * word on who is asking counts for nothing. The answer holds only what enforcement needs, for each number in
+ * order: whether the caller may see the person, and the person's protection (which masks data silently);
+ * null for a number that names nobody. Never the municipality.
  */
-export async function answerLookup(request: LookupRequest, persons: DataLoader<string, PersonRecord | null>, auditLog: AuditLog): Promise<string> {
+export async function answerLookup(request: LookupRequest, persons: DataLoader<string, PersonRecord | null>, auditLog: AuditLog, callerOf: CallerCheck): Promise<string> {
+  const principal = await callerOf(request);
   const numbers = parseLookup(request.body);
   const found = await persons.loadMany(numbers);
   const failed = found.find((person) => person instanceof Error);
   if (failed !== undefined) throw failed;
   const records = found as (PersonRecord | null)[];
   const subjects = records.filter((person): person is PersonRecord => person !== null).map((person) => person.personalNumber);
-  const principal = request.caller.principal;
-  if (principal === null) throw new LookupRefused('a lookup is made for a caller: name the principal');
   await auditLog.append({
     occurredAt: new Date().toISOString(),
     requestId: request.requestId,
@@ -123,14 +147,14 @@ export async function answerLookup(request: LookupRequest, persons: DataLoader<s
     subjectCategories: {},
     subjectsWithheld: [],
     subjectsRequested: [...new Set(numbers)].sort(),
-    fieldsRead: subjects.length > 0 ? ['Citizen.municipalityCode', 'Citizen.protectedIdentity'] : [],
+    fieldsRead: subjects.length > 0 ? ['Citizen.protectedIdentity'] : [],
     fieldsDenied: [],
     fieldsMasked: [],
     outcome: 'OK',
     sourceErrors: [],
   });
   return JSON.stringify({
-    persons: records.map((person) => (person === null ? null : { personalNumber: person.personalNumber, municipalityCode: person.municipalityCode, protectedIdentity: person.protectedIdentity })),
+    persons: records.map((person): Verdict | null => (person === null ? null : { personalNumber: person.personalNumber, visible: canSee(principal, person), protectedIdentity: person.protectedIdentity })),
   });
 }
 

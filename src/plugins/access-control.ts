@@ -8,7 +8,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getDirective } from '@graphql-tools/utils';
 import {
-  getNamedType, getNullableType, getOperationAST, GraphQLError, isInputObjectType, isListType, isObjectType, Kind, TypeInfo, valueFromAST, visit,
+  getNamedType, getNullableType, getOperationAST, GraphQLError, isInputObjectType, type GraphQLUnionType, isListType, isObjectType, Kind, TypeInfo, valueFromAST, visit,
   visitWithTypeInfo, type DocumentNode, type GraphQLArgument, type GraphQLInputField, type GraphQLInputType,
   type GraphQLSchema, type OperationDefinitionNode, type ValueNode,
 } from 'graphql';
@@ -64,6 +64,7 @@ export function accessControlPlugin(schema: GraphQLSchema, introspection: Intros
             if (dataFields.length > 0) throw new AuthenticationError('MISSING');
             return;
           }
+          checkRepresentations(schema, operation, document, request.variables ?? {}, contextValue.origin?.gateway === true);
           noteRequest([operation], document, contextValue, request.variables ?? {});
           if (!contextValue.readsPersonalData) return;
           contextValue.purpose = resolvePurpose(contextValue.principal, contextValue.declarations.purposeHeader, purposes);
@@ -71,6 +72,33 @@ export function accessControlPlugin(schema: GraphQLSchema, introspection: Intros
       };
     },
   };
+}
+
+/**
+ * A direct caller of a federated subgraph gets at most as many persons from `_entities` as from `citizens`;
+ * the gateway's own requests are bounded by its client's document and limits. A representation must name an
+ * entity type of this subgraph: anything else is the caller's error, said before anything runs.
+ */
+export const MAX_REPRESENTATIONS = 100;
+/** Refused before anything runs, like a variable of the wrong type: 400, as Apollo answers those. */
+const REFUSED_REPRESENTATIONS = { code: Code.BAD_USER_INPUT, http: { status: 400 } };
+
+function checkRepresentations(schema: GraphQLSchema, operation: OperationDefinitionNode, document: DocumentNode, variables: Readonly<Record<string, unknown>>, fromGateway: boolean): void {
+  const entities = schema.getQueryType()?.getFields()._entities?.args.find((arg) => arg.name === 'representations');
+  if (entities === undefined) return;
+  const entityTypes = new Set(schema.getPossibleTypes(schema.getType('_Entity') as GraphQLUnionType).map((type) => type.name));
+  for (const { value, argument } of argumentsOf(schema, operation, fragmentsOf(document))) {
+    if (argument !== entities) continue;
+    const representations = valueFromAST(value, argument.type, variables);
+    if (!Array.isArray(representations)) continue;
+    if (!fromGateway && representations.length > MAX_REPRESENTATIONS) {
+      throw new GraphQLError(`_entities takes at most ${MAX_REPRESENTATIONS} representations`, { extensions: REFUSED_REPRESENTATIONS });
+    }
+    const typeName = (item: unknown) => (item !== null && typeof item === 'object' && !Array.isArray(item) ? (item as { __typename?: unknown }).__typename : undefined);
+    if (representations.some((item) => { const name = typeName(item); return typeof name !== 'string' || !entityTypes.has(name); })) {
+      throw new GraphQLError(`each representation is an object whose __typename is one of this subgraph's entity types (${[...entityTypes].join(', ')})`, { extensions: REFUSED_REPRESENTATIONS });
+    }
+  }
 }
 
 /** Introspection describes the whole schema: in production only for principals allowed it. */

@@ -6,7 +6,7 @@
 import { SOURCE_MODULES } from '../../sources/registry.js';
 import { generatePartKeys, type PartKeyPair } from '../../src/commands/federation-keys.js';
 import { parseConfig, partConfigSchema } from '../../src/config.js';
-import { INTERNAL_HEADER, InternalAuth } from '../../src/federation/internal-auth.js';
+import { INTERNAL_HEADER, InternalAuth, PRINCIPAL_HEADER } from '../../src/federation/internal-auth.js';
 import { composeSupergraph, configuredServices } from '../../src/federation/compose.js';
 import { GATEWAY_NAME, partNames, SAMGRAF_PART } from '../../src/federation/parts.js';
 import type { Principal } from '../../src/core/principal.js';
@@ -77,6 +77,8 @@ export async function startFederation(options: FederationOptions): Promise<Feder
       'content-type': 'application/json', accept: 'application/json', 'x-request-id': `federation-test-${++sent}`, ...defaults, ...headers,
     }).filter((entry): entry is [string, string] => entry[1] !== undefined));
     const body = JSON.stringify({ query, variables });
+    // As the gateway does for a partner: the principal, vouched for, for the subgraph and the parts it asks in turn.
+    if (sign !== false && sign !== null) merged[PRINCIPAL_HEADER] = gateway.signPrincipal(merged['x-request-id']!, sign);
     if (sign !== false) merged[INTERNAL_HEADER] = await gateway.signRequest(part, { requestId: merged['x-request-id']!, body, headers: merged, principal: sign });
     const response = await fetch(server.url, { method: 'POST', headers: merged, body });
     return { status: response.status, headers: response.headers, ...(await response.json() as object) };
