@@ -24,7 +24,7 @@ export async function startFederatedTarget(options: StartOptions): Promise<Targe
   for (const name of [GATEWAY_NAME, ...names]) keys[name] = await generatePartKeys();
   const trustedKeys = Object.fromEntries(Object.entries(keys).map(([name, pair]) => [name, pair.publicKey]));
   const ports = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await freePort()] as const)));
-  const subgraphs = Object.fromEntries(names.map((name) => [name, { url: `http://127.0.0.1:${ports[name]}/graphql` }]));
+  const subgraphs = Object.fromEntries(names.filter((name) => name !== SAMGRAF_PART).map((name) => [name, { url: `http://127.0.0.1:${ports[name]}/graphql` }]));
   const configFile = (name: string, sources: Record<string, { url: string }>, store: string) => {
     const file = join(options.workDir, `federated-${name}.json`);
     writeFileSync(file, `${JSON.stringify({ ...single, sources, store: { url: store }, federation: { subgraphs, internalAuth: { signingKey: keys[name]!.privateKey, trustedKeys } } }, null, 2)}\n`);
@@ -32,10 +32,11 @@ export async function startFederatedTarget(options: StartOptions): Promise<Targe
   };
   const processes: ServerProcess[] = [];
   try {
-    // The register of persons first: the others ask it whom they may show.
-    for (const name of names) {
+    // The register of persons first: the others ask it whom they may show. samgraf's own part the gateway
+    // serves itself, on the benchmark's store.
+    for (const name of names.filter((part) => part !== SAMGRAF_PART)) {
       const isSource = SOURCE_MODULES.some((module) => module.name === name);
-      const file = configFile(name, isSource ? { [name]: single.sources[name]! } : {}, name === SAMGRAF_PART ? single.store.url : options.partStores[name]!);
+      const file = configFile(name, isSource ? { [name]: single.sources[name]! } : {}, options.partStores[name]!);
       processes.push(await startServerProcess(`federated-${name}`, [CLI, 'subgraph', '--source', name, '--config', file], { ...options, readyPath: '/readyz', port: ports[name]! }));
     }
     const gateway = await startServerProcess('federated-gateway', [CLI, 'gateway', '--config', configFile(GATEWAY_NAME, {}, single.store.url)], { ...options, readyPath: '/readyz' });

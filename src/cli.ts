@@ -40,8 +40,8 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
                           to also connect to each source and the store (1 if any fails)`],
   ['demo', `demo  [--data-dir DIR] [--port N] [--federated]
                           run the self-contained demo on SQLite (what \`npm start\` runs); --federated
-                          runs it as four subgraphs, samgraf's own part and the gateway on ports N to
-                          N+5 (what \`npm run start:federated\` runs)`],
+                          runs it as the four subgraphs and the gateway on ports N to N+4 (what
+                          \`npm run start:federated\` runs)`],
   ['seed', `seed  --config FILE --citizens N --seed S [--personal-numbers FILE …]
                           (re)create and fill the three legacy sources with deterministic data`],
   ['migrate', `migrate [--config FILE]   apply the store's pending migrations (creating a missing MySQL database)`],

@@ -39,7 +39,7 @@ export async function runFederatedDemo(options: FederatedDemoOptions): Promise<{
   const trustedKeys = Object.fromEntries(Object.entries(keys).map(([name, pair]) => [name, pair.publicKey]));
   const names = partNames();
   const portOf = (name: string) => (name === GATEWAY_NAME ? options.port : options.port + 1 + names.indexOf(name));
-  const subgraphs = Object.fromEntries(names.map((name) => [name, { url: `http://127.0.0.1:${portOf(name)}/graphql` }]));
+  const subgraphs = Object.fromEntries(names.filter((name) => name !== SAMGRAF_PART).map((name) => [name, { url: `http://127.0.0.1:${portOf(name)}/graphql` }]));
   const common = {
     auth: { issuers: demoIssuerConfigs(options.port) },
     purposes: demoConfigFile(dataDir).purposes,
@@ -59,11 +59,11 @@ export async function runFederatedDemo(options: FederatedDemoOptions): Promise<{
   };
   try {
     const sourceUrls = demoConfigFile(dataDir).sources as Record<string, { url: string }>;
-    // The register of persons first: the other parts ask it whom they may show.
-    for (const name of names) {
+    // The register of persons first: the other parts ask it whom they may show. samgraf's own part (me, the
+    // access log) the gateway serves itself.
+    for (const name of names.filter((part) => part !== SAMGRAF_PART)) {
       const own = SOURCE_MODULES.some((module) => module.name === name) ? { [name]: sourceUrls[name]! } : {};
-      // samgraf's own part keeps its log with the gateway's: an auditor's search reads both, and every agency's.
-      running.push(await startSamgraf(configOf(name, own, name === SAMGRAF_PART ? 'store.db' : `store-${name}.db`), logger, { part: name }));
+      running.push(await startSamgraf(configOf(name, own, `store-${name}.db`), logger, { part: name }));
     }
     const issuer = await createDemoIssuer(dataDir);
     let personas: ReturnType<typeof demoPersonas> = [];
@@ -99,6 +99,6 @@ async function partKeys(dataDir: string): Promise<Record<string, PartKeyPair>> {
 }
 
 function federationBanner(subgraphs: Record<string, { url: string }>): string {
-  const lines = Object.entries(subgraphs).map(([name, { url }]) => `  ${name.padEnd(20)} ${url}   (${name === SAMGRAF_PART ? "me and the access log: every agency's, read as one" : 'its own SQLite store: its own access log'})`);
-  return `\nsamgraf federated demo: the gateway composes these subgraphs, each called with a signed request:\n${lines.join('\n')}\n`;
+  const lines = Object.entries(subgraphs).map(([name, { url }]) => `  ${name.padEnd(20)} ${url}   (its own SQLite store: its own access log)`);
+  return `\nsamgraf federated demo: the gateway composes these subgraphs, each called with a signed request, and serves\nme and the access log itself — every agency's log, read as one:\n${lines.join('\n')}\n`;
 }

@@ -193,6 +193,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true },
     ...(part?.people ? { people: part.people } : {}),
     ...(part?.name === SAMGRAF_PART ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: part.remoteLogs, auth: part.internal, timeoutMs: config.limits.executionTimeoutMs }) } : {}),
+    ...(gateway?.embedsSamgrafPart ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: sourceParts(gateway.parts), auth: gateway.internal, timeoutMs: config.limits.executionTimeoutMs, vouches: true }) } : {}),
   };
   const createContext = async (requestId: string, headers: IncomingHttpHeaders, origin: InternalCaller | null) => {
     let principal;
@@ -284,6 +285,11 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 }
 
 /** The routes only other parts may call: the register of persons answers their lookups. */
+/** The sources' parts a gateway's supergraph names, for the access-log reads of samgraf's part it serves. */
+function sourceParts(parts: ReadonlyMap<string, string>): { part: string; url: string }[] {
+  return [...parts].filter(([name]) => name !== SAMGRAF_PART).map(([part, url]) => ({ part, url }));
+}
+
 /**
  * The routes only other parts may call: every source's part lets samgraf's own part read its access log; the
  * register of persons also answers the others' lookups.
@@ -296,7 +302,8 @@ function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source
     return sdl;
   });
   if (part.name === SAMGRAF_PART) return routes;
-  routes.set(ACCESS_LOG_PATH, (request) => answerAccessLogRead(request, log.accessLog, log.chains, log.auditLog, SAMGRAF_PART, callerOf));
+  // samgraf's own part reads it: as a subgraph of its own, or served by the gateway.
+  routes.set(ACCESS_LOG_PATH, (request) => answerAccessLogRead(request, log.accessLog, log.chains, log.auditLog, [SAMGRAF_PART, GATEWAY], callerOf));
   if (!part.isRegister) return routes;
   const register = part.modules[0]!;
   routes.set(PERSONS_PATH, async (request) => {

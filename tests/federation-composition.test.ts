@@ -14,7 +14,7 @@ import { isObjectType, type GraphQLSchema } from 'graphql';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { policyMatrix, type MatrixRow } from '../src/commands/policy-matrix.js';
 import { composeSupergraph, configuredServices, type SubgraphService } from '../src/federation/compose.js';
-import { partNames, SAMGRAF_PART } from '../src/federation/parts.js';
+import { EMBEDDED_URL, partNames, SAMGRAF_PART } from '../src/federation/parts.js';
 import { PERSON_KEY, printSubgraphSdl, subgraphSdls } from '../src/federation/subgraph-sdl.js';
 import { supergraphParts, supergraphSchema } from '../src/federation/supergraph.js';
 import { buildDeclaredSchema } from '../src/schema.js';
@@ -152,7 +152,7 @@ describe('samgraf compose and policy matrix --supergraph', () => {
     const refused = await runCli(['compose', '--config', config(partial), '--from', 'package']);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /federation\.subgraphs\.populationRegister\.url: required/);
-    assert.match(refused.stderr, /federation\.subgraphs\.samgraf\.url: required/);
+    assert.doesNotMatch(refused.stderr, /samgraf\.url/, "samgraf's own part is optional: the gateway serves it");
     assert.equal(refused.stdout, '');
     const bad = await runCli(['compose', '--config', config({ ...everyPart, elsewhere: 'http://x.invalid/' }), '--from', 'package']);
     assert.equal(bad.status, 1);
@@ -162,6 +162,15 @@ describe('samgraf compose and policy matrix --supergraph', () => {
     const matrix = await runCli(['policy', 'matrix', '--supergraph', notSupergraph]);
     assert.equal(matrix.status, 1);
     assert.match(matrix.stderr, /not a supergraph/);
+  });
+
+  it('without a configured samgraf part the supergraph names it as served by the gateway itself', async () => {
+    const { [SAMGRAF_PART]: _, ...sources } = everyPart;
+    const output = join(dir, 'embedded.graphql');
+    const composed = await runCli(['compose', '--config', config(sources), '--from', 'package', '-o', output]);
+    assert.equal(composed.status, 0, composed.stderr);
+    const parts = supergraphParts(supergraphSchema(readFileSync(output, 'utf8')));
+    assert.equal([...parts.values()].find((part) => part.name === SAMGRAF_PART)?.url, EMBEDDED_URL);
   });
 
   it('configuredServices keeps registry order and takes an optional source only where configured', () => {

@@ -19,7 +19,7 @@ import type { AuditLog } from '../access-log/writer.js';
 import type { PeopleRequest } from '../context.js';
 import { hasScope, type Principal } from '../core/principal.js';
 import { AuditUnavailableGraphQLError } from '../security/errors.js';
-import { INTERNAL_HEADER, type InternalAuth } from './internal-auth.js';
+import { INTERNAL_HEADER, PRINCIPAL_HEADER, type InternalAuth } from './internal-auth.js';
 import { inClientSpan } from '../telemetry.js';
 import { CALLER_HEADERS, LookupRefused, type CallerCheck, type LookupRequest } from './person-directory.js';
 
@@ -51,7 +51,7 @@ export interface RemoteLog {
 }
 
 /** The asking side: one request's reader and verifier over the local log and every remote one. */
-export function federatedAccessLog(options: { local: AccessLogReader; localChains: ChainVerifier; remotes: readonly RemoteLog[]; auth: InternalAuth; timeoutMs: number }) {
+export function federatedAccessLog(options: { local: AccessLogReader; localChains: ChainVerifier; remotes: readonly RemoteLog[]; auth: InternalAuth; timeoutMs: number; vouches?: boolean }) {
   return (request: PeopleRequest): { accessLog: AccessLogSearch; chains: ChainReporter } => {
     const ask = <T>(read: Read) => Promise.all(options.remotes.map((remote) => askPart<T>(remote, read, request, options)));
     return {
@@ -85,10 +85,18 @@ export function federatedAccessLog(options: { local: AccessLogReader; localChain
   };
 }
 
-async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest, options: { auth: InternalAuth; timeoutMs: number }): Promise<T> {
+async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest, options: { auth: InternalAuth; timeoutMs: number; vouches?: boolean }): Promise<T> {
   const body = JSON.stringify(read);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': request.requestId };
   for (const name of CALLER_HEADERS) if (request.headers[name] !== undefined) headers[name] = request.headers[name]!;
+  // The gateway serving samgraf's part vouches for a partner itself; a client's own word is never passed on.
+  if (options.vouches) {
+    delete headers[PRINCIPAL_HEADER];
+    if (request.principal?.type === 'API_KEY') {
+      delete headers.authorization;
+      headers[PRINCIPAL_HEADER] = options.auth.signPrincipal(request.requestId, request.principal);
+    }
+  }
   headers[INTERNAL_HEADER] = await options.auth.signRequest(remote.part, { requestId: request.requestId, body, headers });
   try {
     const { response, text } = await inClientSpan(remote.part, headers, async () => {
@@ -110,8 +118,8 @@ async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest,
  * the log here too (the log is the most sensitive thing an agency holds); the read is logged in the agency's
  * own log before the answer leaves.
  */
-export async function answerAccessLogRead(request: LookupRequest, reader: AccessLogReader, chains: ChainVerifier, auditLog: AuditLog, samgrafPart: string, callerOf: CallerCheck): Promise<string> {
-  if (request.caller.part !== samgrafPart) throw new LookupRefused(`only ${samgrafPart} reads the access log of another part`);
+export async function answerAccessLogRead(request: LookupRequest, reader: AccessLogReader, chains: ChainVerifier, auditLog: AuditLog, readers: readonly string[], callerOf: CallerCheck): Promise<string> {
+  if (!readers.includes(request.caller.part)) throw new LookupRefused(`only ${readers.join(' or ')} reads the access log of another part`);
   const principal = await callerOf(request);
   const read = parseRead(request.body);
   if (read.read === 'chains') {

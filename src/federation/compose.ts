@@ -11,7 +11,7 @@ import { newRequestId } from '../request-id.js';
 import { SOURCE_MODULES } from '../../sources/registry.js';
 import { ConfigError, type Config } from '../config.js';
 import type { SourceModule } from '../core/source-module.js';
-import { GATEWAY_NAME, partNames, SAMGRAF_PART } from './parts.js';
+import { EMBEDDED_URL, GATEWAY_NAME, partNames, SAMGRAF_PART } from './parts.js';
 import { subgraphSdl } from './subgraph-sdl.js';
 
 export interface SubgraphService {
@@ -57,6 +57,8 @@ export async function runningServices(config: Pick<Config, 'federation'>, auth: 
   const services = configuredServices(config, modules);
   const problems: string[] = [];
   const running = await Promise.all(services.map(async (service) => {
+    // Served by the gateway itself: its SDL is this version's.
+    if (service.url === EMBEDDED_URL) return service;
     const requestId = newRequestId();
     const body = '{}';
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
@@ -82,9 +84,11 @@ export async function runningServices(config: Pick<Config, 'federation'>, auth: 
  */
 export function configuredServices(config: Pick<Config, 'federation'>, modules: readonly SourceModule[] = SOURCE_MODULES): SubgraphService[] {
   const configured = config.federation?.subgraphs ?? {};
-  const missing = [...modules.filter((module) => module.required).map((module) => module.name), SAMGRAF_PART].filter((name) => configured[name] === undefined);
+  const missing = modules.filter((module) => module.required && configured[module.name] === undefined).map((module) => module.name);
   if (missing.length > 0) {
-    throw new ConfigError(missing.map((name) => `federation.subgraphs.${name}.url: required to compose the supergraph (where the gateway reaches ${name === SAMGRAF_PART ? "samgraf's own part" : `the ${name} subgraph`})`));
+    throw new ConfigError(missing.map((name) => `federation.subgraphs.${name}.url: required to compose the supergraph (where the gateway reaches the ${name} subgraph)`));
   }
-  return partNames(modules).filter((name) => configured[name] !== undefined).map((name) => ({ name, url: configured[name]!.url, typeDefs: subgraphSdl(name, modules).typeDefs }));
+  // samgraf's own part runs where it is configured, else in the gateway itself.
+  const urlOf = (name: string) => configured[name]?.url ?? (name === SAMGRAF_PART ? EMBEDDED_URL : undefined);
+  return partNames(modules).filter((name) => urlOf(name) !== undefined).map((name) => ({ name, url: urlOf(name)!, typeDefs: subgraphSdl(name, modules).typeDefs }));
 }

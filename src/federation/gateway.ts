@@ -14,8 +14,8 @@
  * single server applies it — null and UNAUTHORIZED_FIELD_OR_TYPE at the field's path.
  */
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
-import { getDirective, relocatedError } from '@graphql-tools/utils';
-import { defaultFieldResolver, GraphQLError, isObjectType, responsePathAsArray, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { getDirective, relocatedError, type ExecutionRequest } from '@graphql-tools/utils';
+import { defaultFieldResolver, execute, GraphQLError, isObjectType, responsePathAsArray, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
@@ -25,9 +25,13 @@ import { SourceUnavailableError } from '../core/source.js';
 import { allows, readFieldRules } from '../security/rules.js';
 import { GATEWAY, INTERNAL_HEADER, InternalAuth, PRINCIPAL_HEADER } from './internal-auth.js';
 import { supergraphParts, supergraphSchema } from './supergraph.js';
+import { EMBEDDED_URL, SAMGRAF_PART } from './parts.js';
+import { buildPartSchema } from './subgraph-schema.js';
 import { inClientSpan } from '../telemetry.js';
 
 export interface GatewaySetup {
+  /** Whether the gateway serves samgraf's own part (`me`, the access log) itself: no subgraph is configured for it. */
+  embedsSamgrafPart: boolean;
   /** What the engine executes: the supergraph's API schema, stitched over the subgraphs. */
   executable: GraphQLSchema;
   /** The supergraph read back: the rule table and personal-data facts the edge checks read. */
@@ -45,10 +49,19 @@ export async function prepareGateway(config: Config, supergraphSdl: string, time
   const trustedKeys = config.federation!.internalAuth!.trustedKeys;
   const declared = supergraphSchema(supergraphSdl);
   const graphs = supergraphParts(declared);
-  const missing = [...graphs.values()].filter(({ name }) => trustedKeys[name] === undefined).map(({ name }) => `federation.internalAuth.trustedKeys.${name}: required — the gateway checks that ${name}'s answers are its own`);
+  const missing = [...graphs.values()].filter(({ url }) => url !== EMBEDDED_URL).filter(({ name }) => trustedKeys[name] === undefined).map(({ name }) => `federation.internalAuth.trustedKeys.${name}: required — the gateway checks that ${name}'s answers are its own`);
   if (missing.length > 0) throw new ConfigError(missing);
+  const embedded = [...graphs.values()].some(({ name, url }) => name === SAMGRAF_PART && url === EMBEDDED_URL);
+  const samgrafPart = embedded ? buildPartSchema(SAMGRAF_PART) : null;
   const executable = getStitchedSchemaFromSupergraphSdl({
     supergraphSdl,
+    // samgraf's own part, when the gateway serves it, runs in this process with the request's own context.
+    onSubschemaConfig: (subschema) => {
+      if (samgrafPart === null || subschema.endpoint !== EMBEDDED_URL) return;
+      subschema.executor = ((request: ExecutionRequest) => execute({
+        schema: samgrafPart, document: request.document, variableValues: request.variables ?? {}, contextValue: request.context, operationName: request.operationName ?? null,
+      })) as typeof subschema.executor;
+    },
     httpExecutorOpts: ({ name: graph }) => {
       const part = graphs.get(graph)!.name;
       // The timeout is the transport's own: the engine's would tie a listener per request to one long-lived
@@ -58,7 +71,7 @@ export async function prepareGateway(config: Config, supergraphSdl: string, time
   });
   enforceKeyRules(executable, declared);
   relocateSubgraphErrors(executable);
-  return { executable, declared, internal, parts: new Map([...graphs.values()].map(({ name, url }) => [name, url])) };
+  return { executable, declared, internal, embedsSamgrafPart: embedded, parts: new Map([...graphs.values()].map(({ name, url }) => [name, url])) };
 }
 
 /** The transport to one subgraph: signed, with the client's request id and credentials; only signed answers count. */

@@ -98,11 +98,11 @@ export async function startFederation(options: FederationOptions): Promise<Feder
 
 /**
  * A whole federated deployment behind its gateway, shaped like startTestServer's single server: the same
- * default principal, `url` and `query` at the gateway, `store` the gateway's own (its API keys, its log).
- * samgraf's own part shares the gateway's store, as one operator runs both.
+ * default principal, `url` and `query` at the gateway, `store` the gateway's own (its API keys, its log). As the
+ * contract has it: the four sources' subgraphs, and the gateway, which serves samgraf's own part itself.
  */
 export async function startFederatedTestServer(sources: SourceUrls, stores: Readonly<Record<string, string>>, overrides: Record<string, unknown> = {}): Promise<TestServer & { federation: Federation }> {
-  const federation = await startFederation({ sources, stores: { ...stores, [SAMGRAF_PART]: stores[GATEWAY_NAME]! }, overrides });
+  const federation = await startFederation({ sources, stores, overrides, parts: partNames().filter((name) => name !== SAMGRAF_PART) });
   try {
     const { staff, citizen } = await testIssuers();
     const subgraphs = Object.fromEntries(Object.entries(federation.parts).map(([name, part]) => [name, { url: part.url }]));
