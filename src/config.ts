@@ -160,6 +160,12 @@ export const configSchema = z.strictObject({
      * How gateway and subgraphs know each other (src/federation/internal-auth.ts): this process's own private key,
      * and the public key of the gateway and of every part it talks to. `samgraf federation keygen` makes a pair.
      */
+    /**
+     * How long a part waits for another (the gateway for a subgraph, a subgraph for the register, the access
+     * log for an agency's): shorter than limits.executionTimeoutMs, so that one agency that hangs fails its own
+     * fields and the rest is served.
+     */
+    subgraphTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     internalAuth: z.strictObject({
       signingKey: privateJwk,
       trustedKeys: z.strictObject(Object.fromEntries([GATEWAY, ...partNames()].map((name) => [name, ed25519Jwk.describe('an Ed25519 public key as a JWK (kty OKP, crv Ed25519, x)').optional()])) as Record<string, z.ZodOptional<typeof ed25519Jwk>>),

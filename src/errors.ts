@@ -8,6 +8,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { SourceUnavailableError } from './core/source.js';
 import { Code } from './core/error-codes.js';
+import { partNames } from './federation/parts.js';
 
 /** `auditChains` while the first verification since start is still walking the log: nothing to show yet. */
 export class VerificationRunningError extends GraphQLError {
@@ -54,6 +55,9 @@ function codeOf(error: GraphQLError): string {
   return typeof code === 'string' ? code : Code.BAD_REQUEST;
 }
 
+/** The names an error's `source` may give: a source's, or samgraf's own part's — never whatever a part wrote. */
+const KNOWN_SOURCES: ReadonlySet<string> = new Set(partNames());
+
 export function formatClientError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof SourceUnavailableError) {
@@ -64,7 +68,7 @@ export function formatClientError(formatted: GraphQLFormattedError, error: unkno
     // Only samgraf's own extensions: a federation engine's errors carry the request they failed on (personal
     // numbers in its variables), a subgraph's URL, or a stack trace.
     const source = formatted.extensions?.source;
-    return { ...formatted, message: clarify(formatted.message, code), extensions: { code, ...(typeof source === 'string' ? { source } : {}) } };
+    return { ...formatted, message: clarify(formatted.message, code), extensions: { code, ...(typeof source === 'string' && KNOWN_SOURCES.has(source) ? { source } : {}) } };
   }
   return {
     message: 'Internal server error',

@@ -101,7 +101,7 @@ const MAX_DECLARATION_CHARS = 200;
 
 export async function startSamgraf(config: Config, logger: Logger, options: StartOptions = {}): Promise<Samgraf> {
   const part = options.part === undefined ? null : await preparePart(config, options.part);
-  const gateway = options.gateway === undefined ? null : await prepareGateway(config, options.gateway.supergraphSdl, config.limits.executionTimeoutMs);
+  const gateway = options.gateway === undefined ? null : await prepareGateway(config, options.gateway.supergraphSdl, subgraphTimeoutOf(config));
   // A part opens only its own source, the gateway none: an agency's credentials stay with its own subgraph.
   const ownModules = part?.modules ?? (gateway !== null ? [] : SOURCE_MODULES);
   if (part !== null || gateway !== null) config = { ...config, sources: Object.fromEntries(ownModules.flatMap((module) => (config.sources[module.name] ? [[module.name, config.sources[module.name]!]] : []))) };
@@ -192,8 +192,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const services = {
     sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true },
     ...(part?.people ? { people: part.people } : {}),
-    ...(part?.name === SAMGRAF_PART ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: part.remoteLogs, auth: part.internal, timeoutMs: config.limits.executionTimeoutMs }) } : {}),
-    ...(gateway?.embedsSamgrafPart ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: sourceParts(gateway.parts), auth: gateway.internal, timeoutMs: config.limits.executionTimeoutMs, vouches: true }) } : {}),
+    ...(part?.name === SAMGRAF_PART ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: part.remoteLogs, auth: part.internal, timeoutMs: subgraphTimeoutOf(config) }) } : {}),
+    ...(gateway?.embedsSamgrafPart ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: sourceParts(gateway.parts), auth: gateway.internal, timeoutMs: subgraphTimeoutOf(config), vouches: true }) } : {}),
   };
   const createContext = async (requestId: string, headers: IncomingHttpHeaders, origin: InternalCaller | null) => {
     let principal;
@@ -285,6 +285,11 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 }
 
 /** The routes only other parts may call: the register of persons answers their lookups. */
+/** How long a part waits for another: `federation.subgraphTimeoutMs`, and never as long as the whole request may take. */
+function subgraphTimeoutOf(config: Config): number {
+  return Math.min(config.federation?.subgraphTimeoutMs ?? 10_000, Math.max(100, config.limits.executionTimeoutMs - 1000));
+}
+
 /** The sources' parts a gateway's supergraph names, for the access-log reads of samgraf's part it serves. */
 function sourceParts(parts: ReadonlyMap<string, string>): { part: string; url: string }[] {
   return [...parts].filter(([name]) => name !== SAMGRAF_PART).map(([part, url]) => ({ part, url }));
@@ -321,7 +326,7 @@ function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source
  * a purpose the caller may state.
  */
 function callerCheck(part: PartSetup, authenticator: Authenticator, purposes: readonly string[]): CallerCheck {
-  return async (request) => {
+  return async (request, options = { purpose: true }) => {
     const header = (name: string) => single(request.headers[name]);
     let principal: Principal | null;
     try {
@@ -331,6 +336,7 @@ function callerCheck(part: PartSetup, authenticator: Authenticator, purposes: re
       throw new LookupRefused("the caller's credentials do not hold");
     }
     if (principal === null) throw new LookupRefused('a part asks on behalf of a caller: send their credentials');
+    if (!options.purpose) return principal;
     try {
       resolvePurpose(principal, header('x-purpose'), purposes);
     } catch {

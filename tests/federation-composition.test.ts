@@ -175,7 +175,7 @@ describe('samgraf compose and policy matrix --supergraph', () => {
 
   it('configuredServices keeps registry order and takes an optional source only where configured', () => {
     const { incomeRegister: _, ...withoutIncome } = everyPart;
-    const config = { federation: { subgraphs: Object.fromEntries(Object.entries(withoutIncome).map(([name, url]) => [name, { url }])) } };
+    const config = { federation: { subgraphs: Object.fromEntries(Object.entries(withoutIncome).map(([name, url]) => [name, { url }])), subgraphTimeoutMs: 10_000 } };
     assert.deepEqual(configuredServices(config).map((service) => service.name), partNames().filter((name) => name !== 'incomeRegister'));
   });
 });

@@ -24,6 +24,12 @@ import { seededSources, type SeededSources } from './helpers/seeded.js';
 import type { Federation } from './helpers/federation.js';
 import { ALL_SCOPES, testIssuers } from './helpers/tokens.js';
 import { runCli } from './helpers/cli.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseConfig, partConfigSchema } from '../src/config.js';
+import { composeSupergraph, configuredServices } from '../src/federation/compose.js';
+import { startSamgraf } from '../src/server.js';
+import { testLogger } from './helpers/samgraf.js';
 
 const DATA_SET = { citizens: 400, seed: 'federation-0' } as const;
 const DATA = generateLegacyData(DATA_SET);
@@ -181,7 +187,8 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
     assert.deepEqual(paged.filter((id) => allIds.includes(id)), allIds);
     assert.deepEqual(paged.slice(paged.length - allIds.length), allIds);
 
-    const chains = await server.query('{ auditChains { ok events chains { writer ok } } }', {}, auditor);
+    // Verifying the chains reads no personal data: no purpose needed, as on the single server.
+    const chains = await server.query('{ auditChains { ok events chains { writer ok } } }', {}, { ...auditor, 'x-purpose': undefined });
     assert.equal(chains.errors, undefined, JSON.stringify(chains.errors));
     assert.equal(chains.data.auditChains.ok, true);
     const writers = new Set<string>();
@@ -206,6 +213,44 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
       assert.match(verified.stdout, /access log intact: \d+ events/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bad date as the single server does, before anything runs', async () => {
+    const answer = await ask('query Bad($p: String!) { citizen(personalNumber: $p) { incomes(from: "2020-13") { id } } }', { p: HUNDRED[4] }, `bad-month-${++sent}`);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.equal(answer.data, undefined);
+  });
+
+  it('a subgraph that hangs fails its own fields after federation.subgraphTimeoutMs, and the rest is served', async () => {
+    const hanging = createServer(() => {});
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const { staff: staffIssuer, citizen: citizenIssuer } = await testIssuers();
+    const subgraphs = Object.fromEntries(Object.entries(server.federation.parts).map(([name, part]) => [name, { url: part.url }]));
+    subgraphs.incomeRegister = { url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/graphql` };
+    const config = parseConfig({
+      server: { port: 0, host: '127.0.0.1' },
+      store: { url: stores.urls[storeKey(GATEWAY_NAME)] },
+      auth: { issuers: [staffIssuer.config, citizenIssuer.config] },
+      federation: { subgraphs, subgraphTimeoutMs: 500, internalAuth: { signingKey: server.federation.keys[GATEWAY_NAME]!.privateKey, trustedKeys: server.federation.trustedKeys } },
+    }, {}, partConfigSchema(null));
+    const gateway = await startSamgraf(config, testLogger(), { gateway: { supergraphSdl: composeSupergraph(configuredServices(config)) } });
+    try {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await officerHeaders()) },
+        body: JSON.stringify({ query: 'query One($p: String!) { citizen(personalNumber: $p) { givenNames incomes { id } } }', variables: { p: HUNDRED[5] } }),
+      });
+      const answer = await response.json() as { data: any; errors?: { path: string[]; extensions: { code: string; source?: string } }[] };
+      assert.equal(response.status, 200);
+      assert.equal(typeof answer.data.citizen.givenNames, 'string');
+      assert.equal(answer.data.citizen.incomes, null);
+      assert.deepEqual(answer.errors?.map((error) => [error.extensions.code, error.extensions.source, error.path.join('.')]), [['SOURCE_UNAVAILABLE', 'incomeRegister', 'citizen.incomes']]);
+    } finally {
+      await gateway.close();
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
     }
   });
 

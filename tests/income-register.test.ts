@@ -14,6 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { newRequestId } from '../src/request-id.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -489,7 +490,7 @@ for (const dialect of ['postgres', 'sqlite'] as const) {
     });
 
     it('never serves a sole trader\'s number, and logs a read of the employer as a read of the owner\'s data (INCOME)', async () => {
-      const requestId = `income-${randomUUID()}`;
+      const requestId = `income-${newRequestId()}`;
       const response = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': requestId, ...officer },
@@ -528,7 +529,7 @@ for (const dialect of ['postgres', 'sqlite'] as const) {
 
     it('a sole trader with a protected identity, or one the register does not know, is masked as an employer: it leads to the owner as a relation would', async () => {
       const query = `query Q($pnr: String!) { citizen(personalNumber: $pnr) { incomes { id grossPay { amount } employer { name soleTrader } } } }`;
-      const requestId = `income-${randomUUID()}`;
+      const requestId = `income-${newRequestId()}`;
       const response = await fetch(server.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', 'x-request-id': requestId, ...await staffHeaders('citizen:read income:read') },

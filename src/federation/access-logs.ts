@@ -120,8 +120,9 @@ async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest,
  */
 export async function answerAccessLogRead(request: LookupRequest, reader: AccessLogReader, chains: ChainVerifier, auditLog: AuditLog, readers: readonly string[], callerOf: CallerCheck): Promise<string> {
   if (!readers.includes(request.caller.part)) throw new LookupRefused(`only ${readers.join(' or ')} reads the access log of another part`);
-  const principal = await callerOf(request);
   const read = parseRead(request.body);
+  // Verifying the chains reads no personal data, so it states no purpose (as `auditChains` does not).
+  const principal = await callerOf(request, { purpose: read.read !== 'chains' });
   if (read.read === 'chains') {
     if (!mayAudit(principal)) throw new LookupRefused('the principal may not read the access log');
     return JSON.stringify(await chains.verify());
@@ -185,6 +186,7 @@ function parseRead(body: string): Read {
   } catch {
     throw new LookupRefused('the body is not JSON');
   }
+  if (typeof read !== 'object' || read === null || Array.isArray(read)) throw new LookupRefused('not a read of the access log');
   const limit = read.limit;
   const boundedLimit = typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 && limit <= 1001;
   const after = read.after === null || isPosition(read.after);

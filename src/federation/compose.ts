@@ -42,7 +42,7 @@ export function composeSupergraph(services: readonly SubgraphService[]): string 
 export async function composeConfigured(config: Pick<Config, 'federation' | 'limits'>, from: 'running' | 'package'): Promise<string> {
   if (from === 'package') return composeSupergraph(configuredServices(config));
   const auth = await InternalAuth.fromConfig(GATEWAY_NAME, config, 'to ask the running subgraphs for their SDL (or compose --from package)');
-  return composeSupergraph(await runningServices(config, auth, config.limits.executionTimeoutMs));
+  return composeSupergraph(await runningServices(config, auth, config.federation?.subgraphTimeoutMs ?? 10_000));
 }
 
 /** Where a running part serves its subgraph SDL to the gateway (signed both ways, like every internal call). */

@@ -15,7 +15,7 @@
  */
 import { getStitchedSchemaFromSupergraphSdl } from '@graphql-tools/federation';
 import { getDirective, relocatedError, type ExecutionRequest } from '@graphql-tools/utils';
-import { defaultFieldResolver, execute, GraphQLError, isObjectType, responsePathAsArray, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, execute, GraphQLError, GraphQLScalarType, isScalarType, isObjectType, responsePathAsArray, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
@@ -27,6 +27,7 @@ import { GATEWAY, INTERNAL_HEADER, InternalAuth, PRINCIPAL_HEADER } from './inte
 import { supergraphParts, supergraphSchema } from './supergraph.js';
 import { EMBEDDED_URL, SAMGRAF_PART } from './parts.js';
 import { buildPartSchema } from './subgraph-schema.js';
+import { scalarResolvers } from '../core/scalars.js';
 import { inClientSpan } from '../telemetry.js';
 
 export interface GatewaySetup {
@@ -69,6 +70,7 @@ export async function prepareGateway(config: Config, supergraphSdl: string, time
       return { deduplicateInflightRequests: false, fetch: signedFetch(part, internal, timeoutMs) as never };
     },
   });
+  withSamgrafScalars(executable);
   enforceKeyRules(executable, declared);
   relocateSubgraphErrors(executable);
   return { executable, declared, internal, embedsSamgrafPart: embedded, parts: new Map([...graphs.values()].map(({ name, url }) => [name, url])) };
@@ -101,6 +103,10 @@ function signedFetch(part: string, internal: InternalAuth, timeoutMs: number) {
         return { response: answer, text: await answer.text(), status: answer.status };
       });
       await internal.verifyResponse(response.headers.get(INTERNAL_HEADER) ?? undefined, part, { requestId: ctx.requestId, body: text });
+      // A part answers GraphQL JSON — data, errors or both — with samgraf's statuses; anything else is a part
+      // that cannot answer, whatever its signature says.
+      if (response.status >= 500 && response.status !== 503) return unavailable(part);
+      if (!isGraphQLAnswer(text)) return unavailable(part);
       return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
     } catch {
       // A part that cannot be reached, or whose answer is not its own, is a source unavailable — in the words
@@ -153,6 +159,31 @@ function placed(error: unknown, path: Path): unknown {
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+function isGraphQLAnswer(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as unknown;
+    return typeof body === 'object' && body !== null && !Array.isArray(body) && ('data' in body || 'errors' in body);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * samgraf's scalars (`Date`, `DateTime`, `YearMonth`) on the engine's schema, which builds them from SDL as
+ * pass-through scalars: so a client's bad date is refused as the single server refuses it (validation, 400),
+ * and a value a subgraph sends is checked on its way out. In place, as the engine's schema is.
+ */
+function withSamgrafScalars(executable: GraphQLSchema): void {
+  for (const scalar of Object.values(scalarResolvers)) {
+    if (!(scalar instanceof GraphQLScalarType)) continue;
+    const target = executable.getType(scalar.name);
+    if (!isScalarType(target)) continue;
+    target.serialize = scalar.serialize;
+    target.parseValue = scalar.parseValue;
+    target.parseLiteral = scalar.parseLiteral;
+  }
 }
 
 /** The answer of a part that could not answer: its fields fail as SOURCE_UNAVAILABLE, naming it. */

@@ -56,6 +56,6 @@ export async function preparePart(config: Config, name: string, modules: readonl
   const registerUrl = config.federation?.subgraphs[register.name]?.url;
   if (registerUrl === undefined) throw new ConfigError([`federation.subgraphs.${register.name}.url: required — the ${name} subgraph asks the register of persons whom it may show`]);
   if (internalAuth.trustedKeys[register.name] === undefined) throw new ConfigError([`federation.internalAuth.trustedKeys.${register.name}: required — the register's answers are signed with it`]);
-  const timeoutMs = config.sources[name]?.statementTimeoutMs ?? 5000;
+  const timeoutMs = Math.min(config.federation?.subgraphTimeoutMs ?? 10_000, Math.max(100, config.limits.executionTimeoutMs - 1000));
   return { ...setup, people: remotePersonDirectory({ registerUrl, register: register.name, typeName: register.people!.typeName, auth: internal, timeoutMs }) };
 }

@@ -98,7 +98,7 @@ interface Verdict {
 }
 
 /** Who the caller is, as the answering part judges them itself; refuses (LookupRefused) a caller it cannot. */
-export type CallerCheck = (request: LookupRequest) => Promise<Principal>;
+export type CallerCheck = (request: LookupRequest, options?: { purpose: boolean }) => Promise<Principal>;
 
 export interface LookupRequest {
   requestId: string;
