@@ -7,8 +7,27 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CLI, runCli } from './helpers/cli.js';
+
+/**
+ * `count` consecutive ports that are free now, below the kernel's range for outgoing connections (32768 and up
+ * on Linux), where a busy machine's own client sockets would take a random port away from the demo.
+ */
+async function freePorts(count: number): Promise<number> {
+  const free = (port: number) => new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  for (;;) {
+    const base = 20000 + Math.floor(Math.random() * (12000 - count));
+    let all = true;
+    for (let i = 0; i < count && all; i++) all = await free(base + i);
+    if (all) return base;
+  }
+}
 
 for (const federated of [false, true]) describe(federated ? 'the federated demo (npm run start:federated)' : 'the demo', () => {
   let dir: string;
@@ -18,15 +37,17 @@ for (const federated of [false, true]) describe(federated ? 'the federated demo 
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'samgraf-demo-'));
-    // The federated demo takes the five ports after it too.
-    port = 20000 + Math.floor(Math.random() * 20000);
+    // The federated demo takes the four ports after it too.
+    port = await freePorts(federated ? 5 : 1);
     child = spawn(process.execPath, [CLI, 'demo', '--data-dir', dir, '--port', String(port), ...(federated ? ['--federated'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (chunk) => { banner += chunk; });
-    // The demo logs each request to stderr synchronously: an unread pipe would fill up and stall it.
-    child.stderr!.resume();
+    // The demo logs each request to stderr synchronously: an unread pipe would fill up and stall it. The end of
+    // it is kept, to say why a demo that did not start stopped.
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
     const deadline = Date.now() + 90_000;
     while (!banner.includes('Tokens are valid')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not start:\n${banner}`);
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not start:\n${banner}\n${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   });
