@@ -5,7 +5,7 @@
  * `{ "data": … }` JSON, so one set of checks and one normalisation serve all three targets.
  */
 import type { CursorCodec, CursorList } from '../src/core/cursor.js';
-import { canonicalJson } from '../src/access-log/event.js';
+import { canonicalJson } from '../src/access-log/canonical-json.js';
 import { SeededRandom } from '../src/core/seed/random.js';
 import { WORLD_AS_OF } from '../src/core/seed/world.js';
 import type { Earners, People } from './legacy-tables.js';

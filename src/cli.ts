@@ -25,6 +25,8 @@ import { migrateStore } from './store/migrations.js';
 import { exportEvents } from './access-log/export.js';
 import { pruneAccessLog } from './access-log/retention.js';
 import { describeVerifyReport, verifyAccessLog } from './access-log/verify.js';
+import { describeTreeReport, verifyTree } from './access-log/transparency/verify-tree.js';
+import { checkpoint, keygen, logKeyOf, TransparencyCommandError, verifyReceiptFile, witness } from './commands/transparency.js';
 import { seedFromConfig } from './seed/command.js';
 import { startSamgraf } from './server.js';
 import { tracingFromEnvironment, type Tracing } from './telemetry.js';
@@ -55,7 +57,20 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
   ['apikey revoke', `apikey revoke [--config FILE] ID
                           revoke a key; effective on the next request, on every replica`],
   ['audit verify', `audit verify [--config FILE]
-                          walk every writer's chain; exit 1 naming the first bad event`],
+                          walk every writer's chain and the Merkle tree, checking every checkpoint
+                          ever signed; exit 1 naming the first bad event or what is wrong in the tree`],
+  ['audit keygen', `audit keygen --origin NAME --out FILE [--witness]
+                          write a new Ed25519 key for accessLog.signingKeyFile (NAME is the checkpoints'
+                          origin), or with --witness a witness's key; prints its C2SP verifier key`],
+  ['audit checkpoint', `audit checkpoint [--config FILE]
+                          give every committed event its leaf and sign a checkpoint of the tree now`],
+  ['audit witness', `audit witness --log URL --key FILE --state DIR [--log-key KEY]
+                          act as a witness once: fetch the log's checkpoint, check it extends the last
+                          one accepted (kept in DIR), cosign it and post the cosignature back; exit 1
+                          refusing a rollback, a fork or a rewritten history`],
+  ['audit verify-receipt', `audit verify-receipt FILE --key KEY [--witness-key KEY …]
+                          verify a citizen's receipt offline against the log's verifier key (and that
+                          each witness named cosigned its checkpoint); exit 1 with the reason if not`],
   ['audit export', `audit export [--config FILE] [--from DATE|INSTANT] [--to DATE|INSTANT] [--format jsonl|csv]
                           stream events to stdout, oldest first`],
   ['audit prune', `audit prune [--config FILE]
@@ -374,16 +389,49 @@ async function apikey(args: string[]): Promise<void> {
 
 async function audit(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
+  if (sub === 'keygen') {
+    const flags = parse(rest, { origin: { type: 'string' }, out: { type: 'string' }, witness: { type: 'boolean', default: false } });
+    if (!flags.origin || !flags.out) throw new UsageError('audit keygen needs --origin NAME and --out FILE');
+    process.stdout.write(`${await keygen(flags.origin, flags.out, flags.witness)}\n`);
+    return;
+  }
+  if (sub === 'witness') {
+    const flags = parse(rest, { log: { type: 'string' }, key: { type: 'string' }, state: { type: 'string' }, 'log-key': { type: 'string' } });
+    if (!flags.log || !flags.key || !flags.state) throw new UsageError('audit witness needs --log URL, --key FILE and --state DIR');
+    if (!URL.canParse(flags.log)) throw new UsageError('--log takes the log\'s URL, e.g. https://samgraf.fk.example');
+    const result = await witness({ log: flags.log, key: flags.key, state: flags.state, ...(flags['log-key'] ? { logKey: flags['log-key'] } : {}) });
+    (result.ok ? process.stdout : process.stderr).write(result.text);
+    if (!result.ok) process.exitCode = 1;
+    return;
+  }
+  if (sub === 'verify-receipt') {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: { key: { type: 'string' }, 'witness-key': { type: 'string', multiple: true } }, strict: true, allowPositionals: true });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const [file, ...extra] = parsed.positionals;
+    if (!file || extra.length > 0 || !parsed.values.key) throw new UsageError('audit verify-receipt takes one FILE and --key KEY');
+    const result = await verifyReceiptFile(file, parsed.values.key, parsed.values['witness-key'] ?? []);
+    (result.ok ? process.stdout : process.stderr).write(result.text);
+    if (!result.ok) process.exitCode = 1;
+    return;
+  }
   const flags = parse(rest, { config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'jsonl' } });
-  if (sub !== 'verify' && sub !== 'export' && sub !== 'prune') throw new UsageError('usage: samgraf audit verify|export|prune');
+  if (sub !== 'verify' && sub !== 'export' && sub !== 'prune' && sub !== 'checkpoint') throw new UsageError('usage: samgraf audit verify|export|prune|keygen|checkpoint|witness|verify-receipt');
   const config = configFrom(flags.config, true);
   const db = openDatabase(config.store.url);
   try {
     await migrateStore(db);
     if (sub === 'verify') {
       const report = await verifyAccessLog(db);
+      const tree = await verifyTree(db, await logKeyOf(config));
       process.stdout.write(describeVerifyReport(report));
-      if (report.broken.length > 0) process.exitCode = 1;
+      process.stdout.write(describeTreeReport(tree));
+      if (report.broken.length > 0 || !tree.ok) process.exitCode = 1;
+    } else if (sub === 'checkpoint') {
+      process.stdout.write(await checkpoint(db, config));
     } else if (sub === 'export') {
       if (flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError('--format is jsonl or csv');
       const count = await exportEvents(db, process.stdout, flags.format, instantFlag(flags.from, '--from', false), instantFlag(flags.to, '--to', true));
@@ -471,7 +519,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`samgraf: ${error.message}\n\n${usageFor(process.argv.slice(2))}`);
     process.exit(2);
   }
-  if (error instanceof ConfigError || error instanceof CommandInputError || error instanceof NoDemoIssuerError || error instanceof CompositionError || error instanceof SupergraphError) {
+  if (error instanceof ConfigError || error instanceof TransparencyCommandError || error instanceof CommandInputError || error instanceof NoDemoIssuerError || error instanceof CompositionError || error instanceof SupergraphError) {
     process.stderr.write(`samgraf: ${error.message}\n`);
     process.exit(1);
   }

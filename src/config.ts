@@ -151,7 +151,20 @@ export const configSchema = z.strictObject({
     retentionDays: z.number().int().min(1).default(1826),
     /** Chains this process writes in parallel (see AuditLog). */
     commitLanes: z.number().int().min(1).max(32).default(4),
-  }).default({ retentionDays: 1826, commitLanes: 4 }),
+    /**
+     * The log's Ed25519 key for signing checkpoints (src/access-log/transparency), made by `samgraf audit keygen`.
+     * Without it the tree is still built, but no checkpoint is signed and no receipt issued.
+     */
+    signingKeyFile: z.string().min(1).optional(),
+    /** The checkpoints' origin line; it must be the name the key was made for (the default). */
+    origin: z.string().min(1).regex(/^[^\s+]+$/).describe('a name without spaces or +, e.g. log.fk.example/access').optional(),
+    /** While events arrive, a new checkpoint at least this often. */
+    checkpointIntervalSeconds: z.number().min(0.05).max(3600).default(1),
+    /** The verifier keys (`name+id+key`) of the witnesses whose cosignatures every checkpoint should get. */
+    witnesses: z.array(z.string().regex(/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/).describe('a C2SP verifier key <name>+<key id hex>+<base64 key>')).default([]),
+    /** How long a checkpoint may lack an expected witness's cosignature before /readyz warns and the metric says so. */
+    witnessTimeoutSeconds: z.number().int().min(1).max(7 * 86_400).default(300),
+  }).default({ retentionDays: 1826, commitLanes: 4, checkpointIntervalSeconds: 1, witnesses: [], witnessTimeoutSeconds: 300 }),
   purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/).describe('a name of lower-case words joined by - (e.g. benefit-assessment)')).min(1).default(DEFAULT_PURPOSES),
   /** A federated deployment (src/federation): where each part runs, for the gateway and `samgraf compose`. */
   federation: z.strictObject({

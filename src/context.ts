@@ -8,7 +8,9 @@ import type { CursorCodec } from './core/cursor.js';
 import type { ModuleContext, PersonDirectory } from './core/source-module.js';
 import type { DataQualityFinding, DataQualitySink, LoaderOptions, Source } from './core/source.js';
 import type { ChainVerifier } from './access-log/chain-status.js';
-import type { AccessLogReader } from './access-log/reader.js';
+import type { AccessLogReader, CitizenLogEntry, EventKey } from './access-log/reader.js';
+import type { InclusionProof } from './access-log/transparency/log.js';
+import DataLoader from 'dataloader';
 import { AccessRecord } from './access-log/record.js';
 import type { GraphQLResponse } from '@apollo/server';
 import type { Principal } from './core/principal.js';
@@ -22,8 +24,8 @@ export interface RequestDeclarations {
   forwarded: Readonly<Record<string, string | undefined>>;
 }
 
-/** What an access-log read needs: the auditors' search and a citizen's view (one store's, or a federation's). */
-export type AccessLogSearch = Pick<AccessLogReader, 'search' | 'ofCitizen'>;
+/** What an access-log read needs: the auditors' search, a citizen's view, and their proofs (one store's, or a federation's). */
+export type AccessLogSearch = Pick<AccessLogReader, 'search' | 'ofCitizen' | 'leafIndexes' | 'inclusionProofs' | 'receipts'>;
 /** Verifies hash chains (`auditChains`). */
 export type ChainReporter = Pick<ChainVerifier, 'verify'>;
 
@@ -35,6 +37,12 @@ export interface RequestContext extends ModuleContext {
    */
   origin: InternalOrigin | null;
   accessLog: AccessLogSearch;
+  /** An access-log event's leaf index, batched over the request (`AuditEvent.leafIndex`). */
+  leafIndex: DataLoader<EventKey, number | null, string>;
+  /** An event's inclusion proof against a checkpoint (its size, or null for the one the log chooses), batched. */
+  inclusionProof: DataLoader<{ event: EventKey; checkpoint: number | null }, InclusionProof | null, string>;
+  /** A citizen's receipt for an entry of their log, batched (`AccessLogEntry.receipt`). */
+  receipt: DataLoader<CitizenLogEntry, string | null>;
   /** Verifies the access log's hash chains (`auditChains`). */
   chains: ChainReporter;
   declarations: RequestDeclarations;
@@ -111,10 +119,28 @@ export function createRequestContext(services: Services, requestId: string, prin
   const { typeName, person } = PEOPLE_MODULE!.people!;
   const people: PersonDirectory = services.people?.({ requestId, principal, headers: declarations.forwarded })
     ?? { typeName, person: person(loaders[PEOPLE_MODULE!.name]) };
+  const leafIndex = new DataLoader<EventKey, number | null, string>(async (events) => {
+    const found = await accessLog.leafIndexes(events);
+    return events.map((event) => found.get(`${event.writer}:${event.seq}`) ?? null);
+  }, { cacheKeyFn: (event) => `${event.writer}:${event.seq}` });
+  // One batch per checkpoint asked for: the proofs of a batch are made against one tree.
+  const inclusionProof = new DataLoader<{ event: EventKey; checkpoint: number | null }, InclusionProof | null, string>(async (keys) => {
+    const proofs = new Map<string, InclusionProof | null>();
+    for (const checkpoint of new Set(keys.map((key) => key.checkpoint))) {
+      const events = keys.filter((key) => key.checkpoint === checkpoint).map((key) => key.event);
+      const made = await accessLog.inclusionProofs(events, checkpoint);
+      events.forEach((event, i) => proofs.set(`${checkpoint}|${event.writer}:${event.seq}`, made[i]!));
+    }
+    return keys.map((key) => proofs.get(`${key.checkpoint}|${key.event.writer}:${key.event.seq}`) ?? null);
+  }, { cacheKeyFn: (key) => `${key.checkpoint}|${key.event.writer}:${key.event.seq}` });
+  const receipt = new DataLoader<CitizenLogEntry, string | null>((entries) => accessLog.receipts(entries));
   return {
     origin,
     requestId,
     accessLog,
+    leafIndex,
+    inclusionProof,
+    receipt,
     chains,
     cursors,
     principal,

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { generatePartKeys, type PartKeyPair } from './commands/federation-keys.js';
 import { parseConfig, partConfigSchema } from './config.js';
-import { banner, DEMO_CITIZENS, DEMO_SEED, demoApiKey, demoConfig, demoConfigFile, demoExamples, personaTokens } from './demo.js';
+import { banner, DEMO_CITIZENS, DEMO_SEED, demoApiKey, demoConfig, demoConfigFile, demoExamples, demoLogKeyFile, ensureDemoLogKey, personaTokens } from './demo.js';
 import { createDemoIssuer, DEMO_JWKS_PATH, demoIssuerConfigs } from './demo-issuer.js';
 import { DEMO_PERSONAS_PATH, demoPersonas } from './demo-personas.js';
 import { composeConfigured } from './federation/compose.js';
@@ -36,6 +36,7 @@ export async function runFederatedDemo(options: FederatedDemoOptions): Promise<{
     writeFileSync(marker, `${JSON.stringify({ citizens: DEMO_CITIZENS, seed: DEMO_SEED, counts }, null, 2)}\n`);
   }
   const keys = await partKeys(dataDir);
+  for (const name of [GATEWAY_NAME, ...partNames()]) await ensureDemoLogKey(dataDir, name);
   const trustedKeys = Object.fromEntries(Object.entries(keys).map(([name, pair]) => [name, pair.publicKey]));
   const names = partNames();
   const portOf = (name: string) => (name === GATEWAY_NAME ? options.port : options.port + 1 + names.indexOf(name));
@@ -50,6 +51,8 @@ export async function runFederatedDemo(options: FederatedDemoOptions): Promise<{
     server: { ...common.server, port: portOf(name) },
     sources,
     store: { url: sqlite(store) },
+    // Each agency's log is its own transparency log, with its own key.
+    accessLog: { signingKeyFile: demoLogKeyFile(dataDir, name) },
     federation: { subgraphs, internalAuth: { signingKey: keys[name]!.privateKey, trustedKeys } },
   }, {}, partConfigSchema(name));
   const logger = createLogger();
@@ -79,7 +82,7 @@ export async function runFederatedDemo(options: FederatedDemoOptions): Promise<{
     const tokens = await personaTokens(issuer, examples);
     personas = demoPersonas({ ...tokens, apiKey }, examples.personWithCases);
     const configFile = join(dataDir, 'samgraf.json');
-    writeFileSync(configFile, `${JSON.stringify({ ...demoConfigFile(dataDir), store: { url: sqlite('store.db') } }, null, 2)}\n`);
+    writeFileSync(configFile, `${JSON.stringify({ ...demoConfigFile(dataDir), store: { url: sqlite('store.db') }, accessLog: { signingKeyFile: demoLogKeyFile(dataDir, GATEWAY_NAME) } }, null, 2)}\n`);
     process.stdout.write(`${federationBanner(subgraphs)}${banner(gateway.url, examples, tokens, apiKey, configFile)}`);
     return { url: gateway.url, close };
   } catch (error) {

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { DEFAULT_PURPOSES, parseConfig, type Config } from './config.js';
+import { keygen } from './commands/transparency.js';
 import { createDemoIssuer, DEMO_JWKS_PATH, demoIssuerConfigs, type DemoIssuer } from './demo-issuer.js';
 import { DEMO_PERSONAS_PATH, demoPersonas } from './demo-personas.js';
 import { createLogger } from './log.js';
@@ -22,14 +23,26 @@ export interface DemoOptions {
   port: number;
 }
 
-/** Every source on a SQLite file named after its module (`fooBar` → `foo-bar.db`). */
+/** Every source on a SQLite file named after its module (`fooBar` → `foo-bar.db`); the log signs with the demo's key. */
 export function demoConfigFile(dataDir: string) {
   const file = (name: string) => `sqlite://${join(resolve(dataDir), name)}`;
   return {
     sources: Object.fromEntries(SOURCE_MODULES.map((module) => [module.name, { url: file(`${kebabCase(module.name)}.db`) }])),
     store: { url: file('store.db') },
     purposes: [...DEFAULT_PURPOSES, DEMO_SETUP_PURPOSE],
+    accessLog: { signingKeyFile: demoLogKeyFile(dataDir, null) },
   };
+}
+
+/** The access log's signing key of the demo (or of one part of the federated demo), in the data folder. */
+export function demoLogKeyFile(dataDir: string, part: string | null): string {
+  return join(resolve(dataDir), part === null ? 'access-log.key' : `access-log-${part}.key`);
+}
+
+/** Makes the demo's log key on the first start, as `samgraf audit keygen` would; its origin names the demo. */
+export async function ensureDemoLogKey(dataDir: string, part: string | null): Promise<void> {
+  const file = demoLogKeyFile(dataDir, part);
+  if (!existsSync(file)) await keygen(`demo.samgraf.example/${part ?? 'access-log'}`, file, false);
 }
 
 function kebabCase(name: string): string {
@@ -49,6 +62,7 @@ export async function runDemo(options: DemoOptions): Promise<Samgraf> {
     const counts = await seedFromConfig(config, { citizens: DEMO_CITIZENS, seed: DEMO_SEED });
     writeFileSync(marker, `${JSON.stringify({ citizens: DEMO_CITIZENS, seed: DEMO_SEED, counts }, null, 2)}\n`);
   }
+  await ensureDemoLogKey(options.dataDir, null);
   const issuer = await createDemoIssuer(options.dataDir);
   // The console's personas need the server's store (for the API key), so their route answers once they exist.
   let personas: ReturnType<typeof demoPersonas> = [];
@@ -189,6 +203,7 @@ More tokens: npx samgraf token --sub NAME --org FK --scopes "citizen:read benefi
              npx samgraf token --citizen ${pnr}
 Policy matrix:   npx samgraf policy matrix
 Access log:      npx samgraf audit verify --config ${configFile}   (also: audit export, apikey list)
+Proof of it:     ${url.replace('/graphql', '/log/checkpoint')}   (signed checkpoint; a citizen's myAccessLog { edges { node { receipt } } })
 Auditor console: ${url.replace('/graphql', '/console/')}   (one-click sign-in per persona)
 GraphQL IDE:     open ${url} in a browser
 Health:          ${url.replace('/graphql', '/healthz')}   Readiness: ${url.replace('/graphql', '/readyz')}

@@ -25,8 +25,11 @@ import { wantsIdePage, type WebPages } from './web/pages.js';
 import { endServerSpan, inServerSpan } from './telemetry.js';
 import { acceptedRequestId, newRequestId } from './request-id.js';
 import type { Span } from '@opentelemetry/api';
+import { LogRequestError, type TransparencyLog } from './access-log/transparency/log.js';
 
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+/** The transparency log's public routes (src/access-log/transparency): no credentials, no personal data. */
+const LOG_PATHS = new Set(['/log/checkpoint', '/log/consistency', '/log/cosignature', '/log/key']);
 
 /**
  * A federated part's side of internal authentication (src/federation/internal-auth.ts): requests another part
@@ -49,7 +52,9 @@ export interface HttpOptions {
   routes?: ReadonlyMap<string, () => unknown>;
   /** The console and the IDE page, where the config turns them on. */
   pages?: WebPages;
-  isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'>; details: Record<string, Reachability> }>;
+  isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'>; details: Record<string, Reachability>; warnings: string[] }>;
+  /** The access log's checkpoints, proofs and cosignatures, served under /log/. */
+  transparency?: TransparencyLog;
   logger: Logger;
   metrics: Metrics;
   limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth' | 'maxTokens' | 'maxDefinitions' | 'maxDirectives' | 'maxAliases'>;
@@ -88,7 +93,7 @@ const isIdeAsset = (path: string) => path.startsWith('/graphql/assets/');
 
 /** The metrics label of a path: one of ours, or `other` (client text must not become a label). */
 function pathLabel(path: string): string {
-  if (KNOWN_PATHS.has(path)) return path;
+  if (KNOWN_PATHS.has(path) || LOG_PATHS.has(path)) return path;
   if (isConsolePath(path)) return '/console';
   if (isIdeAsset(path)) return '/graphql';
   return 'other';
@@ -123,6 +128,7 @@ export function createHttpHandler(options: HttpOptions) {
         allowOnly(req, ['POST']);
         return await internalCall(req, res, requestId, options.internal!, internalRoute, options.limits.maxBodyBytes);
       }
+      if (LOG_PATHS.has(path) && options.transparency) return await logRoute(req, res, path, options.transparency);
       if (path === '/graphql') {
         allowOnly(req, ['GET', 'POST']);
         if (pages?.ideEnabled && wantsIdePage(req, new URL(req.url ?? '/', 'http://localhost')) && pages.ide(req, res) === 'served') return;
@@ -148,8 +154,8 @@ export function createHttpHandler(options: HttpOptions) {
         res.setHeader('cache-control', 'no-store');
         return sendJson(res, 200, route());
       }
-      const { ready, checks, details } = await options.isReady();
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, details });
+      const { ready, checks, details, warnings } = await options.isReady();
+      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks, details, warnings });
     } catch (error) {
       if (error instanceof HttpError) {
         entry.failed(error.code);
@@ -432,6 +438,56 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** A cosignature is one checkpoint and a few signature lines: far below any body limit. */
+const MAX_COSIGNATURE_BYTES = 16 * 1024;
+
+/**
+ * The transparency log's routes: the newest signed checkpoint with its cosignatures (or one of `?size=`), a
+ * consistency proof (base64 hashes, one per line; JSON when asked for), the verifier key, and the witnesses'
+ * cosignatures posted back. Texts as C2SP writes them; never cached, since each answer is of the log as it is now.
+ */
+async function logRoute(req: IncomingMessage, res: ServerResponse, path: string, log: TransparencyLog): Promise<void> {
+  allowOnly(req, path === '/log/cosignature' ? ['POST'] : ['GET', 'HEAD']);
+  res.setHeader('cache-control', 'no-store');
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const text = (body: string) => {
+    res.statusCode = 200;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end(body);
+  };
+  try {
+    if (path === '/log/key') {
+      if (log.verifierKey === null) throw new HttpError(Code.CHECKPOINT_UNAVAILABLE, 'this log signs no checkpoints: accessLog.signingKeyFile is not set');
+      return text(`${log.verifierKey}\n`);
+    }
+    if (path === '/log/checkpoint') {
+      const size = url.searchParams.get('size');
+      if (size !== null && !/^[1-9]\d{0,15}$/.test(size)) throw new HttpError(Code.BAD_REQUEST, 'size is a tree size: a whole number from 1');
+      const note = size === null ? (await log.newest())?.note : await log.checkpointOfSize(Number(size));
+      if (!note) throw new HttpError(Code.CHECKPOINT_UNAVAILABLE, log.verifierKey === null ? 'this log signs no checkpoints: accessLog.signingKeyFile is not set' : 'no such checkpoint has been signed');
+      return text(note);
+    }
+    if (path === '/log/consistency') {
+      const [from, to] = ['from', 'to'].map((name) => url.searchParams.get(name));
+      if (!from || !to || !/^\d{1,16}$/.test(from) || !/^\d{1,16}$/.test(to)) throw new HttpError(Code.BAD_REQUEST, 'from and to are tree sizes (whole numbers)');
+      const proof = await log.consistency(Number(from), Number(to));
+      if ((req.headers.accept ?? '').includes('application/json')) return sendJson(res, 200, { from: Number(from), to: Number(to), proof });
+      return text(proof.map((hash) => `${hash}\n`).join(''));
+    }
+    const body = (await readBody(req, MAX_COSIGNATURE_BYTES)).toString('utf8');
+    const accepted = await log.acceptCosignature(body);
+    return sendJson(res, 200, { accepted: true, witness: accepted.witness, treeSize: accepted.size });
+  } catch (error) {
+    if (error instanceof LogRequestError) {
+      const code = path === '/log/cosignature' ? Code.COSIGNATURE_REFUSED : error.status === 404 ? Code.NOT_FOUND : Code.BAD_REQUEST;
+      return sendJson(res, error.status, { errors: [{ message: error.problem, extensions: { code } }] });
+    }
+    if (error instanceof HttpError) throw error;
+    // The store failed: its driver's message may name tables and users.
+    throw new HttpError(Code.AUDIT_UNAVAILABLE, 'the access log cannot be read now');
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, serialized = false): void {

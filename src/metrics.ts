@@ -24,6 +24,36 @@ export class Metrics implements SourceObserver {
   private readonly dataQuality = new Counter({ name: 'samgraf_data_quality_findings_total', help: 'Legacy rows or values that could not be mapped, by source, table and column', labelNames: ['source', 'table', 'column'], registers: [this.registry] });
   private readonly auditFailures = new Counter({ name: 'samgraf_access_log_commit_failures_total', help: 'Access-log commits that failed (responses withheld)', registers: [this.registry] });
 
+  private readonly treeSize = new Gauge({ name: 'samgraf_access_log_tree_size', help: 'Leaves in the access log\'s Merkle tree, as of this process\'s last sequencing round', registers: [this.registry] });
+  private readonly sequencingFailures = new Counter({ name: 'samgraf_access_log_sequencing_failures_total', help: 'Sequencing rounds of the access log\'s tree that failed (retried at the next)', registers: [this.registry] });
+
+  treeSequenced(size: number, failed: boolean): void {
+    if (failed) this.sequencingFailures.inc();
+    else this.treeSize.set(size);
+  }
+
+  /** For each expected witness: how long the newest checkpoint has lacked its cosignature, and whether past the timeout. */
+  observeWitnesses(lag: () => Promise<{ witness: string; lagSeconds: number; overdue: boolean }[]>): void {
+    new Gauge({
+      name: 'samgraf_access_log_witness_lag_seconds',
+      help: 'How long checkpoints have lacked the witness\'s cosignature (0 when it cosigned the newest)',
+      labelNames: ['witness'],
+      registers: [this.registry],
+      async collect() {
+        for (const w of await lag().catch(() => [])) this.set({ witness: w.witness }, w.lagSeconds);
+      },
+    });
+    new Gauge({
+      name: 'samgraf_access_log_witness_overdue',
+      help: 'Whether the witness\'s cosignature has been missing longer than accessLog.witnessTimeoutSeconds (1) or not (0)',
+      labelNames: ['witness'],
+      registers: [this.registry],
+      async collect() {
+        for (const w of await lag().catch(() => [])) this.set({ witness: w.witness }, w.overdue ? 1 : 0);
+      },
+    });
+  }
+
   /** Operations executing and waiting (see OperationGate), read when /metrics is scraped. */
   observeGate(state: () => GateState): void {
     new Gauge({ name: 'samgraf_graphql_operations_running', help: 'GraphQL operations executing now', registers: [this.registry], collect() { this.set(state().running); } });

@@ -5,7 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Knex } from 'knex';
 import type { SourceName } from './core/source.js';
-import { headersTimeoutOf, type Config } from './config.js';
+import { ConfigError, headersTimeoutOf, type Config } from './config.js';
 import { compiledExecution } from './compiled-execution.js';
 import { createRequestContext, DataQualityCollector, type RequestContext } from './context.js';
 import { CursorCodec, readCursorKey } from './core/cursor.js';
@@ -28,6 +28,8 @@ import type { Logger } from './log.js';
 import { ChainVerifier } from './access-log/chain-status.js';
 import { AccessLogReader } from './access-log/reader.js';
 import { AuditLog } from './access-log/writer.js';
+import { TransparencyLog, transparencyOptions, type TransparencyOptions } from './access-log/transparency/log.js';
+import { NoteError } from './access-log/transparency/note.js';
 import { accessControlPlugin } from './plugins/access-control.js';
 import { accessLogPlugin } from './plugins/access-log.js';
 import { dataQualityPlugin } from './plugins/data-quality.js';
@@ -108,6 +110,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const targets = configuredTargets(config);
   const health = new DatabaseHealth(targets, logger);
   for (const warning of lockedOutBy(config.purposes)) logger.warn(warning);
+  const transparencyOptions = await logKeys(config);
   const store = openDatabase(config.store.url);
   // Reading the cursor key is the first read of a table: a privilege missing there is the store failing too.
   const cursorKey = await prepareStore(store, config.store.autoMigrate, logger).then(() => readCursorKey(store)).catch(async (error: unknown) => {
@@ -148,8 +151,10 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   };
   const auditLog = new AuditLog(store, config.accessLog.commitLanes, (seconds, events, failed) => metrics.auditCommit(seconds, events, failed));
   const rateLimiter = new RequestRateLimiter(config.rateLimit);
-  const accessLog = new AccessLogReader(store);
-  const chains = new ChainVerifier(store);
+  const transparency = new TransparencyLog(store, transparencyOptions, logger, { sequenced: (size, failed) => metrics.treeSequenced(size, failed) });
+  const chains = new ChainVerifier(store, transparency);
+  const accessLog = new AccessLogReader(store, transparency);
+  metrics.observeWitnesses(() => transparency.witnessLag());
   const schema = gateway?.executable ?? part?.schema ?? buildSchema();
   // What the edge checks read (rules, personal data, costs): at the gateway, the supergraph as composed.
   const declared = gateway?.declared ?? schema;
@@ -236,13 +241,17 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
     ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, { auditLog, accessLog, chains }, callerCheck(part, authenticator, config.purposes)) } } : {}),
     ...(part ? { part: part.name } : gateway ? { part: GATEWAY } : {}),
+    transparency,
     isReady: async () => {
       const databases: [DatabaseName, Knex][] = [...Object.entries(sources), ['store', store]];
       const results = await Promise.all(databases.map(async ([name, db]) => [name, await health.check(name, db)] as const));
+      const lagging = await transparency.witnessLag().catch(() => []);
       return {
         ready: results.every(([, result]) => result.state === 'up'),
         checks: Object.fromEntries(results.map(([name, result]) => [name, result.state])),
         details: Object.fromEntries(results),
+        // Readiness is about serving: a witness that is late is for the operator to look into, not a reason to stop.
+        warnings: lagging.filter((w) => w.overdue).map((w) => `the access log's newest checkpoint has lacked the cosignature of witness ${w.witness} for ${Math.round(w.lagSeconds)} s (accessLog.witnessTimeoutSeconds)`),
       };
     },
   });
@@ -256,6 +265,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     httpServer.once('error', reject);
     httpServer.listen(config.server.port, config.server.host, () => resolve());
   });
+  transparency.start();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   const url = `http://${host}:${port}/graphql`;
@@ -276,6 +286,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       await closed;
       await apollo.stop();
       await auditLog.flush();
+      await transparency.stop();
       await rateLimiter.close();
       for (const source of Object.values(sourceHandles)) source.shutdown();
       await Promise.all([...Object.values(sources).map((db) => db.destroy()), store.destroy()]);
@@ -285,6 +296,16 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 }
 
 /** The routes only other parts may call: the register of persons answers their lookups. */
+/** The access log's signing and witness keys (accessLog.signingKeyFile, accessLog.witnesses), read before anything starts. */
+async function logKeys(config: Config): Promise<TransparencyOptions> {
+  try {
+    return await transparencyOptions(config.accessLog);
+  } catch (error) {
+    if (error instanceof NoteError) throw new ConfigError([error.problem.startsWith('accessLog.') ? error.problem : `accessLog.signingKeyFile: ${error.problem}`]);
+    throw error;
+  }
+}
+
 /** How long a part waits for another: `federation.subgraphTimeoutMs`, and never as long as the whole request may take. */
 function subgraphTimeoutOf(config: Config): number {
   return Math.min(config.federation?.subgraphTimeoutMs ?? 10_000, Math.max(100, config.limits.executionTimeoutMs - 1000));

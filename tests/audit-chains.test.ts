@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { GraphQLError } from 'graphql';
 import { ChainVerifier } from '../src/access-log/chain-status.js';
+import { TransparencyLog } from '../src/access-log/transparency/log.js';
+import { silentLogger } from '../src/log.js';
 import type { Knex } from 'knex';
 import { openDatabase } from '../src/core/db.js';
 import { generateLegacyData } from './helpers/legacy-data.js';
@@ -142,7 +144,7 @@ describe('auditChains (MariaDB)', () => {
     const count = (query: { sql: string }) => {
       if (/select distinct `writer_id` from `audit_events`/i.test(query.sql)) walks += 1;
     };
-    const verifier = new ChainVerifier(store);
+    const verifier = new ChainVerifier(store, unsignedLog(store));
     const first = await verifier.verify();
     store.on('query', count);
     try {
@@ -163,10 +165,15 @@ describe('auditChains (MariaDB)', () => {
   });
 
   it('before any verification has finished, a concurrent call is told one is running', async () => {
-    const fresh = new ChainVerifier(store);
+    const fresh = new ChainVerifier(store, unsignedLog(store));
     const first = fresh.verify();
     await assert.rejects(fresh.verify(), (error: GraphQLError) => error.extensions.code === 'AUDIT_VERIFICATION_RUNNING');
     assert.equal((await first).ok, true);
     assert.equal((await fresh.verify()).ok, true, 'and afterwards, a call verifies again');
   });
 });
+
+/** The tree without a signing key: what a verifier needs of it. */
+function unsignedLog(store: Knex): TransparencyLog {
+  return new TransparencyLog(store, { signer: null, intervalMs: 1000, witnesses: [], witnessTimeoutMs: 300_000 }, silentLogger());
+}

@@ -95,6 +95,7 @@ export type ResolversTypes = {
   AuditEventFilter: Types.AuditEventFilter;
   AuditOutcome: Types.AuditOutcome;
   AuditPrincipal: ResolverTypeWrapper<Types.AuditPrincipal>;
+  AuditTreeStatus: ResolverTypeWrapper<Types.AuditTreeStatus>;
   Benefit: ResolverTypeWrapper<Omit<Types.Benefit, 'citizen'> & { citizen?: Types.Maybe<ResolversTypes['Citizen']> }>;
   BenefitStatus: Types.BenefitStatus;
   BenefitType: Types.BenefitType;
@@ -111,8 +112,11 @@ export type ResolversTypes = {
   Employer: ResolverTypeWrapper<Types.Employer>;
   ID: ResolverTypeWrapper<Types.Scalars['ID']['output']>;
   IdentityType: Types.IdentityType;
+  InclusionProof: ResolverTypeWrapper<Types.InclusionProof>;
   IncomeStatement: ResolverTypeWrapper<Omit<Types.IncomeStatement, 'citizen'> & { citizen?: Types.Maybe<ResolversTypes['Citizen']> }>;
   Int: ResolverTypeWrapper<Types.Scalars['Int']['output']>;
+  LogCheckpoint: ResolverTypeWrapper<Types.LogCheckpoint>;
+  LogCosignature: ResolverTypeWrapper<Types.LogCosignature>;
   Money: ResolverTypeWrapper<Types.Money>;
   PageInfo: ResolverTypeWrapper<Types.PageInfo>;
   Payment: ResolverTypeWrapper<Types.Payment>;
@@ -144,6 +148,7 @@ export type ResolversParentTypes = {
   AuditEventEdge: Types.AuditEventEdge;
   AuditEventFilter: Types.AuditEventFilter;
   AuditPrincipal: Types.AuditPrincipal;
+  AuditTreeStatus: Types.AuditTreeStatus;
   Benefit: Omit<Types.Benefit, 'citizen'> & { citizen?: Types.Maybe<ResolversParentTypes['Citizen']> };
   Boolean: Types.Scalars['Boolean']['output'];
   Case: Case;
@@ -154,8 +159,11 @@ export type ResolversParentTypes = {
   DateTime: Types.Scalars['DateTime']['output'];
   Employer: Types.Employer;
   ID: Types.Scalars['ID']['output'];
+  InclusionProof: Types.InclusionProof;
   IncomeStatement: Omit<Types.IncomeStatement, 'citizen'> & { citizen?: Types.Maybe<ResolversParentTypes['Citizen']> };
   Int: Types.Scalars['Int']['output'];
+  LogCheckpoint: Types.LogCheckpoint;
+  LogCosignature: Types.LogCosignature;
   Money: Types.Money;
   PageInfo: Types.PageInfo;
   Payment: Types.Payment;
@@ -218,6 +226,7 @@ export type AccessLogEntryResolvers<ContextType = ModuleContext, ParentType exte
   occurredAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   organization?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   purpose?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  receipt?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ActionPlanStepResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['ActionPlanStep'] = ResolversParentTypes['ActionPlanStep']> = {
@@ -245,8 +254,10 @@ export type AuditChainBreakResolvers<ContextType = ModuleContext, ParentType ext
 export type AuditChainReportResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['AuditChainReport'] = ResolversParentTypes['AuditChainReport']> = {
   broken?: Resolver<Types.Maybe<Array<ResolversTypes['AuditChainBreak']>>, ParentType, ContextType>;
   chains?: Resolver<Types.Maybe<Array<ResolversTypes['AuditChainStatus']>>, ParentType, ContextType>;
+  checkpoint?: Resolver<Types.Maybe<ResolversTypes['LogCheckpoint']>, ParentType, ContextType>;
   events?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   ok?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  tree?: Resolver<Types.Maybe<ResolversTypes['AuditTreeStatus']>, ParentType, ContextType>;
   verifiedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
@@ -267,6 +278,8 @@ export type AuditEventResolvers<ContextType = ModuleContext, ParentType extends 
   fieldsRead?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   hash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<Types.Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  inclusionProof?: Resolver<Types.Maybe<ResolversTypes['InclusionProof']>, ParentType, ContextType, Partial<Types.AuditEventInclusionProofArgs>>;
+  leafIndex?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   legalBasis?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   occurredAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   operationName?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -299,6 +312,14 @@ export type AuditPrincipalResolvers<ContextType = ModuleContext, ParentType exte
   organization?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subject?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   type?: Resolver<Types.Maybe<ResolversTypes['PrincipalType']>, ParentType, ContextType>;
+};
+
+export type AuditTreeStatusResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['AuditTreeStatus'] = ResolversParentTypes['AuditTreeStatus']> = {
+  checkpoints?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  leaves?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  ok?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  problems?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  queued?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type BenefitResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['Benefit'] = ResolversParentTypes['Benefit']> = {
@@ -377,6 +398,15 @@ export type EmployerResolvers<ContextType = ModuleContext, ParentType extends Re
   soleTrader?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
+export type InclusionProofResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
+  checkpoint?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hashes?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  leafHash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  leafIndex?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  rootHash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  treeSize?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
 export type IncomeStatementResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['IncomeStatement'] = ResolversParentTypes['IncomeStatement']> = {
   benefitsInKind?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   citizen?: Resolver<Types.Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
@@ -387,6 +417,21 @@ export type IncomeStatementResolvers<ContextType = ModuleContext, ParentType ext
   submittedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   taxDeducted?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   versions?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type LogCheckpointResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['LogCheckpoint'] = ResolversParentTypes['LogCheckpoint']> = {
+  cosignatures?: Resolver<Types.Maybe<Array<ResolversTypes['LogCosignature']>>, ParentType, ContextType>;
+  note?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  origin?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rootHash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  signedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  treeSize?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type LogCosignatureResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['LogCosignature'] = ResolversParentTypes['LogCosignature']> = {
+  cosignedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  keyId?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  witness?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type MoneyResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
@@ -451,6 +496,7 @@ export type Resolvers<ContextType = ModuleContext> = {
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuditPrincipal?: AuditPrincipalResolvers<ContextType>;
+  AuditTreeStatus?: AuditTreeStatusResolvers<ContextType>;
   Benefit?: BenefitResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
   Citizen?: CitizenResolvers<ContextType>;
@@ -459,7 +505,10 @@ export type Resolvers<ContextType = ModuleContext> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Employer?: EmployerResolvers<ContextType>;
+  InclusionProof?: InclusionProofResolvers<ContextType>;
   IncomeStatement?: IncomeStatementResolvers<ContextType>;
+  LogCheckpoint?: LogCheckpointResolvers<ContextType>;
+  LogCosignature?: LogCosignatureResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;

@@ -11,6 +11,8 @@ import type { Knex } from 'knex';
 import { VerificationRunningError } from '../errors.js';
 import { readable } from './reader.js';
 import { verifyAccessLog, type BadEvent, type ChainBreakReason } from './verify.js';
+import type { CheckpointSummary, TransparencyLog } from './transparency/log.js';
+import { verifyTree, type TreeReport } from './transparency/verify-tree.js';
 
 export interface ChainBreak {
   eventId: string;
@@ -37,6 +39,8 @@ export interface ChainReport {
   chains: ChainStatus[];
   /** The first bad event of each broken chain, earliest first. */
   broken: ChainBreak[];
+  tree: TreeReport;
+  checkpoint: CheckpointSummary | null;
 }
 
 function toBreak(bad: BadEvent): ChainBreak {
@@ -47,7 +51,7 @@ export class ChainVerifier {
   private running: Promise<ChainReport> | null = null;
   private last: ChainReport | null = null;
 
-  constructor(private readonly store: Knex) {}
+  constructor(private readonly store: Knex, private readonly transparency: TransparencyLog) {}
 
   verify(): Promise<ChainReport> {
     if (this.running) return this.last ? Promise.resolve(this.last) : Promise.reject(new VerificationRunningError());
@@ -62,12 +66,16 @@ export class ChainVerifier {
 
   private async run(): Promise<ChainReport> {
     const report = await readable(verifyAccessLog(this.store));
+    const tree = await readable(this.transparency.logKey().then((key) => verifyTree(this.store, key)));
+    const checkpoint = await readable(this.transparency.newestSummary());
     const broken = report.broken.map(toBreak);
     // An orphaned index row names a writer that may have no chain at all; it then shows only in `broken`.
     const firstBadOf = new Map<string, ChainBreak>();
     for (const bad of broken) if (!firstBadOf.has(bad.writer)) firstBadOf.set(bad.writer, bad);
     return {
-      ok: broken.length === 0,
+      ok: broken.length === 0 && tree.ok,
+      tree,
+      checkpoint,
       verifiedAt: new Date().toISOString(),
       events: report.events,
       chains: report.heads.map((head) => ({

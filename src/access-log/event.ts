@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditOutcome as Outcome } from '../core/generated/schema-types.js';
 import type { DataCategory } from '../core/source-module.js';
+import { canonicalJson } from './canonical-json.js';
 
 /** Outcome is `AuditOutcome` in the SDL. */
 export type { DataCategory, Outcome };
@@ -57,13 +58,6 @@ export interface AuditEvent extends EventDraft {
   seq: number;
   prevHash: string;
   hash: string;
-}
-
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, v]) => `${JSON.stringify(key)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 /** The hashed content: everything but the hash itself (prevHash enters by concatenation). */

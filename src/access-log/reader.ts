@@ -7,6 +7,10 @@ import { selectRows } from '../core/db.js';
 import { AuditUnavailableGraphQLError } from '../security/errors.js';
 import type { AuditEvent, DataCategory } from './event.js';
 import { searchEvents, type EventFilter, type EventPosition } from './store.js';
+import { LogRequestError, type EventKey, type InclusionProof, type TransparencyLog } from './transparency/log.js';
+import { CheckpointUnavailableGraphQLError } from '../security/errors.js';
+import { GraphQLError } from 'graphql';
+import { Code } from '../core/error-codes.js';
 
 export interface CitizenLogEntry {
   occurredAt: string;
@@ -14,10 +18,41 @@ export interface CitizenLogEntry {
   purpose: string | null;
   dataCategories: DataCategory[];
   position: EventPosition;
+  /** The event's hash: what its receipt proves is in the tree. */
+  hash: string;
+  /** Set by the agency that holds the event, in a federation: its receipt, made there. */
+  receipt?: string | null;
 }
 
+export type { EventKey };
+
 export class AccessLogReader {
-  constructor(private readonly db: Knex) {}
+  constructor(private readonly db: Knex, private readonly transparency: TransparencyLog) {}
+
+  /** Each event's leaf index ("writer:seq" → index); events committed since the last round are sequenced first. */
+  leafIndexes(events: readonly EventKey[]): Promise<Map<string, number>> {
+    return readable((async () => {
+      const found = await this.transparency.leafIndexes(events);
+      if (found.size === new Set(events.map((e) => `${e.writer}:${e.seq}`)).size) return found;
+      await this.transparency.sequence();
+      return this.transparency.leafIndexes(events);
+    })());
+  }
+
+  inclusionProofs(events: readonly EventKey[], checkpoint: number | null): Promise<(InclusionProof | null)[]> {
+    return proofRead(this.transparency.inclusionProofs(events, checkpoint));
+  }
+
+  /** Receipts of a citizen's entries; an entry that came with its receipt (from another agency) keeps it. */
+  async receipts(entries: readonly CitizenLogEntry[]): Promise<(string | null)[]> {
+    const own = entries.filter((entry) => entry.receipt === undefined);
+    const made = await proofRead(this.transparency.receipts(own.map(({ occurredAt, organization, purpose, dataCategories, position, hash }) => ({
+      event: { writer: position.writer, seq: position.seq, hash },
+      entry: { occurredAt, organization, purpose, dataCategories },
+    }))));
+    const receiptOf = new Map(own.map((entry, i) => [entry, made[i]!]));
+    return entries.map((entry) => (entry.receipt !== undefined ? entry.receipt : receiptOf.get(entry)!));
+  }
 
   search(filter: EventFilter, after: EventPosition | null, limit: number): Promise<AuditEvent[]> {
     return readable(searchEvents(this.db, filter, after, limit));
@@ -43,9 +78,9 @@ export class AccessLogReader {
       query.where((q) => q.where('s.occurred_ms', '<', after.occurredMs).orWhere((q2) => q2.where('s.occurred_ms', after.occurredMs)
         .andWhere((q3) => q3.where('s.writer_id', '<', after.writer).orWhere((q4) => q4.where('s.writer_id', after.writer).andWhere('s.seq', '<', after.seq)))));
     }
-    const rows = await selectRows<{ occurred_at: string; principal_organization: string | null; purpose: string | null; categories: string; occurred_ms: number | string; writer_id: string; seq: number | string }>(
+    const rows = await selectRows<{ occurred_at: string; principal_organization: string | null; purpose: string | null; categories: string; occurred_ms: number | string; writer_id: string; seq: number | string; hash: string }>(
       this.db,
-      query.select('e.occurred_at', 'e.principal_organization', 'e.purpose', 's.categories', 's.occurred_ms', 's.writer_id', 's.seq')
+      query.select('e.occurred_at', 'e.principal_organization', 'e.purpose', 's.categories', 's.occurred_ms', 's.writer_id', 's.seq', 'e.hash')
         .orderBy([{ column: 's.occurred_ms', order: 'desc' }, { column: 's.writer_id', order: 'desc' }, { column: 's.seq', order: 'desc' }])
         .limit(limit),
     );
@@ -55,6 +90,7 @@ export class AccessLogReader {
       purpose: row.purpose,
       dataCategories: row.categories.split(' ').filter(Boolean) as DataCategory[],
       position: { occurredMs: Number(row.occurred_ms), writer: row.writer_id, seq: Number(row.seq) },
+      hash: row.hash,
     }));
   }
 }
@@ -64,6 +100,22 @@ export async function readable<T>(reading: Promise<T>): Promise<T> {
   try {
     return await reading;
   } catch {
+    throw new AuditUnavailableGraphQLError();
+  }
+}
+
+/**
+ * A proof's or receipt's read: a checkpoint that cannot serve it is the client's to know (a size never signed is
+ * bad input, a log without a key has none); the store's failure is AUDIT_UNAVAILABLE.
+ */
+async function proofRead<T>(reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (error instanceof LogRequestError) {
+      if (error.status === 404) throw new CheckpointUnavailableGraphQLError(error.problem);
+      throw new GraphQLError(error.problem, { extensions: { code: Code.BAD_USER_INPUT } });
+    }
     throw new AuditUnavailableGraphQLError();
   }
 }

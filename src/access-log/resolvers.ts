@@ -6,6 +6,8 @@ import type { RequestContext } from '../context.js';
 import type { CursorList } from '../core/cursor.js';
 import { afterArgument, pageSizeArgument, personalNumberArgument } from '../core/arguments.js';
 import type { Resolvers } from './generated.js';
+import { GraphQLError } from 'graphql';
+import { Code } from '../core/error-codes.js';
 
 /** Any search: a cursor carries only a position, the filter is sent again with it. */
 export const AUDIT_EVENTS_LIST: CursorList = { kind: 'audit-events', scope: '' };
@@ -69,5 +71,15 @@ export const accessLogResolvers: Resolvers = {
 
   AuditEvent: {
     id: (event) => `${event.writer}:${event.seq}`,
+    leafIndex: (event, _, ctx) => ctx.leafIndex.load(event),
+    inclusionProof: (event, args, ctx) => {
+      const checkpoint = args.checkpoint ?? null;
+      if (checkpoint !== null && checkpoint < 1) throw new GraphQLError('checkpoint is the tree size of a signed checkpoint: a whole number from 1', { extensions: { code: Code.BAD_USER_INPUT } });
+      return ctx.inclusionProof.load({ event: { writer: event.writer, seq: event.seq }, checkpoint });
+    },
+  },
+
+  AccessLogEntry: {
+    receipt: (entry, _, ctx) => ctx.receipt.load(entry),
   },
 };

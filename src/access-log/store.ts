@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { inTransaction, selectRows } from '../core/db.js';
 import type { AuditEvent, DataCategory, Outcome } from './event.js';
+import { PENDING, pendingRow } from './transparency/tree-store.js';
 
 export interface EventRow {
   writer_id: string;
@@ -127,8 +128,9 @@ function subjectRows(event: AuditEvent) {
 }
 
 /**
- * One transaction: the batch's events (one multi-row insert), their subject rows (another) and the chain's new
- * head. The whole batch is durable, or none of it. All events of a batch belong to one writer's chain, in order.
+ * One transaction: the batch's events (one multi-row insert), their subject rows (another), the chain's new
+ * head, and the batch's place in the queue of the log's Merkle tree (transparency/tree-store.ts). The whole
+ * batch is durable, or none of it. All events of a batch belong to one writer's chain, in order.
  */
 export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Promise<void> {
   const subjects = events.flatMap(subjectRows);
@@ -137,6 +139,7 @@ export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Pro
     db('audit_events').insert(events.map(toRow)),
     ...chunks(subjects, SUBJECT_ROWS_PER_STATEMENT).map((rows) => db('audit_event_subjects').insert(rows)),
     db('audit_chain_heads').insert({ writer_id: head.writer, seq: head.seq, hash: head.hash }),
+    db(PENDING).insert(pendingRow(head.writer, events)),
   ]);
 }
 

@@ -16,7 +16,8 @@ import type { AuditEvent } from '../access-log/event.js';
 import { peopleNamedBy } from '../access-log/record.js';
 import type { EventFilter, EventPosition } from '../access-log/store.js';
 import type { AuditLog } from '../access-log/writer.js';
-import type { PeopleRequest } from '../context.js';
+import type { AccessLogSearch, ChainReporter, PeopleRequest } from '../context.js';
+import type { InclusionProof } from '../access-log/transparency/log.js';
 import { hasScope, type Principal } from '../core/principal.js';
 import { AuditUnavailableGraphQLError } from '../security/errors.js';
 import { INTERNAL_HEADER, PRINCIPAL_HEADER, type InternalAuth } from './internal-auth.js';
@@ -25,14 +26,15 @@ import { CALLER_HEADERS, LookupRefused, type CallerCheck, type LookupRequest } f
 
 export const ACCESS_LOG_PATH = '/internal/access-log';
 
-/** What an access-log read needs: the auditors' search, a citizen's view, the chains' verification. */
-export type AccessLogSearch = Pick<AccessLogReader, 'search' | 'ofCitizen'>;
-export type ChainReporter = Pick<ChainVerifier, 'verify'>;
 
 type Read =
   | { read: 'search'; filter: EventFilter; after: EventPosition | null; limit: number }
   | { read: 'ofCitizen'; subject: string; fromMs: number | null; toMs: number | null; after: EventPosition | null; limit: number }
-  | { read: 'chains' };
+  | { read: 'chains' }
+  | { read: 'proofs'; events: { writer: string; seq: number }[]; checkpoint: number | null };
+
+/** An agency's events come with their leaf index in its own tree, its citizen's entries with their receipts. */
+type RemoteEvent = AuditEvent & { leafIndex: number | null };
 
 /** Newest first, as every store orders them. */
 function newestFirst(a: EventPosition, b: EventPosition): number {
@@ -54,11 +56,46 @@ export interface RemoteLog {
 export function federatedAccessLog(options: { local: AccessLogReader; localChains: ChainVerifier; remotes: readonly RemoteLog[]; auth: InternalAuth; timeoutMs: number; vouches?: boolean }) {
   return (request: PeopleRequest): { accessLog: AccessLogSearch; chains: ChainReporter } => {
     const ask = <T>(read: Read) => Promise.all(options.remotes.map((remote) => askPart<T>(remote, read, request, options)));
+    // Which agency holds each event read in this request, and its leaf there: its proofs are that agency's to give.
+    const held = new Map<string, { remote: RemoteLog; leafIndex: number | null }>();
+    const keyOf = (event: { writer: string; seq: number }) => `${event.writer}:${event.seq}`;
     return {
       accessLog: {
         async search(filter, after, limit) {
-          const [own, remote] = await Promise.all([options.local.search(filter, after, limit), ask<AuditEvent[]>({ read: 'search', filter, after, limit })]);
+          const [own, remote] = await Promise.all([
+            options.local.search(filter, after, limit),
+            Promise.all(options.remotes.map(async (part) => {
+              const events = await askPart<RemoteEvent[]>(part, { read: 'search', filter, after, limit }, request, options);
+              return events.map(({ leafIndex, ...event }) => {
+                held.set(keyOf(event), { remote: part, leafIndex });
+                return event as AuditEvent;
+              });
+            })),
+          ]);
           return [own, ...remote].flat().sort((a, b) => newestFirst(positionOf(a), positionOf(b))).slice(0, limit);
+        },
+        async leafIndexes(events) {
+          const own = await options.local.leafIndexes(events.filter((event) => !held.has(keyOf(event))));
+          for (const event of events) {
+            const remote = held.get(keyOf(event));
+            if (remote?.leafIndex != null) own.set(keyOf(event), remote.leafIndex);
+          }
+          return own;
+        },
+        async inclusionProofs(events, checkpoint) {
+          // Each agency proves its own events, in its own tree.
+          const proofs = new Map<string, InclusionProof | null>();
+          const own = events.filter((event) => !held.has(keyOf(event)));
+          (await options.local.inclusionProofs(own, checkpoint)).forEach((proof, i) => proofs.set(keyOf(own[i]!), proof));
+          for (const part of options.remotes) {
+            const theirs = events.filter((event) => held.get(keyOf(event))?.remote === part).map(({ writer, seq }) => ({ writer, seq }));
+            if (theirs.length === 0) continue;
+            (await askPart<(InclusionProof | null)[]>(part, { read: 'proofs', events: theirs, checkpoint }, request, options)).forEach((proof, i) => proofs.set(keyOf(theirs[i]!), proof));
+          }
+          return events.map((event) => proofs.get(keyOf(event)) ?? null);
+        },
+        receipts(entries) {
+          return options.local.receipts(entries);
         },
         async ofCitizen(subject, fromMs, toMs, after, limit) {
           const [own, remote] = await Promise.all([
@@ -78,6 +115,15 @@ export function federatedAccessLog(options: { local: AccessLogReader; localChain
             events: reports.reduce((sum, report) => sum + report.events, 0),
             chains: reports.flatMap((report) => report.chains),
             broken: reports.flatMap((report) => report.broken),
+            // Each agency's log is its own tree: their verdicts, summed; the checkpoint shown is this part's own.
+            tree: {
+              ok: reports.every((report) => report.tree.ok),
+              leaves: reports.reduce((sum, report) => sum + report.tree.leaves, 0),
+              queued: reports.reduce((sum, report) => sum + report.tree.queued, 0),
+              checkpoints: reports.reduce((sum, report) => sum + report.tree.checkpoints, 0),
+              problems: reports.flatMap((report) => report.tree.problems),
+            },
+            checkpoint: reports[0]!.checkpoint,
           };
         },
       },
@@ -131,12 +177,20 @@ export async function answerAccessLogRead(request: LookupRequest, reader: Access
     if (!mayAudit(principal)) throw new LookupRefused('the principal may not read the access log');
     const events = await reader.search(read.filter, read.after, read.limit);
     await logRead(request, principal, auditLog, [...new Set([...events.flatMap((event) => peopleNamedBy(event)), ...(read.filter.subject ? [read.filter.subject] : [])])].sort());
-    return JSON.stringify(events);
+    const leaves = await reader.leafIndexes(events);
+    return JSON.stringify(events.map((event): RemoteEvent => ({ ...event, leafIndex: leaves.get(`${event.writer}:${event.seq}`) ?? null })));
+  }
+  if (read.read === 'proofs') {
+    // Hashes only, of events the auditor found in this agency's log: no personal data, so not logged.
+    if (!mayAudit(principal)) throw new LookupRefused('the principal may not read the access log');
+    return JSON.stringify(await reader.inclusionProofs(read.events, read.checkpoint));
   }
   if (principal.type !== 'CITIZEN' || principal.subject !== read.subject) throw new LookupRefused('a citizen reads only their own access log');
   const entries = await reader.ofCitizen(read.subject, read.fromMs, read.toMs, read.after, read.limit);
   await logRead(request, principal, auditLog, [read.subject]);
-  return JSON.stringify(entries);
+  // Each entry's receipt is this agency's: its log, its key.
+  const receipts = await reader.receipts(entries);
+  return JSON.stringify(entries.map((entry, i) => ({ ...entry, receipt: receipts[i] })));
 }
 
 /** As the single server's rules have it: `audit:read`, and never for a principal bound to a municipality. */
@@ -192,6 +246,10 @@ function parseRead(body: string): Read {
   const after = read.after === null || isPosition(read.after);
   const time = (value: unknown) => value === null || (typeof value === 'number' && Number.isFinite(value));
   if (read.read === 'chains') return { read: 'chains' };
+  if (read.read === 'proofs' && Array.isArray(read.events) && read.events.length <= 1001 && read.events.every(isEventKey)
+    && (read.checkpoint === null || (Number.isSafeInteger(read.checkpoint) && (read.checkpoint as number) > 0))) {
+    return { read: 'proofs', events: read.events.map(({ writer, seq }) => ({ writer, seq })), checkpoint: read.checkpoint as number | null };
+  }
   if (read.read === 'search' && boundedLimit && after && isFilter(read.filter)) return read as Read;
   if (read.read === 'ofCitizen' && boundedLimit && after && typeof read.subject === 'string' && TWELVE_DIGITS.test(read.subject) && time(read.fromMs) && time(read.toMs)) return read as Read;
   throw new LookupRefused('not a read of the access log');
@@ -200,6 +258,11 @@ function parseRead(body: string): Read {
 function isPosition(value: unknown): value is EventPosition {
   const p = value as Partial<EventPosition> | null;
   return typeof p === 'object' && p !== null && Number.isSafeInteger(p.occurredMs) && typeof p.writer === 'string' && WRITER.test(p.writer) && Number.isSafeInteger(p.seq);
+}
+
+function isEventKey(value: unknown): value is { writer: string; seq: number } {
+  const key = value as { writer?: unknown; seq?: unknown } | null;
+  return typeof key === 'object' && key !== null && typeof key.writer === 'string' && WRITER.test(key.writer) && Number.isSafeInteger(key.seq);
 }
 
 function isFilter(value: unknown): value is EventFilter {

@@ -42,6 +42,13 @@ export class AuditUnavailableGraphQLError extends GraphQLError {
   }
 }
 
+/** A proof asked of a checkpoint the log never signed: a field error, the rest is served. */
+export class CheckpointUnavailableGraphQLError extends GraphQLError {
+  constructor(problem: string) {
+    super(problem, { extensions: { code: Code.CHECKPOINT_UNAVAILABLE } });
+  }
+}
+
 export class PurposeRequiredError extends GraphQLError {
   constructor() {
     super('state the purpose of use: the X-Purpose header or the token\'s purpose claim', { extensions: withHttpStatus(Code.PURPOSE_REQUIRED) });

@@ -93,6 +93,7 @@ export type ResolversTypes = {
   AuditEventFilter: Types.AuditEventFilter;
   AuditOutcome: Types.AuditOutcome;
   AuditPrincipal: ResolverTypeWrapper<Types.AuditPrincipal>;
+  AuditTreeStatus: ResolverTypeWrapper<Types.AuditTreeStatus>;
   Benefit: ResolverTypeWrapper<Types.Benefit>;
   BenefitStatus: Types.BenefitStatus;
   BenefitType: Types.BenefitType;
@@ -109,8 +110,11 @@ export type ResolversTypes = {
   Employer: ResolverTypeWrapper<Types.Employer>;
   ID: ResolverTypeWrapper<Types.Scalars['ID']['output']>;
   IdentityType: Types.IdentityType;
+  InclusionProof: ResolverTypeWrapper<Types.InclusionProof>;
   IncomeStatement: ResolverTypeWrapper<Types.IncomeStatement>;
   Int: ResolverTypeWrapper<Types.Scalars['Int']['output']>;
+  LogCheckpoint: ResolverTypeWrapper<Types.LogCheckpoint>;
+  LogCosignature: ResolverTypeWrapper<Types.LogCosignature>;
   Money: ResolverTypeWrapper<Types.Money>;
   PageInfo: ResolverTypeWrapper<Types.PageInfo>;
   Payment: ResolverTypeWrapper<Types.Payment>;
@@ -142,6 +146,7 @@ export type ResolversParentTypes = {
   AuditEventEdge: Types.AuditEventEdge;
   AuditEventFilter: Types.AuditEventFilter;
   AuditPrincipal: Types.AuditPrincipal;
+  AuditTreeStatus: Types.AuditTreeStatus;
   Benefit: Types.Benefit;
   Boolean: Types.Scalars['Boolean']['output'];
   Case: Types.Case;
@@ -152,8 +157,11 @@ export type ResolversParentTypes = {
   DateTime: Types.Scalars['DateTime']['output'];
   Employer: Types.Employer;
   ID: Types.Scalars['ID']['output'];
+  InclusionProof: Types.InclusionProof;
   IncomeStatement: Types.IncomeStatement;
   Int: Types.Scalars['Int']['output'];
+  LogCheckpoint: Types.LogCheckpoint;
+  LogCosignature: Types.LogCosignature;
   Money: Types.Money;
   PageInfo: Types.PageInfo;
   Payment: Types.Payment;
@@ -216,6 +224,7 @@ export type AccessLogEntryResolvers<ContextType = RequestContext, ParentType ext
   occurredAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   organization?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   purpose?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  receipt?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ActionPlanStepResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ActionPlanStep'] = ResolversParentTypes['ActionPlanStep']> = {
@@ -243,8 +252,10 @@ export type AuditChainBreakResolvers<ContextType = RequestContext, ParentType ex
 export type AuditChainReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditChainReport'] = ResolversParentTypes['AuditChainReport']> = {
   broken?: Resolver<Types.Maybe<Array<ResolversTypes['AuditChainBreak']>>, ParentType, ContextType>;
   chains?: Resolver<Types.Maybe<Array<ResolversTypes['AuditChainStatus']>>, ParentType, ContextType>;
+  checkpoint?: Resolver<Types.Maybe<ResolversTypes['LogCheckpoint']>, ParentType, ContextType>;
   events?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   ok?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  tree?: Resolver<Types.Maybe<ResolversTypes['AuditTreeStatus']>, ParentType, ContextType>;
   verifiedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
@@ -265,6 +276,8 @@ export type AuditEventResolvers<ContextType = RequestContext, ParentType extends
   fieldsRead?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   hash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<Types.Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  inclusionProof?: Resolver<Types.Maybe<ResolversTypes['InclusionProof']>, ParentType, ContextType, Partial<Types.AuditEventInclusionProofArgs>>;
+  leafIndex?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   legalBasis?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   occurredAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   operationName?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -297,6 +310,14 @@ export type AuditPrincipalResolvers<ContextType = RequestContext, ParentType ext
   organization?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subject?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   type?: Resolver<Types.Maybe<ResolversTypes['PrincipalType']>, ParentType, ContextType>;
+};
+
+export type AuditTreeStatusResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditTreeStatus'] = ResolversParentTypes['AuditTreeStatus']> = {
+  checkpoints?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  leaves?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  ok?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  problems?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  queued?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type BenefitResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Benefit'] = ResolversParentTypes['Benefit']> = {
@@ -375,6 +396,15 @@ export type EmployerResolvers<ContextType = RequestContext, ParentType extends R
   soleTrader?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
+export type InclusionProofResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
+  checkpoint?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hashes?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  leafHash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  leafIndex?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  rootHash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  treeSize?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
 export type IncomeStatementResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IncomeStatement'] = ResolversParentTypes['IncomeStatement']> = {
   benefitsInKind?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   citizen?: Resolver<Types.Maybe<ResolversTypes['Citizen']>, ParentType, ContextType>;
@@ -385,6 +415,21 @@ export type IncomeStatementResolvers<ContextType = RequestContext, ParentType ex
   submittedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   taxDeducted?: Resolver<Types.Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   versions?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type LogCheckpointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LogCheckpoint'] = ResolversParentTypes['LogCheckpoint']> = {
+  cosignatures?: Resolver<Types.Maybe<Array<ResolversTypes['LogCosignature']>>, ParentType, ContextType>;
+  note?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  origin?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rootHash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  signedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  treeSize?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type LogCosignatureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['LogCosignature'] = ResolversParentTypes['LogCosignature']> = {
+  cosignedAt?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  keyId?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  witness?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type MoneyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
@@ -449,6 +494,7 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
   AuditPrincipal?: AuditPrincipalResolvers<ContextType>;
+  AuditTreeStatus?: AuditTreeStatusResolvers<ContextType>;
   Benefit?: BenefitResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
   Citizen?: CitizenResolvers<ContextType>;
@@ -457,7 +503,10 @@ export type Resolvers<ContextType = RequestContext> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Employer?: EmployerResolvers<ContextType>;
+  InclusionProof?: InclusionProofResolvers<ContextType>;
   IncomeStatement?: IncomeStatementResolvers<ContextType>;
+  LogCheckpoint?: LogCheckpointResolvers<ContextType>;
+  LogCosignature?: LogCosignatureResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;

@@ -5,6 +5,7 @@
 import { dialectOf } from '../core/db.js';
 import type { Knex } from 'knex';
 import { KEYS_TABLE, newCursorKeyRow } from '../core/cursor.js';
+import { CHECKPOINTS, COSIGNATURES, createTreeTables, LEAVES, NODES, PENDING, queueExistingEvents } from '../access-log/transparency/tree-store.js';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -154,6 +155,17 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('audit_events', (t) => {
         t.dropColumn('subgraphs');
       });
+    },
+  },
+  // The access log as a transparency log (src/access-log/transparency): a Merkle tree over every event, and the
+  // checkpoints signed of it. Events written before it are queued, so the sequencer gives them leaves first.
+  '20261205_001_transparency_log': {
+    async up(db) {
+      await createTreeTables(db);
+      await queueExistingEvents(db);
+    },
+    async down(db) {
+      for (const table of [COSIGNATURES, CHECKPOINTS, NODES, LEAVES, PENDING]) await db.schema.dropTable(table);
     },
   },
 };

@@ -32,6 +32,13 @@ export type AccessLogEntry = {
   readonly occurredAt: Maybe<Scalars['DateTime']['output']>;
   readonly organization: Maybe<Scalars['String']['output']>;
   readonly purpose: Maybe<Scalars['String']['output']>;
+  /**
+   * Proof that this entry is in the access log: a JSON document (`samgraf-receipt/v1`) with the signed checkpoint and
+   * its cosignatures, the event's hash, its leaf index and inclusion path, and this entry, signed by the log. It
+   * verifies offline with the log's verifier key (`samgraf audit verify-receipt`, or the citizen page) and says
+   * nothing about anyone else. Null when the log signs no checkpoints.
+   */
+  readonly receipt: Maybe<Scalars['String']['output']>;
 };
 
 export type ActionPlanStatus =
@@ -93,10 +100,14 @@ export type AuditChainReport = {
   /** The first bad event of each broken chain, earliest first. */
   readonly broken: Maybe<ReadonlyArray<AuditChainBreak>>;
   readonly chains: Maybe<ReadonlyArray<AuditChainStatus>>;
+  /** The newest signed checkpoint, with the cosignatures the log holds; null when none has been signed. */
+  readonly checkpoint: Maybe<LogCheckpoint>;
   /** Events verified, in all chains. */
   readonly events: Maybe<Scalars['Int']['output']>;
   /** True when every chain verified and the subject index names no missing event. */
   readonly ok: Maybe<Scalars['Boolean']['output']>;
+  /** The Merkle tree over every event, checked against the events and against every checkpoint ever signed. */
+  readonly tree: Maybe<AuditTreeStatus>;
   /** When this verification ran. */
   readonly verifiedAt: Maybe<Scalars['DateTime']['output']>;
 };
@@ -126,6 +137,17 @@ export type AuditEvent = {
   readonly hash: Maybe<Scalars['String']['output']>;
   /** `<writer>:<seq>`. */
   readonly id: Maybe<Scalars['ID']['output']>;
+  /**
+   * Proof that the event is in the tree of a signed checkpoint: the checkpoint of `checkpoint` leaves (its tree size,
+   * as `GET /log/checkpoint` shows it), or, when left out, the first checkpoint that covers the event. Null when the
+   * log signs no checkpoints (`accessLog.signingKeyFile` not set).
+   */
+  readonly inclusionProof: Maybe<InclusionProof>;
+  /**
+   * The event's place in the access log's Merkle tree (RFC 9162), from 0: leaves are numbered in the order the log
+   * sequenced the commits of all its writers. The leaf is SHA-256(0x00 ‖ the 32 bytes of `hash`).
+   */
+  readonly leafIndex: Maybe<Scalars['Int']['output']>;
   readonly legalBasis: Maybe<Scalars['String']['output']>;
   readonly occurredAt: Maybe<Scalars['DateTime']['output']>;
   readonly operationName: Maybe<Scalars['String']['output']>;
@@ -154,6 +176,12 @@ export type AuditEvent = {
   readonly subjectsWithheld: Maybe<ReadonlyArray<Scalars['String']['output']>>;
   /** The chain (server instance) that wrote the event. */
   readonly writer: Maybe<Scalars['String']['output']>;
+};
+
+
+/** One request that read, or was refused, personal data. */
+export type AuditEventInclusionProofArgs = {
+  checkpoint?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type AuditEventConnection = {
@@ -193,6 +221,19 @@ export type AuditPrincipal = {
   readonly organization: Maybe<Scalars['String']['output']>;
   readonly subject: Maybe<Scalars['String']['output']>;
   readonly type: Maybe<PrincipalType>;
+};
+
+/** The access log's Merkle tree, verified. */
+export type AuditTreeStatus = {
+  /** Signed checkpoints checked: their signatures and their roots against the tree. */
+  readonly checkpoints: Maybe<Scalars['Int']['output']>;
+  readonly leaves: Maybe<Scalars['Int']['output']>;
+  /** True when every leaf is its event's, every event has its leaf (or waits in the queue), and every checkpoint is of this tree. */
+  readonly ok: Maybe<Scalars['Boolean']['output']>;
+  /** What is wrong, in fixed words; never content of an event. */
+  readonly problems: Maybe<ReadonlyArray<Scalars['String']['output']>>;
+  /** Events committed but not yet given a leaf (the sequencer takes them within accessLog.checkpointIntervalSeconds). */
+  readonly queued: Maybe<Scalars['Int']['output']>;
 };
 
 /** A benefit decision. Staff and partners read it by scope; a citizen reads only their own. */
@@ -367,6 +408,19 @@ export type IdentityType =
   | 'COORDINATION_NUMBER'
   | 'PERSONAL_IDENTITY_NUMBER';
 
+/** An RFC 9162 inclusion proof of one event against a signed checkpoint. Hashes in base64. */
+export type InclusionProof = {
+  /** The checkpoint, a C2SP signed note, with the witnesses' cosignatures the log holds. */
+  readonly checkpoint: Maybe<Scalars['String']['output']>;
+  /** The audit path, from the leaf's sibling up to the root. */
+  readonly hashes: Maybe<ReadonlyArray<Scalars['String']['output']>>;
+  /** SHA-256(0x00 ‖ the event's hash). */
+  readonly leafHash: Maybe<Scalars['String']['output']>;
+  readonly leafIndex: Maybe<Scalars['Int']['output']>;
+  readonly rootHash: Maybe<Scalars['String']['output']>;
+  readonly treeSize: Maybe<Scalars['Int']['output']>;
+};
+
 /** One employer's statement of one month's pay to one person. Staff and partners read it by scope; a citizen reads only their own. */
 export type IncomeStatement = {
   /** Taxable benefits in kind (ruta 012). Null where not reported. */
@@ -389,6 +443,27 @@ export type IncomeStatement = {
   readonly taxDeducted: Maybe<Money>;
   /** How many versions the statement has had: the first, and every correction or withdrawal since. */
   readonly versions: Maybe<Scalars['Int']['output']>;
+};
+
+/** A signed tree head of the access log (C2SP tlog-checkpoint). */
+export type LogCheckpoint = {
+  readonly cosignatures: Maybe<ReadonlyArray<LogCosignature>>;
+  /** The checkpoint as a C2SP signed note, with its cosignatures. */
+  readonly note: Maybe<Scalars['String']['output']>;
+  readonly origin: Maybe<Scalars['String']['output']>;
+  /** Base64. */
+  readonly rootHash: Maybe<Scalars['String']['output']>;
+  readonly signedAt: Maybe<Scalars['DateTime']['output']>;
+  readonly treeSize: Maybe<Scalars['Int']['output']>;
+};
+
+/** A witness's cosignature (C2SP tlog-cosignature) of a checkpoint. */
+export type LogCosignature = {
+  /** When the witness cosigned, as it says. */
+  readonly cosignedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The cosigner key's id, hex. */
+  readonly keyId: Maybe<Scalars['String']['output']>;
+  readonly witness: Maybe<Scalars['String']['output']>;
 };
 
 /** An amount of money. Never a float: a decimal string and integer minor units. */
