@@ -125,7 +125,7 @@ export function createRequestContext(services: Services, requestId: string, prin
   }, { cacheKeyFn: (event) => `${event.writer}:${event.seq}` });
   // One batch per checkpoint asked for: the proofs of a batch are made against one tree.
   const inclusionProof = new DataLoader<{ event: EventKey; checkpoint: number | null }, InclusionProof | null, string>(async (keys) => {
-    const proofs = new Map<string, InclusionProof | null>();
+    const proofs = new Map<string, InclusionProof | Error | null>();
     for (const checkpoint of new Set(keys.map((key) => key.checkpoint))) {
       const events = keys.filter((key) => key.checkpoint === checkpoint).map((key) => key.event);
       const made = await accessLog.inclusionProofs(events, checkpoint);

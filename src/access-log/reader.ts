@@ -39,8 +39,10 @@ export class AccessLogReader {
     })());
   }
 
-  inclusionProofs(events: readonly EventKey[], checkpoint: number | null): Promise<(InclusionProof | null)[]> {
-    return proofRead(this.transparency.inclusionProofs(events, checkpoint));
+  /** An event the checkpoint named does not cover gets its own error in place of a proof; the rest are served. */
+  async inclusionProofs(events: readonly EventKey[], checkpoint: number | null): Promise<(InclusionProof | GraphQLError | null)[]> {
+    const proofs = await proofRead(this.transparency.inclusionProofs(events, checkpoint));
+    return proofs.map((proof) => (proof instanceof LogRequestError ? proofError(proof) : proof));
   }
 
   /** Receipts of a citizen's entries; an entry that came with its receipt (from another agency) keeps it. */
@@ -112,12 +114,13 @@ async function proofRead<T>(reading: Promise<T>): Promise<T> {
   try {
     return await reading;
   } catch (error) {
-    if (error instanceof LogRequestError) {
-      if (error.status === 404) throw new CheckpointUnavailableGraphQLError(error.problem);
-      throw new GraphQLError(error.problem, { extensions: { code: Code.BAD_USER_INPUT } });
-    }
+    if (error instanceof LogRequestError) throw proofError(error);
     throw new AuditUnavailableGraphQLError();
   }
+}
+
+function proofError(error: LogRequestError): GraphQLError {
+  return error.status === 404 ? new CheckpointUnavailableGraphQLError(error.problem) : new GraphQLError(error.problem, { extensions: { code: Code.BAD_USER_INPUT } });
 }
 
 /** An event's place in the newest-first order, as the text a cursor seals (src/cursor.ts). */

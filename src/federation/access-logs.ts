@@ -18,6 +18,7 @@ import type { EventFilter, EventPosition } from '../access-log/store.js';
 import type { AuditLog } from '../access-log/writer.js';
 import type { AccessLogSearch, ChainReporter, PeopleRequest } from '../context.js';
 import type { InclusionProof } from '../access-log/transparency/log.js';
+import type { GraphQLError } from 'graphql';
 import { hasScope, type Principal } from '../core/principal.js';
 import { AuditUnavailableGraphQLError } from '../security/errors.js';
 import { INTERNAL_HEADER, PRINCIPAL_HEADER, type InternalAuth } from './internal-auth.js';
@@ -84,7 +85,7 @@ export function federatedAccessLog(options: { local: AccessLogReader; localChain
         },
         async inclusionProofs(events, checkpoint) {
           // Each agency proves its own events, in its own tree.
-          const proofs = new Map<string, InclusionProof | null>();
+          const proofs = new Map<string, InclusionProof | GraphQLError | null>();
           const own = events.filter((event) => !held.has(keyOf(event)));
           (await options.local.inclusionProofs(own, checkpoint)).forEach((proof, i) => proofs.set(keyOf(own[i]!), proof));
           for (const part of options.remotes) {
@@ -183,7 +184,8 @@ export async function answerAccessLogRead(request: LookupRequest, reader: Access
   if (read.read === 'proofs') {
     // Hashes only, of events the auditor found in this agency's log: no personal data, so not logged.
     if (!mayAudit(principal)) throw new LookupRefused('the principal may not read the access log');
-    return JSON.stringify(await reader.inclusionProofs(read.events, read.checkpoint));
+    // An event the named checkpoint does not cover has no proof here: null, as in the single server's list.
+    return JSON.stringify((await reader.inclusionProofs(read.events, read.checkpoint)).map((proof) => (proof instanceof Error ? null : proof)));
   }
   if (principal.type !== 'CITIZEN' || principal.subject !== read.subject) throw new LookupRefused('a citizen reads only their own access log');
   const entries = await reader.ofCitizen(read.subject, read.fromMs, read.toMs, read.after, read.limit);

@@ -280,50 +280,62 @@ export class TransparencyLog {
   }
 
   /**
-   * The checkpoint proofs for leaves up to `highest` are made against: the one of `size` when named; else the
-   * newest that every expected witness has cosigned, if it covers them (the strongest receipt); else the newest,
-   * signed now if even that does not cover them.
+   * The checkpoints that prove leaves up to `highest`: the one of `size` when named (it may not cover them all);
+   * else, for each leaf, the newest checkpoint every expected witness has cosigned if it covers the leaf (the
+   * strongest proof), and the newest otherwise — signed now if even that does not cover the highest leaf.
    */
-  private async checkpointFor(highest: number, size: number | null): Promise<StoredCheckpoint | null> {
+  private async checkpointsFor(highest: number, size: number | null): Promise<StoredCheckpoint[]> {
     if (size !== null) {
-      if (size <= highest) throw new LogRequestError(`the checkpoint of size ${size} does not cover leaf ${highest}`);
       const named = await checkpointOfSize(this.db, size);
       if (!named) throw new LogRequestError(`this log signed no checkpoint of size ${size}`, 404);
-      return named;
+      return [named];
     }
-    if (!this.options.signer) return null;
+    if (!this.options.signer) return [];
     const witnessed = await newestCosignedBy(this.db, this.options.witnesses.map((w) => ({ witness: w.name, keyId: toHex(w.keyId) })));
-    if (witnessed && witnessed.size > highest) return witnessed;
-    const newest = await newestCheckpoint(this.db);
-    if (newest && newest.size > highest) return newest;
-    await this.checkpointNow();
-    return newestCheckpoint(this.db);
+    let newest = await newestCheckpoint(this.db);
+    if (!newest || newest.size <= highest) {
+      await this.checkpointNow();
+      newest = await newestCheckpoint(this.db);
+    }
+    return [witnessed, newest].filter((c): c is StoredCheckpoint => c !== null);
   }
 
   /**
-   * Inclusion proofs of events against one checkpoint — of `size`, or as checkpointFor chooses — in a fixed number
-   * of statements however many events: their leaves, the checkpoint, the nodes of every path at once.
+   * Inclusion proofs of events — against the checkpoint of `size`, or as checkpointsFor chooses — in a fixed number
+   * of statements however many events: their leaves, the checkpoints, the nodes of every path at once per tree.
    */
-  async inclusionProofs(events: readonly EventKey[], size: number | null): Promise<(InclusionProof | null)[]> {
+  async inclusionProofs(events: readonly EventKey[], size: number | null): Promise<(InclusionProof | LogRequestError | null)[]> {
     if (events.length === 0) return [];
     const leaves = await this.leavesOf(events);
     const indexes = events.map((event) => leaves.get(keyOf(event))?.leafIndex).filter((index): index is number => index !== undefined);
     if (indexes.length === 0) return events.map(() => null);
-    const checkpoint = await this.checkpointFor(Math.max(...indexes), size);
-    if (!checkpoint) return events.map(() => null);
-    const note = await this.withCosignatures(checkpoint);
-    const paths = await inclusionProofsAt(this.db, indexes, checkpoint.size);
+    const checkpoints = await this.checkpointsFor(Math.max(...indexes), size);
+    if (checkpoints.length === 0) return events.map(() => null);
+    // Each leaf to the first checkpoint that covers it; a named one that covers none of them answers each with why.
+    const treeOf = (index: number) => checkpoints.find((checkpoint) => checkpoint.size > index) ?? null;
+    const proofs = new Map<number, InclusionProof>();
+    for (const checkpoint of checkpoints) {
+      const covered = indexes.filter((index) => treeOf(index) === checkpoint);
+      if (covered.length === 0) continue;
+      const note = await this.withCosignatures(checkpoint);
+      const paths = await inclusionProofsAt(this.db, covered, checkpoint.size);
+      for (const index of covered) {
+        proofs.set(index, {
+          leafIndex: index,
+          treeSize: checkpoint.size,
+          rootHash: Buffer.from(checkpoint.rootHash, 'hex').toString('base64'),
+          leafHash: '',
+          hashes: paths.get(index)!.map((hash) => hash.toString('base64')),
+          checkpoint: note,
+        });
+      }
+    }
     return events.map((event) => {
       const leaf = leaves.get(keyOf(event));
       if (!leaf) return null;
-      return {
-        leafIndex: leaf.leafIndex,
-        treeSize: checkpoint.size,
-        rootHash: Buffer.from(checkpoint.rootHash, 'hex').toString('base64'),
-        leafHash: Buffer.from(leaf.leafHash, 'hex').toString('base64'),
-        hashes: paths.get(leaf.leafIndex)!.map((hash) => hash.toString('base64')),
-        checkpoint: note,
-      };
+      const proof = proofs.get(leaf.leafIndex);
+      if (!proof) return new LogRequestError(`the checkpoint of size ${checkpoints[0]!.size} does not cover leaf ${leaf.leafIndex}`);
+      return { ...proof, leafHash: Buffer.from(leaf.leafHash, 'hex').toString('base64') };
     });
   }
 
@@ -334,7 +346,7 @@ export class TransparencyLog {
     const proofs = await this.inclusionProofs(items.map((item) => item.event), null);
     return items.map(({ event, entry }, i) => {
       const proof = proofs[i];
-      if (!proof) return null;
+      if (!proof || proof instanceof LogRequestError) return null;
       const statement = receiptStatementText(signer.name, proof.leafIndex, event.hash, entry);
       const { occurredAt, organization, purpose, dataCategories } = entry;
       const receipt: Receipt = {
