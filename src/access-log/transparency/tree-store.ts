@@ -149,7 +149,8 @@ export async function sequencePending(db: Knex, sign: (head: TreeHead) => string
   });
 }
 
-const ROWS_PER_STATEMENT = 1000;
+/** SQLite makes a multi-row insert one compound SELECT, which may have at most 500 terms. */
+const ROWS_PER_STATEMENT = 400;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
