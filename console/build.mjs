@@ -26,7 +26,7 @@ const PAGES = [
 ];
 
 /** Server modules the pages bundle too (pure code, one definition for both). */
-const SHARED_WITH_SERVER = [join(root, 'src', 'access-log', 'csv.ts')];
+const SHARED_WITH_SERVER = [join(root, 'src', 'access-log', 'csv.ts'), join(root, 'src', 'access-log', 'canonical-json.ts'), ...files(join(root, 'src', 'access-log', 'transparency')).filter((file) => /(note|proofs|receipt)\.ts$/.test(file))];
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {

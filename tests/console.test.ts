@@ -11,12 +11,14 @@
  * Chromium missing is a failure with a message, not a skip: .ci/run installs it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { openDatabase } from '../src/core/db.js';
+import { keygen } from '../src/commands/transparency.js';
 import { DEMO_PERSONAS_PATH, demoPersonas, type DemoPersona } from '../src/demo-personas.js';
 import { isValidPersonalNumber } from '../src/core/personal-number.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
@@ -79,6 +81,7 @@ function parseCsv(text: string): string[][] {
 
 describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)', () => {
   let seeded: SeededSources;
+  let keyDir: string;
   let server: TestServer;
   let store: Knex;
   let origin: string;
@@ -167,7 +170,9 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
       citizen: await citizen.mint({ sub: A, exp }),
     };
     // The demo's personas mechanism (demoRoutes), with this test's issuers instead of the demo's.
-    server = await startTestServer(seeded.urls, {}, { demoRoutes: new Map([[DEMO_PERSONAS_PATH, () => ({ personas })]]) });
+    keyDir = mkdtempSync(join(tmpdir(), 'samgraf-console-key-'));
+    await keygen('log.console.test/access', join(keyDir, 'log.key'), false);
+    server = await startTestServer(seeded.urls, { accessLog: { signingKeyFile: join(keyDir, 'log.key') } }, { demoRoutes: new Map([[DEMO_PERSONAS_PATH, () => ({ personas })]]) });
     origin = new URL(server.url).origin;
     store = openDatabase(seeded.urls.store);
     const { key } = await new ApiKeyStore(server.store, ['social-services']).create({
@@ -214,6 +219,7 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     await store?.destroy();
     await server?.close();
     await seeded?.drop();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
 
   it('signs in with one click as a demo persona; search by personal number shows exactly that person\'s events; an event opens in detail', async () => {
@@ -361,8 +367,36 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     assert.ok(organisations.includes('Försäkringskassan (FK)') && organisations.includes('Arbetsförmedlingen (AF)'), organisations.join(' | '));
     assert.ok(!(await page.locator('main').innerText()).includes('fk-handlaggare-17'), 'never the officer');
     assert.ok((await page.locator('main').innerText()).includes(formatPnr(A)));
+    // Every receipt checked in the browser against the log's key; each can be downloaded.
+    const rows = await page.locator('table.my-log tbody tr').count();
+    await page.locator('[data-receipt]').nth(rows - 1).waitFor();
+    assert.equal(await page.locator('[data-receipt="verified"]').count(), rows);
+    assert.equal(await page.getByRole('link', { name: 'Download receipt' }).count(), rows);
     await axeCheck(page, 'citizen');
     await shot(page, 'citizen');
+  });
+
+  it('the citizen page shows a receipt whose checkpoint was altered in transit as not verified', async () => {
+    const page = await newPage();
+    await page.route(`${origin}/graphql`, async (route) => {
+      if (!(route.request().postData() ?? '').includes('ConsoleMyAccessLog')) return route.continue();
+      const response = await route.fetch();
+      const body = await response.json() as { data: { myAccessLog: { edges: { node: { receipt: string } }[] } } };
+      for (const { node } of body.data.myAccessLog.edges) {
+        const receipt = JSON.parse(node.receipt) as { checkpoint: string };
+        // The tree size, one more: what a man in the middle would show to hide a later rewrite.
+        receipt.checkpoint = receipt.checkpoint.replace(/\n(\d+)\n/, (_, size: string) => `\n${Number(size) + 1}\n`);
+        node.receipt = JSON.stringify(receipt);
+      }
+      return route.fulfill({ response, json: body });
+    });
+    await signInAs(page, 'Citizen');
+    await page.locator('table.my-log tbody tr').first().waitFor();
+    const rows = await page.locator('table.my-log tbody tr').count();
+    await page.locator('[data-receipt]').nth(rows - 1).waitFor();
+    assert.equal(await page.locator('[data-receipt="verified"]').count(), 0);
+    assert.equal(await page.locator('[data-receipt="not-verified"]').count(), rows);
+    assert.match(await page.locator('[data-receipt="not-verified"]').first().innerText(), /Not verified: checkpoint: the signature of .* does not verify/);
   });
 
   it('the IDE at /graphql runs a query with a demo persona\'s token', async () => {

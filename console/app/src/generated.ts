@@ -86,4 +86,4 @@ export type ConsoleMyAccessLogQueryVariables = Exact<{
 }>;
 
 
-export type ConsoleMyAccessLogQuery = { myAccessLog: { edges: Array<{ node: { occurredAt: string | null, organization: string | null, purpose: string | null, dataCategories: Array<DataCategory> | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ConsoleMyAccessLogQuery = { myAccessLog: { edges: Array<{ node: { occurredAt: string | null, organization: string | null, purpose: string | null, dataCategories: Array<DataCategory> | null, receipt: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };

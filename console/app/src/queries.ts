@@ -41,7 +41,7 @@ export const AUDIT_CHAINS = operation<ConsoleAuditChainsQuery, ConsoleAuditChain
 
 export const MY_ACCESS_LOG = operation<ConsoleMyAccessLogQuery, ConsoleMyAccessLogQueryVariables>(/* GraphQL */ `query ConsoleMyAccessLog($from: Date, $to: Date, $first: Int, $after: String) {
   myAccessLog(from: $from, to: $to, first: $first, after: $after) {
-    edges { node { occurredAt organization purpose dataCategories } }
+    edges { node { occurredAt organization purpose dataCategories receipt } }
     pageInfo { hasNextPage endCursor }
   }
 }`);

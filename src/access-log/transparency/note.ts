@@ -127,8 +127,9 @@ export function cosignedMessage(text: string, time: number): string {
 
 async function ed25519Verify(publicKey: Uint8Array, signature: Uint8Array, message: string): Promise<boolean> {
   try {
-    const key = await globalThis.crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
-    return await globalThis.crypto.subtle.verify({ name: 'Ed25519' }, key, signature, encoder.encode(message));
+    // Copies on a plain ArrayBuffer: WebCrypto's types take no view of a shared one.
+    const key = await globalThis.crypto.subtle.importKey('raw', new Uint8Array(publicKey), { name: 'Ed25519' }, false, ['verify']);
+    return await globalThis.crypto.subtle.verify({ name: 'Ed25519' }, key, new Uint8Array(signature), encoder.encode(message));
   } catch {
     return false;
   }

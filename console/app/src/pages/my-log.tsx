@@ -5,6 +5,7 @@ import { formatCategory, formatInstant, formatOrganisation, formatPersonalNumber
 import { networkProblem, problemOf, type Problem } from '../problems.js';
 import { MY_ACCESS_LOG, type AccessLogEntry } from '../queries.js';
 import { request, type Session } from '../session.js';
+import { checkReceipt, receiptDownload, type ReceiptCheck } from '../receipts.js';
 
 const PAGE_SIZE = 20;
 
@@ -18,6 +19,7 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
   const [endCursor, setEndCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
+  const [checks, setChecks] = useState<(ReceiptCheck | null)[]>([]);
   const resultsHeading = useRef<HTMLHeadingElement>(null);
 
   async function load(range: { from: string | null; to: string | null }, after: string | null) {
@@ -32,7 +34,11 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
         return;
       }
       const connection = result.data.myAccessLog;
-      setEntries(connection.edges.map((edge) => edge.node).filter((node): node is AccessLogEntry => node !== null));
+      const shown = connection.edges.map((edge) => edge.node).filter((node): node is AccessLogEntry => node !== null);
+      setEntries(shown);
+      setChecks(shown.map(() => null));
+      // Each receipt is checked here, in the browser, as it arrives: nothing of it is taken on the server's word.
+      void Promise.all(shown.map((entry) => checkReceipt(entry).catch((): ReceiptCheck => ({ state: 'not-verified', reason: 'the check failed' })))).then(setChecks);
       setHasNextPage(connection.pageInfo.hasNextPage);
       setEndCursor(connection.pageInfo.endCursor);
     } catch (error) {
@@ -67,6 +73,11 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
         read it, when, why and what kind of data — for <span class="mono">{formatPersonalNumber(session.me.subject)}</span>.
         Your own reads are not listed, and the names of individual officers are never shown.
       </p>
+      <p>
+        Each read comes with a receipt: proof, signed by the log, that it is recorded in the access log and can no
+        longer be removed or changed unnoticed. This page checks every receipt itself. Download one to keep it; anyone
+        can check it later with the log's public key.
+      </p>
       <form class="panel filters" onSubmit={submit} aria-labelledby="range-heading">
         <h2 id="range-heading">Choose dates</h2>
         <div class="grid">
@@ -99,6 +110,7 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
                     <th scope="col">Organisation</th>
                     <th scope="col">Why</th>
                     <th scope="col">What they read</th>
+                    <th scope="col">Proof</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -108,6 +120,7 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
                       <td>{formatOrganisation(entry.organization)}</td>
                       <td>{formatPurpose(entry.purpose)} <span class="muted">({entry.purpose})</span></td>
                       <td>{(entry.dataCategories ?? []).map(formatCategory).join(', ')}</td>
+                      <td class="receipt"><ReceiptCell entry={entry} check={checks[index] ?? null} /></td>
                     </tr>
                   ))}
                 </tbody>
@@ -120,6 +133,21 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
           </nav>
         </section>
       )}
+    </>
+  );
+}
+
+function ReceiptCell({ entry, check }: { entry: AccessLogEntry; check: ReceiptCheck | null }) {
+  if (check === null) return <span class="muted">Checking…</span>;
+  if (check.state === 'none') return <span class="muted">No receipt</span>;
+  const href = receiptDownload(entry);
+  const name = `receipt-${(entry.occurredAt ?? '').replace(/[^0-9]/g, '').slice(0, 14)}.json`;
+  return (
+    <>
+      {check.state === 'verified'
+        ? <span class="verified" data-receipt="verified">Verified</span>
+        : <span class="not-verified" data-receipt="not-verified">Not verified: {check.reason}</span>}
+      {href && <> <a href={href} download={name}>Download receipt</a></>}
     </>
   );
 }
