@@ -19,6 +19,7 @@ import {
 } from './report.js';
 import { resizeBufferPool } from './databases.js';
 import { pairedRun, type Paired } from './paired.js';
+import { checkpointCost, proofCosts, transparencyChecks, type CheckpointCost } from './transparency.js';
 import { prepareBench, type Bench } from './setup.js';
 import { startCounting } from './statements.js';
 import { TARGET_NAMES, type Target, type TargetName } from './targets.js';
@@ -348,8 +349,23 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     const { scaling, mariadbCounted } = options.workloads.includes('W2') ? await batchScaling(bench, options) : { scaling: {}, mariadbCounted: {} };
     const runs = await timedRuns(bench, options, failures);
     const paired = await pairedRuns(bench, options, failures);
+    const checkpointWorkloads = options.workloads.filter((w): w is 'W1' | 'W2' => w === 'W1' || w === 'W2');
+    let checkpointCosts: CheckpointCost[] = [];
+    if (bench.targets.samgraf && options.pairedRequests > 0 && checkpointWorkloads.length > 0) {
+      log('checkpointing on against off, paired');
+      const measured = await checkpointCost({
+        samgraf: bench.targets.samgraf, configFile: bench.configFile, storeUrl: bench.databases.urls.store, workDir: bench.workDir,
+        workloads: checkpointWorkloads, data: bench.data, tokens: bench.issuer.tokens, requests: options.pairedRequests, seed: options.seed, failures,
+      });
+      checkpointCosts = measured.costs;
+      if (!options.keep) await measured.drop();
+      for (const cost of checkpointCosts) log(`${cost.workload} checkpointing: on ${cost.onMsPerRequest.toFixed(3)} ms, off ${cost.offMsPerRequest.toFixed(3)} ms of CPU per request (${cost.ratio.toFixed(3)} ×)`);
+    }
     const soakResult = options.soakSeconds > 0 && bench.targets.samgraf ? await soak(bench, options, failures) : null;
     for (const target of Object.values(bench.targets)) await target.stop();
+    log('inclusion proofs at the log\'s full size');
+    const proofs = await proofCosts(bench.databases.urls.store, bench.tree.keyFile, options.smoke ? 50 : 1000, options.seed);
+    log(`inclusion proofs: ${proofs.statementsPerProof} statements each at ${proofs.treeSize} leaves, p50 ${proofs.p50Ms.toFixed(2)} ms, p99 ${proofs.p99Ms.toFixed(2)} ms`);
     let verification = null;
     if (options.verify) {
       log('verifying every chain in the store');
@@ -367,7 +383,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     active.bench = null;
     const scalingResult = await sizeScaling(options, failures);
 
-    const targets = checkTargets(runs, paired, scaling, soakResult, scalingResult, options.events, Math.max(...options.connections));
+    const targets = [...checkTargets(runs, paired, scaling, soakResult, scalingResult, options.events, Math.max(...options.connections)), ...transparencyChecks(checkpointCosts, proofs)];
     const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
     const results = {
       date: started.toISOString(),
@@ -381,6 +397,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
       runs,
       ratios: ratios(runs),
       paired,
+      transparency: { treeBuildSeconds: bench.tree.seconds, leaves: bench.tree.leaves, checkpointCosts, proofs },
       soak: soakResult,
       sizeScaling: scalingResult,
       verification,

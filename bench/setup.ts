@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fillAccessLog, type FilledLog } from './access-log-fill.js';
+import { buildTree, type TreeBuild } from './transparency.js';
 import { createBenchDatabases, migrateBenchStore, seedBenchSources, type BenchDatabases } from './databases.js';
 import { earnersIn, loadPeople, NO_EARNERS, peopleWithEverything, type People } from './legacy-tables.js';
 import { createBenchIssuer, type BenchIssuer } from './issuer.js';
@@ -35,9 +36,13 @@ export interface Bench {
   databases: BenchDatabases;
   people: People;
   accessLog: FilledLog;
+  /** The filled log's Merkle tree, and the key its checkpoints are signed with. */
+  tree: TreeBuild;
   data: InputData;
   issuer: BenchIssuer;
   workDir: string;
+  /** The samgraf config the targets run with. */
+  configFile: string;
   targets: Partial<Record<TargetName, Target>>;
   seeded: { rows: Record<string, number>; seconds: number };
   /** Stops the targets; drops the databases unless `keep`; removes the work directory unless it holds profiles. */
@@ -71,6 +76,8 @@ export async function prepareBench(options: SetupOptions): Promise<Bench> {
     started = Date.now();
     const accessLog = await fillAccessLog(databases.urls.store, { events: options.events, people, seed: options.seed, endMs: Date.now() - 60_000, onProgress: log });
     log(`access log: ${accessLog.events} events, ${accessLog.subjectRows} subject rows in ${accessLog.seconds.toFixed(1)} s`);
+    const tree = await buildTree(databases.urls.store, workDir);
+    log(`transparency log: ${tree.leaves} leaves sequenced and signed in ${tree.seconds.toFixed(1)} s`);
     const data: InputData = {
       people,
       eventsPerPerson: accessLog.eventsPerPerson,
@@ -80,12 +87,12 @@ export async function prepareBench(options: SetupOptions): Promise<Bench> {
       earners: (options.workloads ?? WORKLOAD_IDS).includes('W5') ? await earnersIn(databases.urls, people, W5_PERIODS) : NO_EARNERS,
     };
     const issuer = await createBenchIssuer(OFFICERS, options.tokenSeconds ?? 24 * 3600);
-    const configFile = writeServerConfig(workDir, databases.urls, issuer);
+    const configFile = writeServerConfig(workDir, databases.urls, issuer, tree.keyFile);
     await Promise.all(options.targets.map(async (name) => {
       targets[name] = await startTarget(name, { configFile, workDir, partStores: databases.partStores, profile: (options.profile ?? []).includes(name), nodeFlags: options.nodeFlags ?? [] });
       log(`${name} is up (pid ${targets[name]!.pid})`);
     }));
-    return { databases, people, accessLog, data, issuer, workDir, targets, seeded, close };
+    return { databases, people, accessLog, tree, data, issuer, workDir, configFile, targets, seeded, close };
   } catch (error) {
     await close().catch(() => {});
     throw error;

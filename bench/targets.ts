@@ -30,7 +30,7 @@ const SCRIPTS: Record<Exclude<TargetName, 'federated'>, string[]> = {
 };
 
 /** The samgraf config every target is started with (the floor reads only the database URLs). */
-export function writeServerConfig(dir: string, urls: BenchUrls, issuer: BenchIssuer): string {
+export function writeServerConfig(dir: string, urls: BenchUrls, issuer: BenchIssuer, logKeyFile: string): string {
   const file = join(dir, 'samgraf.json');
   const config = {
     server: { host: '127.0.0.1', port: 0, introspection: 'scope' },
@@ -40,6 +40,8 @@ export function writeServerConfig(dir: string, urls: BenchUrls, issuer: BenchIss
     // Enough that the benchmark's few officers are never throttled; the limiter itself still runs per request.
     rateLimit: { points: 1_000_000_000, durationSeconds: 1 },
     purposes: ['benefit-assessment', 'employment-support', 'social-services', 'self-service', 'audit'],
+    // Checkpoints signed every second while events arrive, as by default in production.
+    accessLog: { signingKeyFile: logKeyFile },
   };
   writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
   return file;
