@@ -771,7 +771,8 @@ describe('access log (MariaDB)', () => {
       assert.ok(!raw.includes(secret), `the citizen's view does not contain ${secret}`);
     }
     const entryType = schema.getType('AccessLogEntry') as GraphQLObjectType;
-    assert.deepEqual(Object.keys(entryType.getFields()).sort(), ['dataCategories', 'occurredAt', 'organization', 'purpose']);
+    // And the receipt, which proves these four and holds nothing else of the event (tests/transparency-log.test.ts).
+    assert.deepEqual(Object.keys(entryType.getFields()).sort(), ['dataCategories', 'occurredAt', 'organization', 'purpose', 'receipt']);
 
     // Another citizen sees only their own log.
     assert.deepEqual((await myLog(D)).entries, await expectedLog(D));

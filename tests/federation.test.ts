@@ -15,7 +15,11 @@ import { SOURCE_MODULES } from '../sources/registry.js';
 import { verifyAccessLog } from '../src/access-log/verify.js';
 import { openDatabase } from '../src/core/db.js';
 import { GATEWAY_NAME } from '../src/federation/parts.js';
-import { startFederatedTestServer } from './helpers/federation.js';
+import { logOrigin, startFederatedTestServer } from './helpers/federation.js';
+import { parseVerifierKey, verifyCheckpoint, type VerifierKey } from '../src/access-log/transparency/note.js';
+import { fromBase64, verifyInclusion } from '../src/access-log/transparency/proofs.js';
+import { verifyReceipt } from '../src/access-log/transparency/receipt.js';
+import { NoteSigner } from '../src/access-log/transparency/signer.js';
 import { generateLegacyData } from './helpers/legacy-data.js';
 import { legacyPeople } from './helpers/people.js';
 import { createTestDatabases, type TestDatabases } from './helpers/mysql.js';
@@ -50,6 +54,7 @@ const EVERY_SOURCE = `query Hundred($pnrs: [String!]!) {
 
 let seeded: SeededSources;
 let stores: TestDatabases;
+let keyDir: string;
 let server: TestServer & { federation: Federation };
 let sent = 0;
 
@@ -84,11 +89,13 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
   before(async () => {
     seeded = await seededSources('mariadb', DATA_SET);
     stores = await createTestDatabases(PARTS.map(storeKey));
-    server = await startFederatedTestServer(seeded.urls, Object.fromEntries(PARTS.map((part) => [part, stores.urls[storeKey(part)]!])));
+    keyDir = mkdtempSync(join(tmpdir(), 'samgraf-federation-keys-'));
+    server = await startFederatedTestServer(seeded.urls, Object.fromEntries(PARTS.map((part) => [part, stores.urls[storeKey(part)]!])), {}, keyDir);
   });
   after(async () => {
     await server?.close();
     await Promise.all([seeded?.drop(), stores?.drop()]);
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
 
   it('100 people with their benefits, payments, cases, plans and incomes: one request per subgraph per level, statements bounded by the query', async () => {
@@ -148,6 +155,42 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
         await store.destroy();
       }
     }
+  });
+
+  it('each agency\'s log is its own transparency log: through the gateway, a citizen\'s receipts and an auditor\'s proofs verify against the key of the agency that holds each read', async () => {
+    const subject = HUNDRED[3]!;
+    const read = await ask('query One($p: String!) { citizen(personalNumber: $p) { givenNames benefits { id } cases { id } incomes { id } } }', { p: subject }, `proved-${++sent}`);
+    assert.equal(read.errors, undefined);
+    const keyOf = new Map<string, VerifierKey>();
+    for (const part of PARTS) {
+      const key = await parseVerifierKey((await NoteSigner.read(join(keyDir, `${part}.key`))).verifierKey);
+      keyOf.set(key.name, key);
+    }
+    const { staff, citizen } = await testIssuers();
+    const own = await server.query('{ myAccessLog(first: 50) { edges { node { organization receipt } } } }', {}, { authorization: `Bearer ${await citizen.mint({ sub: subject })}`, 'x-purpose': undefined });
+    assert.equal(own.errors, undefined, JSON.stringify(own.errors));
+    const origins = new Set<string>();
+    for (const { node } of own.data.myAccessLog.edges as { node: { receipt: string } }[]) {
+      const origin = (JSON.parse(node.receipt) as { origin: string }).origin;
+      const verdict = await verifyReceipt(node.receipt, keyOf.get(origin)!);
+      assert.equal(verdict.ok, true, JSON.stringify(verdict));
+      origins.add(origin);
+    }
+    for (const part of SOURCES) assert.ok(origins.has(logOrigin(part)), `a receipt from ${part}'s log among ${[...origins].join(', ')}`);
+
+    const auditor = { authorization: `Bearer ${await staff.mint({ sub: 'auditor-1', org: 'IMY', scope: 'audit:read' })}`, 'x-purpose': 'audit' };
+    const events = await server.query(`{ auditEvents(filter: { subject: "${subject}" }, first: 100) { edges { node { hash leafIndex inclusionProof { leafIndex treeSize leafHash hashes checkpoint } } } } }`, {}, auditor);
+    assert.equal(events.errors, undefined, JSON.stringify(events.errors));
+    const proved = new Set<string>();
+    for (const { node } of events.data.auditEvents.edges as { node: { leafIndex: number; inclusionProof: { leafIndex: number; treeSize: number; leafHash: string; hashes: string[]; checkpoint: string } } }[]) {
+      const proof = node.inclusionProof;
+      assert.equal(proof.leafIndex, node.leafIndex, 'the leaf index is the holding agency\'s');
+      const origin = proof.checkpoint.split('\n')[0]!;
+      const { checkpoint } = await verifyCheckpoint(proof.checkpoint, keyOf.get(origin)!);
+      assert.equal(await verifyInclusion(proof.leafIndex, proof.treeSize, fromBase64(proof.leafHash), proof.hashes.map(fromBase64), checkpoint.root), null, origin);
+      proved.add(origin);
+    }
+    for (const part of PARTS) assert.ok(proved.has(logOrigin(part)), `a proof from ${part}'s log among ${[...proved].join(', ')}`);
   });
 
   it('an auditor searches every agency\'s log as one, page by page; a citizen sees every agency\'s reads; every chain is verified', async () => {

@@ -239,6 +239,7 @@ describe('the access log as a transparency log (MariaDB)', () => {
       const receipt = JSON.parse(entry.receipt) as Record<string, unknown>;
       assert.deepEqual(receipt.entry, { occurredAt: entry.occurredAt, organization: entry.organization, purpose: entry.purpose, dataCategories: entry.dataCategories });
       assert.deepEqual(personalNumbersIn(entry.receipt), [], 'no personal number, not even the citizen\'s');
+      assert.ok(!entry.receipt.includes('test-officer'), 'never the officer who read');
     }
     receiptBefore = entries.at(-1)!.receipt;
     const file = join(dir, 'receipt.json');

@@ -6,6 +6,9 @@
 import { SOURCE_MODULES } from '../../sources/registry.js';
 import { generatePartKeys, type PartKeyPair } from '../../src/commands/federation-keys.js';
 import { parseConfig, partConfigSchema } from '../../src/config.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { keygen } from '../../src/commands/transparency.js';
 import { INTERNAL_HEADER, InternalAuth, PRINCIPAL_HEADER } from '../../src/federation/internal-auth.js';
 import { composeSupergraph, configuredServices } from '../../src/federation/compose.js';
 import { GATEWAY_NAME, partNames, SAMGRAF_PART } from '../../src/federation/parts.js';
@@ -35,7 +38,19 @@ export interface FederationOptions {
   /** The parts to start; the register of persons first, as the others ask it. */
   parts?: readonly string[];
   overrides?: Record<string, unknown>;
+  /** Where each part's (and the gateway's) own access-log signing key is made: each agency's log is its own. */
+  logKeyDir?: string;
 }
+
+/** `accessLog` for a part: its own signing key in `dir` (made on first use), origin `log.<part>.test/access`. */
+export async function partAccessLog(dir: string | undefined, part: string): Promise<Record<string, unknown>> {
+  if (dir === undefined) return {};
+  const keyFile = join(dir, `${part}.key`);
+  if (!existsSync(keyFile)) await keygen(logOrigin(part), keyFile, false);
+  return { accessLog: { signingKeyFile: keyFile } };
+}
+
+export const logOrigin = (part: string) => `log.${part}.test/access`;
 
 export async function startFederation(options: FederationOptions): Promise<Federation> {
   const { staff, citizen } = await testIssuers();
@@ -59,6 +74,7 @@ export async function startFederation(options: FederationOptions): Promise<Feder
         auth: { issuers: [staff.config, citizen.config] },
         rateLimit: { points: 1_000_000, durationSeconds: 1 },
         federation: { subgraphs: { ...subgraphs }, internalAuth: { signingKey: keys[name]!.privateKey, trustedKeys } },
+        ...await partAccessLog(options.logKeyDir, name),
         ...options.overrides,
       }, {}, partConfigSchema(name));
       parts[name] = await startSamgraf(config, testLogger(), { part: name });
@@ -101,8 +117,8 @@ export async function startFederation(options: FederationOptions): Promise<Feder
  * default principal, `url` and `query` at the gateway, `store` the gateway's own (its API keys, its log). As the
  * contract has it: the four sources' subgraphs, and the gateway, which serves samgraf's own part itself.
  */
-export async function startFederatedTestServer(sources: SourceUrls, stores: Readonly<Record<string, string>>, overrides: Record<string, unknown> = {}): Promise<TestServer & { federation: Federation }> {
-  const federation = await startFederation({ sources, stores, overrides, parts: partNames().filter((name) => name !== SAMGRAF_PART) });
+export async function startFederatedTestServer(sources: SourceUrls, stores: Readonly<Record<string, string>>, overrides: Record<string, unknown> = {}, logKeyDir?: string): Promise<TestServer & { federation: Federation }> {
+  const federation = await startFederation({ sources, stores, overrides, parts: partNames().filter((name) => name !== SAMGRAF_PART), ...(logKeyDir ? { logKeyDir } : {}) });
   try {
     const { staff, citizen } = await testIssuers();
     const subgraphs = Object.fromEntries(Object.entries(federation.parts).map(([name, part]) => [name, { url: part.url }]));
@@ -113,6 +129,7 @@ export async function startFederatedTestServer(sources: SourceUrls, stores: Read
       auth: { issuers: [staff.config, citizen.config] },
       rateLimit: { points: 1_000_000, durationSeconds: 1 },
       federation: { subgraphs, internalAuth: { signingKey: federation.keys[GATEWAY_NAME]!.privateKey, trustedKeys: federation.trustedKeys } },
+      ...await partAccessLog(logKeyDir, GATEWAY_NAME),
       ...overrides,
     }, {}, partConfigSchema(GATEWAY_NAME));
     const supergraphSdl = composeSupergraph(configuredServices(config));
