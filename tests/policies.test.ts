@@ -20,6 +20,9 @@
  * generated legacy rows, and legacy-mapping.test.ts checks them in full.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -32,7 +35,7 @@ import { generateLegacyData, type LegacyData } from './helpers/legacy-data.js';
 import { agiTables, currentStatementsByPayee, isSoleTrader } from './helpers/income-register.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
 import { seededSources, type SeededSources } from './helpers/seeded.js';
-import { startFederatedTestServer } from './helpers/federation.js';
+import { partAccessLog, startFederatedTestServer } from './helpers/federation.js';
 import { createTestDatabases } from './helpers/mysql.js';
 import { GATEWAY_NAME } from '../src/federation/parts.js';
 import { SOURCE_MODULES } from '../sources/registry.js';
@@ -385,6 +388,15 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'AuditEvent.subgraphs':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditEvent.hash':                   r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditEvent.prevHash':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  // The transparency log (every server here signs its log): a proof of each event, against a signed checkpoint.
+  'AuditEvent.leafIndex':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditEvent.inclusionProof':         r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'InclusionProof.leafIndex':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'InclusionProof.treeSize':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'InclusionProof.rootHash':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'InclusionProof.leafHash':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'InclusionProof.hashes':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'InclusionProof.checkpoint':         r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditPrincipal.type':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditPrincipal.subject':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditPrincipal.organization':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
@@ -400,6 +412,23 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'AuditChainReport.events':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditChainReport.chains':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditChainReport.broken':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainReport.tree':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditChainReport.checkpoint':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditTreeStatus.ok':                r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditTreeStatus.leaves':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditTreeStatus.queued':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditTreeStatus.checkpoints':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditTreeStatus.problems':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'LogCheckpoint.origin':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'LogCheckpoint.treeSize':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'LogCheckpoint.rootHash':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'LogCheckpoint.signedAt':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'LogCheckpoint.note':                r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'LogCheckpoint.cosignatures':        r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  // No witness is configured here, so no checkpoint has a cosignature.
+  'LogCosignature.witness':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'LogCosignature.keyId':              r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'LogCosignature.cosignedAt':         r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
   'AuditChainStatus.writer':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditChainStatus.events':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditChainStatus.headSeq':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
@@ -416,6 +445,7 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'AccessLogEntry.organization':       r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
   'AccessLogEntry.purpose':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
   'AccessLogEntry.dataCategories':     r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
+  'AccessLogEntry.receipt':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
 
   'Principal.type':                    r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
   'Principal.subject':                 r('S', 'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S',  'S', 'S'),
@@ -482,6 +512,7 @@ const AUDIT_LOG = /* GraphQL */ `
       edges { cursor node {
         id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis caseReference
         operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors subgraphs hash prevHash
+        leafIndex inclusionProof { leafIndex treeSize rootHash leafHash hashes checkpoint }
       } }
       pageInfo { hasNextPage endCursor }
     }
@@ -490,7 +521,7 @@ const AUDIT_LOG = /* GraphQL */ `
 const MY_ACCESS_LOG = /* GraphQL */ `
   query MyAccessLog {
     myAccessLog(first: 2) {
-      edges { cursor node { occurredAt organization purpose dataCategories } }
+      edges { cursor node { occurredAt organization purpose dataCategories receipt } }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -502,13 +533,15 @@ const AUDIT_CHAINS = /* GraphQL */ `
       ok verifiedAt events
       chains { writer events headSeq headHash ok firstBadEvent { eventId writer seq occurredAt reason message } }
       broken { eventId writer seq occurredAt reason message }
+      tree { ok leaves queued checkpoints problems }
+      checkpoint { origin treeSize rootHash signedAt note cosignatures { witness keyId cosignedAt } }
     }
   }
 `;
 const QUERIES = { everything: EVERYTHING, auditLog: AUDIT_LOG, myAccessLog: MY_ACCESS_LOG, auditChains: AUDIT_CHAINS } as const;
 /** Coordinates whose values change from request to request. */
 const VOLATILE_TYPES = ['AuditEventConnection', 'AuditEventEdge', 'AuditEvent', 'AuditPrincipal', 'AccessLogConnection', 'AccessLogEdge', 'AccessLogEntry',
-  'AuditChainReport', 'AuditChainStatus', 'AuditChainBreak'];
+  'AuditChainReport', 'AuditChainStatus', 'AuditChainBreak', 'InclusionProof', 'AuditTreeStatus', 'LogCheckpoint', 'LogCosignature'];
 
 type RunKind = 'ordinary' | 'protected';
 
@@ -740,18 +773,21 @@ let seeded: SeededSources;
 let server: TestServer;
 /** What a deployment created besides the seeded sources (a federation's stores), dropped after it. */
 let dropExtra: () => Promise<void> = async () => {};
+/** Where the deployment's access-log signing keys are made, one per part: every log here signs its checkpoints. */
+let keys: string | null = null;
+const logKeyDir = (): string => (keys ??= mkdtempSync(join(tmpdir(), 'samgraf-policies-keys-')));
 
 /**
  * The same table, rows, masking and purposes, asked of the single server and of a federated deployment (each
  * source its own subgraph with its own store, behind the gateway): a client must get the same answers from both.
  */
 const DEPLOYMENTS: Record<string, (seeded: SeededSources) => Promise<TestServer>> = {
-  'single server': (sources) => startTestServer(sources.urls),
+  'single server': async (sources) => startTestServer(sources.urls, await partAccessLog(logKeyDir(), 'single')),
   'federated: gateway and subgraphs': async (sources) => {
     const names = [GATEWAY_NAME, ...SOURCE_MODULES.map((module) => module.name)];
     const stores = await createTestDatabases(names.map((name) => `store_${name.toLowerCase()}`));
     dropExtra = () => stores.drop();
-    return startFederatedTestServer(sources.urls, Object.fromEntries(names.map((name) => [name, stores.urls[`store_${name.toLowerCase()}`]!])));
+    return startFederatedTestServer(sources.urls, Object.fromEntries(names.map((name) => [name, stores.urls[`store_${name.toLowerCase()}`]!])), {}, logKeyDir());
   },
 };
 const apiKeys: Partial<Record<'partner' | 'incomePartner' | 'partnerWithRelations' | 'partnerNoPurposeMatch', { id: string; key: string }>> = {};
@@ -855,6 +891,8 @@ for (const [deployment, start] of Object.entries(DEPLOYMENTS)) describe(`access 
     await server?.close();
     await seeded?.drop();
     await dropExtra();
+    if (keys) rmSync(keys, { recursive: true, force: true });
+    keys = null;
   });
 
   // -------------------------------------------------------------------------------------------------------

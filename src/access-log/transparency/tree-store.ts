@@ -125,7 +125,10 @@ export interface SequencedRound {
  */
 export async function sequencePending(db: Knex, sign: (head: TreeHead) => string | null, maxCommits = 1000): Promise<SequencedRound> {
   return db.transaction(async (trx) => {
-    const pending = await trx(PENDING).select('id', 'writer_id', 'from_seq', 'to_seq', 'hashes').orderBy('id').limit(maxCommits) as PendingRow[];
+    const queued = await trx(PENDING).select('id', 'writer_id', 'from_seq', 'to_seq', 'hashes').orderBy('id').limit(maxCommits) as PendingRow[];
+    // A round's transaction stays small however long the queue (a migrated store queues all its events at once).
+    let events = 0;
+    const pending = queued.filter((row) => (events += Number(row.to_seq) - Number(row.from_seq) + 1) <= MAX_EVENTS_PER_ROUND || row === queued[0]);
     const size = await treeSize(trx);
     if (pending.length === 0) return { added: 0, head: { size, root: await rootAt(trx, size) }, more: false };
     const leaves = pending.flatMap((row) => {
@@ -145,9 +148,11 @@ export async function sequencePending(db: Knex, sign: (head: TreeHead) => string
     for (const ids of chunks(pending.map((row) => Number(row.id)), ROWS_PER_STATEMENT)) await trx(PENDING).whereIn('id', ids).delete();
     const note = sign(head);
     if (note !== null) await trx(CHECKPOINTS).insert(checkpointRow(head, note));
-    return { added: leaves.length, head, more: pending.length === maxCommits };
+    return { added: leaves.length, head, more: pending.length < queued.length || queued.length === maxCommits };
   });
 }
+
+const MAX_EVENTS_PER_ROUND = 20_000;
 
 /** SQLite makes a multi-row insert one compound SELECT, which may have at most 500 terms. */
 const ROWS_PER_STATEMENT = 400;
