@@ -27,8 +27,11 @@ async function send(target: Target, input: ReturnType<InputStream['next']>, toke
   return checkResponse(input, response.status, await response.text()) === null;
 }
 
-/** Sends `requests` inputs to each target, alternately, and reads each one's CPU time from /proc around them. */
-export async function pairedRun(workload: string, samgraf: Target, floor: Target, inputs: InputStream, tokens: readonly string[], requests: number): Promise<Paired> {
+/**
+ * Sends `requests` inputs to each target, alternately, and reads each one's CPU time from /proc around them, after
+ * `warmup` pairs unmeasured (a tenth by default; more where one target has just started and its code is cold).
+ */
+export async function pairedRun(workload: string, samgraf: Target, floor: Target, inputs: InputStream, tokens: readonly string[], requests: number, warmup = Math.ceil(requests / 10)): Promise<Paired> {
   const invalid = { samgraf: 0, floor: 0 };
   const alternate = async (count: number) => {
     for (let i = 0; i < count; i++) {
@@ -38,7 +41,7 @@ export async function pairedRun(workload: string, samgraf: Target, floor: Target
       if (!(await send(floor, input, token))) invalid.floor += 1;
     }
   };
-  await alternate(Math.ceil(requests / 10));
+  await alternate(warmup);
   const samgrafCpu = startCpuWindow(samgraf.pid, []);
   const floorCpu = startCpuWindow(floor.pid, []);
   await alternate(requests);

@@ -105,10 +105,6 @@ export class TransparencyLog {
     private readonly observer?: TransparencyObserver,
   ) {}
 
-  get origin(): string | null {
-    return this.options.signer?.name ?? null;
-  }
-
   get verifierKey(): string | null {
     return this.options.signer?.verifierKey ?? null;
   }
@@ -125,11 +121,13 @@ export class TransparencyLog {
     await Promise.allSettled([this.running, this.queued]);
   }
 
-  private schedule(): void {
+  /** The next round an interval after this one began, so that checkpoints are no further apart than that while events arrive. */
+  private schedule(delay = this.options.intervalMs): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.sequence().catch(() => undefined).finally(() => this.schedule());
-    }, this.options.intervalMs);
+      const began = performance.now();
+      this.sequence().catch(() => undefined).finally(() => this.schedule(Math.max(0, this.options.intervalMs - (performance.now() - began))));
+    }, delay);
     this.timer.unref();
   }
 
@@ -153,16 +151,20 @@ export class TransparencyLog {
 
   private async rounds(): Promise<TreeHead> {
     const sign = this.options.signer ? (head: TreeHead) => this.signedNote(head) : () => null;
+    let failures = 0;
     for (;;) {
       try {
         const round = await sequencePending(this.db, sign);
         this.observer?.sequenced(round.head.size, false);
+        failures = 0;
         if (!round.more) return round.head;
       } catch (error) {
         this.observer?.sequenced(0, true);
-        // A replica that sequenced the same commits first makes this round fail on the store's keys: harmless.
-        this.logger.warn({ code: (error as { code?: unknown }).code ?? (error as Error).name }, 'access-log tree: a sequencing round failed; it is retried');
-        throw error;
+        // A replica that sequenced the same commits first makes a round fail on the store's keys: the next round
+        // starts from where that one left the tree. A second failure in a row is the store's: the caller hears of it.
+        failures += 1;
+        this.logger.warn({ code: (error as { code?: unknown }).code ?? (error as Error).name, again: failures < 2 }, 'access-log tree: a sequencing round failed');
+        if (failures >= 2) throw error;
       }
     }
   }
