@@ -81,7 +81,7 @@ export async function proofCosts(storeUrl: string, keyFile: string, count: numbe
       statementsPerProof = Math.max(statementsPerProof, statements);
       if (i < 20) {
         const { checkpoint } = await verifyCheckpoint(proof.checkpoint, key);
-        const problem = await verifyInclusion(proof.leafIndex, proof.treeSize, fromBase64(proof.leafHash), proof.hashes.map(fromBase64), checkpoint.root);
+        const problem = await verifyInclusion(proof.leafIndex, proof.treeSize, fromBase64(proof.leafHash), proof.inclusionPath.map(fromBase64), checkpoint.root);
         if (problem) throw new Error(`the proof of leaf ${index} does not verify: ${problem}`);
       }
     }

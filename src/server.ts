@@ -251,7 +251,10 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
         checks: Object.fromEntries(results.map(([name, result]) => [name, result.state])),
         details: Object.fromEntries(results),
         // Readiness is about serving: a witness that is late is for the operator to look into, not a reason to stop.
-        warnings: lagging.filter((w) => w.overdue).map((w) => `the access log's newest checkpoint has lacked the cosignature of witness ${w.witness} for ${Math.round(w.lagSeconds)} s (accessLog.witnessTimeoutSeconds)`),
+        warnings: [
+          ...(transparency.verifierKey === null ? ['accessLog.signingKeyFile is not set: the access log\'s checkpoints are not signed, so no one outside can hold it to them, and citizens get no receipts'] : []),
+          ...lagging.filter((w) => w.overdue).map((w) => `the access log's newest checkpoint has lacked the cosignature of witness ${w.witness} for ${Math.round(w.lagSeconds)} s (accessLog.witnessTimeoutSeconds)`),
+        ],
       };
     },
   });

@@ -179,15 +179,15 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
     for (const part of SOURCES) assert.ok(origins.has(logOrigin(part)), `a receipt from ${part}'s log among ${[...origins].join(', ')}`);
 
     const auditor = { authorization: `Bearer ${await staff.mint({ sub: 'auditor-1', org: 'IMY', scope: 'audit:read' })}`, 'x-purpose': 'audit' };
-    const events = await server.query(`{ auditEvents(filter: { subject: "${subject}" }, first: 100) { edges { node { hash leafIndex inclusionProof { leafIndex treeSize leafHash hashes checkpoint } } } } }`, {}, auditor);
+    const events = await server.query(`{ auditEvents(filter: { subject: "${subject}" }, first: 100) { edges { node { hash leafIndex inclusionProof { leafIndex treeSize leafHash inclusionPath checkpoint } } } } }`, {}, auditor);
     assert.equal(events.errors, undefined, JSON.stringify(events.errors));
     const proved = new Set<string>();
-    for (const { node } of events.data.auditEvents.edges as { node: { leafIndex: number; inclusionProof: { leafIndex: number; treeSize: number; leafHash: string; hashes: string[]; checkpoint: string } } }[]) {
+    for (const { node } of events.data.auditEvents.edges as { node: { leafIndex: number; inclusionProof: { leafIndex: number; treeSize: number; leafHash: string; inclusionPath: string[]; checkpoint: string } } }[]) {
       const proof = node.inclusionProof;
       assert.equal(proof.leafIndex, node.leafIndex, 'the leaf index is the holding agency\'s');
       const origin = proof.checkpoint.split('\n')[0]!;
       const { checkpoint } = await verifyCheckpoint(proof.checkpoint, keyOf.get(origin)!);
-      assert.equal(await verifyInclusion(proof.leafIndex, proof.treeSize, fromBase64(proof.leafHash), proof.hashes.map(fromBase64), checkpoint.root), null, origin);
+      assert.equal(await verifyInclusion(proof.leafIndex, proof.treeSize, fromBase64(proof.leafHash), proof.inclusionPath.map(fromBase64), checkpoint.root), null, origin);
       proved.add(origin);
     }
     for (const part of PARTS) assert.ok(proved.has(logOrigin(part)), `a proof from ${part}'s log among ${[...proved].join(', ')}`);

@@ -395,7 +395,7 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'InclusionProof.treeSize':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'InclusionProof.rootHash':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'InclusionProof.leafHash':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
-  'InclusionProof.hashes':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'InclusionProof.inclusionPath':      r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'InclusionProof.checkpoint':         r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditPrincipal.type':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditPrincipal.subject':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
@@ -512,7 +512,7 @@ const AUDIT_LOG = /* GraphQL */ `
       edges { cursor node {
         id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis caseReference
         operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors subgraphs hash prevHash
-        leafIndex inclusionProof { leafIndex treeSize rootHash leafHash hashes checkpoint }
+        leafIndex inclusionProof { leafIndex treeSize rootHash leafHash inclusionPath checkpoint }
       } }
       pageInfo { hasNextPage endCursor }
     }

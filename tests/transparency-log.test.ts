@@ -192,9 +192,9 @@ describe('the access log as a transparency log (MariaDB)', () => {
   });
 
   it('every event has a leaf index and an inclusion proof that verifies against a signed checkpoint', async () => {
-    const response = await server.query('{ auditEvents(first: 50) { edges { node { hash leafIndex inclusionProof { leafIndex treeSize rootHash leafHash hashes checkpoint } } } } }', undefined, await auditor());
+    const response = await server.query('{ auditEvents(first: 50) { edges { node { hash leafIndex inclusionProof { leafIndex treeSize rootHash leafHash inclusionPath checkpoint } } } } }', undefined, await auditor());
     assert.equal(response.errors, undefined, JSON.stringify(response.errors));
-    const nodes = response.data.auditEvents.edges.map((edge: { node: unknown }) => edge.node) as { hash: string; leafIndex: number; inclusionProof: { leafIndex: number; treeSize: number; rootHash: string; leafHash: string; hashes: string[]; checkpoint: string } }[];
+    const nodes = response.data.auditEvents.edges.map((edge: { node: unknown }) => edge.node) as { hash: string; leafIndex: number; inclusionProof: { leafIndex: number; treeSize: number; rootHash: string; leafHash: string; inclusionPath: string[]; checkpoint: string } }[];
     assert.ok(nodes.length >= 20);
     assert.equal(new Set(nodes.map((n) => n.leafIndex)).size, nodes.length, 'one leaf each');
     for (const node of nodes) {
@@ -204,7 +204,7 @@ describe('the access log as a transparency log (MariaDB)', () => {
       assert.equal(proof.leafHash, leaf.toString('base64'), 'the leaf is SHA-256(0x00 ‖ the event hash)');
       const { checkpoint } = await verifyCheckpoint(proof.checkpoint, logKey);
       assert.equal(checkpoint.size, proof.treeSize);
-      assert.equal(await verifyInclusion(proof.leafIndex, proof.treeSize, leaf, proof.hashes.map(fromBase64), checkpoint.root), null);
+      assert.equal(await verifyInclusion(proof.leafIndex, proof.treeSize, leaf, proof.inclusionPath.map(fromBase64), checkpoint.root), null);
     }
     // Against a named older checkpoint, and refused for one never signed.
     const oldest = Number((await store('audit_checkpoints').min({ size: 'tree_size' }))[0]!.size);

@@ -125,7 +125,7 @@ describe('the tree on SQLite', () => {
         const [proof] = await log.inclusionProofs([event], null);
         assert.ok(proof && !(proof instanceof Error));
         const { checkpoint } = await verifyCheckpoint(proof.checkpoint, (await log.logKey())!);
-        assert.equal(await verifyInclusion(proof.leafIndex, proof.treeSize, fromBase64(proof.leafHash), proof.hashes.map(fromBase64), checkpoint.root), null);
+        assert.equal(await verifyInclusion(proof.leafIndex, proof.treeSize, fromBase64(proof.leafHash), proof.inclusionPath.map(fromBase64), checkpoint.root), null);
       } finally {
         db.removeListener('query', listener);
       }

@@ -398,7 +398,7 @@ export type EmployerResolvers<ContextType = RequestContext, ParentType extends R
 
 export type InclusionProofResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
   checkpoint?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  hashes?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  inclusionPath?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   leafHash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   leafIndex?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   rootHash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;

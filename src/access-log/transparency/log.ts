@@ -46,8 +46,8 @@ export interface InclusionProof {
   treeSize: number;
   rootHash: string;
   leafHash: string;
-  /** Base64 hashes, leaf to root. */
-  hashes: string[];
+  /** Base64 hashes, from the leaf's sibling up to the root (RFC 9162's inclusion_path). */
+  inclusionPath: string[];
   /** The checkpoint the proof is against, signed, with the cosignatures the log holds. */
   checkpoint: string;
 }
@@ -327,7 +327,7 @@ export class TransparencyLog {
           treeSize: checkpoint.size,
           rootHash: Buffer.from(checkpoint.rootHash, 'hex').toString('base64'),
           leafHash: '',
-          hashes: paths.get(index)!.map((hash) => hash.toString('base64')),
+          inclusionPath: paths.get(index)!.map((hash) => hash.toString('base64')),
           checkpoint: note,
         });
       }
@@ -359,7 +359,7 @@ export class TransparencyLog {
         leafIndex: proof.leafIndex,
         leafHash: proof.leafHash,
         treeSize: proof.treeSize,
-        inclusionPath: proof.hashes,
+        inclusionPath: proof.inclusionPath,
         checkpoint: proof.checkpoint,
         statement: formatNote(statement, [signer.sign(statement)]),
       };

@@ -413,7 +413,7 @@ export type InclusionProof = {
   /** The checkpoint, a C2SP signed note, with the witnesses' cosignatures the log holds. */
   readonly checkpoint: Maybe<Scalars['String']['output']>;
   /** The audit path, from the leaf's sibling up to the root. */
-  readonly hashes: Maybe<ReadonlyArray<Scalars['String']['output']>>;
+  readonly inclusionPath: Maybe<ReadonlyArray<Scalars['String']['output']>>;
   /** SHA-256(0x00 ‖ the event's hash). */
   readonly leafHash: Maybe<Scalars['String']['output']>;
   readonly leafIndex: Maybe<Scalars['Int']['output']>;
