@@ -26,7 +26,7 @@ import { exportEvents } from './access-log/export.js';
 import { pruneAccessLog } from './access-log/retention.js';
 import { describeVerifyReport, verifyAccessLog } from './access-log/verify.js';
 import { describeTreeReport, verifyTree } from './access-log/transparency/verify-tree.js';
-import { checkpoint, keygen, logKeyOf, TransparencyCommandError, verifyReceiptFile, witness } from './commands/transparency.js';
+import { checkpoint, keygen, logKeyOf, TransparencyCommandError, verifierKey, verifyReceiptFile, witness } from './commands/transparency.js';
 import { seedFromConfig } from './seed/command.js';
 import { startSamgraf } from './server.js';
 import { tracingFromEnvironment, type Tracing } from './telemetry.js';
@@ -56,9 +56,10 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
                           every key's id, status, organisation, scopes, purposes and dates (never the key)`],
   ['apikey revoke', `apikey revoke [--config FILE] ID
                           revoke a key; effective on the next request, on every replica`],
-  ['audit verify', `audit verify [--config FILE]
+  ['audit verify', `audit verify [--config FILE] [--key KEY]
                           walk every writer's chain and the Merkle tree, checking every checkpoint
-                          ever signed; exit 1 naming the first bad event or what is wrong in the tree`],
+                          ever signed (its signature with the log's verifier key: --key, or the
+                          signing key's); exit 1 naming the first bad event or what is wrong in the tree`],
   ['audit keygen', `audit keygen --origin NAME --out FILE [--witness]
                           write a new Ed25519 key for accessLog.signingKeyFile (NAME is the checkpoints'
                           origin), or with --witness a witness's key; prints its C2SP verifier key`],
@@ -418,7 +419,8 @@ async function audit(args: string[]): Promise<void> {
     if (!result.ok) process.exitCode = 1;
     return;
   }
-  const flags = parse(rest, { config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'jsonl' } });
+  const flags = parse(rest, { config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'jsonl' }, key: { type: 'string' } });
+  if (flags.key !== undefined && sub !== 'verify') throw new UsageError('--key is for audit verify (and audit verify-receipt)');
   if (sub !== 'verify' && sub !== 'export' && sub !== 'prune' && sub !== 'checkpoint') throw new UsageError('usage: samgraf audit verify|export|prune|keygen|checkpoint|witness|verify-receipt');
   const config = configFrom(flags.config, true);
   const db = openDatabase(config.store.url);
@@ -426,7 +428,7 @@ async function audit(args: string[]): Promise<void> {
     await migrateStore(db);
     if (sub === 'verify') {
       const report = await verifyAccessLog(db);
-      const tree = await verifyTree(db, await logKeyOf(config));
+      const tree = await verifyTree(db, flags.key ? await verifierKey(flags.key, '--key') : await logKeyOf(config));
       process.stdout.write(describeVerifyReport(report));
       process.stdout.write(describeTreeReport(tree));
       if (report.broken.length > 0 || !tree.ok) process.exitCode = 1;

@@ -463,10 +463,12 @@ async function logRoute(req: IncomingMessage, res: ServerResponse, path: string,
       return text(`${log.verifierKey}\n`);
     }
     if (path === '/log/checkpoint') {
+      // A log that no longer signs serves no checkpoint either: a stale one would be cosigned as if the log stood still.
+      if (log.verifierKey === null) throw new HttpError(Code.CHECKPOINT_UNAVAILABLE, 'this log signs no checkpoints: accessLog.signingKeyFile is not set');
       const size = url.searchParams.get('size');
       if (size !== null && !/^[1-9]\d{0,15}$/.test(size)) throw new HttpError(Code.BAD_REQUEST, 'size is a tree size: a whole number from 1');
       const note = size === null ? (await log.newest())?.note : await log.checkpointOfSize(Number(size));
-      if (!note) throw new HttpError(Code.CHECKPOINT_UNAVAILABLE, log.verifierKey === null ? 'this log signs no checkpoints: accessLog.signingKeyFile is not set' : 'no such checkpoint has been signed');
+      if (!note) throw new HttpError(Code.CHECKPOINT_UNAVAILABLE, 'no such checkpoint has been signed');
       return text(note);
     }
     if (path === '/log/consistency') {

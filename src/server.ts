@@ -252,6 +252,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
         details: Object.fromEntries(results),
         // Readiness is about serving: a witness that is late is for the operator to look into, not a reason to stop.
         warnings: [
+          ...(sequencerStuck(transparency.sequencingFailingSince, config.accessLog.checkpointIntervalSeconds) ? ['the access log\'s tree has not grown for several checkpoint intervals: every sequencing round fails (see the log), so new reads get no leaf, checkpoint or receipt'] : []),
           ...(transparency.verifierKey === null ? ['accessLog.signingKeyFile is not set: the access log\'s checkpoints are not signed, so no one outside can hold it to them, and citizens get no receipts'] : []),
           ...lagging.filter((w) => w.overdue).map((w) => `the access log's newest checkpoint has lacked the cosignature of witness ${w.witness} for ${Math.round(w.lagSeconds)} s (accessLog.witnessTimeoutSeconds)`),
         ],
@@ -299,6 +300,11 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 }
 
 /** The routes only other parts may call: the register of persons answers their lookups. */
+/** Whether sequencing has failed for longer than three checkpoint intervals (one failed round is a race, not a fault). */
+function sequencerStuck(failingSince: number | null, intervalSeconds: number): boolean {
+  return failingSince !== null && Date.now() - failingSince > 3 * intervalSeconds * 1000;
+}
+
 /** The access log's signing and witness keys (accessLog.signingKeyFile, accessLog.witnesses), read before anything starts. */
 async function logKeys(config: Config): Promise<TransparencyOptions> {
   try {

@@ -418,6 +418,7 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'AuditTreeStatus.leaves':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditTreeStatus.queued':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditTreeStatus.checkpoints':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditTreeStatus.signaturesChecked': r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditTreeStatus.problems':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'LogCheckpoint.origin':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'LogCheckpoint.treeSize':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
@@ -533,7 +534,7 @@ const AUDIT_CHAINS = /* GraphQL */ `
       ok verifiedAt events
       chains { writer events headSeq headHash ok firstBadEvent { eventId writer seq occurredAt reason message } }
       broken { eventId writer seq occurredAt reason message }
-      tree { ok leaves queued checkpoints problems }
+      tree { ok leaves queued checkpoints signaturesChecked problems }
       checkpoint { origin treeSize rootHash signedAt note cosignatures { witness keyId cosignedAt } }
     }
   }

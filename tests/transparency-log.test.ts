@@ -168,6 +168,8 @@ describe('the access log as a transparency log (MariaDB)', () => {
     const w1 = await (await NoteSigner.read(witnesses[0]!.keyFile)).as(0x04);
     const forged = formatNote(text, [w1.cosign(text, 1_800_000_000).replace(/.{6}$/, 'AAAAA=')]);
     assert.equal((await post(forged)).status, 400, 'a listed witness\'s signature that does not verify');
+    const future = Math.floor(Date.now() / 1000) + 86_400;
+    assert.equal((await post(formatNote(text, [w1.cosign(text, future)]))).status, 400, 'a cosignature dated tomorrow');
     const other = text.replace(/^(.*)\n(\d+)\n/, (_, origin: string, size: string) => `${origin}\n${Number(size) + 1000}\n`);
     assert.equal((await post(formatNote(other, [w1.cosign(other, 1_800_000_000)]))).status, 404, 'a checkpoint this log never signed');
   });
@@ -279,6 +281,31 @@ describe('the access log as a transparency log (MariaDB)', () => {
     assert.match(unwitnessed.stderr, /not cosigned by the witness witness\.three\.test\/w3/);
   });
 
+  it('two replicas on one store, under concurrent reads and receipts: every answer served, one tree', async () => {
+    const second = await startTestServer(seeded.urls, overrides);
+    try {
+      const servers = [server, second];
+      const asCitizen = await citizen();
+      const answers = await Promise.all(Array.from({ length: 60 }, async (_, i) => {
+        const target = servers[i % 2]!;
+        return i % 3 === 0
+          ? target.query('{ myAccessLog(first: 5) { edges { node { receipt } } } }', undefined, asCitizen)
+          : target.query(`{ citizen(personalNumber: "${PEOPLE[i % PEOPLE.length]}") { familyName } }`);
+      }));
+      for (const answer of answers) {
+        assert.equal(answer.status, 200, JSON.stringify(answer));
+        assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+      }
+      await second.auditLog.flush();
+    } finally {
+      await second.close();
+    }
+    await checkpointNow();
+    const intact = await verify();
+    assert.equal(intact.status, 0, intact.stdout);
+    assert.equal(Number((await store('audit_tree_leaves').count({ n: '*' }))[0]!.n), Number((await store('audit_events').count({ n: '*' }))[0]!.n));
+  });
+
   describe('tampering with the store is caught by audit verify, even where every hash chain still verifies', () => {
     let clean: Snapshot;
     before(async () => {
@@ -334,7 +361,8 @@ describe('the access log as a transparency log (MariaDB)', () => {
     });
 
     it('an inserted event, chained and headed as if a writer had written it: it has no leaf', async () => {
-      const last = await store('audit_events').orderBy([{ column: 'occurred_ms', order: 'desc' }]).first() as EventRow;
+      const newest = await store('audit_events').orderBy([{ column: 'occurred_ms', order: 'desc' }]).first() as EventRow;
+      const last = await store('audit_events').where('writer_id', newest.writer_id).orderBy('seq', 'desc').first() as EventRow;
       const event = fromRow(last);
       const { hash: _h, prevHash: _p, ...body } = { ...event, seq: event.seq + 1, requestId: 'forged', subjects: [], subjectCategories: {}, subjectsRequested: [], subjectsWithheld: [] };
       const hash = chainHash(last.hash, body);
@@ -370,6 +398,33 @@ describe('the access log as a transparency log (MariaDB)', () => {
       const node = await store('audit_tree_nodes').where('level', 1).first() as { level: number; node_index: number };
       await store('audit_tree_nodes').where({ level: node.level, node_index: node.node_index }).update({ hash: 'f'.repeat(64) });
       await expectCaught('a changed node', /node 1:\d+ .* is not the hash of its children/, false);
+    });
+
+    it('a node planted beyond the tree (where it would stop the tree growing)', async () => {
+      await store('audit_tree_nodes').insert({ level: 1, node_index: 1_000_000, hash: '0'.repeat(64) });
+      await expectCaught('a planted node', /node\(s\) of the tree lie beyond its \d+ leaves/, false);
+    });
+
+    it('a forged pruning anchor, as if retention had removed the start of a chain', async () => {
+      const first = await store('audit_events').orderBy('occurred_ms').first() as EventRow;
+      await store('audit_chain_anchors').insert({ writer_id: first.writer_id, seq: Number(first.seq) + 1, hash: 'c'.repeat(64) });
+      await expectCaught('a forged anchor', /the pruning anchor of chain .* is not the leaf of its event/, true);
+    });
+
+    it('without the log\'s key, verify says the signatures went unchecked; with --key it checks them', async () => {
+      const keyless = join(dir, 'keyless.json');
+      writeFileSync(keyless, JSON.stringify({ store: { url: seeded.urls.store } }));
+      const newest = await store('audit_checkpoints').orderBy('tree_size', 'desc').first() as { tree_size: number; note: string };
+      const impostor = (await NoteSigner.generate(ORIGIN, 0x01)).signer;
+      const text = parseNote(newest.note).text;
+      await store('audit_checkpoints').where('tree_size', newest.tree_size).update({ note: formatNote(text, [impostor.sign(text)]) });
+      const unchecked = await cli('audit', 'verify', '--config', keyless);
+      assert.equal(unchecked.status, 0, unchecked.stdout);
+      assert.match(unchecked.stdout, /signatures NOT checked/);
+      const checked = await cli('audit', 'verify', '--config', keyless, '--key', logKeyText);
+      assert.equal(checked.status, 1, checked.stdout);
+      assert.match(checked.stdout, /is not signed by the log's key/);
+      await restore(store, clean);
     });
 
     it('a checkpoint whose root was rewritten', async () => {

@@ -68,7 +68,7 @@ export class ChainVerifier {
     const report = await readable(verifyAccessLog(this.store));
     // Every event committed so far gets its leaf (and, with a key, a checkpoint) first: the tree verified is the log's now.
     await readable(this.transparency.sequence());
-    const tree = await readable(this.transparency.logKey().then((key) => verifyTree(this.store, key)));
+    const tree = await readable(this.transparency.logKey().then((logKey) => verifyTree(this.store, logKey)));
     const checkpoint = await readable(this.transparency.newestSummary());
     const broken = report.broken.map(toBreak);
     // An orphaned index row names a writer that may have no chain at all; it then shows only in `broken`.

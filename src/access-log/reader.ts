@@ -8,7 +8,7 @@ import { AuditUnavailableGraphQLError } from '../security/errors.js';
 import type { AuditEvent, DataCategory } from './event.js';
 import { searchEvents, type EventFilter, type EventPosition } from './store.js';
 import { LogRequestError, type EventKey, type InclusionProof, type TransparencyLog } from './transparency/log.js';
-import { CheckpointUnavailableGraphQLError } from '../security/errors.js';
+import { ProofUnavailableError, CheckpointUnavailableGraphQLError } from '../security/errors.js';
 import { GraphQLError } from 'graphql';
 import { Code } from '../core/error-codes.js';
 
@@ -34,7 +34,7 @@ export class AccessLogReader {
     return readable((async () => {
       const found = await this.transparency.leafIndexes(events);
       if (found.size === new Set(events.map((e) => `${e.writer}:${e.seq}`)).size) return found;
-      await this.transparency.sequence();
+      await this.transparency.sequenceSoon();
       return this.transparency.leafIndexes(events);
     })());
   }
@@ -115,7 +115,8 @@ async function proofRead<T>(reading: Promise<T>): Promise<T> {
     return await reading;
   } catch (error) {
     if (error instanceof LogRequestError) throw proofError(error);
-    throw new AuditUnavailableGraphQLError();
+    // Only the proof fails: the entries and events themselves were read, and are served.
+    throw new ProofUnavailableError();
   }
 }
 

@@ -48,7 +48,7 @@ export async function logKeyOf(config: Config): Promise<VerifierKey | null> {
 }
 
 /** A verifier key given on the command line, or the file that holds one. */
-async function verifierKey(value: string, flag: string): Promise<VerifierKey> {
+export async function verifierKey(value: string, flag: string): Promise<VerifierKey> {
   const text = !value.includes('+') && existsSync(value) ? readFileSync(value, 'utf8').trim() : value;
   try {
     return await parseVerifierKey(text);

@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: { statuses: [405], description: 'a method the path does not serve' },
   AUDIT_VERIFICATION_RUNNING: { statuses: [200], description: 'auditChains before the first verification since start has finished' },
   AUDIT_UNAVAILABLE: { statuses: [503], description: 'the access log (the store) cannot be written or read' },
+  PROOF_UNAVAILABLE: { statuses: [200], description: 'an inclusionProof or receipt the access log cannot give now (its store failed); the entries themselves are served' },
   CHECKPOINT_UNAVAILABLE: { statuses: [404, 200], description: 'the access log has no signed checkpoint to serve or prove against: accessLog.signingKeyFile is not set, or the checkpoint named was never signed' },
   COSIGNATURE_REFUSED: { statuses: [400, 404, 409], description: 'a posted cosignature that does not verify (400), is for a checkpoint this log never signed (404), or is by no witness in accessLog.witnesses (409)' },
   SOURCE_UNAVAILABLE: { statuses: [200], description: 'a legacy source did not answer; the rest is served' },

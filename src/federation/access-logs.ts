@@ -122,6 +122,7 @@ export function federatedAccessLog(options: { local: AccessLogReader; localChain
               leaves: reports.reduce((sum, report) => sum + report.tree.leaves, 0),
               queued: reports.reduce((sum, report) => sum + report.tree.queued, 0),
               checkpoints: reports.reduce((sum, report) => sum + report.tree.checkpoints, 0),
+              signaturesChecked: reports.every((report) => report.tree.signaturesChecked),
               problems: reports.flatMap((report) => report.tree.problems),
             },
             checkpoint: reports[0]!.checkpoint,

@@ -42,6 +42,13 @@ export class AuditUnavailableGraphQLError extends GraphQLError {
   }
 }
 
+/** A proof or receipt the access log cannot give now (its store failed): that field is null, the rest is served. */
+export class ProofUnavailableError extends GraphQLError {
+  constructor() {
+    super('the access log cannot prove this now; try again', { extensions: { code: Code.PROOF_UNAVAILABLE } });
+  }
+}
+
 /** A proof asked of a checkpoint the log never signed: a field error, the rest is served. */
 export class CheckpointUnavailableGraphQLError extends GraphQLError {
   constructor(problem: string) {

@@ -318,6 +318,7 @@ export type AuditTreeStatusResolvers<ContextType = RequestContext, ParentType ex
   ok?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   problems?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   queued?: Resolver<Types.Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  signaturesChecked?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
 export type BenefitResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Benefit'] = ResolversParentTypes['Benefit']> = {

@@ -89,14 +89,30 @@ export interface CheckpointSummary {
   rootHash: string;
   signedAt: string;
   note: string;
-  cosignatures: { witness: string; keyId: string; cosignedAt: string }[];
+  cosignatures: { witness: string; keyId: string; cosignedAt: string | null }[];
 }
+
+const MAX_ROUND_ATTEMPTS = 5;
+const ON_DEMAND_MS = 250;
+/** How far ahead of this server's clock a witness's cosignature may be dated. */
+const COSIGNATURE_CLOCK_SKEW_S = 600;
+
+/** A cosignature's time (seconds) as an instant; one no date can hold (a store edited by hand) as null. */
+function instant(seconds: number): string | null {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class TransparencyLog {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<TreeHead> | null = null;
   private queued: Promise<TreeHead> | null = null;
   private stopped = false;
+  private failingSince: number | null = null;
+  private demanded: Promise<TreeHead> | null = null;
+  private lastDemand = -Infinity;
 
   constructor(
     private readonly db: Knex,
@@ -156,17 +172,42 @@ export class TransparencyLog {
       try {
         const round = await sequencePending(this.db, sign);
         this.observer?.sequenced(round.head.size, false);
-        failures = 0;
+        this.failingSince = null;
         if (!round.more) return round.head;
+        failures = 0;
       } catch (error) {
         this.observer?.sequenced(0, true);
-        // A replica that sequenced the same commits first makes a round fail on the store's keys: the next round
-        // starts from where that one left the tree. A second failure in a row is the store's: the caller hears of it.
+        this.failingSince ??= Date.now();
+        // Another process writing the same rows (a CLI run, a replica's round that slipped past the lock) makes a
+        // round fail on the store's keys; the next starts from where that one left the tree. Only a store that
+        // keeps failing reaches the caller.
         failures += 1;
-        this.logger.warn({ code: (error as { code?: unknown }).code ?? (error as Error).name, again: failures < 2 }, 'access-log tree: a sequencing round failed');
-        if (failures >= 2) throw error;
+        this.logger.warn({ code: (error as { code?: unknown }).code ?? (error as Error).name, attempt: failures }, 'access-log tree: a sequencing round failed');
+        if (failures >= MAX_ROUND_ATTEMPTS) throw error;
+        await sleep(10 + Math.floor(Math.random() * 40) * failures);
       }
     }
+  }
+
+  /**
+   * A round for a reader waiting on its event's leaf (a proof or receipt of something just committed): at most one
+   * such round per ON_DEMAND_MS, shared by every reader that asks meanwhile, so that a burst of citizens opening
+   * their logs does not sign a checkpoint each.
+   */
+  sequenceSoon(): Promise<TreeHead> {
+    this.demanded ??= (async () => {
+      // Always a turn later: the promise is in place before it clears itself.
+      await sleep(Math.max(0, this.lastDemand + ON_DEMAND_MS - performance.now()));
+      this.demanded = null;
+      this.lastDemand = performance.now();
+      return this.sequence();
+    })();
+    return this.demanded;
+  }
+
+  /** Since when rounds have failed without one succeeding; null while the tree grows. */
+  get sequencingFailingSince(): number | null {
+    return this.failingSince;
   }
 
   private signedNote(head: TreeHead): string {
@@ -208,7 +249,7 @@ export class TransparencyLog {
       rootHash: Buffer.from(checkpoint.rootHash, 'hex').toString('base64'),
       signedAt: new Date(checkpoint.signedAt).toISOString(),
       note: await this.withCosignatures(checkpoint),
-      cosignatures: cosignatures.map((c) => ({ witness: c.witness, keyId: c.keyId, cosignedAt: new Date(c.time * 1000).toISOString() })),
+      cosignatures: cosignatures.map((c) => ({ witness: c.witness, keyId: c.keyId, cosignedAt: instant(c.time) })),
     };
   }
 
@@ -259,6 +300,7 @@ export class TransparencyLog {
         throw new LogRequestError((error as NoteError).problem);
       }
       if (!found) continue;
+      if (found.time! > Date.now() / 1000 + COSIGNATURE_CLOCK_SKEW_S) throw new LogRequestError(`the cosignature of ${witness.name} is dated in the future`);
       const line = note.signatures.find((s) => s.name === witness.name && toHex(s.keyId) === toHex(witness.keyId))!.line;
       await addCosignature(this.db, { size, witness: witness.name, keyId: toHex(witness.keyId), time: found.time!, line });
       accepted.push({ witness: witness.name, size });
@@ -277,7 +319,7 @@ export class TransparencyLog {
   private async leavesOf(events: readonly EventKey[]) {
     const found = await leavesOf(this.db, events);
     if (events.every((event) => found.has(keyOf(event)))) return found;
-    await this.sequence();
+    await this.sequenceSoon();
     return leavesOf(this.db, events);
   }
 
@@ -296,6 +338,7 @@ export class TransparencyLog {
     const witnessed = await newestCosignedBy(this.db, this.options.witnesses.map((w) => ({ witness: w.name, keyId: toHex(w.keyId) })));
     let newest = await newestCheckpoint(this.db);
     if (!newest || newest.size <= highest) {
+      // The round that gave the leaf signed a checkpoint of it; only a tree sequenced without a key needs one now.
       await this.checkpointNow();
       newest = await newestCheckpoint(this.db);
     }

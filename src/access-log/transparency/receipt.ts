@@ -91,7 +91,7 @@ export async function verifyReceipt(document: string | unknown, logKey: Verifier
   } catch (error) {
     return fail(error instanceof NoteError ? `checkpoint: ${error.problem}` : 'checkpoint: unreadable');
   }
-  for (const witness of witnessKeys) {
+  for (const witness of new Map(witnessKeys.map((key) => [key.text, key])).values()) {
     if (!cosigned.some((c) => c.key.name === witness.name && equalBytes(c.key.publicKey, witness.publicKey))) return fail(`the checkpoint is not cosigned by the witness ${witness.name}`);
   }
   if (checkpoint.size !== receipt.treeSize) return fail('the receipt\'s tree size is not its checkpoint\'s');
@@ -112,9 +112,11 @@ export async function verifyReceipt(document: string | unknown, logKey: Verifier
   } catch (error) {
     return fail(error instanceof NoteError ? `statement: ${error.problem}` : 'statement: unreadable');
   }
+  const { occurredAt, organization, purpose, dataCategories } = receipt.entry;
   return {
     ok: true,
-    entry: receipt.entry,
+    // The four fields the log signed, and nothing else the document may carry beside them.
+    entry: { occurredAt, organization, purpose, dataCategories },
     leafIndex: receipt.leafIndex,
     treeSize: checkpoint.size,
     origin: receipt.origin,

@@ -124,8 +124,14 @@ export interface SequencedRound {
  * — all in one transaction. A round that finds the queue empty stores nothing.
  */
 export async function sequencePending(db: Knex, sign: (head: TreeHead) => string | null, maxCommits = 1000): Promise<SequencedRound> {
+  // Read committed: the locking read takes the rows it returns and no gap after them, so writers' commits queue
+  // their rows meanwhile; and the tree's size is read as the round that went before left it.
+  const config: Knex.TransactionConfig = dialectOf(db) === 'sqlite' ? {} : { isolationLevel: 'read committed' };
   return db.transaction(async (trx) => {
-    const queued = await trx(PENDING).select('id', 'writer_id', 'from_seq', 'to_seq', 'hashes').orderBy('id').limit(maxCommits) as PendingRow[];
+    // Locked, on servers: a replica's round that comes meanwhile waits for this one and takes what is left, rather
+    // than racing it to the same leaf indexes. (SQLite writes one transaction at a time anyway.)
+    const taking = trx(PENDING).select('id', 'writer_id', 'from_seq', 'to_seq', 'hashes').orderBy('id').limit(maxCommits);
+    const queued = await (dialectOf(trx) === 'sqlite' ? taking : taking.forUpdate()) as PendingRow[];
     // A round's transaction stays small however long the queue (a migrated store queues all its events at once).
     let events = 0;
     const pending = queued.filter((row) => (events += Number(row.to_seq) - Number(row.from_seq) + 1) <= MAX_EVENTS_PER_ROUND || row === queued[0]);
@@ -144,12 +150,14 @@ export async function sequencePending(db: Knex, sign: (head: TreeHead) => string
       await trx(LEAVES).insert(rows);
     }
     const interior = nodes.filter((n) => n.level > 0).map((n) => ({ level: n.level, node_index: n.index, hash: n.hash.toString('hex') }));
-    for (const rows of chunks(interior, ROWS_PER_STATEMENT)) await trx(NODES).insert(rows);
+    // A node row already at a place the tree has not reached is not the tree's (verify-tree reports any beyond it):
+    // the tree's own hash replaces it, rather than the row stopping the log from growing.
+    for (const rows of chunks(interior, ROWS_PER_STATEMENT)) await trx(NODES).insert(rows).onConflict(['level', 'node_index']).merge(['hash']);
     for (const ids of chunks(pending.map((row) => Number(row.id)), ROWS_PER_STATEMENT)) await trx(PENDING).whereIn('id', ids).delete();
     const note = sign(head);
     if (note !== null) await trx(CHECKPOINTS).insert(checkpointRow(head, note));
     return { added: leaves.length, head, more: pending.length < queued.length || queued.length === maxCommits };
-  });
+  }, config);
 }
 
 const MAX_EVENTS_PER_ROUND = 20_000;
@@ -172,7 +180,8 @@ export async function checkpointNow(db: Knex, sign: (head: TreeHead) => string):
     const head = { size, root: await rootAt(trx, size) };
     const newest = await newestCheckpoint(trx);
     if (newest && newest.size >= size) return { head, signed: false };
-    await trx(CHECKPOINTS).insert(checkpointRow(head, sign(head)));
+    // A replica that signed the same tree meanwhile signed the same note (Ed25519 is deterministic).
+    await trx(CHECKPOINTS).insert(checkpointRow(head, sign(head))).onConflict('tree_size').ignore();
     return { head, signed: true };
   });
 }

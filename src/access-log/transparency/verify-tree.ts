@@ -22,13 +22,17 @@ export interface TreeReport {
   leaves: number;
   queued: number;
   checkpoints: number;
+  /** Whether the checkpoints' signatures were checked: only with the log's verifier key. */
+  signaturesChecked: boolean;
   problems: string[];
 }
+
 
 const PAGE = 2000;
 /** Enough to show where a tree went wrong without a report the size of the log. */
 const MAX_PROBLEMS = 20;
 
+/** `logKey`: the log's verifier key; without it the signatures go unchecked, and the report says so. */
 export async function verifyTree(db: Knex, logKey: VerifierKey | null): Promise<TreeReport> {
   const problems: string[] = [];
   const problem = (text: string) => {
@@ -95,10 +99,13 @@ export async function verifyTree(db: Knex, logKey: VerifierKey | null): Promise<
     for (const checkpoint of checkpoints.slice(nextCheckpoint)) {
       problem(`the checkpoint of size ${Number(checkpoint.tree_size)} is beyond the tree of ${size} leaves: leaves were removed (a truncated or rolled-back store)`);
     }
+    const beyond = await nodesBeyond(db, size);
+    if (beyond > 0) problem(`${beyond} node(s) of the tree lie beyond its ${size} leaves: they were put there, not made by the log`);
+    for (const anchor of await anchorsNotTheirLeaves(db)) problem(`the pruning anchor of chain ${anchor} is not the leaf of its event: the anchor was forged`);
     const orphans = await eventsWithoutLeaf(db);
     if (orphans > 0) problem(`${orphans} event(s) have no leaf and are not queued for one: they were inserted past samgraf's writers, or the queue was emptied`);
     const queued = await queuedEvents(db);
-    return { ok: problems.length === 0, leaves: size, queued, checkpoints: checked, problems };
+    return { ok: problems.length === 0, leaves: size, queued, checkpoints: checked, signaturesChecked: logKey !== null, problems };
   }
 }
 
@@ -117,6 +124,12 @@ async function checkCheckpoint(row: { tree_size: number | string; root_hash: str
     note = parseNote(row.note);
   } catch (error) {
     problem(`the checkpoint of size ${size} is not a signed note (${(error as NoteError).problem})`);
+    return;
+  }
+  // Without the key, at least the note must say the size and root it is stored with.
+  const [, sizeLine, rootLine] = note.text.split('\n');
+  if (sizeLine !== String(size) || rootLine !== root.toString('base64')) {
+    problem(`the checkpoint of size ${size} says something else than its stored size and root`);
     return;
   }
   if (logKey === null) return;
@@ -160,6 +173,22 @@ async function eventsWithoutLeaf(db: Knex): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** Interior nodes at places a tree of `size` leaves has not reached. */
+async function nodesBeyond(db: Knex, size: number): Promise<number> {
+  const row = await db(NODES).where((q) => {
+    for (let level = 1; level <= 62; level += 1) q.orWhere((q2) => q2.where('level', level).andWhere('node_index', '>=', Math.floor(size / 2 ** level)));
+  }).count({ n: '*' }).first() as { n: number | string } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+/** Chains whose pruning anchor (the last pruned event's hash) is not the leaf the tree has for that event. */
+async function anchorsNotTheirLeaves(db: Knex): Promise<string[]> {
+  const rows = await db('audit_chain_anchors as a').join(`${LEAVES} as l`, function join() {
+    this.on('l.writer_id', '=', 'a.writer_id').andOn('l.seq', '=', 'a.seq');
+  }).select('a.writer_id', 'a.hash', 'l.leaf_hash') as { writer_id: string; hash: string; leaf_hash: string }[];
+  return rows.filter((row) => leafOf(row.hash).toString('hex') !== row.leaf_hash).map((row) => row.writer_id);
+}
+
 async function queuedEvents(db: Knex): Promise<number> {
   const row = await db(PENDING).sum({ n: db.raw('?? - ?? + 1', ['to_seq', 'from_seq']) }).first() as { n: number | string | null } | undefined;
   return Number(row?.n ?? 0);
@@ -167,7 +196,7 @@ async function queuedEvents(db: Knex): Promise<number> {
 
 /** The tree's part of `samgraf audit verify`'s report. */
 export function describeTreeReport(report: TreeReport): string {
-  const lines = [`tree: ${report.leaves} leaves, ${report.queued} event(s) queued for a leaf, ${report.checkpoints} signed checkpoint(s) checked`];
+  const lines = [`tree: ${report.leaves} leaves, ${report.queued} event(s) queued for a leaf, ${report.checkpoints} signed checkpoint(s) checked${report.signaturesChecked ? '' : ' — their signatures NOT checked: no verifier key (accessLog.signingKeyFile, or --key)'}`];
   for (const problem of report.problems) lines.push(`BROKEN: tree: ${problem}`);
   lines.push(report.ok ? 'Merkle tree intact: every leaf is its event\'s and every checkpoint is of this tree' : `Merkle tree NOT intact: ${report.problems.length} problem(s)`);
   return `${lines.join('\n')}\n`;

@@ -234,6 +234,8 @@ export type AuditTreeStatus = {
   readonly problems: Maybe<ReadonlyArray<Scalars['String']['output']>>;
   /** Events committed but not yet given a leaf (the sequencer takes them within accessLog.checkpointIntervalSeconds). */
   readonly queued: Maybe<Scalars['Int']['output']>;
+  /** Whether the checkpoints' signatures were checked: only a server that holds the log's key can. */
+  readonly signaturesChecked: Maybe<Scalars['Boolean']['output']>;
 };
 
 /** A benefit decision. Staff and partners read it by scope; a citizen reads only their own. */
