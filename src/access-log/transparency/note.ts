@@ -106,6 +106,8 @@ export function parseNote(note: string): Note {
     } catch {
       throw new NoteError('a signature is not base64');
     }
+    // One spelling per signature: padding and unused bits as the encoder writes them, so a note has one form.
+    if (toBase64(bytes) !== match[2]) throw new NoteError('a signature is not in canonical base64');
     if (bytes.length < 5) throw new NoteError('a signature is too short');
     return { name: match[1]!, keyId: bytes.slice(0, 4), signature: bytes.slice(4), line };
   });
@@ -188,7 +190,7 @@ export function parseCheckpointText(text: string): Checkpoint {
   } catch {
     throw new NoteError('a checkpoint\'s third line is its root hash in base64');
   }
-  if (hash.length !== 32) throw new NoteError('a checkpoint\'s root hash is 32 bytes');
+  if (hash.length !== 32 || toBase64(hash) !== root) throw new NoteError('a checkpoint\'s root hash is 32 bytes in canonical base64');
   return { origin, size: Number(size), root: hash, text };
 }
 
