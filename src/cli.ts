@@ -26,7 +26,7 @@ import { exportEvents } from './access-log/export.js';
 import { pruneAccessLog } from './access-log/retention.js';
 import { describeVerifyReport, verifyAccessLog } from './access-log/verify.js';
 import { describeTreeReport, verifyTree } from './access-log/transparency/verify-tree.js';
-import { checkpoint, keygen, logKeyOf, TransparencyCommandError, verifierKey, verifyReceiptFile, witness } from './commands/transparency.js';
+import { checkpoint, defaultWitnessState, keygen, logKeyOf, TransparencyCommandError, verifierKey, verifyReceiptFile, witness } from './commands/transparency.js';
 import { seedFromConfig } from './seed/command.js';
 import { startSamgraf } from './server.js';
 import { tracingFromEnvironment, type Tracing } from './telemetry.js';
@@ -65,11 +65,11 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
                           origin), or with --witness a witness's key; prints its C2SP verifier key`],
   ['audit checkpoint', `audit checkpoint [--config FILE]
                           give every committed event its leaf and sign a checkpoint of the tree now`],
-  ['audit witness', `audit witness --log URL --key FILE --state DIR [--log-key KEY]
+  ['audit witness', `audit witness --log URL --key FILE [--state DIR] [--log-key KEY]
                           act as a witness once: fetch the log's checkpoint, check it extends the last
-                          one accepted (kept in DIR), cosign it and post the cosignature back; exit 1
-                          refusing a rollback, a fork or a rewritten history`],
-  ['audit verify-receipt', `audit verify-receipt FILE --key KEY [--witness-key KEY …]
+                          one accepted (kept in DIR, by default FILE.witness-state), cosign it and post
+                          the cosignature back; exit 1 refusing a rollback, a fork or a rewritten history`],
+  ['audit verify-receipt', `audit verify-receipt FILE --key KEY [--witness-key KEY …]   (KEY: a verifier key, or a file with one)
                           verify a citizen's receipt offline against the log's verifier key (and that
                           each witness named cosigned its checkpoint); exit 1 with the reason if not`],
   ['audit export', `audit export [--config FILE] [--from DATE|INSTANT] [--to DATE|INSTANT] [--format jsonl|csv]
@@ -398,9 +398,9 @@ async function audit(args: string[]): Promise<void> {
   }
   if (sub === 'witness') {
     const flags = parse(rest, { log: { type: 'string' }, key: { type: 'string' }, state: { type: 'string' }, 'log-key': { type: 'string' } });
-    if (!flags.log || !flags.key || !flags.state) throw new UsageError('audit witness needs --log URL, --key FILE and --state DIR');
+    if (!flags.log || !flags.key) throw new UsageError('audit witness needs --log URL and --key FILE');
     if (!URL.canParse(flags.log)) throw new UsageError('--log takes the log\'s URL, e.g. https://samgraf.fk.example');
-    const result = await witness({ log: flags.log, key: flags.key, state: flags.state, ...(flags['log-key'] ? { logKey: flags['log-key'] } : {}) });
+    const result = await witness({ log: flags.log, key: flags.key, state: flags.state ?? defaultWitnessState(flags.key), ...(flags['log-key'] ? { logKey: flags['log-key'] } : {}) });
     (result.ok ? process.stdout : process.stderr).write(result.text);
     if (!result.ok) process.exitCode = 1;
     return;

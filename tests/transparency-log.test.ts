@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -154,6 +154,11 @@ describe('the access log as a transparency log (MariaDB)', () => {
     assert.equal(chains.data.auditChains.ok, true, JSON.stringify(chains));
     assert.equal(chains.data.auditChains.tree.checkpoints, 2);
     assert.deepEqual(chains.data.auditChains.checkpoint.cosignatures.map((c: { witness: string }) => c.witness), [witnesses[0]!.name]);
+    // As product.md spells it, without --state: the witness keeps its state beside its key.
+    const defaulted = await cli('audit', 'witness', '--log', server.url, '--key', witnesses[0]!.keyFile);
+    assert.equal(defaulted.status, 0, defaulted.stderr);
+    assert.match(defaulted.stdout, /first checkpoint seen/);
+    assert.ok(existsSync(`${witnesses[0]!.keyFile}.witness-state`));
   });
 
   it('a posted cosignature must verify, be for a checkpoint this log signed, and be by a listed witness', async () => {
@@ -251,6 +256,9 @@ describe('the access log as a transparency log (MariaDB)', () => {
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /^receipt verified: /);
     assert.match(ok.stdout, /cosigned by witness\.one\.test\/w1, witness\.two\.test\/w2/);
+    // The keys may also be given as the files `audit keygen` wrote.
+    const byFiles = await cli('audit', 'verify-receipt', file, '--key', join(dir, 'log.key'), ...witnesses.flatMap((w) => ['--witness-key', w.keyFile]));
+    assert.equal(byFiles.status, 0, byFiles.stderr);
 
     const forgeries: [string, (r: Record<string, any>) => void, RegExp][] = [
       ['a changed entry', (r) => { r.entry.organization = 'XX'; }, /the entry is not the one the log signed/],

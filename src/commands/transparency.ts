@@ -47,14 +47,22 @@ export async function logKeyOf(config: Config): Promise<VerifierKey | null> {
   return signer ? parseVerifierKey(signer.verifierKey) : null;
 }
 
-/** A verifier key given on the command line, or the file that holds one. */
+/**
+ * A verifier key given on the command line, or a file that holds one — or the key file itself, whose public half
+ * it is (`samgraf audit keygen` wrote it): whoever holds that may as well check with it.
+ */
 export async function verifierKey(value: string, flag: string): Promise<VerifierKey> {
-  const text = !value.includes('+') && existsSync(value) ? readFileSync(value, 'utf8').trim() : value;
+  const text = existsSync(value) ? readFileSync(value, 'utf8').trim() : value;
   try {
-    return await parseVerifierKey(text);
+    return await parseVerifierKey(text.startsWith('PRIVATE+KEY+') ? (await NoteSigner.parse(text)).verifierKey : text);
   } catch (error) {
     throw new TransparencyCommandError(`${flag}: ${(error as NoteError).problem}`);
   }
+}
+
+/** Where a witness keeps what it accepted when no --state is given: beside its key, in a folder of its own. */
+export function defaultWitnessState(keyFile: string): string {
+  return `${keyFile}.witness-state`;
 }
 
 export async function verifyReceiptFile(file: string, key: string, witnessKeys: readonly string[]): Promise<{ ok: boolean; text: string }> {
