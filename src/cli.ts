@@ -8,6 +8,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, configJsonSchema, loadConfigFile, partConfigSchema, type Config } from './config.js';
 import { CommandInputError, createApiKey, formatKeyList } from './commands/apikey.js';
 import { formatMatrix, policyMatrix } from './commands/policy-matrix.js';
+import { createSubscription, deadLetters, formatSubscriptions, publicView, replayDeadLetters } from './commands/subscription.js';
+import { SubscriptionStore } from './events/subscriptions.js';
 import { composeConfigured, CompositionError } from './federation/compose.js';
 import { generatePartKeys } from './commands/federation-keys.js';
 import { GATEWAY_NAME, partNames } from './federation/parts.js';
@@ -56,6 +58,23 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
                           every key's id, status, organisation, scopes, purposes and dates (never the key)`],
   ['apikey revoke', `apikey revoke [--config FILE] ID
                           revoke a key; effective on the next request, on every replica`],
+  ['subscription create', `subscription create [--config FILE] --org CODE --events TYPES --purpose P [--legal-basis TEXT]
+              --scopes "…" [--municipality CODE] [--expires 90d] (--webhook URL | --pull)
+                          subscribe an organisation to life events (TYPES: comma-separated, e.g.
+                          person.born,person.moved); prints the id and, for a webhook, its signing
+                          secret (whsec_…, shown once)`],
+  ['subscription list', `subscription list [--config FILE] [--format text|json]
+                          every subscription's id, status, organisation, events, purpose and delivery (never a secret)`],
+  ['subscription pause', `subscription pause [--config FILE] ID
+                          hold deliveries (kept in the bus) until resume; effective at once, on every replica`],
+  ['subscription resume', `subscription resume [--config FILE] ID
+                          deliver again, from where it was paused`],
+  ['subscription revoke', `subscription revoke [--config FILE] ID
+                          end a subscription for good: nothing is delivered after the revocation is committed`],
+  ['subscription dead-letters', `subscription dead-letters [--config FILE] ID
+                          the events a webhook kept refusing (ids, types, reasons; no personal data)`],
+  ['subscription replay', `subscription replay [--config FILE] ID
+                          send the subscription's dead letters again, with their original webhook-id`],
   ['audit verify', `audit verify [--config FILE] [--key KEY]
                           walk every writer's chain and the Merkle tree, checking every checkpoint
                           ever signed (its signature with the log's verifier key: --key, or the
@@ -270,6 +289,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'apikey':
       return apikey(rest);
+    case 'subscription':
+      return subscription(rest);
     case 'policy': {
       const [sub, ...flagArgs] = rest;
       if (sub !== 'matrix') throw new UsageError('usage: samgraf policy matrix [--format text|json] [--supergraph FILE]');
@@ -382,6 +403,60 @@ async function apikey(args: string[]): Promise<void> {
       if (!id || extra.length > 0) throw new UsageError('usage: samgraf apikey revoke ID');
       if (!(await store.revoke(id))) throw new CommandInputError(`no active API key with id ${id}`);
       process.stdout.write(`revoked ${id}\n`);
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function subscription(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const options = {
+    config: { type: 'string' }, org: { type: 'string' }, events: { type: 'string' }, purpose: { type: 'string' }, 'legal-basis': { type: 'string' },
+    scopes: { type: 'string' }, municipality: { type: 'string' }, webhook: { type: 'string' }, pull: { type: 'boolean' }, expires: { type: 'string' },
+    format: { type: 'string', default: 'text' },
+  } as const;
+  const commands = ['create', 'list', 'pause', 'resume', 'revoke', 'dead-letters', 'replay'];
+  if (sub === undefined || !commands.includes(sub)) throw new UsageError(`usage: samgraf subscription ${commands.join('|')}`);
+  let flags: ReturnType<typeof parse<typeof options>>;
+  let positionals: string[] = [];
+  try {
+    const parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: sub !== 'create' && sub !== 'list' });
+    flags = parsed.values;
+    positionals = parsed.positionals;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (flags.format !== 'text' && flags.format !== 'json') throw new UsageError('--format is text or json');
+  const config = configFrom(flags.config, true);
+  const db = openDatabase(config.store.url);
+  try {
+    await migrateStore(db);
+    const store = new SubscriptionStore(db);
+    if (sub === 'create') {
+      const created = await createSubscription(store, flags, config.purposes);
+      process.stderr.write(created.secret === null
+        ? `Subscription ${created.id} created: a pull feed, read with GET /events?subscription=${created.id}.\n`
+        : `Subscription ${created.id} created. Its webhook signing secret is shown once, below (Standard Webhooks).\n`);
+      process.stdout.write(`${created.id}\n${created.secret === null ? '' : `${created.secret}\n`}`);
+      return;
+    }
+    if (sub === 'list') {
+      const all = await store.list();
+      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(all.map(publicView), null, 2)}\n` : formatSubscriptions(all));
+      return;
+    }
+    const [id, ...extra] = positionals;
+    if (!id || extra.length > 0) throw new UsageError(`usage: samgraf subscription ${sub} ID`);
+    if ((await store.get(id)) === null) throw new CommandInputError(`no subscription with id ${id}`);
+    if (sub === 'dead-letters') {
+      process.stdout.write(await deadLetters(db, id));
+    } else if (sub === 'replay') {
+      process.stdout.write(`replayed ${await replayDeadLetters(db, config.events.natsUrl, config.events.stream, id)} event(s) of ${id}\n`);
+    } else {
+      const status = sub === 'pause' ? 'paused' : sub === 'resume' ? 'active' : 'revoked';
+      if (!(await store.setStatus(id, status))) throw new CommandInputError(`subscription ${id} cannot be ${sub === 'resume' ? 'resumed' : `${sub}d`} from its current status`);
+      process.stdout.write(`${status === 'active' ? 'resumed' : status} ${id}\n`);
     }
   } finally {
     await db.destroy();

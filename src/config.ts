@@ -165,6 +165,23 @@ export const configSchema = z.strictObject({
     /** How long a checkpoint may lack an expected witness's cosignature before /readyz warns and the metric says so. */
     witnessTimeoutSeconds: z.number().int().min(1).max(7 * 86_400).default(300),
   }).default({ retentionDays: 1826, commitLanes: 4, checkpointIntervalSeconds: 1, witnesses: [], witnessTimeoutSeconds: 300 }),
+  /**
+   * Life events (src/events): changes captured from the sources, delivered to subscriptions through NATS
+   * JetStream. Without natsUrl there are none.
+   */
+  events: z.strictObject({
+    natsUrl: z.string().regex(/^(nats:\/\/)?[^\s/]+(:\d+)?(,(nats:\/\/)?[^\s/]+(:\d+)?)*$/).describe('a NATS server, e.g. nats://127.0.0.1:4222 (several comma-separated for a cluster)').optional(),
+    /** The JetStream stream (created if missing); its subjects are `<stream>.<event type>`. */
+    stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).describe('letters, digits, _ and -').default('SAMGRAF_EVENTS'),
+    /** How often each watched table is read for changes. */
+    pollIntervalSeconds: z.number().min(0.05).max(3600).default(1),
+    /** How far before its watermark a round reads again: rows that commit this much after a later-stamped one are still seen. */
+    lateCommitSeconds: z.number().int().min(0).max(86_400).default(10),
+    /** A webhook that takes longer has failed this attempt. */
+    webhookTimeoutSeconds: z.number().min(0.1).max(120).default(10),
+    /** Attempts before an event goes to the subscription's dead letters. */
+    maxAttempts: z.number().int().min(1).max(100).default(8),
+  }).default({ stream: 'SAMGRAF_EVENTS', pollIntervalSeconds: 1, lateCommitSeconds: 10, webhookTimeoutSeconds: 10, maxAttempts: 8 }),
   purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/).describe('a name of lower-case words joined by - (e.g. benefit-assessment)')).min(1).default(DEFAULT_PURPOSES),
   /** A federated deployment (src/federation): where each part runs, for the gateway and `samgraf compose`. */
   federation: z.strictObject({

@@ -55,6 +55,8 @@ export interface HttpOptions {
   isReady(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'>; details: Record<string, Reachability>; warnings: string[] }>;
   /** The access log's checkpoints, proofs and cosignatures, served under /log/. */
   transparency?: TransparencyLog;
+  /** The life events' pull feed, GET /events (src/events/pull-feed.ts): authenticates and answers the request. */
+  eventFeed?: (headers: IncomingHttpHeaders, params: URLSearchParams, requestId: string) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
   logger: Logger;
   metrics: Metrics;
   limits: Pick<LimitsConfig, 'maxBodyBytes' | 'maxBatchSize' | 'executionTimeoutMs' | 'maxDepth' | 'maxTokens' | 'maxDefinitions' | 'maxDirectives' | 'maxAliases'>;
@@ -93,7 +95,7 @@ const isIdeAsset = (path: string) => path.startsWith('/graphql/assets/');
 
 /** The metrics label of a path: one of ours, or `other` (client text must not become a label). */
 function pathLabel(path: string): string {
-  if (KNOWN_PATHS.has(path) || LOG_PATHS.has(path)) return path;
+  if (KNOWN_PATHS.has(path) || LOG_PATHS.has(path) || path === '/events') return path;
   if (isConsolePath(path)) return '/console';
   if (isIdeAsset(path)) return '/graphql';
   return 'other';
@@ -129,6 +131,14 @@ export function createHttpHandler(options: HttpOptions) {
         return await internalCall(req, res, requestId, options.internal!, internalRoute, options.limits.maxBodyBytes);
       }
       if (LOG_PATHS.has(path) && options.transparency) return await logRoute(req, res, path, options.transparency);
+      if (path === '/events' && options.eventFeed) {
+        allowOnly(req, ['GET']);
+        const answer = await options.eventFeed(req.headers, new URL(req.url ?? '/', 'http://localhost').searchParams, requestId);
+        // Personal data: never kept by a cache.
+        res.setHeader('cache-control', 'no-store');
+        for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+        return sendJson(res, answer.status, answer.body);
+      }
       if (path === '/graphql') {
         allowOnly(req, ['GET', 'POST']);
         if (pages?.ideEnabled && wantsIdePage(req, new URL(req.url ?? '/', 'http://localhost')) && pages.ide(req, res) === 'served') return;

@@ -27,6 +27,17 @@ export class Metrics implements SourceObserver {
   private readonly treeSize = new Gauge({ name: 'samgraf_access_log_tree_size', help: 'Leaves in the access log\'s Merkle tree, as of this process\'s last sequencing round', registers: [this.registry] });
   private readonly sequencingFailures = new Counter({ name: 'samgraf_access_log_sequencing_failures_total', help: 'Sequencing rounds of the access log\'s tree that failed (retried at the next)', registers: [this.registry] });
 
+  private readonly lifeEventsPublished = new Counter({ name: 'samgraf_life_events_published_total', help: 'Life events captured from the sources and published to the bus', registers: [this.registry] });
+  private readonly lifeEventDeliveries = new Counter({ name: 'samgraf_life_event_deliveries_total', help: 'Webhook deliveries of life events by result (delivered, withheld, retried, dead-lettered)', labelNames: ['result'], registers: [this.registry] });
+
+  eventsPublished(events: number): void {
+    this.lifeEventsPublished.inc(events);
+  }
+
+  eventDelivery(result: 'delivered' | 'withheld' | 'retried' | 'dead-lettered'): void {
+    this.lifeEventDeliveries.inc({ result });
+  }
+
   treeSequenced(size: number, failed: boolean): void {
     if (failed) this.sequencingFailures.inc();
     else this.treeSize.set(size);

@@ -47,10 +47,15 @@ import { JwtVerifier } from './security/jwt.js';
 import { lockedOutBy } from './security/purpose.js';
 import { openSources, SOURCE_NAMES } from './sources.js';
 import { SOURCE_MODULES } from '../sources/registry.js';
-import type { Source } from './core/source.js';
+import { Source } from './core/source.js';
 import { SAMGRAF_VERSION } from './version.js';
 import { createWebPages } from './web/pages.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
+import { LifeEvents } from './events/engine.js';
+import { FeedRefusal } from './events/pull-feed.js';
+import { GraphQLError } from 'graphql';
+import { httpStatus, type ErrorCode } from './core/error-codes.js';
+import type { PersonRecord } from './core/source-module.js';
 
 export interface Samgraf {
   url: string;
@@ -224,6 +229,32 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     }, origin === null ? null : { part: origin.part, gateway: origin.part === GATEWAY });
   };
 
+  const lifeEvents = part === null && gateway === null ? await startLifeEvents(config, store, sources, sourceHandles, auditLog, cursorKey, logger, metrics) : null;
+  const eventFeed = async (headers: IncomingHttpHeaders, params: URLSearchParams, requestId: string): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> => {
+    const refuse = (code: ErrorCode, message: string, extra?: Record<string, string>) => ({ status: code === 'EVENTS_UNAVAILABLE' && lifeEvents === null ? 404 : httpStatus(code), body: { errors: [{ message, extensions: { code } }] }, ...(extra ? { headers: extra } : {}) });
+    if (lifeEvents === null) return refuse('EVENTS_UNAVAILABLE', 'life events are off on this server: events.natsUrl is not set');
+    let principal;
+    try {
+      principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
+      if (principal === null) throw new AuthenticationError('MISSING');
+      await rateLimiter.consume(principal);
+    } catch (error) {
+      if (error instanceof AuthenticationError) logRefusal(requestId, error);
+      if (error instanceof GraphQLError) {
+        const extensions = error.extensions as { code?: ErrorCode; http?: { headers?: Map<string, string> } };
+        const code = extensions.code ?? 'UNAUTHENTICATED';
+        return refuse(code, error.message, Object.fromEntries(extensions.http?.headers ?? []));
+      }
+      return refuse('AUDIT_UNAVAILABLE', 'credentials cannot be checked now (the store does not answer)');
+    }
+    try {
+      return { status: 200, body: await lifeEvents.feed(params, principal, requestId) };
+    } catch (error) {
+      if (error instanceof FeedRefusal) return refuse(error.code, error.message);
+      throw error;
+    }
+  };
+
   const pages = createWebPages({ console: config.server.console, ide: config.server.ide });
   if (pages.missing.length > 0) logger.warn({ missing: pages.missing }, 'browser pages turned on but not built (run npm run build); they answer 404');
   const gate = new OperationGate(config.limits.maxConcurrentOperations, config.limits.maxQueuedOperations);
@@ -242,6 +273,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, { auditLog, accessLog, chains }, callerCheck(part, authenticator, config.purposes)) } } : {}),
     ...(part ? { part: part.name } : gateway ? { part: GATEWAY } : {}),
     transparency,
+    eventFeed,
     isReady: async () => {
       const databases: [DatabaseName, Knex][] = [...Object.entries(sources), ['store', store]];
       const results = await Promise.all(databases.map(async ([name, db]) => [name, await health.check(name, db)] as const));
@@ -289,6 +321,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       httpServer.closeIdleConnections();
       await closed;
       await apollo.stop();
+      await lifeEvents?.close();
       await auditLog.flush();
       await transparency.stop();
       await rateLimiter.close();
@@ -299,7 +332,39 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   };
 }
 
-/** The routes only other parts may call: the register of persons answers their lookups. */
+/**
+ * Life events when `events.natsUrl` is set (src/events); the people a delivery needs come from the register of
+ * persons, as a query's would. Without it the server says that there are none.
+ */
+async function startLifeEvents(config: Config, store: Knex, sources: Readonly<Record<string, Knex>>, handles: Readonly<Record<string, Source>>, auditLog: AuditLog, keySecret: Buffer, logger: Logger, metrics: Metrics): Promise<LifeEvents | null> {
+  if (config.events.natsUrl === undefined) {
+    logger.info('life events are off: events.natsUrl is not set');
+    return null;
+  }
+  const register = SOURCE_MODULES.find((module) => module.people !== undefined)!;
+  const people = async (numbers: readonly string[]): Promise<ReadonlyMap<string, PersonRecord | null>> => {
+    const loaders = register.createLoaders({ source: handles[register.name] ?? Source.unconfigured(register.name), dataQuality: new DataQualityCollector(), options: { batched: true }, principal: null });
+    const records = await register.people!.person(loaders).loadMany([...numbers]);
+    const failed = records.find((record): record is Error => record instanceof Error);
+    if (failed) throw failed;
+    return new Map(numbers.map((pnr, i) => [pnr, records[i] as PersonRecord | null]));
+  };
+  try {
+    return await LifeEvents.start({
+      config: config.events,
+      store,
+      sources: SOURCE_MODULES.filter((module) => sources[module.name] !== undefined).map((module) => ({ module, db: sources[module.name]! })),
+      auditLog,
+      people,
+      keySecret,
+      logger,
+      observe: { published: (events) => metrics.eventsPublished(events), delivery: (result) => metrics.eventDelivery(result) },
+    });
+  } catch (error) {
+    throw new Error(`events.natsUrl: cannot reach NATS JetStream at ${config.events.natsUrl} (${(error as { code?: unknown }).code ?? (error as Error).message})`);
+  }
+}
+
 /** Whether sequencing has failed for longer than three checkpoint intervals (one failed round is a race, not a fault). */
 function sequencerStuck(failingSince: number | null, intervalSeconds: number): boolean {
   return failingSince !== null && Date.now() - failingSince > 3 * intervalSeconds * 1000;

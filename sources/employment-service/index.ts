@@ -1,5 +1,6 @@
 /** The employment service (Arbetsförmedlingen, AF): job-seeker cases and individual action plans. */
 import { readSdl } from '../../src/core/paths.js';
+import { employmentServiceChanges } from './changes.js';
 import type { SourceModule } from '../../src/core/source-module.js';
 import { createEmploymentServiceLoaders, type EmploymentServiceLoaders } from './connector.js';
 import { employmentServiceResolvers } from './resolvers.js';
@@ -22,5 +23,6 @@ export const employmentService: SourceModule<EmploymentServiceLoaders> = {
   charset: UTF8MB4,
   createTables: createEmploymentServiceTables,
   seed: employmentServiceSeed,
+  changes: employmentServiceChanges,
   createLoaders: createEmploymentServiceLoaders,
 };

@@ -1,5 +1,6 @@
 /** The income register (Skatteverket, SKV, AGI): employers' monthly pay statements per person, on PostgreSQL. */
 import { readSdl } from '../../src/core/paths.js';
+import { incomeRegisterChanges } from './changes.js';
 import type { SourceModule } from '../../src/core/source-module.js';
 import { createIncomeRegisterLoaders, IncomeRegister, type IncomeRegisterLoaders } from './connector.js';
 import { incomeRegisterResolvers } from './resolvers.js';
@@ -19,6 +20,7 @@ export const incomeRegister: SourceModule<IncomeRegisterLoaders> = {
   dialect: 'postgres',
   createTables: createIncomeRegisterTables,
   seed: incomeRegisterSeed,
+  changes: incomeRegisterChanges,
   createLoaders: createIncomeRegisterLoaders,
   unlinkableRows: (source) => new IncomeRegister(source).unlinkableRows(),
 };

@@ -1,5 +1,6 @@
 /** The population register (Skatteverket, SKV): persons and their relations. It is the register of persons. */
 import { readSdl } from '../../src/core/paths.js';
+import { populationRegisterChanges } from './changes.js';
 import type { SourceModule } from '../../src/core/source-module.js';
 import { createPopulationRegisterLoaders, type PopulationRegisterLoaders } from './connector.js';
 import { populationRegisterResolvers } from './resolvers.js';
@@ -23,6 +24,7 @@ export const populationRegister: SourceModule<PopulationRegisterLoaders> = {
   charset: LATIN1,
   createTables: createPopulationRegisterTables,
   seed: populationRegisterSeed,
+  changes: populationRegisterChanges,
   createLoaders: createPopulationRegisterLoaders,
   people: { typeName: 'Citizen', person: (loaders) => loaders.citizen },
 };

@@ -1,5 +1,6 @@
 /** Social insurance (Försäkringskassan, FK): benefit decisions and their payments. */
 import { readSdl } from '../../src/core/paths.js';
+import { socialInsuranceChanges } from './changes.js';
 import type { SourceModule } from '../../src/core/source-module.js';
 import { createSocialInsuranceLoaders, type SocialInsuranceLoaders } from './connector.js';
 import { socialInsuranceResolvers } from './resolvers.js';
@@ -21,5 +22,6 @@ export const socialInsurance: SourceModule<SocialInsuranceLoaders> = {
   charset: UTF8MB3,
   createTables: createSocialInsuranceTables,
   seed: socialInsuranceSeed,
+  changes: socialInsuranceChanges,
   createLoaders: createSocialInsuranceLoaders,
 };

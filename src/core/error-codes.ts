@@ -47,6 +47,9 @@ export const ERROR_CODES = {
   PROOF_UNAVAILABLE: { statuses: [200], description: 'an inclusionProof or receipt the access log cannot give now (its store failed); the entries themselves are served' },
   CHECKPOINT_UNAVAILABLE: { statuses: [404, 200], description: 'the access log has no signed checkpoint to serve or prove against: accessLog.signingKeyFile is not set, or the checkpoint named was never signed' },
   COSIGNATURE_REFUSED: { statuses: [400, 404, 409], description: 'a posted cosignature that does not verify (400), is for a checkpoint this log never signed (404), or is by no witness in accessLog.witnesses (409)' },
+  SUBSCRIPTION_NOT_FOUND: { statuses: [404], description: 'GET /events names no subscription of the caller\'s organisation' },
+  SUBSCRIPTION_INACTIVE: { statuses: [403], description: 'GET /events for a subscription that is paused, revoked or expired' },
+  EVENTS_UNAVAILABLE: { statuses: [503, 404], description: 'the event engine (NATS) cannot be reached now (503), or life events are off: events.natsUrl is not set (404)' },
   SOURCE_UNAVAILABLE: { statuses: [200], description: 'a legacy source did not answer; the rest is served' },
   INTERNAL_SERVER_ERROR: { statuses: [500, 200], description: 'a bug; the message is generic' },
 } as const satisfies Record<string, ErrorCodeDefinition>;

@@ -17,6 +17,7 @@ import type { Knex } from 'knex';
 import type { CursorCodec } from './cursor.js';
 import type { TableCharset } from './ddl.js';
 import type { Dialect } from './db.js';
+import type { ChangeFeed } from './life-events.js';
 import type { Principal } from './principal.js';
 import type { DataQualitySink, LoaderOptions, Source } from './source.js';
 import type { SeedWorld, LegacyChunk } from './seed/world.js';
@@ -137,6 +138,11 @@ export interface SourceModule<Loaders = unknown> {
   createLoaders(request: LoaderRequest): Loaders;
   /** Counts the rows of the module's tables that no request can reach (run once at start). */
   unlinkableRows?(source: Source): Promise<UnlinkableRows[]>;
+  /**
+   * The tables whose changes make life events, and the rules that derive them (src/core/life-events.ts). A module
+   * without it makes none.
+   */
+  readonly changes?: ChangeFeed;
   /** Set by the module that is the register of persons: its person type, and persons from its loaders. */
   readonly people?: {
     readonly typeName: string;

@@ -5,6 +5,7 @@
 import { dialectOf } from '../core/db.js';
 import type { Knex } from 'knex';
 import { KEYS_TABLE, newCursorKeyRow } from '../core/cursor.js';
+import { createEventTables, EVENT_TABLES } from '../events/subscriptions.js';
 import { CHECKPOINTS, COSIGNATURES, createTreeTables, LEAVES, NODES, PENDING, queueExistingEvents } from '../access-log/transparency/tree-store.js';
 
 interface Migration {
@@ -166,6 +167,15 @@ const MIGRATIONS: Record<string, Migration> = {
     },
     async down(db) {
       for (const table of [COSIGNATURES, CHECKPOINTS, NODES, LEAVES, PENDING]) await db.schema.dropTable(table);
+    },
+  },
+  // Life events (src/events): subscriptions, where change capture stands in each table, and undeliverable events.
+  '20261206_001_life_events': {
+    async up(db) {
+      await createEventTables(db);
+    },
+    async down(db) {
+      for (const table of EVENT_TABLES) await db.schema.dropTable(table);
     },
   },
 };

@@ -57,7 +57,9 @@ export type DataCategory =
 export type PrincipalType =
   | 'API_KEY'
   | 'CITIZEN'
-  | 'STAFF';
+  | 'STAFF'
+  /** A life-event subscription: its deliveries are reads (subject is the subscription's id). */
+  | 'SUBSCRIPTION';
 
 export type ConsoleMeQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -515,7 +515,9 @@ export type Principal = {
 export type PrincipalType =
   | 'API_KEY'
   | 'CITIZEN'
-  | 'STAFF';
+  | 'STAFF'
+  /** A life-event subscription: its deliveries are reads (subject is the subscription's id). */
+  | 'SUBSCRIPTION';
 
 export type ProtectedIdentity =
   /** Sekretessmarkering. */

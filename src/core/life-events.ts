@@ -1,0 +1,94 @@
+/**
+ * Life events: what a source module says happened to a person, derived from the changes samgraf sees in the
+ * agency's tables (src/events captures them and delivers them). A module declares, per table it watches, how
+ * to find changed rows, what of a row to remember between rounds (its state), and which events a change from one
+ * state to the next means. A correction is not a birth: each module documents its rules next to them.
+ */
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { DataCategory } from './generated/schema-types.js';
+
+/** The event types of product.md ("Life events for agencies that must act"); CloudEvents `type` is `se.samgraf.<type>`. */
+export const LIFE_EVENT_TYPES = [
+  'person.born', 'person.moved', 'person.died', 'person.emigrated', 'person.protection-changed', 'relation.added',
+  'benefit.decided', 'benefit.ended', 'case.opened', 'case.closed', 'action-plan.changed', 'income.reported',
+] as const;
+
+export type LifeEventType = (typeof LIFE_EVENT_TYPES)[number];
+
+export function isLifeEventType(value: string): value is LifeEventType {
+  return (LIFE_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/**
+ * One item of an event's data and what it takes to receive it: the scope (and, for the relations of a person,
+ * that the other person is visible), and the access-log category it counts as.
+ */
+export interface EventField {
+  value: string | number | boolean | null | readonly string[];
+  scope: string;
+  category: DataCategory;
+}
+
+/** A person an event names besides its subject (a parent of a newborn, the other party of a relation). */
+export interface RelatedPerson {
+  personalNumber: string;
+  /** `GUARDIAN`, `CHILD` or `SPOUSE`, as `Relation.type`. */
+  relation: string;
+}
+
+/** An event as a module derives it: everything the most privileged subscriber could receive. */
+export interface DerivedEvent {
+  type: LifeEventType;
+  /** The 12-digit number of the person it is about. */
+  subject: string;
+  /** When it happened, ISO 8601 with offset (the row's change time, or the date the register gives). */
+  time: string;
+  related?: readonly RelatedPerson[];
+  data: Readonly<Record<string, EventField>>;
+}
+
+/** What a table's rows are remembered as between rounds: short codes and hashes, never names or addresses. */
+export type RowState = Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
+
+/** One row as a round sees it. */
+export interface ObservedRow {
+  /** The row's identity in its table (hashed before it is stored). */
+  key: string;
+  /** The row's change mark, as `changedSince` compares it. */
+  mark: string;
+  state: RowState;
+  /** Builds the events of the change from `before` (null: a row samgraf has not seen) to this row. */
+  events(before: RowState | null): DerivedEvent[];
+}
+
+/**
+ * How a table's change mark reads: a Swedish wall-clock time without offset (`YYYY-MM-DD HH:MM:SS`, which
+ * repeats an hour each autumn), or an instant (text the database compares as one).
+ */
+export type MarkKind = 'swedish-local-time' | 'instant';
+
+export interface WatchedTable {
+  table: string;
+  markKind: MarkKind;
+  /**
+   * The rows whose mark is at or after `since` (every row when null), as ObservedRows, in mark order, at most
+   * `limit` of them. Reads only: the module's own statements on the agency's database.
+   */
+  changedSince(db: Knex, since: string | null, limit: number): Promise<ObservedRow[]>;
+}
+
+/** A module's change feed: the tables it watches. A table without a change mark is watched through another's. */
+export interface ChangeFeed {
+  tables: readonly WatchedTable[];
+  /** For the README and `samgraf subscription` help: each rule, one line. */
+  rules: readonly string[];
+}
+
+/** A short stable hash of a text: state compares by it, so that the store holds no address or activity. */
+export function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}
+
+/** Field helpers, so that every module spells scope and category alike. */
+export const field = (value: EventField['value'], scope: string, category: DataCategory): EventField => ({ value, scope, category });

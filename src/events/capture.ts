@@ -1,0 +1,223 @@
+/**
+ * Change capture by polling, read-only: each source module's watched tables are read by their change mark, from a
+ * watermark kept in the store; each row is compared with what samgraf remembered of it (its state), and the
+ * module turns a change of state into life events, which are published before the new state and watermark are
+ * committed. A crash between the two publishes the same events again, with the same ids (the bus drops them as
+ * duplicates, or the subscriber sees the same `webhook-id`): at least once, never a different id for one change.
+ *
+ * Nothing is missed at the watermark: a round re-reads from `lateCommitSeconds` before it (rows that share the
+ * watermark's time, and transactions that commit after a later-stamped one), and, for Swedish wall-clock marks,
+ * from the start of the autumn hour that repeats (rows written in its second run have smaller marks). Re-read
+ * rows whose state is unchanged make no event. One round per table at a time across replicas: the round holds
+ * its position row's lock in the store.
+ *
+ * A table is first read whole (phase `snapshot`): its rows are remembered without events, so that what existed
+ * before samgraf watched is no news. Events start when the snapshot is done.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import type { Knex } from 'knex';
+import { Temporal } from 'temporal-polyfill';
+import { dialectOf } from '../core/db.js';
+import type { DerivedEvent, MarkKind, ObservedRow, RowState, WatchedTable } from '../core/life-events.js';
+import type { Logger } from '../log.js';
+import { CAPTURE_POSITIONS, CAPTURE_ROWS } from './subscriptions.js';
+
+/** An event as it travels through the bus: what the module derived, with its stable id and source. */
+export interface CapturedEvent extends DerivedEvent {
+  /** The same change always has the same id: it is the CloudEvent `id` and the `webhook-id`. */
+  id: string;
+  source: string;
+}
+
+export interface CaptureOptions {
+  pollIntervalMs: number;
+  lateCommitSeconds: number;
+  /** Rows per statement; more than change within `lateCommitSeconds` of one another. */
+  pageRows: number;
+}
+
+export interface WatchedSource {
+  name: string;
+  db: Knex;
+  tables: readonly WatchedTable[];
+}
+
+interface PositionRow {
+  source: string;
+  tbl: string;
+  phase: 'snapshot' | 'live';
+  mark: string | null;
+}
+
+const STOCKHOLM = 'Europe/Stockholm';
+
+export class ChangeCapture {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  /** What the last rounds saw of the rows within the overlap: rows unchanged since need no store read. */
+  private readonly seen = new Map<string, Map<string, string>>();
+  /** Counted per round for metrics and tests. */
+  roundsDone = 0;
+
+  constructor(
+    private readonly store: Knex,
+    private readonly sources: readonly WatchedSource[],
+    private readonly publish: (events: readonly CapturedEvent[]) => Promise<void>,
+    private readonly keySecret: Buffer,
+    private readonly options: CaptureOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      this.running = this.pollAll().then(() => undefined).finally(() => {
+        this.running = null;
+        if (!this.stopped) this.timer = setTimeout(tick, this.options.pollIntervalMs);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One round over every watched table; returns the events published. */
+  async pollAll(): Promise<number> {
+    let published = 0;
+    for (const source of this.sources) {
+      for (const table of source.tables) {
+        try {
+          published += await this.catchUp(source, table);
+        } catch (error) {
+          // The driver's message may hold a value of a row: only the code is logged.
+          this.logger.warn({ source: source.name, table: table.table, code: (error as { code?: unknown }).code ?? (error as Error).name }, 'life events: a capture round failed; it is retried');
+        }
+      }
+    }
+    this.roundsDone++;
+    return published;
+  }
+
+  /** Rounds until a page is not full. */
+  private async catchUp(source: WatchedSource, table: WatchedTable): Promise<number> {
+    let published = 0;
+    for (;;) {
+      const { events, full } = await this.round(source, table);
+      published += events;
+      if (!full || this.stopped) return published;
+    }
+  }
+
+  private async round(source: WatchedSource, table: WatchedTable): Promise<{ events: number; full: boolean }> {
+    const config: Knex.TransactionConfig = dialectOf(this.store) === 'sqlite' ? {} : { isolationLevel: 'read committed' };
+    const seen = this.seenOf(source.name, table.table);
+    const { events, full, keyed } = await this.store.transaction(async (trx) => {
+      const position = await lockPosition(trx, source.name, table.table);
+      const since = position.mark === null ? null : position.phase === 'snapshot' ? position.mark : rewind(position.mark, table.markKind, this.options.lateCommitSeconds);
+      const rows = await table.changedSince(source.db, since, this.options.pageRows);
+      const keyed = rows.map((row) => ({ row, hash: this.keyHash(row.key), state: canonicalState(row.state) }));
+      const unsure = keyed.filter(({ hash, row, state }) => seen.get(hash) !== `${row.mark}\n${state}`);
+      const before = await rememberedStates(trx, source.name, table.table, unsure.map((r) => r.hash));
+      const events: CapturedEvent[] = [];
+      const changed: { hash: string; state: string }[] = [];
+      for (const { row, hash, state } of unsure) {
+        const remembered = before.get(hash);
+        if (remembered === state) continue;
+        changed.push({ hash, state });
+        if (position.phase === 'snapshot') continue;
+        const previous = remembered === undefined ? null : JSON.parse(remembered) as RowState;
+        row.events(previous).forEach((event, index) => events.push({ ...event, source: source.name, id: eventId(source.name, table.table, hash, remembered ?? '', state, row.mark, index) }));
+      }
+      // Published before the state is committed: a crash in between publishes them again, with the same ids.
+      if (events.length > 0) await this.publish(events);
+      for (let i = 0; i < changed.length; i += 500) {
+        await trx(CAPTURE_ROWS).insert(changed.slice(i, i + 500).map(({ hash, state }) => ({ source: source.name, tbl: table.table, key_hash: hash, state })))
+          .onConflict(['source', 'tbl', 'key_hash']).merge(['state']);
+      }
+      const full = rows.length >= this.options.pageRows;
+      const newest = rows.reduce<string | null>((max, row) => (max === null || compareMarks(row.mark, max, table.markKind) > 0 ? row.mark : max), position.mark);
+      const phase = position.phase === 'snapshot' && !full ? 'live' : position.phase;
+      await trx(CAPTURE_POSITIONS).where({ source: source.name, tbl: table.table }).update({ mark: newest, phase, updated_at: Date.now() });
+      return { events: events.length, full, keyed };
+    }, config);
+    // Remembered after the commit only: a failed round must not vouch for rows it did not store.
+    if (seen.size > 4 * this.options.pageRows) seen.clear();
+    for (const { row, hash, state } of keyed) seen.set(hash, `${row.mark}\n${state}`);
+    return { events, full };
+  }
+
+  private seenOf(source: string, table: string): Map<string, string> {
+    const key = `${source}.${table}`;
+    let seen = this.seen.get(key);
+    if (!seen) this.seen.set(key, seen = new Map());
+    return seen;
+  }
+
+  /** Keyed, so that the store's copy of a row's key (often a personal number) cannot be reversed by trying them all. */
+  private keyHash(key: string): string {
+    return createHmac('sha256', this.keySecret).update(key).digest('hex');
+  }
+}
+
+async function lockPosition(trx: Knex.Transaction, source: string, table: string): Promise<PositionRow> {
+  await trx(CAPTURE_POSITIONS).insert({ source, tbl: table, phase: 'snapshot', mark: null, updated_at: Date.now() }).onConflict(['source', 'tbl']).ignore();
+  const query = trx<PositionRow>(CAPTURE_POSITIONS).select('source', 'tbl', 'phase', 'mark').where({ source, tbl: table });
+  const row = await (dialectOf(trx) === 'sqlite' ? query : query.forUpdate()).first();
+  return row as PositionRow;
+}
+
+async function rememberedStates(trx: Knex.Transaction, source: string, table: string, hashes: readonly string[]): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  for (let i = 0; i < hashes.length; i += 1000) {
+    const rows: { key_hash: string; state: string }[] = await trx(CAPTURE_ROWS).select('key_hash', 'state').where({ source, tbl: table }).whereIn('key_hash', hashes.slice(i, i + 1000));
+    for (const row of rows) states.set(row.key_hash, row.state);
+  }
+  return states;
+}
+
+function canonicalState(state: RowState): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(state).sort(([a], [b]) => (a < b ? -1 : 1))));
+}
+
+function eventId(source: string, table: string, keyHash: string, before: string, after: string, mark: string, index: number): string {
+  const hash = createHash('sha256').update(JSON.stringify([source, table, keyHash, before, after, mark, index])).digest('hex');
+  return `evt_${hash.slice(0, 32)}`;
+}
+
+function compareMarks(a: string, b: string, kind: MarkKind): number {
+  if (kind === 'instant') return Date.parse(a) - Date.parse(b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Where a round starts reading, for a watermark: see the file's comment. */
+export function rewind(mark: string, kind: MarkKind, lateCommitSeconds: number): string {
+  if (kind === 'instant') return new Date(Date.parse(mark) - lateCommitSeconds * 1000).toISOString();
+  const wall = Temporal.PlainDateTime.from(mark.trim().replace(' ', 'T'));
+  let from = wall.subtract({ seconds: lateCommitSeconds });
+  const repeated = repeatedHourNear(wall);
+  if (repeated !== null && Temporal.PlainDateTime.compare(wall, repeated.start) >= 0
+    && Temporal.PlainDateTime.compare(from, repeated.end) <= 0 && Temporal.PlainDateTime.compare(repeated.start, from) < 0) {
+    from = repeated.start;
+  }
+  return from.toString({ fractionalSecondDigits: 0 }).replace('T', ' ');
+}
+
+/**
+ * The wall-clock interval that a backward change of Stockholm's offset repeats, if one ends within an hour before
+ * `wall` or contains it: [start, end) in wall time.
+ */
+function repeatedHourNear(wall: Temporal.PlainDateTime): { start: Temporal.PlainDateTime; end: Temporal.PlainDateTime } | null {
+  const probe = wall.subtract({ hours: 3 }).toZonedDateTime(STOCKHOLM, { disambiguation: 'earlier' });
+  const change = probe.getTimeZoneTransition('next');
+  if (change === null || Temporal.ZonedDateTime.compare(change, wall.add({ hours: 3 }).toZonedDateTime(STOCKHOLM, { disambiguation: 'later' })) > 0) return null;
+  const before = change.subtract({ nanoseconds: 1 });
+  const back = before.offsetNanoseconds - change.offsetNanoseconds;
+  if (back <= 0) return null;
+  const start = change.toPlainDateTime();
+  return { start, end: start.add({ nanoseconds: back }) };
+}

@@ -1,0 +1,193 @@
+/**
+ * Change capture by polling (src/events/capture.ts) and each module's derivation rules (sources/<source>/changes.ts):
+ * generated inserts, updates and corrections in the four sources, on MariaDB with the income register on
+ * PostgreSQL, and on SQLite, yield exactly the documented events — once, across restarts, with the same ids after
+ * a crash, and without missing a row at the watermark (equal times, late commits, the repeated autumn hour).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Knex } from 'knex';
+import { SOURCE_MODULES } from '../sources/registry.js';
+import { openDatabase } from '../src/core/db.js';
+import { ChangeCapture, rewind, type CapturedEvent } from '../src/events/capture.js';
+import { silentLogger } from '../src/log.js';
+import { migrateStore } from '../src/store/migrations.js';
+import { decision, jobCase, legacyDatabases, person, pnr, statement, step, type LegacyDatabases, type LegacyDialect } from './helpers/life-events.js';
+
+const SECRET = Buffer.alloc(32, 7);
+const OPTIONS = { pollIntervalMs: 1000, lateCommitSeconds: 5, pageRows: 1000 };
+
+const A = pnr('19850101', '238');
+const B = pnr('19860202', '123');
+const CHILD = pnr('20260105', '246');
+const IMMIGRANT = pnr('19900303', '111');
+const MOVER = pnr('19700404', '222');
+const RENAMED = pnr('19710505', '333');
+const PROTECTED = pnr('19720606', '444');
+const DIES = pnr('19300707', '555');
+const EMIGRATES = pnr('19800808', '666');
+const PAYEE = pnr('19750909', '777');
+const COORDINATION = pnr('20260165', '280'); // day + 60: a coordination number, never a birth
+
+const summary = (events: readonly CapturedEvent[]) => events.map((e) => `${e.type} ${e.subject}${e.related?.length ? ` [${e.related.map((r) => `${r.relation}:${r.personalNumber}`).join(' ')}]` : ''}`).sort();
+
+for (const dialect of ['mariadb', 'sqlite'] as LegacyDialect[]) {
+  describe(`life events from the sources' changes (${dialect})`, () => {
+    let legacy: LegacyDatabases;
+    let store: Knex;
+    let published: CapturedEvent[];
+    const capture = (publish?: (events: readonly CapturedEvent[]) => Promise<void>) => new ChangeCapture(
+      store,
+      SOURCE_MODULES.map((module) => ({ name: module.name, db: legacy.db[module.name]!, tables: module.changes!.tables })),
+      publish ?? (async (events) => { published.push(...events); }),
+      SECRET, OPTIONS, silentLogger(),
+    );
+    const round = async (c = capture()) => {
+      published = [];
+      await c.pollAll();
+      return published;
+    };
+
+    before(async () => {
+      legacy = await legacyDatabases(dialect);
+      store = openDatabase(legacy.storeUrl);
+      await migrateStore(store);
+      const fb = legacy.db.populationRegister!;
+      const t0 = '2026-01-10 10:00:00';
+      await fb('FB_PERSON').insert([A, B, MOVER, RENAMED, PROTECTED, DIES, EMIGRATES, PAYEE].map((n) => person(n, t0)));
+      await fb('FB_RELATION').insert([{ PERSONID: A, RELID: B, RELTYP: 'MA' }, { PERSONID: B, RELID: A, RELTYP: 'MA' }]);
+      await legacy.db.socialInsurance!('FK_BESLUT').insert([decision(1, A, 'I', t0), decision(2, B, 'B', t0), decision(3, MOVER, 'B', t0)]);
+      await legacy.db.employmentService!('AF_ARENDE').insert([jobCase('AF-2026-000001', A, 'OPPET', '2026-01-02 09:00:00')]);
+      await legacy.db.employmentService!('AF_HANDLINGSPLAN').insert([step('AF-2026-000001', 1, 'PLANERAD', t0)]);
+      await legacy.db.incomeRegister!('agi_individuppgift').insert([statement(1, PAYEE, '202512', '2026-01-05T10:00:00+01:00')]);
+    });
+    after(async () => {
+      await store?.destroy();
+      await legacy?.drop();
+    });
+
+    it('reads what existed before as its starting point: no events', async () => {
+      assert.deepEqual(summary(await round()), []);
+      const phases = await store('event_capture_positions').select('phase');
+      assert.equal(phases.length, 5);
+      assert.ok(phases.every((p: { phase: string }) => p.phase === 'live'));
+    });
+
+    it('derives exactly the documented events from inserts, updates and corrections', async () => {
+      const fb = legacy.db.populationRegister!;
+      const t1 = '2026-01-10 12:00:00';
+      await fb('FB_PERSON').insert(person(CHILD, t1, { FOLKBOKFORINGSDATUM: '20260106', FORNAMN: 'Liv' }));
+      await fb('FB_RELATION').insert([
+        { PERSONID: CHILD, RELID: A, RELTYP: 'VH' }, { PERSONID: CHILD, RELID: B, RELTYP: 'VH' },
+        { PERSONID: A, RELID: CHILD, RELTYP: 'BA' }, { PERSONID: B, RELID: CHILD, RELTYP: 'BA' },
+      ]);
+      await fb('FB_PERSON').whereIn('PERSONID', [A, B]).update({ SENAST_ANDRAD: t1 });
+      await fb('FB_PERSON').insert(person(IMMIGRANT, t1, { FOLKBOKFORINGSDATUM: '20260108' }));
+      await fb('FB_PERSON').insert(person(COORDINATION, t1, { FOLKBOKFORINGSDATUM: '20260106' }));
+      await fb('FB_PERSON').where('PERSONID', MOVER).update({ KOMMUNKOD: '1480', LANKOD: '14', UTDELNINGSADRESS: 'Avenyn 2', POSTNR: '41136', POSTORT: 'Göteborg', SENAST_ANDRAD: t1 });
+      await fb('FB_PERSON').where('PERSONID', RENAMED).update({ EFTERNAMN: 'Berg', POSTORT: 'STOCKHOLM', SENAST_ANDRAD: t1 });
+      await fb('FB_PERSON').where('PERSONID', PROTECTED).update({ SKYDDAD_FB: 'J', UTDELNINGSADRESS: 'Box 123', POSTNR: '10000', SENAST_ANDRAD: t1 });
+      await fb('FB_PERSON').where('PERSONID', DIES).update({ AVREG_ORSAK: 'AV', AVREG_DATUM: '20260109', SENAST_ANDRAD: t1 });
+      await fb('FB_PERSON').where('PERSONID', EMIGRATES).update({ AVREG_ORSAK: 'UV', AVREG_DATUM: '20260109', SENAST_ANDRAD: t1 });
+      const fk = legacy.db.socialInsurance!;
+      await fk('FK_BESLUT').where('BESLUT_ID', 1).update({ STATUS: 'B', BESLUTSDATUM: '2026-01-10', ANDRAD_TS: t1 });
+      await fk('FK_BESLUT').where('BESLUT_ID', 2).update({ BELOPP_ORE: 130000, ANDRAD_TS: t1 });
+      await fk('FK_BESLUT').where('BESLUT_ID', 3).update({ STATUS: 'U', ANDRAD_TS: t1 });
+      await fk('FK_BESLUT').insert(decision(4, CHILD, 'I', t1));
+      const af = legacy.db.employmentService!;
+      await af('AF_ARENDE').insert(jobCase('AF-2026-000002', MOVER, 'OPPET', t1));
+      await af('AF_ARENDE').where('ARENDE_ID', 'AF-2026-000001').update({ STATUS: 'AVSLUTAT', AVSLUTAT: t1 });
+      await af('AF_HANDLINGSPLAN').where({ ARENDE_ID: 'AF-2026-000001', STEG: 1 }).update({ STATUS: 'KLAR', UPPDATERAD: t1 });
+      await af('AF_HANDLINGSPLAN').insert(step('AF-2026-000002', 1, 'PLANERAD', t1));
+      const agi = legacy.db.incomeRegister!;
+      await agi('agi_individuppgift').insert([
+        statement(2, PAYEE, '202512', '2026-01-10T12:00:00+01:00', { kontant_ersattning: 33000 }),
+        statement(3, PAYEE, '202601', '2026-01-10T12:00:01+01:00'),
+        statement(4, PAYEE, '202511', '2026-01-10T12:00:02+01:00', { borttag: true }),
+        statement(5, null, '202601', '2026-01-10T12:00:03+01:00'),
+      ]);
+
+      const events = await round();
+      assert.deepEqual(summary(events), [
+        `action-plan.changed ${A}`,
+        `action-plan.changed ${MOVER}`,
+        `benefit.decided ${A}`,
+        `benefit.ended ${MOVER}`,
+        `case.closed ${A}`,
+        `case.opened ${MOVER}`,
+        `income.reported ${PAYEE}`,
+        `income.reported ${PAYEE}`,
+        `income.reported ${PAYEE}`,
+        `person.born ${CHILD} [GUARDIAN:${A} GUARDIAN:${B}]`,
+        `person.died ${DIES}`,
+        `person.emigrated ${EMIGRATES}`,
+        `person.moved ${MOVER}`,
+        `person.protection-changed ${PROTECTED}`,
+        `relation.added ${A} [CHILD:${CHILD}]`,
+        `relation.added ${B} [CHILD:${CHILD}]`,
+      ].sort());
+      const incomes = events.filter((e) => e.type === 'income.reported').map((e) => [e.data.period!.value, e.data.correction!.value, e.data.withdrawn!.value]).sort();
+      assert.deepEqual(incomes, [['2025-11', false, true], ['2025-12', true, false], ['2026-01', false, false]]);
+      const moved = events.find((e) => e.type === 'person.moved')!;
+      assert.equal(moved.data.municipalityCode!.value, '1480');
+      assert.equal(moved.data.previousMunicipalityCode!.value, '0180');
+      const protection = events.find((e) => e.type === 'person.protection-changed')!;
+      assert.equal(protection.data.protectedIdentity!.value, 'PROTECTED_REGISTRATION');
+      assert.equal(protection.data.municipalityCode, undefined, 'no place of a protected person');
+      assert.equal(new Set(events.map((e) => e.id)).size, events.length, 'one id per event');
+    });
+
+    it('makes no event twice: not on the next round, nor after a restart', async () => {
+      assert.deepEqual(summary(await round()), []);
+      assert.deepEqual(summary(await round(capture())), []);
+    });
+
+    it('publishes the same ids again when a round fails after publishing', async () => {
+      const fb = legacy.db.populationRegister!;
+      await fb('FB_PERSON').where('PERSONID', RENAMED).update({ KOMMUNKOD: '0114', SENAST_ANDRAD: '2026-01-11 08:00:00' });
+      const attempted: string[] = [];
+      await capture(async (events) => {
+        attempted.push(...events.map((e) => e.id));
+        throw new Error('the bus went away');
+      }).pollAll();
+      assert.equal(attempted.length, 1);
+      const again = await round();
+      assert.deepEqual(again.map((e) => e.id), attempted);
+      assert.equal(again[0]!.type, 'person.moved');
+    });
+
+    it('misses nothing at the watermark: the same time, a late commit, the repeated autumn hour', async () => {
+      const fb = legacy.db.populationRegister!;
+      const newborn = (n: string, at: string) => person(n, at, { PERSONID: n, FOLKBOKFORINGSDATUM: `${n.slice(0, 8)}` });
+      // The watermark is now 2026-01-11 08:00:00: a row with exactly that time, and one committed 3 s "late".
+      const same = pnr('20260110', '012');
+      const late = pnr('20260110', '020');
+      await fb('FB_PERSON').insert([newborn(same, '2026-01-11 08:00:00'), newborn(late, '2026-01-11 07:59:57')]);
+      assert.deepEqual(summary(await round()), [`person.born ${late}`, `person.born ${same}`].sort());
+      // 2026-10-25 02:00–03:00 happens twice in Stockholm. A row in the first run moves the watermark to 02:40;
+      // one written in the second run, at 02:05, is 35 minutes "older" and still found.
+      const first = pnr('20261024', '037');
+      const second = pnr('20261024', '045');
+      await fb('FB_PERSON').insert(newborn(first, '2026-10-25 02:40:00'));
+      assert.deepEqual(summary(await round()), [`person.born ${first}`]);
+      await fb('FB_PERSON').insert(newborn(second, '2026-10-25 02:05:00'));
+      assert.deepEqual(summary(await round()), [`person.born ${second}`]);
+      // Beyond the late-commit window on an ordinary day, an older time is not read again (the window is the rule).
+      const tooLate = pnr('20261024', '053');
+      await fb('FB_PERSON').insert(newborn(tooLate, '2026-10-25 01:00:00'));
+      await fb('FB_PERSON').insert(newborn(pnr('20261025', '060'), '2026-10-25 04:00:00'));
+      assert.deepEqual(summary(await round()), [`person.born ${pnr('20261025', '060')}`]);
+    });
+  });
+}
+
+describe('where a round starts reading', () => {
+  it('goes back by the late-commit window, and to the start of the repeated autumn hour', () => {
+    assert.equal(rewind('2026-01-11 08:00:00', 'swedish-local-time', 5), '2026-01-11 07:59:55');
+    assert.equal(rewind('2026-10-25 02:40:00', 'swedish-local-time', 5), '2026-10-25 02:00:00');
+    assert.equal(rewind('2026-10-25 03:00:03', 'swedish-local-time', 5), '2026-10-25 02:00:00');
+    assert.equal(rewind('2026-10-25 03:10:00', 'swedish-local-time', 5), '2026-10-25 03:09:55');
+    assert.equal(rewind('2026-03-29 03:10:00', 'swedish-local-time', 5), '2026-03-29 03:09:55');
+    assert.equal(rewind('2026-01-11T08:00:00.000Z', 'instant', 10), '2026-01-11T07:59:50.000Z');
+  });
+});
