@@ -42,8 +42,10 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
                           run the server (config also from SAMGRAF_CONFIG); --check-config only
                           validates the configuration and exits (0 valid, 1 invalid); add --connect
                           to also connect to each source and the store (1 if any fails)`],
-  ['demo', `demo  [--data-dir DIR] [--port N] [--federated]
-                          run the self-contained demo on SQLite (what \`npm start\` runs); --federated
+  ['demo', `demo  [--data-dir DIR] [--port N] [--federated | --life-events]
+                          run the self-contained demo on SQLite (what \`npm start\` runs), with life
+                          events when NATS answers (SAMGRAF_NATS_URL, default nats://127.0.0.1:4222);
+                          --life-events also plays a birth and social insurance's offer; --federated
                           runs it as the four subgraphs and the gateway on ports N to N+4 (what
                           \`npm run start:federated\` runs)`],
   ['seed', `seed  --config FILE --citizens N --seed S [--personal-numbers FILE …]
@@ -242,8 +244,10 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'demo': {
-      const flags = parse(rest, { 'data-dir': { type: 'string' }, port: { type: 'string' }, federated: { type: 'boolean', default: false } });
+      const flags = parse(rest, { 'data-dir': { type: 'string' }, port: { type: 'string' }, federated: { type: 'boolean', default: false }, 'life-events': { type: 'boolean', default: false } });
+      if (flags.federated && flags['life-events']) throw new UsageError('--life-events runs with the single-server demo, not --federated');
       const options = {
+        lifeEvents: flags['life-events'],
         dataDir: flags['data-dir'] ?? process.env.SAMGRAF_DATA_DIR ?? (flags.federated ? 'demo-data-federated' : 'demo-data'),
         port: flags.port !== undefined ? positiveInteger(flags.port, '--port') : Number(process.env.PORT ?? 4000),
       };

@@ -1,7 +1,9 @@
 /**
  * `npm start`: samgraf on SQLite files under a data folder, seeded deterministically on first start, with a
- * built-in demo token issuer and ready-to-paste requests for each kind of user. No external service needed.
+ * built-in demo token issuer and ready-to-paste requests for each kind of user. No external service needed; life
+ * events are on when NATS answers (src/demo-life-events.ts).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SOURCE_MODULES } from '../sources/registry.js';
@@ -10,6 +12,7 @@ import { keygen } from './commands/transparency.js';
 import { createDemoIssuer, DEMO_JWKS_PATH, demoIssuerConfigs, type DemoIssuer } from './demo-issuer.js';
 import { DEMO_PERSONAS_PATH, demoPersonas } from './demo-personas.js';
 import { createLogger } from './log.js';
+import { DEFAULT_DEMO_NATS_URL, natsAnswers, playBirthScenario } from './demo-life-events.js';
 import { seedFromConfig } from './seed/command.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { startSamgraf, type Samgraf } from './server.js';
@@ -21,6 +24,16 @@ const TOKEN_TTL_SECONDS = 12 * 3600;
 export interface DemoOptions {
   dataDir: string;
   port: number;
+  /** Play the life-event scenario (src/demo-life-events.ts); needs NATS. */
+  lifeEvents?: boolean;
+}
+
+/**
+ * The demo's own stream, one per data folder, so that it never mixes with a deployment's, or another demo's, on
+ * the same NATS: a subscription would otherwise receive the other's events.
+ */
+export function demoStream(dataDir: string): string {
+  return `SAMGRAF_DEMO_${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12)}`;
 }
 
 /** Every source on a SQLite file named after its module (`fooBar` → `foo-bar.db`); the log signs with the demo's key. */
@@ -55,7 +68,11 @@ export function demoConfig(dataDir: string, port: number): Config {
 
 export async function runDemo(options: DemoOptions): Promise<Samgraf> {
   mkdirSync(options.dataDir, { recursive: true });
-  const config = demoConfig(options.dataDir, options.port);
+  let config = demoConfig(options.dataDir, options.port);
+  const natsUrl = process.env.SAMGRAF_NATS_URL ?? DEFAULT_DEMO_NATS_URL;
+  const eventsOn = await natsAnswers(natsUrl);
+  if (options.lifeEvents && !eventsOn) throw new Error(`--life-events needs NATS JetStream, and none answers at ${natsUrl} (set SAMGRAF_NATS_URL, or start nats-server -js)`);
+  if (eventsOn) config = { ...config, events: { ...config.events, natsUrl, stream: demoStream(options.dataDir) } };
   const marker = join(options.dataDir, 'seeded.json');
   if (!existsSync(marker)) {
     process.stdout.write(`Seeding ${DEMO_CITIZENS} demo citizens into ${resolve(options.dataDir)} …\n`);
@@ -75,9 +92,15 @@ export async function runDemo(options: DemoOptions): Promise<Samgraf> {
   personas = demoPersonas({ ...tokens, apiKey }, examples.personWithCases);
   // The same configuration as a file, for the CLI's store commands (audit verify/export, apikey …).
   const configFile = join(resolve(options.dataDir), 'samgraf.json');
-  writeFileSync(configFile, `${JSON.stringify(demoConfigFile(options.dataDir), null, 2)}\n`);
+  writeFileSync(configFile, `${JSON.stringify({ ...demoConfigFile(options.dataDir), ...(eventsOn ? { events: { natsUrl, stream: demoStream(options.dataDir) } } : {}) }, null, 2)}\n`);
   process.stdout.write(banner(server.url, examples, tokens, apiKey, configFile));
-  return server;
+  process.stdout.write(eventsOn
+    ? `Life events: on (NATS JetStream at ${natsUrl}). Subscribe: npx samgraf subscription create --config ${configFile} --org FK --events person.born --purpose benefit-assessment --scopes "citizen:read" --pull
+             The scenario (a birth, and social insurance's offer): npm start -- --life-events\n`
+    : `Life events: off — no NATS answers at ${natsUrl} (SAMGRAF_NATS_URL); everything else runs without it.\n`);
+  if (!options.lifeEvents) return server;
+  const closeDesk = await playBirthScenario(config, server.store, issuer, server.url, options.port + 10, (line) => process.stdout.write(line));
+  return { ...server, close: async () => { await closeDesk(); await server.close(); } };
 }
 
 /** The municipality partner's key: created once, and kept in the demo folder so the banner can show it again. */

@@ -54,7 +54,7 @@ import { migrateStore, pendingMigrations } from './store/migrations.js';
 import { LifeEvents } from './events/engine.js';
 import { FeedRefusal } from './events/pull-feed.js';
 import { GraphQLError } from 'graphql';
-import { httpStatus, type ErrorCode } from './core/error-codes.js';
+import { Code, httpStatus, type ErrorCode } from './core/error-codes.js';
 import type { PersonRecord } from './core/source-module.js';
 
 export interface Samgraf {
@@ -231,8 +231,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 
   const lifeEvents = part === null && gateway === null ? await startLifeEvents(config, store, sources, sourceHandles, auditLog, cursorKey, logger, metrics) : null;
   const eventFeed = async (headers: IncomingHttpHeaders, params: URLSearchParams, requestId: string): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> => {
-    const refuse = (code: ErrorCode, message: string, extra?: Record<string, string>) => ({ status: code === 'EVENTS_UNAVAILABLE' && lifeEvents === null ? 404 : httpStatus(code), body: { errors: [{ message, extensions: { code } }] }, ...(extra ? { headers: extra } : {}) });
-    if (lifeEvents === null) return refuse('EVENTS_UNAVAILABLE', 'life events are off on this server: events.natsUrl is not set');
+    const refuse = (code: ErrorCode, message: string, extra?: Record<string, string>) => ({ status: code === Code.EVENTS_UNAVAILABLE && lifeEvents === null ? 404 : httpStatus(code), body: { errors: [{ message, extensions: { code } }] }, ...(extra ? { headers: extra } : {}) });
+    if (lifeEvents === null) return refuse(Code.EVENTS_UNAVAILABLE, 'life events are off on this server: events.natsUrl is not set');
     let principal;
     try {
       principal = await authenticator.authenticate({ authorization: single(headers.authorization), apiKey: single(headers['x-api-key']) });
@@ -242,10 +242,10 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       if (error instanceof AuthenticationError) logRefusal(requestId, error);
       if (error instanceof GraphQLError) {
         const extensions = error.extensions as { code?: ErrorCode; http?: { headers?: Map<string, string> } };
-        const code = extensions.code ?? 'UNAUTHENTICATED';
+        const code = extensions.code ?? Code.UNAUTHENTICATED;
         return refuse(code, error.message, Object.fromEntries(extensions.http?.headers ?? []));
       }
-      return refuse('AUDIT_UNAVAILABLE', 'credentials cannot be checked now (the store does not answer)');
+      return refuse(Code.AUDIT_UNAVAILABLE, 'credentials cannot be checked now (the store does not answer)');
     }
     try {
       return { status: 200, body: await lifeEvents.feed(params, principal, requestId) };

@@ -9,7 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { demoStream } from '../src/demo.js';
 import { CLI, runCli } from './helpers/cli.js';
+
+/** Deletes a demo's stream from the machine's NATS (a demo started without NATS made none). */
+async function dropDemoStream(dir: string): Promise<void> {
+  const nc = await connect({ servers: '127.0.0.1:4222' }).catch(() => null);
+  if (nc === null) return;
+  await (await jetstreamManager(nc)).streams.delete(demoStream(dir)).catch(() => false);
+  await nc.close();
+}
 
 /**
  * `count` consecutive ports that are free now, below the kernel's range for outgoing connections (32768 and up
@@ -52,8 +63,10 @@ for (const federated of [false, true]) describe(federated ? 'the federated demo 
     }
   });
 
-  after(() => {
+  after(async () => {
     child?.kill('SIGTERM');
+    await new Promise((resolve) => child?.exitCode === null ? child.once('exit', resolve) : resolve(null));
+    await dropDemoStream(dir);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -140,5 +153,49 @@ for (const federated of [false, true]) describe(federated ? 'the federated demo 
     rmSync(elsewhere, { recursive: true, force: true });
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /no demo issuer/);
+  });
+});
+
+describe('the life-event scenario (npm start -- --life-events)', () => {
+  let dir: string;
+  let child: ChildProcess;
+  let output = '';
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'samgraf-demo-events-'));
+    // The demo's port, and its child-allowance receiver's ten above it.
+    const port = await freePorts(11);
+    child = spawn(process.execPath, [CLI, 'demo', '--data-dir', dir, '--port', String(port), '--life-events'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk) => { output += chunk; });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
+    const deadline = Date.now() + 180_000;
+    while (!output.includes('no application needed')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no offer was made:\n${output.slice(-3000)}\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  });
+
+  after(async () => {
+    child?.kill('SIGTERM');
+    await new Promise((resolve) => child?.exitCode === null ? child.once('exit', resolve) : resolve(null));
+    await dropDemoStream(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('offers child allowance to the parents of a birth, and their access log shows that social insurance was told', async () => {
+    const birth = /registers a birth: (\d{12}), guardians (\d{12}) and (\d{12})/.exec(output)!;
+    assert.ok(birth, output.slice(-2000));
+    const offer = /A child was born on \S+ \((\d{12})\)\.\n  Offer child allowance \(barnbidrag\) to the guardians: (\d{12}) and (\d{12})/.exec(output)!;
+    assert.ok(offer, output.slice(-2000));
+    assert.deepEqual(offer.slice(1), birth.slice(1));
+    const command = output.slice(output.indexOf('registers a birth'));
+    const url = /curl -s (\S+) /.exec(command)![1]!;
+    const token = /Bearer ([^']+)'/.exec(command)![1]!;
+    const query = /-d '(.*)'/.exec(command)![1]!;
+    const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: query });
+    const body = await response.json() as { data: { myAccessLog: { edges: { node: { organization: string; purpose: string; dataCategories: string[] } }[] } } };
+    const told = body.data.myAccessLog.edges.map((e) => e.node).filter((n) => n.organization === 'FK');
+    assert.deepEqual(told, [{ ...told[0]!, organization: 'FK', purpose: 'benefit-assessment', dataCategories: ['IDENTITY', 'RELATIONS'] }]);
   });
 });

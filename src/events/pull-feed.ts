@@ -6,6 +6,7 @@
  * the following page; a page shorter than `limit` means the feed is read to its end for now.
  */
 import type { AuditEvent, EventDraft } from '../access-log/event.js';
+import { Code, type ErrorCode } from '../core/error-codes.js';
 import type { DataCategory } from '../core/generated/schema-types.js';
 import type { Principal } from '../core/principal.js';
 import type { PersonRecord } from '../core/source-module.js';
@@ -18,7 +19,7 @@ const DEFAULT_PAGE = 100;
 
 /** Why a feed request is refused: the code is one of src/core/error-codes.ts. */
 export class FeedRefusal extends Error {
-  constructor(readonly code: 'BAD_REQUEST' | 'SUBSCRIPTION_NOT_FOUND' | 'SUBSCRIPTION_INACTIVE' | 'PURPOSE_NOT_ALLOWED' | 'AUDIT_UNAVAILABLE' | 'EVENTS_UNAVAILABLE', message: string) {
+  constructor(readonly code: ErrorCode, message: string) {
     super(message);
   }
 }
@@ -40,17 +41,17 @@ export async function readFeed(deps: FeedDeps, params: URLSearchParams, principa
   const id = params.get('subscription') ?? '';
   const after = params.get('after');
   const limitText = params.get('limit');
-  if (after !== null && !/^\d{1,15}$/.test(after)) throw new FeedRefusal('BAD_REQUEST', 'after is the cursor a page gave as next');
-  if (limitText !== null && (!/^\d{1,4}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > MAX_PAGE)) throw new FeedRefusal('BAD_REQUEST', `limit is a whole number from 1 to ${MAX_PAGE}`);
+  if (after !== null && !/^\d{1,15}$/.test(after)) throw new FeedRefusal(Code.BAD_REQUEST, 'after is the cursor a page gave as next');
+  if (limitText !== null && (!/^\d{1,4}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > MAX_PAGE)) throw new FeedRefusal(Code.BAD_REQUEST, `limit is a whole number from 1 to ${MAX_PAGE}`);
   const stored = await deps.subscriptions.get(id);
   // Another organisation's subscription is answered as one that does not exist.
-  if (stored === null || principal.type === 'CITIZEN' || stored.organization !== principal.organization) throw new FeedRefusal('SUBSCRIPTION_NOT_FOUND', 'no such subscription for your organisation (subscription=ID from samgraf subscription create --pull)');
-  if (stored.webhookUrl !== null) throw new FeedRefusal('BAD_REQUEST', 'this subscription delivers to a webhook; a pull feed is one created with --pull');
+  if (stored === null || principal.type === 'CITIZEN' || stored.organization !== principal.organization) throw new FeedRefusal(Code.SUBSCRIPTION_NOT_FOUND, 'no such subscription for your organisation (subscription=ID from samgraf subscription create --pull)');
+  if (stored.webhookUrl !== null) throw new FeedRefusal(Code.BAD_REQUEST, 'this subscription delivers to a webhook; a pull feed is one created with --pull');
   const status = stored.status;
-  if (!deps.subscriptions.isLive(stored)) throw new FeedRefusal('SUBSCRIPTION_INACTIVE', `this subscription is ${status === 'active' ? 'expired' : status}`);
-  if (!principal.purposes.includes(stored.purpose)) throw new FeedRefusal('PURPOSE_NOT_ALLOWED', `your credentials do not allow the subscription's purpose ${stored.purpose}`);
+  if (!deps.subscriptions.isLive(stored)) throw new FeedRefusal(Code.SUBSCRIPTION_INACTIVE, `this subscription is ${status === 'active' ? 'expired' : status}`);
+  if (!principal.purposes.includes(stored.purpose)) throw new FeedRefusal(Code.PURPOSE_NOT_ALLOWED, `your credentials do not allow the subscription's purpose ${stored.purpose}`);
   if (principal.municipality != null && stored.municipality !== null && principal.municipality !== stored.municipality) {
-    throw new FeedRefusal('SUBSCRIPTION_NOT_FOUND', 'no such subscription for your organisation');
+    throw new FeedRefusal(Code.SUBSCRIPTION_NOT_FOUND, 'no such subscription for your organisation');
   }
   // What both allow: a key with fewer scopes than its organisation's subscription reads no more than the key may.
   const subscription = {
@@ -65,7 +66,7 @@ export async function readFeed(deps: FeedDeps, params: URLSearchParams, principa
     cursor = after === null ? await deps.bus.sequenceAt(subscription.createdAt) : Number(after);
     page = await deps.bus.read(cursor, limit);
   } catch {
-    throw new FeedRefusal('EVENTS_UNAVAILABLE', 'the event engine (NATS) cannot be reached now; try again');
+    throw new FeedRefusal(Code.EVENTS_UNAVAILABLE, 'the event engine (NATS) cannot be reached now; try again');
   }
   const replayPrefix = `${deps.bus.stream}.replay.`;
   const events = page.filter((item) => !item.subject.startsWith(replayPrefix) && item.event.time !== undefined);
@@ -79,7 +80,7 @@ export async function readFeed(deps: FeedDeps, params: URLSearchParams, principa
     try {
       await deps.auditLog.append(mergeDrafts(deliveries.map((d) => d.draft), requestId));
     } catch {
-      throw new FeedRefusal('AUDIT_UNAVAILABLE', 'the access log cannot be written now, so no event is sent');
+      throw new FeedRefusal(Code.AUDIT_UNAVAILABLE, 'the access log cannot be written now, so no event is sent');
     }
   }
   return {
