@@ -42,6 +42,9 @@ export type DeliveryResult = 'delivered' | 'withheld' | 'retried' | 'dead-letter
 /** Seconds before attempt n + 1 (then the last, repeated): 1 s, 5 s, 30 s, 2 min, 10 min, 30 min. */
 const RETRY_DELAYS_MS = [1000, 5000, 30_000, 120_000, 600_000, 1_800_000];
 
+/** Deliveries one subscription has in progress at once, per replica. */
+const CONCURRENT_DELIVERIES = 8;
+
 /** Every attempt waits at least this long when the store or the register failed: it is samgraf's fault, not the receiver's. */
 const INTERNAL_RETRY_MS = 2000;
 
@@ -104,15 +107,26 @@ export class Dispatcher {
 
   private async run(subscription: Subscription, loop: Loop): Promise<void> {
     const consumer = await this.deps.bus.consumerFor(subscription.id, subscription.createdAt, 2 * this.options.webhookTimeoutMs + 5000);
+    const inFlight = new Set<Promise<void>>();
     while (!loop.stopped) {
-      const messages = await consumer.fetch({ max_messages: 20, expires: 1000 });
+      const messages = await consumer.fetch({ max_messages: 4 * CONCURRENT_DELIVERIES, expires: 1000 });
       for await (const message of messages) {
         if (loop.stopped) {
           message.nak();
           continue;
         }
-        if (!await this.handle(subscription.id, message)) loop.stopped = true;
+        // Several at once: each waits mostly on the store and the receiver. Order is not promised (nor by retries).
+        const handling: Promise<void> = this.handle(subscription.id, message).then((live) => {
+          if (!live) loop.stopped = true;
+        }, (error: unknown) => {
+          // The store failed mid-delivery: the message comes back (not acknowledged), the loop goes on.
+          this.deps.logger.warn({ subscription: subscription.id, code: (error as { code?: unknown }).code ?? (error as Error).name }, 'life events: a delivery failed inside samgraf; it is retried');
+          message.nak(INTERNAL_RETRY_MS);
+        }).finally(() => inFlight.delete(handling));
+        inFlight.add(handling);
+        if (inFlight.size >= CONCURRENT_DELIVERIES) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
     }
   }
 
