@@ -36,11 +36,11 @@ for (const dialect of ['mariadb', 'sqlite'] as LegacyDialect[]) {
     let legacy: LegacyDatabases;
     let store: Knex;
     let published: CapturedEvent[];
-    const capture = (publish?: (events: readonly CapturedEvent[]) => Promise<void>) => new ChangeCapture(
+    const capture = (publish?: (events: readonly CapturedEvent[]) => Promise<void>, options = OPTIONS) => new ChangeCapture(
       store,
       SOURCE_MODULES.map((module) => ({ name: module.name, db: legacy.db[module.name]!, tables: module.changes!.tables })),
       publish ?? (async (events) => { published.push(...events); }),
-      SECRET, OPTIONS, silentLogger(),
+      SECRET, options, silentLogger(),
     );
     const round = async (c = capture()) => {
       published = [];
@@ -177,6 +177,18 @@ for (const dialect of ['mariadb', 'sqlite'] as LegacyDialect[]) {
       await fb('FB_PERSON').insert(newborn(tooLate, '2026-10-25 01:00:00'));
       await fb('FB_PERSON').insert(newborn(pnr('20261025', '060'), '2026-10-25 04:00:00'));
       assert.deepEqual(summary(await round()), [`person.born ${pnr('20261025', '060')}`]);
+    });
+
+    it('gets past more rows of one time than a page holds (a bulk load), and past a row stamped in the future', async () => {
+      const fb = legacy.db.populationRegister!;
+      const bulk = Array.from({ length: 10 }, (_, i) => pnr('20261101', String(100 + 2 * i).padStart(3, '0')));
+      await fb('FB_PERSON').insert(bulk.map((n) => person(n, '2026-11-02 09:00:00', { FOLKBOKFORINGSDATUM: '20261102' })));
+      await fb('FB_PERSON').insert(person(pnr('19600101', '123'), '2099-01-01 00:00:00'));
+      assert.deepEqual(summary(await round(capture(undefined, { ...OPTIONS, pageRows: 3 }))), bulk.map((n) => `person.born ${n}`).sort());
+      // The future row did not carry the watermark past today: a change made now is still seen.
+      const now = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', dateStyle: 'short', timeStyle: 'medium' }).format(new Date());
+      await fb('FB_PERSON').where('PERSONID', MOVER).update({ KOMMUNKOD: '0180', SENAST_ANDRAD: now });
+      assert.deepEqual(summary(await round()), [`person.moved ${MOVER}`]);
     });
   });
 }

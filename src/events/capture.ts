@@ -51,6 +51,9 @@ interface PositionRow {
 
 const STOCKHOLM = 'Europe/Stockholm';
 
+/** How far a page grows past `pageRows` to get past rows that share one time. */
+const MAX_PAGE_GROWTH = 64;
+
 export class ChangeCapture {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -106,20 +109,29 @@ export class ChangeCapture {
   /** Rounds until a page is not full. */
   private async catchUp(source: WatchedSource, table: WatchedTable): Promise<number> {
     let published = 0;
+    let limit = this.options.pageRows;
     for (;;) {
-      const { events, full } = await this.round(source, table);
+      const { events, full, advanced } = await this.round(source, table, limit);
       published += events;
       if (!full || this.stopped) return published;
+      // A full page whose rows all share the watermark's time would be read again and again: a larger page gets
+      // past them (a bulk load stamps many rows alike). Bounded, so that one round cannot take all memory.
+      if (!advanced) {
+        if (limit >= MAX_PAGE_GROWTH * this.options.pageRows) return published;
+        limit *= 2;
+      } else {
+        limit = this.options.pageRows;
+      }
     }
   }
 
-  private async round(source: WatchedSource, table: WatchedTable): Promise<{ events: number; full: boolean }> {
+  private async round(source: WatchedSource, table: WatchedTable, limit: number): Promise<{ events: number; full: boolean; advanced: boolean }> {
     const config: Knex.TransactionConfig = dialectOf(this.store) === 'sqlite' ? {} : { isolationLevel: 'read committed' };
     const seen = this.seenOf(source.name, table.table);
-    const { events, full, keyed } = await this.store.transaction(async (trx) => {
+    const { events, full, advanced, keyed } = await this.store.transaction(async (trx) => {
       const position = await lockPosition(trx, source.name, table.table);
       const since = position.mark === null ? null : position.phase === 'snapshot' ? position.mark : rewind(position.mark, table.markKind, this.options.lateCommitSeconds);
-      const rows = await table.changedSince(source.db, since, this.options.pageRows);
+      const rows = await table.changedSince(source.db, since, limit);
       const keyed = rows.map((row) => ({ row, hash: this.keyHash(row.key), state: canonicalState(row.state) }));
       const unsure = keyed.filter(({ hash, row, state }) => seen.get(hash) !== `${row.mark}\n${state}`);
       const before = await rememberedStates(trx, source.name, table.table, unsure.map((r) => r.hash));
@@ -139,16 +151,19 @@ export class ChangeCapture {
         await trx(CAPTURE_ROWS).insert(changed.slice(i, i + 500).map(({ hash, state }) => ({ source: source.name, tbl: table.table, key_hash: hash, state })))
           .onConflict(['source', 'tbl', 'key_hash']).merge(['state']);
       }
-      const full = rows.length >= this.options.pageRows;
-      const newest = rows.reduce<string | null>((max, row) => (max === null || compareMarks(row.mark, max, table.markKind) > 0 ? row.mark : max), position.mark);
+      const full = rows.length >= limit;
+      const read = rows.reduce<string | null>((max, row) => (max === null || compareMarks(row.mark, max, table.markKind) > 0 ? row.mark : max), position.mark);
+      // A row stamped in the future (a clock ahead, a typo) must not carry the watermark past the changes still to come.
+      const now = markNow(table.markKind);
+      const newest = read !== null && position.phase === 'live' && compareMarks(read, now, table.markKind) > 0 ? now : read;
       const phase = position.phase === 'snapshot' && !full ? 'live' : position.phase;
       await trx(CAPTURE_POSITIONS).where({ source: source.name, tbl: table.table }).update({ mark: newest, phase, updated_at: Date.now() });
-      return { events: events.length, full, keyed };
+      return { events: events.length, full, advanced: newest !== position.mark || phase !== position.phase, keyed };
     }, config);
     // Remembered after the commit only: a failed round must not vouch for rows it did not store.
     if (seen.size > 4 * this.options.pageRows) seen.clear();
     for (const { row, hash, state } of keyed) seen.set(hash, `${row.mark}\n${state}`);
-    return { events, full };
+    return { events, full, advanced };
   }
 
   private seenOf(source: string, table: string): Map<string, string> {
@@ -187,6 +202,11 @@ function canonicalState(state: RowState): string {
 function eventId(source: string, table: string, keyHash: string, before: string, after: string, mark: string, index: number): string {
   const hash = createHash('sha256').update(JSON.stringify([source, table, keyHash, before, after, mark, index])).digest('hex');
   return `evt_${hash.slice(0, 32)}`;
+}
+
+function markNow(kind: MarkKind): string {
+  if (kind === 'instant') return new Date().toISOString();
+  return Temporal.Now.plainDateTimeISO(STOCKHOLM).toString({ fractionalSecondDigits: 0 }).replace('T', ' ');
 }
 
 function compareMarks(a: string, b: string, kind: MarkKind): number {
