@@ -184,7 +184,12 @@ for (const dialect of ['mariadb', 'sqlite'] as LegacyDialect[]) {
       const bulk = Array.from({ length: 10 }, (_, i) => pnr('20261101', String(100 + 2 * i).padStart(3, '0')));
       await fb('FB_PERSON').insert(bulk.map((n) => person(n, '2026-11-02 09:00:00', { FOLKBOKFORINGSDATUM: '20261102' })));
       await fb('FB_PERSON').insert(person(pnr('19600101', '123'), '2099-01-01 00:00:00'));
-      assert.deepEqual(summary(await round(capture(undefined, { ...OPTIONS, pageRows: 3 }))), bulk.map((n) => `person.born ${n}`).sort());
+      // Rows that make no event (payees without a Swedish number) fill whole pages, and still move the watermark.
+      await legacy.db.incomeRegister!('agi_individuppgift').insert([
+        ...Array.from({ length: 7 }, (_, i) => statement(100 + i, null, '202610', `2026-11-0${i + 1}T10:00:00+01:00`)),
+        statement(110, PAYEE, '202610', '2026-11-09T10:00:00+01:00'),
+      ]);
+      assert.deepEqual(summary(await round(capture(undefined, { ...OPTIONS, pageRows: 3 }))), [...bulk.map((n) => `person.born ${n}`), `income.reported ${PAYEE}`].sort());
       // The future row did not carry the watermark past today: a change made now is still seen.
       const now = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', dateStyle: 'short', timeStyle: 'medium' }).format(new Date());
       await fb('FB_PERSON').where('PERSONID', MOVER).update({ KOMMUNKOD: '0180', SENAST_ANDRAD: now });

@@ -10,7 +10,7 @@
  */
 import type { Knex } from 'knex';
 import { decodeCode, decodeIntegerPersonalNumber, decodeSwedishLocalTime } from '../../src/core/legacy-values.js';
-import { digest, field, type ChangeFeed, type DerivedEvent, type ObservedRow } from '../../src/core/life-events.js';
+import { digest, field, type ChangeFeed, type DerivedEvent, type ObservedRow, unreadableRow } from '../../src/core/life-events.js';
 import type { AfArendeRow, AfHandlingsplanRow } from './tables.js';
 
 const TYPE: Record<string, string> = { INSKRIVNING: 'JOBSEEKER_REGISTRATION', PROGRAM: 'LABOUR_MARKET_PROGRAMME', SANKTION: 'SANCTION' };
@@ -21,11 +21,11 @@ async function changedCases(db: Knex, since: string | null, limit: number): Prom
   const columns = ['ARENDE_ID', 'PERSONNR', 'ARENDETYP', 'STATUS', 'PROGRAM_KOD', 'OPPNAT', 'AVSLUTAT'];
   const query = db<AfArendeRow>('AF_ARENDE').select(columns).orderByRaw('COALESCE(AVSLUTAT, OPPNAT), ARENDE_ID').limit(limit);
   const rows = await (since === null ? query : query.where((q) => q.where('OPPNAT', '>=', since).orWhere('AVSLUTAT', '>=', since))) as unknown as AfArendeRow[];
-  return rows.flatMap((row) => {
+  return rows.map((row) => {
     try {
-      return [observeCase(row)];
+      return observeCase(row);
     } catch {
-      return [];
+      return unreadableRow(String(row.ARENDE_ID).trim(), String(row.AVSLUTAT ?? row.OPPNAT));
     }
   });
 }
@@ -72,14 +72,14 @@ async function changedSteps(db: Knex, since: string | null, limit: number): Prom
       }
     }
   }
-  return rows.flatMap((row) => {
+  return rows.map((row) => {
     const subject = persons.get(row.ARENDE_ID);
-    if (subject === undefined) return [];
     try {
-      return [observeStep(row, subject)];
+      if (subject !== undefined) return observeStep(row, subject);
     } catch {
-      return [];
+      // as below
     }
+    return unreadableRow(`${String(row.ARENDE_ID).trim()}#${Number(row.STEG)}`, String(row.UPPDATERAD));
   });
 }
 

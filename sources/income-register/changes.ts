@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { dialectOf } from '../../src/core/db.js';
-import { field, type ChangeFeed, type ObservedRow } from '../../src/core/life-events.js';
+import { field, type ChangeFeed, type ObservedRow, unreadableRow } from '../../src/core/life-events.js';
 import { decodeBorttag, decodeKronor, decodePayee, decodePeriod, decodeTimestampTz } from './mapping.js';
 import type { AgiIndividuppgiftRow } from './tables.js';
 
@@ -20,13 +20,22 @@ async function changedStatements(db: Knex, since: string | null, limit: number):
   const rows: AgiIndividuppgiftRow[] = await (since === null ? query
     : query.whereRaw(dialectOf(db) === 'sqlite' ? 'julianday(inlamnad) >= julianday(?)' : 'inlamnad >= CAST(? AS TIMESTAMPTZ)', [since]));
   const earlier = await earlierVersions(db, rows);
-  return rows.flatMap((row) => {
+  return rows.map((row) => {
     try {
-      return [observe(row, earlier.has(String(row.id)))];
+      return observe(row, earlier.has(String(row.id)));
     } catch {
-      return []; // no Swedish payee, or unreadable: no event
+      return unreadableRow(String(row.id), instantOf(row)); // no Swedish payee, or unreadable: no event
     }
   });
+}
+
+/** The row's arrival as an ISO instant (the mark), or its text as the database gave it when it cannot be read. */
+function instantOf(row: AgiIndividuppgiftRow): string {
+  try {
+    return new Date(Date.parse(decodeTimestampTz(String(row.inlamnad), `${TABLE}.inlamnad`))).toISOString();
+  } catch {
+    return String(row.inlamnad);
+  }
 }
 
 const statementKey = (row: AgiIndividuppgiftRow) => JSON.stringify([row.redovisningsperiod, row.arbetsgivare, row.betalningsmottagare, Number(row.specifikationsnummer)]);
@@ -56,7 +65,7 @@ function observe(row: AgiIndividuppgiftRow, correction: boolean): ObservedRow {
   const withdrawn = decodeBorttag(row.borttag);
   return {
     key: String(row.id),
-    mark: new Date(Date.parse(time)).toISOString(),
+    mark: instantOf(row),
     state: { seen: true },
     events(before) {
       if (before !== null) return [];

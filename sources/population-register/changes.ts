@@ -19,7 +19,7 @@
 import type { Knex } from 'knex';
 import { birthDateOf, identityTypeOf } from '../../src/core/personal-number.js';
 import { decodeSwedishLocalTime } from '../../src/core/legacy-values.js';
-import { digest, field, type ChangeFeed, type EventField, type DerivedEvent, type ObservedRow, type RowState } from '../../src/core/life-events.js';
+import { digest, field, type ChangeFeed, type EventField, type DerivedEvent, type ObservedRow, type RowState, unreadableRow } from '../../src/core/life-events.js';
 import { mapPerson, mapRelation } from './mapping.js';
 import type { Citizen, Relation } from './types.js';
 import type { FbPersonRow, FbRelationRow } from './tables.js';
@@ -30,15 +30,17 @@ const DAY_MS = 86_400_000;
 async function changedPersons(db: Knex, since: string | null, limit: number): Promise<ObservedRow[]> {
   const query = db<FbPersonRow>('FB_PERSON').select('*').orderBy([{ column: 'SENAST_ANDRAD' }, { column: 'PERSONID' }]).limit(limit);
   const rows: FbPersonRow[] = await (since === null ? query : query.where('SENAST_ANDRAD', '>=', since));
-  const persons = rows.flatMap((row) => {
+  const persons = rows.map((row) => {
     try {
-      return [{ row, citizen: mapPerson(row) }];
+      return { row, citizen: mapPerson(row) };
     } catch {
-      return []; // an unmappable row is a data-quality finding the queries report; it makes no event
+      return { row, citizen: null }; // a data-quality finding the queries report; it makes no event
     }
   });
-  const relations = await relationsOf(db, persons.map((p) => p.citizen.personalNumber));
-  return persons.map(({ row, citizen }) => observe(row, citizen, relations.get(citizen.personalNumber) ?? []));
+  const relations = await relationsOf(db, persons.flatMap((p) => (p.citizen ? [p.citizen.personalNumber] : [])));
+  return persons.map(({ row, citizen }) => (citizen === null
+    ? unreadableRow(String(row.PERSONID).trim(), String(row.SENAST_ANDRAD))
+    : observe(row, citizen, relations.get(citizen.personalNumber) ?? [])));
 }
 
 async function relationsOf(db: Knex, numbers: readonly string[]): Promise<Map<string, Relation[]>> {

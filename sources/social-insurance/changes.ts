@@ -8,7 +8,7 @@
  */
 import type { Knex } from 'knex';
 import { decodeCode, decodeCompactDate, decodeDate, decodeOre, decodeSwedishLocalTime } from '../../src/core/legacy-values.js';
-import { field, type ChangeFeed, type DerivedEvent, type ObservedRow } from '../../src/core/life-events.js';
+import { field, type ChangeFeed, type DerivedEvent, type ObservedRow, unreadableRow } from '../../src/core/life-events.js';
 import { decodeDecisionPersonalNumber } from './mapping.js';
 import type { FkBeslutRow } from './tables.js';
 
@@ -19,11 +19,11 @@ const EVENT_OF_STATUS: Record<string, DerivedEvent['type'] | undefined> = { GRAN
 async function changedDecisions(db: Knex, since: string | null, limit: number): Promise<ObservedRow[]> {
   const query = db<FkBeslutRow>('FK_BESLUT').select('*').orderBy([{ column: 'ANDRAD_TS' }, { column: 'BESLUT_ID' }]).limit(limit);
   const rows: FkBeslutRow[] = await (since === null ? query : query.where('ANDRAD_TS', '>=', since));
-  return rows.flatMap((row) => {
+  return rows.map((row) => {
     try {
-      return [observe(row)];
+      return observe(row);
     } catch {
-      return []; // unmappable: reported by the queries, no event
+      return unreadableRow(String(row.BESLUT_ID), String(row.ANDRAD_TS)); // reported by the queries; no event
     }
   });
 }

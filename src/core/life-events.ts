@@ -73,7 +73,8 @@ export interface WatchedTable {
   markKind: MarkKind;
   /**
    * The rows whose mark is at or after `since` (every row when null), as ObservedRows, in mark order, at most
-   * `limit` of them. Reads only: the module's own statements on the agency's database.
+   * `limit` of them: one for every row read, an unreadable one too (`unreadableRow`), since the page's length
+   * tells whether there is more. Reads only: the module's own statements on the agency's database.
    */
   changedSince(db: Knex, since: string | null, limit: number): Promise<ObservedRow[]>;
 }
@@ -83,6 +84,14 @@ export interface ChangeFeed {
   tables: readonly WatchedTable[];
   /** For the README and `samgraf subscription` help: each rule, one line. */
   rules: readonly string[];
+}
+
+/**
+ * A row read that makes no event because it cannot be read (a personal number that fails its check, a code no
+ * one knows): it still counts as read, so that the page and the watermark move past it.
+ */
+export function unreadableRow(key: string, mark: string): ObservedRow {
+  return { key, mark, state: { unreadable: true }, events: () => [] };
 }
 
 /** A short stable hash of a text: state compares by it, so that the store holds no address or activity. */

@@ -142,7 +142,9 @@ export class ChangeCapture {
         if (remembered === state) continue;
         changed.push({ hash, state });
         if (position.phase === 'snapshot') continue;
-        const previous = remembered === undefined ? null : JSON.parse(remembered) as RowState;
+        // A row that could not be read before is new to the rules now that it can be.
+        const parsed = remembered === undefined ? null : JSON.parse(remembered) as RowState;
+        const previous = parsed === null || parsed.unreadable === true ? null : parsed;
         row.events(previous).forEach((event, index) => events.push({ ...event, source: source.name, id: eventId(source.name, table.table, hash, remembered ?? '', state, row.mark, index) }));
       }
       // Published before the state is committed: a crash in between publishes them again, with the same ids.
