@@ -20,6 +20,7 @@ import {
 import { resizeBufferPool } from './databases.js';
 import { pairedRun, type Paired } from './paired.js';
 import { checkpointCost, proofCosts, transparencyChecks, type CheckpointCost } from './transparency.js';
+import { lifeEventChecks, lifeEventLatency } from './life-events.js';
 import { prepareBench, type Bench } from './setup.js';
 import { startCounting } from './statements.js';
 import { TARGET_NAMES, type Target, type TargetName } from './targets.js';
@@ -382,8 +383,16 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
     closed = true;
     active.bench = null;
     const scalingResult = await sizeScaling(options, failures);
+    log('life events: commit in a source → webhook received');
+    const lifeEvents = await lifeEventLatency({
+      mysqlUrl: options.mysqlUrl, postgresUrl: options.postgresUrl, natsUrl: process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222',
+      citizens: options.smoke ? 1000 : options.citizens, seconds: options.smoke ? 3 : 30, rates: [10, 100], log,
+    }).catch((error: unknown) => {
+      failures.push(`life events: ${(error as Error).message}`);
+      return null;
+    });
 
-    const targets = [...checkTargets(runs, paired, scaling, soakResult, scalingResult, options.events, Math.max(...options.connections)), ...transparencyChecks(checkpointCosts, proofs)];
+    const targets = [...checkTargets(runs, paired, scaling, soakResult, scalingResult, options.events, Math.max(...options.connections)), ...transparencyChecks(checkpointCosts, proofs), ...lifeEventChecks(lifeEvents)];
     const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
     const results = {
       date: started.toISOString(),
@@ -398,6 +407,7 @@ async function benchmark(argv: string[], options: BenchOptions, failures: string
       ratios: ratios(runs),
       paired,
       transparency: { treeBuildSeconds: bench.tree.seconds, leaves: bench.tree.leaves, checkpointCosts, proofs },
+      lifeEvents,
       soak: soakResult,
       sizeScaling: scalingResult,
       verification,

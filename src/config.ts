@@ -41,6 +41,22 @@ const source = (dialect: Exclude<Dialect, 'sqlite'>) => z.strictObject({
     volumeThreshold: z.number().int().min(1).default(5),
     resetTimeoutMs: z.number().int().min(100).default(5000),
   }).default({ errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 5000 }),
+  /**
+   * How life events find this source's changes (src/events): `poll` reads the change columns (SELECT only);
+   * `binlog` reads the MySQL/MariaDB binary log (ROW format; the user needs REPLICATION SLAVE and CLIENT).
+   */
+  changeCapture: z.enum(['poll', 'binlog']).default('poll'),
+  /** The replica id the binary log is read as: unique among everything reading that server's log (default: random). */
+  binlogServerId: z.number().int().min(1).max(4_294_967_295).optional(),
+}).superRefine((value, ctx) => {
+  if (value.changeCapture !== 'binlog') return;
+  let target: DatabaseTarget | null = null;
+  try {
+    target = parseDatabaseUrl(value.url);
+  } catch {
+    return; // said by url
+  }
+  if (target.dialect !== 'mysql') ctx.addIssue({ code: 'custom', path: ['changeCapture'], message: `binlog reads a MySQL or MariaDB binary log; this source is on ${DIALECT_NAMES[target.dialect]}: use poll` });
 });
 
 type SourceSchema = ReturnType<typeof source>;

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import type { Knex } from 'knex';
 import { Webhook } from 'standardwebhooks';
+import { SOURCE_MODULES } from '../sources/registry.js';
 import { openDatabase } from './core/db.js';
 import { luhnCheckDigit } from './core/luhn.js';
 import type { Config } from './config.js';
@@ -81,9 +82,10 @@ export async function playBirthScenario(config: Config, store: Knex, issuer: Dem
   secret = subscription.secret;
   write(`Life events: social insurance (FK) subscribes to person.born, delivered to ${desk.url} (subscription ${subscription.id}).\n`);
   const deadline = Date.now() + 120_000;
+  const watched = SOURCE_MODULES.reduce((n, module) => n + (module.changes?.tables.length ?? 0), 0);
   for (;;) {
     const rows: { phase: string }[] = await store('event_capture_positions').select('phase');
-    if (rows.length > 0 && rows.every((row) => row.phase === 'live')) break;
+    if (rows.length === watched && rows.every((row) => row.phase === 'live')) break;
     if (Date.now() > deadline) throw new Error('change capture did not finish reading the sources within 2 minutes');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -353,7 +353,10 @@ async function startLifeEvents(config: Config, store: Knex, sources: Readonly<Re
     return await LifeEvents.start({
       config: config.events,
       store,
-      sources: SOURCE_MODULES.filter((module) => sources[module.name] !== undefined).map((module) => ({ module, db: sources[module.name]! })),
+      sources: SOURCE_MODULES.filter((module) => sources[module.name] !== undefined).map((module) => {
+        const source = config.sources[module.name]!;
+        return { module, db: sources[module.name]!, url: source.url, changeCapture: source.changeCapture, binlogServerId: source.binlogServerId };
+      }),
       auditLog,
       people,
       keySecret,

@@ -38,6 +38,8 @@ describe('benchmark harness at smoke size', () => {
     assert.equal(results.ok, true);
     assert.deepEqual(results.failures, []);
     assert.deepEqual(results.settings.connections, [1, 4]);
+    // Life events: every change of both rates reached the webhook, and the latency was measured.
+    assert.deepEqual(results.lifeEvents.rates.map((r: any) => [r.changesPerSecond, r.received === r.changes, r.p95Ms > 0]), [[10, true, true], [100, true, true]]);
 
     for (const workload of WORKLOAD_IDS) {
       for (const connections of [1, 4]) {

@@ -17,10 +17,21 @@ const TYPE: Record<string, string> = { INSKRIVNING: 'JOBSEEKER_REGISTRATION', PR
 const STATUS: Record<string, string> = { OPPET: 'OPEN', VILANDE: 'PAUSED', AVSLUTAT: 'CLOSED' };
 const STEP_STATUS: Record<string, string> = { PLANERAD: 'PLANNED', PAGAR: 'IN_PROGRESS', KLAR: 'DONE', AVBRUTEN: 'CANCELLED' };
 
+/** Never the notes: no event needs them. */
+const CASE_COLUMNS = ['ARENDE_ID', 'PERSONNR', 'ARENDETYP', 'STATUS', 'PROGRAM_KOD', 'OPPNAT', 'AVSLUTAT'];
+
 async function changedCases(db: Knex, since: string | null, limit: number): Promise<ObservedRow[]> {
-  const columns = ['ARENDE_ID', 'PERSONNR', 'ARENDETYP', 'STATUS', 'PROGRAM_KOD', 'OPPNAT', 'AVSLUTAT'];
-  const query = db<AfArendeRow>('AF_ARENDE').select(columns).orderByRaw('COALESCE(AVSLUTAT, OPPNAT), ARENDE_ID').limit(limit);
-  const rows = await (since === null ? query : query.where((q) => q.where('OPPNAT', '>=', since).orWhere('AVSLUTAT', '>=', since))) as unknown as AfArendeRow[];
+  const query = db<AfArendeRow>('AF_ARENDE').select(CASE_COLUMNS).orderByRaw('COALESCE(AVSLUTAT, OPPNAT), ARENDE_ID').limit(limit);
+  return observeCases(await (since === null ? query : query.where((q) => q.where('OPPNAT', '>=', since).orWhere('AVSLUTAT', '>=', since))) as unknown as AfArendeRow[]);
+}
+
+async function casesById(db: Knex, ids: readonly string[]): Promise<ObservedRow[]> {
+  const rows: AfArendeRow[] = [];
+  for (let i = 0; i < ids.length; i += 1000) rows.push(...await db('AF_ARENDE').select(CASE_COLUMNS).whereIn('ARENDE_ID', ids.slice(i, i + 1000)) as AfArendeRow[]);
+  return observeCases(rows);
+}
+
+function observeCases(rows: readonly AfArendeRow[]): ObservedRow[] {
   return rows.map((row) => {
     try {
       return observeCase(row);
@@ -59,7 +70,21 @@ function observeCase(row: AfArendeRow): ObservedRow {
 
 async function changedSteps(db: Knex, since: string | null, limit: number): Promise<ObservedRow[]> {
   const query = db<AfHandlingsplanRow>('AF_HANDLINGSPLAN').select('*').orderBy([{ column: 'UPPDATERAD' }, { column: 'ARENDE_ID' }, { column: 'STEG' }]).limit(limit);
-  const rows: AfHandlingsplanRow[] = await (since === null ? query : query.where('UPPDATERAD', '>=', since));
+  return observeSteps(db, await (since === null ? query : query.where('UPPDATERAD', '>=', since)));
+}
+
+/** Steps by `ARENDE_ID#STEG`: the cases' steps are read, and those not named left out. */
+async function stepsByKey(db: Knex, keys: readonly string[]): Promise<ObservedRow[]> {
+  const wanted = new Set(keys);
+  const caseIds = [...new Set(keys.map((key) => key.slice(0, key.lastIndexOf('#'))))];
+  const rows: AfHandlingsplanRow[] = [];
+  for (let i = 0; i < caseIds.length; i += 1000) rows.push(...await db<AfHandlingsplanRow>('AF_HANDLINGSPLAN').select('*').whereIn('ARENDE_ID', caseIds.slice(i, i + 1000)));
+  return observeSteps(db, rows.filter((row) => wanted.has(stepKey(row))));
+}
+
+const stepKey = (row: Pick<AfHandlingsplanRow, 'ARENDE_ID' | 'STEG'>) => `${String(row.ARENDE_ID).trim()}#${Number(row.STEG)}`;
+
+async function observeSteps(db: Knex, rows: readonly AfHandlingsplanRow[]): Promise<ObservedRow[]> {
   const persons = new Map<string, string>();
   const caseIds = [...new Set(rows.map((row) => row.ARENDE_ID))];
   for (let i = 0; i < caseIds.length; i += 1000) {
@@ -79,7 +104,7 @@ async function changedSteps(db: Knex, since: string | null, limit: number): Prom
     } catch {
       // as below
     }
-    return unreadableRow(`${String(row.ARENDE_ID).trim()}#${Number(row.STEG)}`, String(row.UPPDATERAD));
+    return unreadableRow(stepKey(row), String(row.UPPDATERAD));
   });
 }
 
@@ -88,7 +113,7 @@ function observeStep(row: AfHandlingsplanRow, subject: string): ObservedRow {
   const mark = String(row.UPPDATERAD);
   const state = { status, activity: digest(row.AKTIVITET) };
   return {
-    key: `${row.ARENDE_ID.trim()}#${Number(row.STEG)}`,
+    key: stepKey(row),
     mark,
     state,
     events(before) {
@@ -111,8 +136,14 @@ function observeStep(row: AfHandlingsplanRow, subject: string): ObservedRow {
 
 export const employmentServiceChanges: ChangeFeed = {
   tables: [
-    { table: 'AF_ARENDE', markKind: 'swedish-local-time', changedSince: changedCases },
-    { table: 'AF_HANDLINGSPLAN', markKind: 'swedish-local-time', changedSince: changedSteps },
+    {
+      table: 'AF_ARENDE', markKind: 'swedish-local-time', changedSince: changedCases,
+      binlog: { writtenBy: { AF_ARENDE: (row) => String(row.ARENDE_ID).trim() }, rowsByKey: casesById },
+    },
+    {
+      table: 'AF_HANDLINGSPLAN', markKind: 'swedish-local-time', changedSince: changedSteps,
+      binlog: { writtenBy: { AF_HANDLINGSPLAN: (row) => stepKey(row as unknown as AfHandlingsplanRow) }, rowsByKey: stepsByKey },
+    },
   ],
   rules: [
     'case.opened: an AF_ARENDE case first seen open or paused, or reopened (seen by OPPNAT or AVSLUTAT)',

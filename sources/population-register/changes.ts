@@ -29,7 +29,16 @@ const DAY_MS = 86_400_000;
 
 async function changedPersons(db: Knex, since: string | null, limit: number): Promise<ObservedRow[]> {
   const query = db<FbPersonRow>('FB_PERSON').select('*').orderBy([{ column: 'SENAST_ANDRAD' }, { column: 'PERSONID' }]).limit(limit);
-  const rows: FbPersonRow[] = await (since === null ? query : query.where('SENAST_ANDRAD', '>=', since));
+  return observePersons(db, await (since === null ? query : query.where('SENAST_ANDRAD', '>=', since)));
+}
+
+async function personsByNumber(db: Knex, numbers: readonly string[]): Promise<ObservedRow[]> {
+  const rows: FbPersonRow[] = [];
+  for (let i = 0; i < numbers.length; i += 1000) rows.push(...await db<FbPersonRow>('FB_PERSON').select('*').whereIn('PERSONID', numbers.slice(i, i + 1000)));
+  return observePersons(db, rows);
+}
+
+async function observePersons(db: Knex, rows: readonly FbPersonRow[]): Promise<ObservedRow[]> {
   const persons = rows.map((row) => {
     try {
       return { row, citizen: mapPerson(row) };
@@ -125,7 +134,13 @@ function isBirth(citizen: Citizen): boolean {
 }
 
 export const populationRegisterChanges: ChangeFeed = {
-  tables: [{ table: 'FB_PERSON', markKind: 'swedish-local-time', changedSince: changedPersons }],
+  tables: [{
+    table: 'FB_PERSON',
+    markKind: 'swedish-local-time',
+    changedSince: changedPersons,
+    // From the binary log a relation is seen when it is written, whether or not its person's row changes.
+    binlog: { writtenBy: { FB_PERSON: (row) => String(row.PERSONID).trim(), FB_RELATION: (row) => String(row.PERSONID).trim() }, rowsByKey: personsByNumber },
+  }],
   rules: [
     'person.born: a new FB_PERSON row of a personal identity number, registered within 90 days of birth',
     'person.moved: municipality or address changes, of a registered person protected neither before nor after',

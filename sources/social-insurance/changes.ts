@@ -18,7 +18,16 @@ const EVENT_OF_STATUS: Record<string, DerivedEvent['type'] | undefined> = { GRAN
 
 async function changedDecisions(db: Knex, since: string | null, limit: number): Promise<ObservedRow[]> {
   const query = db<FkBeslutRow>('FK_BESLUT').select('*').orderBy([{ column: 'ANDRAD_TS' }, { column: 'BESLUT_ID' }]).limit(limit);
-  const rows: FkBeslutRow[] = await (since === null ? query : query.where('ANDRAD_TS', '>=', since));
+  return observeDecisions(await (since === null ? query : query.where('ANDRAD_TS', '>=', since)));
+}
+
+async function decisionsById(db: Knex, ids: readonly string[]): Promise<ObservedRow[]> {
+  const rows: FkBeslutRow[] = [];
+  for (let i = 0; i < ids.length; i += 1000) rows.push(...await db<FkBeslutRow>('FK_BESLUT').select('*').whereIn('BESLUT_ID', ids.slice(i, i + 1000).map(Number)));
+  return observeDecisions(rows);
+}
+
+function observeDecisions(rows: readonly FkBeslutRow[]): ObservedRow[] {
   return rows.map((row) => {
     try {
       return observe(row);
@@ -60,7 +69,12 @@ function observe(row: FkBeslutRow): ObservedRow {
 }
 
 export const socialInsuranceChanges: ChangeFeed = {
-  tables: [{ table: 'FK_BESLUT', markKind: 'swedish-local-time', changedSince: changedDecisions }],
+  tables: [{
+    table: 'FK_BESLUT',
+    markKind: 'swedish-local-time',
+    changedSince: changedDecisions,
+    binlog: { writtenBy: { FK_BESLUT: (row) => String(row.BESLUT_ID) }, rowsByKey: decisionsById },
+  }],
   rules: [
     'benefit.decided: an FK_BESLUT decision reaches STATUS B (granted) or A (rejected)',
     'benefit.ended: an FK_BESLUT decision reaches STATUS U',

@@ -77,6 +77,15 @@ export interface WatchedTable {
    * tells whether there is more. Reads only: the module's own statements on the agency's database.
    */
   changedSince(db: Knex, since: string | null, limit: number): Promise<ObservedRow[]>;
+  /**
+   * For change capture from the MySQL/MariaDB binary log: the tables whose written rows change a row of this
+   * one, each with the key of that row in a written row (its own table's primary key; FB_RELATION's PERSONID for
+   * FB_PERSON); and the rows of these keys as they are now (absent: deleted).
+   */
+  binlog?: {
+    writtenBy: Readonly<Record<string, (row: Readonly<Record<string, unknown>>) => string>>;
+    rowsByKey(db: Knex, keys: readonly string[]): Promise<ObservedRow[]>;
+  };
 }
 
 /** A module's change feed: the tables it watches. A table without a change mark is watched through another's. */

@@ -63,14 +63,27 @@ export class ChangeCapture {
   /** Counted per round for metrics and tests. */
   roundsDone = 0;
 
+  private readonly applier: ChangeApplier;
+
   constructor(
     private readonly store: Knex,
     private readonly sources: readonly WatchedSource[],
-    private readonly publish: (events: readonly CapturedEvent[]) => Promise<void>,
-    private readonly keySecret: Buffer,
+    publish: (events: readonly CapturedEvent[]) => Promise<void>,
+    keySecret: Buffer,
     private readonly options: CaptureOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.applier = new ChangeApplier(publish, keySecret);
+  }
+
+  /** Reads a table whole, remembering its rows without events, unless that is done (the binlog's start). */
+  async snapshot(source: WatchedSource, table: WatchedTable): Promise<void> {
+    for (;;) {
+      const position = await this.store(CAPTURE_POSITIONS).where({ source: source.name, tbl: table.table }).first() as PositionRow | undefined;
+      if (position?.phase === 'live') return;
+      await this.round(source, table, this.options.pageRows);
+    }
+  }
 
   start(): void {
     this.stopped = false;
@@ -89,21 +102,22 @@ export class ChangeCapture {
     await this.running;
   }
 
-  /** One round over every watched table; returns the events published. */
+  /**
+   * One round over every watched table, the tables side by side (a large first read of one does not hold up the
+   * others' events); returns the events published.
+   */
   async pollAll(): Promise<number> {
-    let published = 0;
-    for (const source of this.sources) {
-      for (const table of source.tables) {
-        try {
-          published += await this.catchUp(source, table);
-        } catch (error) {
-          // The driver's message may hold a value of a row: only the code is logged.
-          this.logger.warn({ source: source.name, table: table.table, code: (error as { code?: unknown }).code ?? (error as Error).name }, 'life events: a capture round failed; it is retried');
-        }
+    const counts = await Promise.all(this.sources.flatMap((source) => source.tables.map(async (table) => {
+      try {
+        return await this.catchUp(source, table);
+      } catch (error) {
+        // The driver's message may hold a value of a row: only the code is logged.
+        this.logger.warn({ source: source.name, table: table.table, code: (error as { code?: unknown }).code ?? (error as Error).name }, 'life events: a capture round failed; it is retried');
+        return 0;
       }
-    }
+    })));
     this.roundsDone++;
-    return published;
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 
   /** Rounds until a page is not full. */
@@ -132,27 +146,7 @@ export class ChangeCapture {
       const position = await lockPosition(trx, source.name, table.table);
       const since = position.mark === null ? null : position.phase === 'snapshot' ? position.mark : rewind(position.mark, table.markKind, this.options.lateCommitSeconds);
       const rows = await table.changedSince(source.db, since, limit);
-      const keyed = rows.map((row) => ({ row, hash: this.keyHash(row.key), state: canonicalState(row.state) }));
-      const unsure = keyed.filter(({ hash, row, state }) => seen.get(hash) !== `${row.mark}\n${state}`);
-      const before = await rememberedStates(trx, source.name, table.table, unsure.map((r) => r.hash));
-      const events: CapturedEvent[] = [];
-      const changed: { hash: string; state: string }[] = [];
-      for (const { row, hash, state } of unsure) {
-        const remembered = before.get(hash);
-        if (remembered === state) continue;
-        changed.push({ hash, state });
-        if (position.phase === 'snapshot') continue;
-        // A row that could not be read before is new to the rules now that it can be.
-        const parsed = remembered === undefined ? null : JSON.parse(remembered) as RowState;
-        const previous = parsed === null || parsed.unreadable === true ? null : parsed;
-        row.events(previous).forEach((event, index) => events.push({ ...event, source: source.name, id: eventId(source.name, table.table, hash, remembered ?? '', state, row.mark, index) }));
-      }
-      // Published before the state is committed: a crash in between publishes them again, with the same ids.
-      if (events.length > 0) await this.publish(events);
-      for (let i = 0; i < changed.length; i += 500) {
-        await trx(CAPTURE_ROWS).insert(changed.slice(i, i + 500).map(({ hash, state }) => ({ source: source.name, tbl: table.table, key_hash: hash, state })))
-          .onConflict(['source', 'tbl', 'key_hash']).merge(['state']);
-      }
+      const { events, keyed } = await this.applier.apply(trx, source.name, table.table, rows, position.phase === 'live', seen);
       const full = rows.length >= limit;
       const read = rows.reduce<string | null>((max, row) => (max === null || compareMarks(row.mark, max, table.markKind) > 0 ? row.mark : max), position.mark);
       // A row stamped in the future (a clock ahead, a typo) must not carry the watermark past the changes still to come.
@@ -160,7 +154,7 @@ export class ChangeCapture {
       const newest = read !== null && position.phase === 'live' && compareMarks(read, now, table.markKind) > 0 ? now : read;
       const phase = position.phase === 'snapshot' && !full ? 'live' : position.phase;
       await trx(CAPTURE_POSITIONS).where({ source: source.name, tbl: table.table }).update({ mark: newest, phase, updated_at: Date.now() });
-      return { events: events.length, full, advanced: newest !== position.mark || phase !== position.phase, keyed };
+      return { events, full, advanced: newest !== position.mark || phase !== position.phase, keyed };
     }, config);
     // Remembered after the commit only: a failed round must not vouch for rows it did not store.
     if (seen.size > 4 * this.options.pageRows) seen.clear();
@@ -174,6 +168,47 @@ export class ChangeCapture {
     if (!seen) this.seen.set(key, seen = new Map());
     return seen;
   }
+}
+
+export interface KeyedRow {
+  row: ObservedRow;
+  hash: string;
+  state: string;
+}
+
+/**
+ * Compares rows read with what was remembered of them, derives the events of each change, publishes them, and
+ * remembers the rows' new state, in the caller's transaction: the same for polling and the binary log.
+ */
+export class ChangeApplier {
+  constructor(private readonly publish: (events: readonly CapturedEvent[]) => Promise<void>, private readonly keySecret: Buffer) {}
+
+  /** `emit` false: remember only (a first read). `seen`: rows known unchanged since (skips the store read). */
+  async apply(trx: Knex.Transaction, source: string, table: string, rows: readonly ObservedRow[], emit: boolean, seen?: ReadonlyMap<string, string>): Promise<{ events: number; keyed: KeyedRow[] }> {
+    const keyed = rows.map((row) => ({ row, hash: this.keyHash(row.key), state: canonicalState(row.state) }));
+    const unsure = seen === undefined ? keyed : keyed.filter(({ hash, row, state }) => seen.get(hash) !== `${row.mark}\n${state}`);
+    const before = await rememberedStates(trx, source, table, unsure.map((r) => r.hash));
+    const events: CapturedEvent[] = [];
+    const changed = new Map<string, string>();
+    for (const { row, hash, state } of unsure) {
+      const remembered = before.get(hash);
+      if (remembered === state || changed.get(hash) === state) continue;
+      changed.set(hash, state);
+      if (!emit) continue;
+      // A row that could not be read before is new to the rules now that it can be.
+      const parsed = remembered === undefined ? null : JSON.parse(remembered) as RowState;
+      const previous = parsed === null || parsed.unreadable === true ? null : parsed;
+      row.events(previous).forEach((event, index) => events.push({ ...event, source, id: eventId(source, table, hash, remembered ?? '', state, row.mark, index) }));
+    }
+    // Published before the state is committed: a crash in between publishes them again, with the same ids.
+    if (events.length > 0) await this.publish(events);
+    const states = [...changed];
+    for (let i = 0; i < states.length; i += 500) {
+      await trx(CAPTURE_ROWS).insert(states.slice(i, i + 500).map(([hash, state]) => ({ source, tbl: table, key_hash: hash, state })))
+        .onConflict(['source', 'tbl', 'key_hash']).merge(['state']);
+    }
+    return { events: events.length, keyed };
+  }
 
   /** Keyed, so that the store's copy of a row's key (often a personal number) cannot be reversed by trying them all. */
   private keyHash(key: string): string {
@@ -181,7 +216,7 @@ export class ChangeCapture {
   }
 }
 
-async function lockPosition(trx: Knex.Transaction, source: string, table: string): Promise<PositionRow> {
+export async function lockPosition(trx: Knex.Transaction, source: string, table: string): Promise<PositionRow> {
   await trx(CAPTURE_POSITIONS).insert({ source, tbl: table, phase: 'snapshot', mark: null, updated_at: Date.now() }).onConflict(['source', 'tbl']).ignore();
   const query = trx<PositionRow>(CAPTURE_POSITIONS).select('source', 'tbl', 'phase', 'mark').where({ source, tbl: table });
   const row = await (dialectOf(trx) === 'sqlite' ? query : query.forUpdate()).first();

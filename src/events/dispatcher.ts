@@ -43,7 +43,7 @@ export type DeliveryResult = 'delivered' | 'withheld' | 'retried' | 'dead-letter
 const RETRY_DELAYS_MS = [1000, 5000, 30_000, 120_000, 600_000, 1_800_000];
 
 /** Deliveries one subscription has in progress at once, per replica. */
-const CONCURRENT_DELIVERIES = 8;
+const CONCURRENT_DELIVERIES = 16;
 
 /** Every attempt waits at least this long when the store or the register failed: it is samgraf's fault, not the receiver's. */
 const INTERNAL_RETRY_MS = 2000;

@@ -10,7 +10,10 @@ import type { Principal } from '../core/principal.js';
 import type { Logger } from '../log.js';
 import type { SourceModule } from '../core/source-module.js';
 import { EventBus } from './bus.js';
-import { ChangeCapture, type CapturedEvent } from './capture.js';
+import { randomInt } from 'node:crypto';
+import { parseDatabaseUrl, type ServerTarget } from '../core/db.js';
+import { BinlogCapture } from './binlog.js';
+import { ChangeApplier, ChangeCapture, type CapturedEvent } from './capture.js';
 import { Dispatcher, type DeliveryResult } from './dispatcher.js';
 import { readFeed, type FeedPage } from './pull-feed.js';
 import { SubscriptionStore } from './subscriptions.js';
@@ -27,8 +30,8 @@ export interface EventsConfig {
 export interface LifeEventsSetup {
   config: EventsConfig;
   store: Knex;
-  /** The sources this process has a database for, with their modules. */
-  sources: readonly { module: SourceModule; db: Knex }[];
+  /** The sources this process has a database for, with their modules and how their changes are found. */
+  sources: readonly { module: SourceModule; db: Knex; url: string; changeCapture: 'poll' | 'binlog'; binlogServerId?: number | undefined }[];
   auditLog: { append(draft: EventDraft): Promise<AuditEvent> };
   people(personalNumbers: readonly string[]): Promise<ReadonlyMap<string, PersonRecord | null>>;
   keySecret: Buffer;
@@ -36,10 +39,19 @@ export interface LifeEventsSetup {
   observe?: { published?(events: number): void; delivery?(result: DeliveryResult): void };
 }
 
+/** A reader's first start reads its tables whole and finds the log's position: retried until it succeeds. */
+function startReading(reader: BinlogCapture, logger: Logger): void {
+  reader.start().catch((error: unknown) => {
+    logger.warn({ code: (error as { code?: unknown }).code ?? (error as Error).message }, 'life events: the binary log cannot be read yet; retrying');
+    setTimeout(() => startReading(reader, logger), 5000);
+  });
+}
+
 export class LifeEvents {
   private constructor(
     readonly bus: EventBus,
     private readonly capture: ChangeCapture,
+    private readonly readers: readonly BinlogCapture[],
     private readonly dispatcher: Dispatcher,
     private readonly setup: LifeEventsSetup,
     readonly subscriptions: SubscriptionStore,
@@ -49,19 +61,29 @@ export class LifeEvents {
     const { config, store, logger } = setup;
     const bus = await EventBus.connect(config.natsUrl!, config.stream);
     const subscriptions = new SubscriptionStore(store);
-    const watched = setup.sources.flatMap(({ module, db }) => (module.changes ? [{ name: module.name, db, tables: module.changes.tables }] : []));
-    const capture = new ChangeCapture(store, watched, async (events: readonly CapturedEvent[]) => {
+    const publish = async (events: readonly CapturedEvent[]) => {
       await bus.publish(events);
       setup.observe?.published?.(events.length);
-    }, setup.keySecret, { pollIntervalMs: config.pollIntervalSeconds * 1000, lateCommitSeconds: config.lateCommitSeconds, pageRows: 20_000 }, logger);
+    };
+    const watched = setup.sources.flatMap((source) => (source.module.changes ? [{ ...source, name: source.module.name, tables: source.module.changes.tables }] : []));
+    const polled = watched.filter((source) => source.changeCapture === 'poll');
+    const capture = new ChangeCapture(store, polled, publish, setup.keySecret, { pollIntervalMs: config.pollIntervalSeconds * 1000, lateCommitSeconds: config.lateCommitSeconds, pageRows: 20_000 }, logger);
+    const readers = watched.filter((source) => source.changeCapture === 'binlog').map((source) => new BinlogCapture(
+      store,
+      { ...source, target: parseDatabaseUrl(source.url) as ServerTarget, serverId: source.binlogServerId ?? 1 + randomInt(2 ** 31) },
+      new ChangeApplier(publish, setup.keySecret),
+      (table) => capture.snapshot(source, table),
+      logger,
+    ));
     const dispatcher = new Dispatcher({
       bus, subscriptions, store, auditLog: setup.auditLog, people: setup.people, logger,
       ...(setup.observe?.delivery ? { observe: setup.observe.delivery } : {}),
     }, { maxAttempts: config.maxAttempts, webhookTimeoutMs: config.webhookTimeoutSeconds * 1000, reconcileMs: 1000 });
     capture.start();
+    for (const reader of readers) startReading(reader, logger);
     dispatcher.start();
-    logger.info({ stream: config.stream, watching: watched.map((source) => source.name) }, 'life events: capturing changes and delivering to subscriptions');
-    return new LifeEvents(bus, capture, dispatcher, setup, subscriptions);
+    logger.info({ stream: config.stream, polling: polled.map((source) => source.name), binlog: watched.filter((source) => source.changeCapture === 'binlog').map((source) => source.name) }, 'life events: capturing changes and delivering to subscriptions');
+    return new LifeEvents(bus, capture, readers, dispatcher, setup, subscriptions);
   }
 
   feed(params: URLSearchParams, principal: Principal, requestId: string): Promise<FeedPage> {
@@ -69,6 +91,7 @@ export class LifeEvents {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.readers.map((reader) => reader.stop()));
     await this.capture.stop();
     await this.dispatcher.stop();
     await this.bus.close();

@@ -12,7 +12,8 @@ import { luhnCheckDigit } from '../../src/core/luhn.js';
 import { createTestDatabases as createMysqlDatabases } from './mysql.js';
 import { createTestDatabases as createPostgresDatabases } from './postgres.js';
 
-export type LegacyDialect = 'mariadb' | 'sqlite';
+/** `mariadb-binlog`: the MySQL sources on a server with the binary log on (its URL given), the rest as `mariadb`. */
+export type LegacyDialect = 'mariadb' | 'sqlite' | 'mariadb-binlog';
 
 export interface LegacyDatabases {
   /** Writable handles per source name (the test plays the agency). */
@@ -22,7 +23,7 @@ export interface LegacyDatabases {
   drop(): Promise<void>;
 }
 
-export async function legacyDatabases(dialect: LegacyDialect): Promise<LegacyDatabases> {
+export async function legacyDatabases(dialect: LegacyDialect, binlogServerUrl?: string): Promise<LegacyDatabases> {
   const urls: Record<string, string> = {};
   let storeUrl: string;
   let drop: () => Promise<void>;
@@ -34,12 +35,14 @@ export async function legacyDatabases(dialect: LegacyDialect): Promise<LegacyDat
   } else {
     const mysqlSources = SOURCE_MODULES.filter((module) => module.dialect === 'mysql').map((module) => module.name);
     const pgSources = SOURCE_MODULES.filter((module) => module.dialect === 'postgres').map((module) => module.name);
-    const mysql = await createMysqlDatabases([...mysqlSources, 'store']);
+    const onBinlogServer = dialect === 'mariadb-binlog' ? await createMysqlDatabases(mysqlSources, binlogServerUrl) : null;
+    const mysql = await createMysqlDatabases(onBinlogServer ? ['store'] : [...mysqlSources, 'store']);
     const pg = await createPostgresDatabases(pgSources);
-    Object.assign(urls, mysql.urls, pg.urls);
+    Object.assign(urls, mysql.urls, onBinlogServer?.urls ?? {}, pg.urls);
     storeUrl = urls.store!;
     delete urls.store;
     drop = async () => {
+      await onBinlogServer?.drop();
       await mysql.drop();
       await pg.drop();
     };

@@ -7,12 +7,8 @@ import knexFactory, { type Knex } from 'knex';
 
 export const TEST_MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 
-function serverUrl(): URL {
-  return new URL(TEST_MYSQL_URL);
-}
-
-function admin(): Knex {
-  const url = serverUrl();
+function admin(server: string): Knex {
+  const url = new URL(server);
   return knexFactory({
     client: 'mysql2',
     connection: {
@@ -32,15 +28,15 @@ export interface TestDatabases {
 }
 
 /** Creates fresh databases (named `samgraf_t_<random>_<name>`) and returns their URLs. */
-export async function createTestDatabases(names: readonly string[]): Promise<TestDatabases> {
+export async function createTestDatabases(names: readonly string[], server = TEST_MYSQL_URL): Promise<TestDatabases> {
   const prefix = `samgraf_t_${randomBytes(5).toString('hex')}`;
-  const db = admin();
+  const db = admin(server);
   const urls: Record<string, string> = {};
   try {
     for (const name of names) {
       const database = `${prefix}_${name}`;
       await db.raw('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci', [database]);
-      const url = serverUrl();
+      const url = new URL(server);
       url.pathname = `/${database}`;
       urls[name] = url.toString();
     }
@@ -50,7 +46,7 @@ export async function createTestDatabases(names: readonly string[]): Promise<Tes
   return {
     urls,
     async drop() {
-      const cleanup = admin();
+      const cleanup = admin(server);
       try {
         for (const name of names) await cleanup.raw('DROP DATABASE IF EXISTS ??', [`${prefix}_${name}`]);
       } finally {
