@@ -3,7 +3,8 @@
  * through NATS JetStream to webhook subscribers, signed as Standard Webhooks, as CloudEvents carrying only what
  * each subscription's scopes allow, each delivery a read in the access log committed before it is sent; a
  * municipality's subscription never learns of a protected person; a revoked subscription gets nothing more; a
- * webhook that keeps failing fills the dead letters, which replay with the same webhook-id; partners pull.
+ * webhook that keeps failing fills the dead letters, which replay with the same webhook-id; partners pull. Two
+ * replicas run side by side throughout.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -73,6 +74,7 @@ async function until(what: string, check: () => Promise<boolean> | boolean, seco
 describe('life events delivered to subscribers', () => {
   let legacy: LegacyDatabases;
   let server: TestServer;
+  let replica: TestServer;
   let store: Knex;
   let subscriptions: SubscriptionStore;
   const stream = `T_${randomBytes(6).toString('hex')}`;
@@ -99,10 +101,14 @@ describe('life events delivered to subscribers', () => {
       person(HIDDEN, t0, { SKYDDAD_FB: 'J', UTDELNINGSADRESS: 'Box 1', POSTNR: '10000' }),
     ]);
     await legacy.db.socialInsurance!('FK_BESLUT').insert([decision(1, A, 'I', t0)]);
-    server = await startTestServer({ ...legacy.urls, store: legacy.storeUrl } as never, {
+    const overrides = {
       purposes: DEFAULT_PURPOSES,
       events: { natsUrl: NATS_URL, stream, pollIntervalSeconds: 0.2, lateCommitSeconds: 2, webhookTimeoutSeconds: 2, maxAttempts: 3 },
-    });
+    };
+    // Two replicas on one store and one stream: they take turns capturing and share the deliveries, and every
+    // guarantee below holds with both running.
+    server = await startTestServer({ ...legacy.urls, store: legacy.storeUrl } as never, overrides);
+    replica = await startTestServer({ ...legacy.urls, store: legacy.storeUrl } as never, overrides);
     store = openDatabase(legacy.storeUrl);
     subscriptions = new SubscriptionStore(store);
     await until('the first snapshot of every watched table', async () => {
@@ -112,6 +118,7 @@ describe('life events delivered to subscribers', () => {
   });
   after(async () => {
     await server?.close();
+    await replica?.close();
     await Promise.all(receivers.map((r) => r.close()));
     await store?.destroy();
     const nc = await connect({ servers: NATS_URL.replace('nats://', '') });

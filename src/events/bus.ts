@@ -25,7 +25,8 @@ export class EventBus {
   ) {}
 
   static async connect(url: string, stream: string): Promise<EventBus> {
-    const nc = await connect({ servers: url.replace(/^nats:\/\//, ''), name: 'samgraf', reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    // Each server as written (`nats://user:password@host:4222` carries its credentials); a cluster's comma-separated.
+    const nc = await connect({ servers: url.split(','), name: 'samgraf', reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     try {
       const jsm = await jetstreamManager(nc);
       const bus = new EventBus(nc, jetstream(nc), jsm, stream);
