@@ -21,7 +21,6 @@ import { connect } from '@nats-io/transport-node';
 import { Webhook } from 'standardwebhooks';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { openDatabase } from '../src/core/db.js';
-import { luhnCheckDigit } from '../src/core/luhn.js';
 import { SubscriptionStore } from '../src/events/subscriptions.js';
 import { createBenchDatabases, migrateBenchStore, seedBenchSources } from './databases.js';
 import type { TargetCheck } from './report.js';
@@ -56,31 +55,25 @@ const WATCHED_TABLES = SOURCE_MODULES.reduce((n, module) => n + (module.changes?
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
-/** Swedish wall-clock time now, as FK_BESLUT.ANDRAD_TS holds it. */
-function stockholmNow(): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date());
-}
-
 /**
  * What the README asks of an agency whose tables are polled: an index on each change column, so that a round reads
  * the rows after the watermark instead of scanning the table (the binary log needs none).
  */
 async function indexChangeColumns(urls: Readonly<Record<string, string>>): Promise<void> {
-  const indexes: Record<string, [string, string][]> = {
-    populationRegister: [['FB_PERSON', 'SENAST_ANDRAD']],
-    socialInsurance: [['FK_BESLUT', 'ANDRAD_TS']],
-    employmentService: [['AF_ARENDE', 'OPPNAT'], ['AF_ARENDE', 'AVSLUTAT'], ['AF_HANDLINGSPLAN', 'UPPDATERAD']],
-    incomeRegister: [['agi_individuppgift', 'inlamnad']],
-  };
-  for (const [source, columns] of Object.entries(indexes)) {
-    const db = openDatabase(urls[source]!);
+  for (const module of SOURCE_MODULES.filter((m) => m.changes !== undefined)) {
+    const db = openDatabase(urls[module.name]!);
     try {
-      for (const [table, column] of columns) await db.schema.alterTable(table, (t) => { t.index([column], `${table}_${column}_changes`); });
+      for (const table of module.changes!.tables) {
+        for (const column of table.markColumns) await db.schema.alterTable(table.table, (t) => { t.index([column], `${table.table}_${column}_changes`); });
+      }
     } finally {
       await db.destroy();
     }
   }
 }
+
+/** The source whose module can write a decision granted, the change each measurement makes. */
+const DECIDING = SOURCE_MODULES.find((module) => module.changes?.simulate?.['benefit.decided'] !== undefined)!;
 
 export async function lifeEventLatency(options: LatencyOptions): Promise<LifeEventLatency> {
   const workDir = mkdtempSync(join(tmpdir(), 'samgraf-bench-events-'));
@@ -103,7 +96,7 @@ export async function lifeEventLatency(options: LatencyOptions): Promise<LifeEve
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   let server: Awaited<ReturnType<typeof startServerProcess>> | null = null;
-  const fk = openDatabase(databases.urls.socialInsurance!);
+  const agency = openDatabase(databases.urls[DECIDING.name]!);
   try {
     options.log(`life events: seeding ${options.citizens} citizens`);
     await seedBenchSources(databases.urls, options.citizens, 'bench-life-events');
@@ -138,10 +131,6 @@ export async function lifeEventLatency(options: LatencyOptions): Promise<LifeEve
     } finally {
       await admin.destroy();
     }
-    const first = Number((await fk('FK_BESLUT').max({ id: 'BESLUT_ID' }).first() as { id: number | string | null }).id ?? 0) + 1;
-    const subject = `19850101238`.slice(0, 11);
-    const pnr10 = `${subject.slice(2, 8)}-${subject.slice(8)}${luhnCheckDigit(subject.slice(2))}`;
-    let next = first;
     const rates: LatencyAtRate[] = [];
     for (const rate of options.rates) {
       options.log(`life events: ${rate} changes/s for ${options.seconds} s`);
@@ -153,12 +142,10 @@ export async function lifeEventLatency(options: LatencyOptions): Promise<LifeEve
         const due = started + (i * 1000) / rate;
         const wait = due - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        const id = next++;
-        ids.push(String(id));
-        inserts.push(fk('FK_BESLUT').insert({
-          BESLUT_ID: id, PNR: pnr10, FORMAN: 'BOB', STATUS: 'B', BELOPP_ORE: 150000, PERIODICITET: 'M', FROM_DATUM: '20260101',
-          TOM_DATUM: '99991231', BESLUTSDATUM: '2026-01-10', HANDLAGGARE: 'bench', ANDRAD_TS: stockholmNow(),
-        }).then(() => { committed.set(String(id), performance.now()); }));
+        inserts.push(DECIDING.changes!.simulate!['benefit.decided']!(agency).then(({ data }) => {
+          committed.set(data.benefitId!, performance.now());
+          ids.push(data.benefitId!);
+        }));
       }
       await Promise.all(inserts);
       for (const deadline = Date.now() + 120_000; ids.some((id) => !arrived.has(id)) && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -170,7 +157,7 @@ export async function lifeEventLatency(options: LatencyOptions): Promise<LifeEve
     return { citizens: options.citizens, pollIntervalSeconds: 1, rates };
   } finally {
     await server?.stop();
-    await fk.destroy();
+    await agency.destroy();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
     await databases.drop();
     await databases.close();

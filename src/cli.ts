@@ -456,7 +456,7 @@ async function subscription(args: string[]): Promise<void> {
     if (sub === 'dead-letters') {
       process.stdout.write(await deadLetters(db, id));
     } else if (sub === 'replay') {
-      process.stdout.write(`replayed ${await replayDeadLetters(db, config.events.natsUrl, config.events.stream, id)} event(s) of ${id}\n`);
+      process.stdout.write(`replayed ${await replayDeadLetters(db, config.events, id)} event(s) of ${id}\n`);
     } else {
       const status = sub === 'pause' ? 'paused' : sub === 'resume' ? 'active' : 'revoked';
       if (!(await store.setStatus(id, status))) throw new CommandInputError(`subscription ${id} cannot be ${sub === 'resume' ? 'resumed' : `${sub}d`} from its current status`);

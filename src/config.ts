@@ -197,7 +197,12 @@ export const configSchema = z.strictObject({
     webhookTimeoutSeconds: z.number().min(0.1).max(120).default(10),
     /** Attempts before an event goes to the subscription's dead letters. */
     maxAttempts: z.number().int().min(1).max(100).default(8),
-  }).default({ stream: 'SAMGRAF_EVENTS', pollIntervalSeconds: 1, lateCommitSeconds: 10, webhookTimeoutSeconds: 10, maxAttempts: 8 }),
+    /**
+     * How long events are kept: in the stream (for retries and pull feeds) and as dead letters. Captured events hold
+     * the full data of a change, so they are kept no longer than deliveries need.
+     */
+    retentionDays: z.number().min(0.01).max(365).default(7),
+  }).default({ stream: 'SAMGRAF_EVENTS', pollIntervalSeconds: 1, lateCommitSeconds: 10, webhookTimeoutSeconds: 10, maxAttempts: 8, retentionDays: 7 }),
   purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/).describe('a name of lower-case words joined by - (e.g. benefit-assessment)')).min(1).default(DEFAULT_PURPOSES),
   /** A federated deployment (src/federation): where each part runs, for the gateway and `samgraf compose`. */
   federation: z.strictObject({

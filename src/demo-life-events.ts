@@ -12,7 +12,6 @@ import type { Knex } from 'knex';
 import { Webhook } from 'standardwebhooks';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { openDatabase } from './core/db.js';
-import { luhnCheckDigit } from './core/luhn.js';
 import type { Config } from './config.js';
 import type { DemoIssuer } from './demo-issuer.js';
 import { SubscriptionStore } from './events/subscriptions.js';
@@ -89,9 +88,11 @@ export async function playBirthScenario(config: Config, store: Knex, issuer: Dem
     if (Date.now() > deadline) throw new Error('change capture did not finish reading the sources within 2 minutes');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const register = openDatabase(config.sources.populationRegister!.url);
+  // The register of persons writes the birth (its module knows how), as Skatteverket's own system would.
+  const births = SOURCE_MODULES.find((module) => module.changes?.simulate?.['person.born'] !== undefined)!;
+  const register = openDatabase(config.sources[births.name]!.url);
   try {
-    const { child, parents } = await registerBirth(register);
+    const { subject: child, related: parents } = await births.changes!.simulate!['person.born']!(register);
     const token = await issuer.mint({ sub: parents[0] }, { citizen: true, ttlSeconds: 12 * 3600 });
     write(`The population register (Skatteverket) registers a birth: ${child}, guardians ${parents.join(' and ')}.\n`
       + `Within seconds the offer appears below. Then the parent's own access log shows that FK was told:\n`
@@ -101,41 +102,4 @@ export async function playBirthScenario(config: Config, store: Knex, issuer: Dem
     await register.destroy();
   }
   return () => new Promise<void>((resolve) => desk.server.close(() => resolve()));
-}
-
-/** A child born today to a married couple of the demo, both registered and unprotected, as the register writes it. */
-async function registerBirth(db: Knex): Promise<{ child: string; parents: [string, string] }> {
-  const couple = await db('FB_RELATION as r')
-    .join('FB_PERSON as a', 'a.PERSONID', 'r.PERSONID').join('FB_PERSON as b', 'b.PERSONID', 'r.RELID')
-    .where('r.RELTYP', 'MA').whereNull('a.AVREG_ORSAK').whereNull('b.AVREG_ORSAK').whereNull('a.SKYDDAD_FB').whereNull('b.SKYDDAD_FB')
-    .whereNull('a.SEKRETESS').whereNull('b.SEKRETESS').where('a.KON', 'K')
-    .select('a.PERSONID as mother', 'b.PERSONID as father', 'a.KOMMUNKOD', 'a.LANKOD', 'a.UTDELNINGSADRESS', 'a.POSTNR', 'a.POSTORT', 'a.EFTERNAMN')
-    .orderBy('r.PERSONID', 'desc').first() as Record<string, string> | undefined;
-  if (!couple) throw new Error('the demo register has no married, unprotected couple to be parents');
-  const now = new Date();
-  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(now);
-  const today = local.slice(0, 10).replaceAll('-', '');
-  let child = '';
-  for (let n = 998; n > 0; n -= 2) {
-    const candidate = `${today}${String(n).padStart(3, '0')}`;
-    const number = `${candidate}${luhnCheckDigit(candidate.slice(2))}`;
-    if (!(await db('FB_PERSON').where('PERSONID', number).first())) {
-      child = number;
-      break;
-    }
-  }
-  const parents: [string, string] = [couple.mother!, couple.father!];
-  await db.transaction(async (trx) => {
-    await trx('FB_PERSON').insert({
-      PERSONID: child, FORNAMN: 'Liv', TILLTALSNAMN: 'Liv', MELLANNAMN: null, EFTERNAMN: couple.EFTERNAMN, KON: 'K', SEKRETESS: null, SKYDDAD_FB: null,
-      UTDELNINGSADRESS: couple.UTDELNINGSADRESS, POSTNR: couple.POSTNR, POSTORT: couple.POSTORT, KOMMUNKOD: couple.KOMMUNKOD, LANKOD: couple.LANKOD,
-      FOLKBOKFORINGSDATUM: today, AVREG_ORSAK: null, AVREG_DATUM: null, SENAST_ANDRAD: local,
-    });
-    await trx('FB_RELATION').insert([
-      ...parents.map((parent) => ({ PERSONID: child, RELID: parent, RELTYP: 'VH' })),
-      ...parents.map((parent) => ({ PERSONID: parent, RELID: child, RELTYP: 'BA' })),
-    ]);
-    await trx('FB_PERSON').whereIn('PERSONID', parents).update({ SENAST_ANDRAD: local });
-  });
-  return { child, parents };
 }

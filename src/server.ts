@@ -364,8 +364,15 @@ async function startLifeEvents(config: Config, store: Knex, sources: Readonly<Re
       observe: { published: (events) => metrics.eventsPublished(events), delivery: (result) => metrics.eventDelivery(result) },
     });
   } catch (error) {
-    throw new Error(`events.natsUrl: cannot reach NATS JetStream at ${config.events.natsUrl} (${(error as { code?: unknown }).code ?? (error as Error).message})`);
+    // Said with the servers' hosts only: a NATS URL may carry credentials.
+    const hosts = config.events.natsUrl.split(',').map((server) => server.replace(/^[a-z]+:\/\//, '').replace(/^[^@]*@/, '')).join(',');
+    throw new EventsUnavailableError(`events.natsUrl: cannot reach NATS JetStream at ${hosts} (${String((error as { code?: unknown }).code ?? (error as Error).name)}); samgraf does not start without the life events it was configured for`);
   }
+}
+
+/** NATS does not answer at start: the message names the hosts (never credentials). */
+class EventsUnavailableError extends Error {
+  readonly code = Code.EVENTS_UNAVAILABLE;
 }
 
 /** Whether sequencing has failed for longer than three checkpoint intervals (one failed round is a race, not a fault). */

@@ -118,7 +118,7 @@ describe('samgraf --help', () => {
   const cases: [string[], RegExp][] = [
     [['serve', '--help'], /^ {2}samgraf serve \[--config FILE\] \[--check-config\]$/m],
     [['serve', '--config', '/nonexistent/samgraf.json', '-h'], /^ {2}samgraf serve /m],
-    [["demo", "--help"], /^ {2}samgraf demo {2}\[--data-dir DIR\] \[--port N\] \[--federated\]$/m],
+    [["demo", "--help"], /^ {2}samgraf demo {2}\[--data-dir DIR\] \[--port N\] \[--federated \| --life-events\]$/m],
     [['seed', '--citizens', '10', '--help'], /^ {2}samgraf seed {2}--config FILE --citizens N --seed S/m],
     [['migrate', '--help'], /^ {2}samgraf migrate \[--config FILE\]/m],
     [['apikey', 'create', '--help'], /^ {2}samgraf apikey create \[--config FILE\] --org CODE/m],

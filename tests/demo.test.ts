@@ -14,6 +14,44 @@ import { connect } from '@nats-io/transport-node';
 import { demoStream } from '../src/demo.js';
 import { CLI, runCli } from './helpers/cli.js';
 
+interface RunningDemo {
+  child: ChildProcess;
+  /** Everything the demo printed on stdout so far. */
+  output(): string;
+  /** Stops it, drops its stream and deletes its folder. */
+  stop(): Promise<void>;
+}
+
+/** `samgraf demo` in a fresh folder, until its stdout holds `ready` (within `seconds`, else with the output's end). */
+async function startDemo(dir: string, args: string[], ready: string, seconds: number): Promise<RunningDemo> {
+  const child = spawn(process.execPath, [CLI, 'demo', '--data-dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => { output += chunk; });
+  // The demo logs each request to stderr synchronously: an unread pipe would fill up and stall it. The end of
+  // it is kept, to say why a demo that did not start stopped.
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
+  const demo = {
+    child,
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.exitCode === null ? child.once('exit', resolve) : resolve(null));
+      await dropDemoStream(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + seconds * 1000;
+  while (!output.includes(ready)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await demo.stop();
+      throw new Error(`the demo did not get to "${ready}":\n${output.slice(-3000)}\n${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return demo;
+}
+
 /** Deletes a demo's stream from the machine's NATS (a demo started without NATS made none). */
 async function dropDemoStream(dir: string): Promise<void> {
   const nc = await connect({ servers: '127.0.0.1:4222' }).catch(() => null);
@@ -42,7 +80,7 @@ async function freePorts(count: number): Promise<number> {
 
 for (const federated of [false, true]) describe(federated ? 'the federated demo (npm run start:federated)' : 'the demo', () => {
   let dir: string;
-  let child: ChildProcess;
+  let demo: RunningDemo;
   let banner = '';
   let port: number;
 
@@ -50,25 +88,11 @@ for (const federated of [false, true]) describe(federated ? 'the federated demo 
     dir = mkdtempSync(join(tmpdir(), 'samgraf-demo-'));
     // The federated demo takes the four ports after it too.
     port = await freePorts(federated ? 5 : 1);
-    child = spawn(process.execPath, [CLI, 'demo', '--data-dir', dir, '--port', String(port), ...(federated ? ['--federated'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => { banner += chunk; });
-    // The demo logs each request to stderr synchronously: an unread pipe would fill up and stall it. The end of
-    // it is kept, to say why a demo that did not start stopped.
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
-    const deadline = Date.now() + 90_000;
-    while (!banner.includes('Tokens are valid')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not start:\n${banner}\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    demo = await startDemo(dir, ['--port', String(port), ...(federated ? ['--federated'] : [])], 'Tokens are valid', 90);
+    banner = demo.output();
   });
 
-  after(async () => {
-    child?.kill('SIGTERM');
-    await new Promise((resolve) => child?.exitCode === null ? child.once('exit', resolve) : resolve(null));
-    await dropDemoStream(dir);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => demo?.stop());
 
   /** The printed curl commands, with their headers and bodies. */
   function examples(): { title: string; headers: Record<string, string>; body: string }[] {
@@ -157,31 +181,17 @@ for (const federated of [false, true]) describe(federated ? 'the federated demo 
 });
 
 describe('the life-event scenario (npm start -- --life-events)', () => {
-  let dir: string;
-  let child: ChildProcess;
+  let demo: RunningDemo;
   let output = '';
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'samgraf-demo-events-'));
     // The demo's port, and its child-allowance receiver's ten above it.
     const port = await freePorts(11);
-    child = spawn(process.execPath, [CLI, 'demo', '--data-dir', dir, '--port', String(port), '--life-events'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => { output += chunk; });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000); });
-    const deadline = Date.now() + 180_000;
-    while (!output.includes('no application needed')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no offer was made:\n${output.slice(-3000)}\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    demo = await startDemo(mkdtempSync(join(tmpdir(), 'samgraf-demo-events-')), ['--port', String(port), '--life-events'], 'no application needed', 180);
+    output = demo.output();
   });
 
-  after(async () => {
-    child?.kill('SIGTERM');
-    await new Promise((resolve) => child?.exitCode === null ? child.once('exit', resolve) : resolve(null));
-    await dropDemoStream(dir);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => demo?.stop());
 
   it('offers child allowance to the parents of a birth, and their access log shows that social insurance was told', async () => {
     const birth = /registers a birth: (\d{12}), guardians (\d{12}) and (\d{12})/.exec(output)!;

@@ -15,13 +15,10 @@ import { ConfigError, parseConfig } from '../src/config.js';
 import { openDatabase } from '../src/core/db.js';
 import { SubscriptionStore } from '../src/events/subscriptions.js';
 import { startBinlogServer, type BinlogServer } from './helpers/binlog-mariadb.js';
-import { legacyDatabases, person, pnr, type LegacyDatabases } from './helpers/life-events.js';
+import { NEWBORN as CHILD, PARENT_A as A, PARENT_B as B, legacyDatabases, person, type LegacyDatabases } from './helpers/life-events.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-const A = pnr('19850101', '238');
-const B = pnr('19860202', '123');
-const CHILD = pnr('20260105', '246');
 
 describe('life events from the binary log, through the server', () => {
   let binlog: BinlogServer;

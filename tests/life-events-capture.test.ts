@@ -9,22 +9,19 @@ import { after, before, describe, it } from 'node:test';
 import type { Knex } from 'knex';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { openDatabase } from '../src/core/db.js';
+import { swedishWallClockNow } from '../src/core/life-events.js';
 import { ChangeApplier, ChangeCapture, rewind, type CapturedEvent } from '../src/events/capture.js';
 import { BinlogCapture } from '../src/events/binlog.js';
 import { parseDatabaseUrl, type ServerTarget } from '../src/core/db.js';
 import { startBinlogServer, type BinlogServer } from './helpers/binlog-mariadb.js';
 import { silentLogger } from '../src/log.js';
 import { migrateStore } from '../src/store/migrations.js';
-import { decision, jobCase, legacyDatabases, person, pnr, statement, step, type LegacyDatabases, type LegacyDialect } from './helpers/life-events.js';
+import { MOVER, NEWBORN as CHILD, PARENT_A as A, PARENT_B as B, decision, jobCase, legacyDatabases, person, pnr, statement, step, type LegacyDatabases, type LegacyDialect } from './helpers/life-events.js';
 
 const SECRET = Buffer.alloc(32, 7);
 const OPTIONS = { pollIntervalMs: 1000, lateCommitSeconds: 5, pageRows: 1000 };
 
-const A = pnr('19850101', '238');
-const B = pnr('19860202', '123');
-const CHILD = pnr('20260105', '246');
 const IMMIGRANT = pnr('19900303', '111');
-const MOVER = pnr('19700404', '222');
 const RENAMED = pnr('19710505', '333');
 const PROTECTED = pnr('19720606', '444');
 const DIES = pnr('19300707', '555');
@@ -114,6 +111,8 @@ for (const dialect of ['mariadb', 'sqlite', 'mariadb-binlog'] as LegacyDialect[]
       await fb('FB_PERSON').whereIn('PERSONID', [A, B]).update({ SENAST_ANDRAD: t1 });
       await fb('FB_PERSON').insert(person(IMMIGRANT, t1, { FOLKBOKFORINGSDATUM: '20260108' }));
       await fb('FB_PERSON').insert(person(COORDINATION, t1, { FOLKBOKFORINGSDATUM: '20260106' }));
+      // A corrected number: a new row for someone registered at birth, long ago.
+      await fb('FB_PERSON').insert(person(pnr('19900101', '242'), t1, { FOLKBOKFORINGSDATUM: '19900101' }));
       await fb('FB_PERSON').where('PERSONID', MOVER).update({ KOMMUNKOD: '1480', LANKOD: '14', UTDELNINGSADRESS: 'Avenyn 2', POSTNR: '41136', POSTORT: 'Göteborg', SENAST_ANDRAD: t1 });
       await fb('FB_PERSON').where('PERSONID', RENAMED).update({ EFTERNAMN: 'Berg', POSTORT: 'STOCKHOLM', SENAST_ANDRAD: t1 });
       await fb('FB_PERSON').where('PERSONID', PROTECTED).update({ SKYDDAD_FB: 'J', UTDELNINGSADRESS: 'Box 123', POSTNR: '10000', SENAST_ANDRAD: t1 });
@@ -231,6 +230,35 @@ for (const dialect of ['mariadb', 'sqlite', 'mariadb-binlog'] as LegacyDialect[]
     });
   });
 }
+
+describe('a change made while a table is first read', () => {
+  it('is an event once the first read is done, not a row remembered silently', async () => {
+    const legacy = await legacyDatabases('sqlite');
+    const store = openDatabase(legacy.storeUrl);
+    try {
+      await migrateStore(store);
+      const fb = legacy.db.populationRegister!;
+      await fb('FB_PERSON').insert([A, B, MOVER].map((n) => person(n, '2026-01-10 10:00:00')));
+      const born = pnr(swedishWallClockNow().slice(0, 10).replaceAll('-', ''), '982');
+      const register = SOURCE_MODULES.find((module) => module.name === 'populationRegister')!;
+      let reads = 0;
+      // The agency's system registers a birth just after the first page was read.
+      const table = { ...register.changes!.tables[0]!, async changedSince(db: Knex, since: string | null, limit: number) {
+        const page = await register.changes!.tables[0]!.changedSince(db, since, limit);
+        if (reads++ === 0) await fb('FB_PERSON').insert(person(born, swedishWallClockNow(), { FOLKBOKFORINGSDATUM: born.slice(0, 8) }));
+        return page;
+      } };
+      const published: CapturedEvent[] = [];
+      const capture = new ChangeCapture(store, [{ name: register.name, db: fb, tables: [table] }], async (events) => { published.push(...events); }, SECRET, { ...OPTIONS, pageRows: 2 }, silentLogger());
+      await capture.pollAll();
+      await capture.pollAll();
+      assert.deepEqual(summary(published), [`person.born ${born}`]);
+    } finally {
+      await store.destroy();
+      await legacy.drop();
+    }
+  });
+});
 
 describe('where a round starts reading', () => {
   it('goes back by the late-commit window, and to the start of the repeated autumn hour', () => {

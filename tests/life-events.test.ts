@@ -21,18 +21,14 @@ import { consumerName } from '../src/events/bus.js';
 import { SubscriptionStore, type Subscription } from '../src/events/subscriptions.js';
 import { replayDeadLetters } from '../src/commands/subscription.js';
 import { DEFAULT_PURPOSES } from '../src/config.js';
-import { decision, legacyDatabases, person, pnr, type LegacyDatabases } from './helpers/life-events.js';
+import { MOVER, NEWBORN as CHILD, PARENT_A as A, PARENT_B as B, decision, legacyDatabases, person, pnr, type LegacyDatabases } from './helpers/life-events.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';
 import { testIssuers } from './helpers/tokens.js';
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-const A = pnr('19850101', '238');
-const B = pnr('19860202', '123');
-const MOVER = pnr('19700404', '222');
 const HIDDEN = pnr('19720606', '444');
 const BECOMES_HIDDEN = pnr('19730707', '551');
-const CHILD = pnr('20260105', '246');
 const SECOND_CHILD = pnr('20260107', '002');
 
 interface Received {
@@ -201,7 +197,7 @@ describe('life events delivered to subscribers', () => {
     assert.equal(failing.received.length, 3, 'events.maxAttempts');
     assert.equal(new Set(failing.received.map((d) => d.id)).size, 1);
     status = 204;
-    assert.equal(await replayDeadLetters(store, NATS_URL, stream, subs.failing!.id), 1);
+    assert.equal(await replayDeadLetters(store, { natsUrl: NATS_URL, stream, retentionDays: 7 }, subs.failing!.id), 1);
     await until('the replayed delivery', () => failing.received.length === 4);
     assert.equal(failing.received[3]!.id, failing.received[0]!.id);
     assert.equal(failing.received[3]!.body.data.benefitId, '2');
@@ -224,13 +220,27 @@ describe('life events delivered to subscribers', () => {
     assert.deepEqual(page.events.map((e) => [e.type, e.data.personalNumber]), [['se.samgraf.benefit.decided', MOVER]]);
     const next = await (await fetch(`${base}?subscription=${pull.id}&after=${page.next}`, { headers: { 'x-api-key': fk.key } })).json() as typeof page;
     assert.deepEqual(next.events, []);
-    const logged = await store('audit_events').where({ principal_type: 'SUBSCRIPTION', principal_subject: pull.id, operation_name: 'GET /events' });
+    const logged = await store('audit_events').where({ operation_name: `GET /events?subscription=${pull.id}` });
     assert.equal(logged.length, 1, 'one read per page that sent events');
+    assert.deepEqual([logged[0].principal_type, logged[0].principal_api_key_id, logged[0].purpose], ['API_KEY', fk.id, 'benefit-assessment'], 'the caller read it');
+    // A cursor from before the subscription existed reads nothing from before it.
+    const early = await (await fetch(`${base}?subscription=${pull.id}&after=0`, { headers: { 'x-api-key': fk.key } })).json() as typeof page;
+    assert.deepEqual(early.events.map((e) => e.data.personalNumber), [MOVER], 'only what came after the subscription');
 
     const stranger = await fetch(`${base}?subscription=${pull.id}`, { headers: { 'x-api-key': other.key } });
     assert.equal(stranger.status, 404);
     assert.equal(((await stranger.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'SUBSCRIPTION_NOT_FOUND');
     assert.equal((await fetch(`${base}?subscription=${pull.id}`)).status, 401);
+    // An officer of FK whose token is bound to another purpose may not read the subscription's.
+    const { staff } = await testIssuers();
+    const bound = await staff.mint({ sub: 'fk-officer', org: 'FK', scope: 'citizen:read benefit:read', purposes: ['benefit-assessment', 'audit'], purpose: 'audit' });
+    const refused = await fetch(`${base}?subscription=${pull.id}`, { headers: { authorization: `Bearer ${bound}` } });
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'PURPOSE_NOT_ALLOWED');
+    for (const query of [`subscription=${pull.id}&after=-1`, `subscription=${pull.id}&after=abc`, `subscription=${pull.id}&limit=0`, `subscription=${pull.id}&limit=501`, 'subscription=x%00y', '', `subscription=${pull.id}&after=9999999999999999999`]) {
+      const bad = await fetch(`${base}?${query}`, { headers: { 'x-api-key': fk.key } });
+      assert.ok(bad.status === 400 || bad.status === 404, `${query}: ${bad.status}`);
+    }
     await subscriptions.setStatus(pull.id, 'revoked');
     const afterRevocation = await fetch(`${base}?subscription=${pull.id}`, { headers: { 'x-api-key': fk.key } });
     assert.equal(afterRevocation.status, 403);

@@ -137,11 +137,11 @@ function observeStep(row: AfHandlingsplanRow, subject: string): ObservedRow {
 export const employmentServiceChanges: ChangeFeed = {
   tables: [
     {
-      table: 'AF_ARENDE', markKind: 'swedish-local-time', changedSince: changedCases,
+      table: 'AF_ARENDE', markKind: 'swedish-local-time', changedSince: changedCases, markColumns: ['OPPNAT', 'AVSLUTAT'],
       binlog: { writtenBy: { AF_ARENDE: (row) => String(row.ARENDE_ID).trim() }, rowsByKey: casesById },
     },
     {
-      table: 'AF_HANDLINGSPLAN', markKind: 'swedish-local-time', changedSince: changedSteps,
+      table: 'AF_HANDLINGSPLAN', markKind: 'swedish-local-time', changedSince: changedSteps, markColumns: ['UPPDATERAD'],
       binlog: { writtenBy: { AF_HANDLINGSPLAN: (row) => stepKey(row as unknown as AfHandlingsplanRow) }, rowsByKey: stepsByKey },
     },
   ],

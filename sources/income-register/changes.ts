@@ -86,7 +86,7 @@ function observe(row: AgiIndividuppgiftRow, correction: boolean): ObservedRow {
 }
 
 export const incomeRegisterChanges: ChangeFeed = {
-  tables: [{ table: TABLE, markKind: 'instant', changedSince: changedStatements }],
+  tables: [{ table: TABLE, markKind: 'instant', markColumns: ['inlamnad'], changedSince: changedStatements }],
   rules: [
     'income.reported: every new agi_individuppgift version that names a payee (correction: the statement had an earlier version; withdrawn: a removal)',
     'a version without a Swedish payee: no event',

@@ -6,8 +6,8 @@
  * What a row is remembered as between rounds: municipality, a hash of the address, the deregistration cause, the
  * protection and a hash of each relation. The rules:
  * - `person.born`: a row not seen before, of a personal identity number (not a coordination number), registered
- *   within 90 days of the birth date and not deregistered. Anyone else new (an immigrant, a corrected number)
- *   is no birth.
+ *   and written within 90 days of the birth date, not deregistered. Anyone else new (an immigrant, a corrected
+ *   number, an adult's row that could not be read before) is no birth.
  * - `person.died` / `person.emigrated`: the deregistration cause becomes `AV` / `UV`.
  * - `person.protection-changed`: the protection (none, confidentiality marking, protected registration) changes.
  * - `person.moved`: municipality or address changes, of a registered person who is protected neither before nor
@@ -21,6 +21,7 @@ import { birthDateOf, identityTypeOf } from '../../src/core/personal-number.js';
 import { decodeSwedishLocalTime } from '../../src/core/legacy-values.js';
 import { digest, field, type ChangeFeed, type EventField, type DerivedEvent, type ObservedRow, type RowState, unreadableRow } from '../../src/core/life-events.js';
 import { mapPerson, mapRelation } from './mapping.js';
+import { registerBirth } from './simulations.js';
 import type { Citizen, Relation } from './types.js';
 import type { FbPersonRow, FbRelationRow } from './tables.js';
 
@@ -92,7 +93,7 @@ function observe(row: FbPersonRow, citizen: Citizen, relations: readonly Relatio
     mark: String(row.SENAST_ANDRAD),
     state,
     events(before) {
-      if (before === null) return isBirth(citizen) ? [bornEvent()] : [];
+      if (before === null) return isBirth(citizen, String(row.SENAST_ANDRAD).slice(0, 10)) ? [bornEvent()] : [];
       const events: DerivedEvent[] = [];
       if (before.status !== citizen.registrationStatus) {
         const on = field(citizen.deregisteredOn ?? null, 'citizen:read', 'IDENTITY');
@@ -107,7 +108,7 @@ function observe(row: FbPersonRow, citizen: Citizen, relations: readonly Relatio
         events.push(event('person.moved', {
           ...place,
           address: field(address ? [address.street ?? '', address.postalCode ?? '', address.city ?? ''] : null, 'citizen:address:read', 'ADDRESS'),
-          previousMunicipalityCode: field(String(before.municipality), 'citizen:address:read', 'ADDRESS'),
+          previousMunicipalityCode: field(before.municipality === null ? null : String(before.municipality), 'citizen:address:read', 'ADDRESS'),
         }));
       }
       const known = new Set(before.relations as readonly string[]);
@@ -125,28 +126,38 @@ function observe(row: FbPersonRow, citizen: Citizen, relations: readonly Relatio
   }
 }
 
-function isBirth(citizen: Citizen): boolean {
+/**
+ * A birth, not a correction: a personal identity number, registered within 90 days of birth, and the row written
+ * within 90 days of the birth too — an adult's row that samgraf sees for the first time (a corrected number, a
+ * value that could not be read before) was registered at birth long ago.
+ */
+function isBirth(citizen: Citizen, changedOn: string): boolean {
   const born = birthDateOf(citizen.personalNumber);
   if (born === null || identityTypeOf(citizen.personalNumber) !== 'PERSONAL_IDENTITY_NUMBER') return false;
   if (citizen.registrationStatus !== 'REGISTERED' || !citizen.registeredOn) return false;
-  const days = (Date.parse(citizen.registeredOn) - Date.parse(born)) / DAY_MS;
-  return days >= 0 && days <= BIRTH_REGISTRATION_DAYS;
+  const within = (from: string, to: string) => {
+    const days = (Date.parse(to) - Date.parse(from)) / DAY_MS;
+    return days >= 0 && days <= BIRTH_REGISTRATION_DAYS;
+  };
+  return within(born, citizen.registeredOn) && within(born, changedOn);
 }
 
 export const populationRegisterChanges: ChangeFeed = {
   tables: [{
     table: 'FB_PERSON',
+    markColumns: ['SENAST_ANDRAD'],
     markKind: 'swedish-local-time',
     changedSince: changedPersons,
     // From the binary log a relation is seen when it is written, whether or not its person's row changes.
     binlog: { writtenBy: { FB_PERSON: (row) => String(row.PERSONID).trim(), FB_RELATION: (row) => String(row.PERSONID).trim() }, rowsByKey: personsByNumber },
   }],
   rules: [
-    'person.born: a new FB_PERSON row of a personal identity number, registered within 90 days of birth',
+    'person.born: a new FB_PERSON row of a personal identity number, registered and written within 90 days of birth',
     'person.moved: municipality or address changes, of a registered person protected neither before nor after',
     'person.died / person.emigrated: AVREG_ORSAK becomes AV / UV',
     'person.protection-changed: SEKRETESS or SKYDDAD_FB changes the protection',
     'relation.added: a person seen before gets an FB_RELATION row they did not have (seen when their FB_PERSON row changes)',
     'anything else (names, corrections, an annulled deregistration): no event',
   ],
+  simulate: { 'person.born': registerBirth },
 };

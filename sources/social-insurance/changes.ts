@@ -10,6 +10,7 @@ import type { Knex } from 'knex';
 import { decodeCode, decodeCompactDate, decodeDate, decodeOre, decodeSwedishLocalTime } from '../../src/core/legacy-values.js';
 import { field, type ChangeFeed, type DerivedEvent, type ObservedRow, unreadableRow } from '../../src/core/life-events.js';
 import { decodeDecisionPersonalNumber } from './mapping.js';
+import { grantDecision } from './simulations.js';
 import type { FkBeslutRow } from './tables.js';
 
 const TYPE: Record<string, string> = { ABB: 'CHILD_ALLOWANCE', FP: 'PARENTAL_BENEFIT', SJP: 'SICKNESS_BENEFIT', BOB: 'HOUSING_ALLOWANCE', AKS: 'ACTIVITY_SUPPORT' };
@@ -71,6 +72,7 @@ function observe(row: FkBeslutRow): ObservedRow {
 export const socialInsuranceChanges: ChangeFeed = {
   tables: [{
     table: 'FK_BESLUT',
+    markColumns: ['ANDRAD_TS'],
     markKind: 'swedish-local-time',
     changedSince: changedDecisions,
     binlog: { writtenBy: { FK_BESLUT: (row) => String(row.BESLUT_ID) }, rowsByKey: decisionsById },
@@ -80,4 +82,5 @@ export const socialInsuranceChanges: ChangeFeed = {
     'benefit.ended: an FK_BESLUT decision reaches STATUS U',
     'anything else (an application received, a corrected amount, period or officer): no event',
   ],
+  simulate: { 'benefit.decided': grantDecision },
 };

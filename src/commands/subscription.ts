@@ -94,11 +94,12 @@ export async function deadLetters(db: Knex, subscriptionId: string): Promise<str
 }
 
 /** Sends a subscription's dead letters again (through the bus, to that subscription only); returns how many. */
-export async function replayDeadLetters(db: Knex, natsUrl: string | undefined, stream: string, subscriptionId: string): Promise<number> {
+export async function replayDeadLetters(db: Knex, events: { natsUrl?: string | undefined; stream: string; retentionDays: number }, subscriptionId: string): Promise<number> {
+  const { natsUrl, stream } = events;
   if (natsUrl === undefined) throw new CommandInputError('events.natsUrl is not set in the config: there is no bus to replay through');
   const rows: DeadLetterRow[] = await db(DEAD_LETTERS).where({ subscription_id: subscriptionId }).whereNull('replayed_at').orderBy('id');
   if (rows.length === 0) return 0;
-  const bus = await EventBus.connect(natsUrl, stream);
+  const bus = await EventBus.connect(natsUrl, stream, events.retentionDays * 86_400_000);
   try {
     const now = Date.now();
     for (const row of rows) {

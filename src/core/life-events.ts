@@ -71,6 +71,8 @@ export type MarkKind = 'swedish-local-time' | 'instant';
 export interface WatchedTable {
   table: string;
   markKind: MarkKind;
+  /** The change columns a round reads by: what an agency whose table is polled should index. */
+  markColumns: readonly string[];
   /**
    * The rows whose mark is at or after `since` (every row when null), as ObservedRows, in mark order, at most
    * `limit` of them: one for every row read, an unreadable one too (`unreadableRow`), since the page's length
@@ -88,11 +90,29 @@ export interface WatchedTable {
   };
 }
 
+/** A change made in a source for the demo or the benchmark, and how its event is recognised. */
+export interface SimulatedChange {
+  subject: string;
+  related: readonly string[];
+  /** Items of the event's data that identify it (e.g. `benefitId`). */
+  data: Readonly<Record<string, string>>;
+}
+
 /** A module's change feed: the tables it watches. A table without a change mark is watched through another's. */
 export interface ChangeFeed {
   tables: readonly WatchedTable[];
   /** For the README and `samgraf subscription` help: each rule, one line. */
   rules: readonly string[];
+  /**
+   * Writes, as the agency's own system would, a change that makes the event (demo and benchmark only: samgraf
+   * never writes to a source it serves).
+   */
+  simulate?: Partial<Record<LifeEventType, (db: Knex) => Promise<SimulatedChange>>>;
+}
+
+/** Now on a Swedish wall clock, `YYYY-MM-DD HH:MM:SS`, as the legacy tables stamp their changes. */
+export function swedishWallClockNow(): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date());
 }
 
 /**

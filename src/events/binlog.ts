@@ -36,8 +36,17 @@ function parsePosition(mark: string | null): LogPosition | null {
   return match ? { file: match[1]!, position: Number(match[2]) } : null;
 }
 
+/** Log files are `name.000001`, `name.000002`, …: ordered by the number, which may outgrow its six digits. */
+function compareFiles(a: string, b: string): number {
+  const [baseA, numberA] = [a.slice(0, a.lastIndexOf('.')), Number(a.slice(a.lastIndexOf('.') + 1))];
+  const [baseB, numberB] = [b.slice(0, b.lastIndexOf('.')), Number(b.slice(b.lastIndexOf('.') + 1))];
+  if (baseA !== baseB || Number.isNaN(numberA) || Number.isNaN(numberB)) return a < b ? -1 : a > b ? 1 : 0;
+  return numberA - numberB;
+}
+
 function atOrAfter(a: LogPosition, b: LogPosition): boolean {
-  return a.file > b.file || (a.file === b.file && a.position >= b.position);
+  const files = compareFiles(a.file, b.file);
+  return files > 0 || (files === 0 && a.position >= b.position);
 }
 
 export interface BinlogSource extends WatchedSource {
@@ -48,6 +57,9 @@ export interface BinlogSource extends WatchedSource {
 export class BinlogCapture {
   private zongji: ZongJi | null = null;
   private file = '';
+  /** Keys written by the transaction being read: applied only once its end is read (its rows are committed). */
+  private readonly current = new Map<WatchedTable, Set<string>>();
+  /** Keys written by transactions read to their end, not yet applied. */
   private readonly pending = new Map<WatchedTable, Set<string>>();
   private received: LogPosition | null = null;
   private committed: LogPosition | null = null;
@@ -118,14 +130,20 @@ export class BinlogCapture {
       for (const table of this.source.tables) {
         const keyOf = table.binlog!.writtenBy[tableName];
         if (keyOf === undefined) continue;
-        const keys = this.pending.get(table) ?? new Set<string>();
+        const keys = this.current.get(table) ?? new Set<string>();
         for (const image of images) keys.add(keyOf(image));
-        this.pending.set(table, keys);
+        this.current.set(table, keys);
       }
       return;
     }
     // A transaction ends with its XID; a statement outside one (DDL) is its own. Only there may reading resume.
     if (name === 'xid' || (name === 'query' && !/^\s*BEGIN\s*$/i.test(event.query ?? ''))) {
+      for (const [table, keys] of this.current) {
+        const all = this.pending.get(table) ?? new Set<string>();
+        for (const key of keys) all.add(key);
+        this.pending.set(table, all);
+      }
+      this.current.clear();
       this.received = { file: this.file, position: event.nextPosition };
       this.timer ??= setTimeout(() => {
         this.timer = null;

@@ -24,13 +24,14 @@ export class EventBus {
     readonly stream: string,
   ) {}
 
-  static async connect(url: string, stream: string): Promise<EventBus> {
+  /** `maxAgeMs`: how long the stream keeps an event (a subscriber's retries and a pull feed's reach end there). */
+  static async connect(url: string, stream: string, maxAgeMs: number): Promise<EventBus> {
     // Each server as written (`nats://user:password@host:4222` carries its credentials); a cluster's comma-separated.
     const nc = await connect({ servers: url.split(','), name: 'samgraf', reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     try {
       const jsm = await jetstreamManager(nc);
       const bus = new EventBus(nc, jetstream(nc), jsm, stream);
-      await bus.ensureStream();
+      await bus.ensureStream(maxAgeMs);
       return bus;
     } catch (error) {
       await nc.close();
@@ -38,12 +39,16 @@ export class EventBus {
     }
   }
 
-  private async ensureStream(): Promise<void> {
+  private async ensureStream(maxAgeMs: number): Promise<void> {
+    const maxAge = maxAgeMs * NANOS_PER_MS;
+    let info;
     try {
-      await this.jsm.streams.info(this.stream);
+      info = await this.jsm.streams.info(this.stream);
     } catch {
-      await this.jsm.streams.add({ name: this.stream, subjects: [`${this.stream}.>`], duplicate_window: DUPLICATE_WINDOW_MS * NANOS_PER_MS });
+      await this.jsm.streams.add({ name: this.stream, subjects: [`${this.stream}.>`], duplicate_window: DUPLICATE_WINDOW_MS * NANOS_PER_MS, max_age: maxAge });
+      return;
     }
+    if (info.config.max_age !== maxAge) await this.jsm.streams.update(this.stream, { max_age: maxAge });
   }
 
   subjectOf(event: Pick<CapturedEvent, 'type'>): string {

@@ -12,7 +12,8 @@
  * its position row's lock in the store.
  *
  * A table is first read whole (phase `snapshot`): its rows are remembered without events, so that what existed
- * before samgraf watched is no news. Events start when the snapshot is done.
+ * before samgraf watched is no news. Rows changed after that read began are left out of it; when it is done the
+ * live rounds read on from its beginning, so those changes are events.
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -47,6 +48,7 @@ interface PositionRow {
   tbl: string;
   phase: 'snapshot' | 'live';
   mark: string | null;
+  started_mark: string | null;
 }
 
 const STOCKHOLM = 'Europe/Stockholm';
@@ -60,6 +62,8 @@ export class ChangeCapture {
   private stopped = false;
   /** What the last rounds saw of the rows within the overlap: rows unchanged since need no store read. */
   private readonly seen = new Map<string, Map<string, string>>();
+  /** The watermark this process last committed per table. */
+  private readonly written = new Map<string, string | null>();
   /** Counted per round for metrics and tests. */
   roundsDone = 0;
 
@@ -142,21 +146,31 @@ export class ChangeCapture {
   private async round(source: WatchedSource, table: WatchedTable, limit: number): Promise<{ events: number; full: boolean; advanced: boolean }> {
     const config: Knex.TransactionConfig = dialectOf(this.store) === 'sqlite' ? {} : { isolationLevel: 'read committed' };
     const seen = this.seenOf(source.name, table.table);
+    let written: string | null = null;
     const { events, full, advanced, keyed } = await this.store.transaction(async (trx) => {
       const position = await lockPosition(trx, source.name, table.table);
+      // Another replica moved the table on since this one's last round: what this one saw then vouches for nothing.
+      if (position.mark !== this.written.get(`${source.name}.${table.table}`)) seen.clear();
+      // The first read remembers what was there when it began; anything changed since is news, for the live rounds.
+      const started = position.phase === 'snapshot' ? position.started_mark ?? markNow(table.markKind) : null;
       const since = position.mark === null ? null : position.phase === 'snapshot' ? position.mark : rewind(position.mark, table.markKind, this.options.lateCommitSeconds);
       const rows = await table.changedSince(source.db, since, limit);
-      const { events, keyed } = await this.applier.apply(trx, source.name, table.table, rows, position.phase === 'live', seen);
+      const remembered = started === null ? rows : rows.filter((row) => compareMarks(row.mark, started, table.markKind) < 0);
+      const { events, keyed } = await this.applier.apply(trx, source.name, table.table, remembered, position.phase === 'live', seen);
       const full = rows.length >= limit;
       const read = rows.reduce<string | null>((max, row) => (max === null || compareMarks(row.mark, max, table.markKind) > 0 ? row.mark : max), position.mark);
       // A row stamped in the future (a clock ahead, a typo) must not carry the watermark past the changes still to come.
       const now = markNow(table.markKind);
-      const newest = read !== null && position.phase === 'live' && compareMarks(read, now, table.markKind) > 0 ? now : read;
       const phase = position.phase === 'snapshot' && !full ? 'live' : position.phase;
-      await trx(CAPTURE_POSITIONS).where({ source: source.name, tbl: table.table }).update({ mark: newest, phase, updated_at: Date.now() });
+      const newest = read !== null && phase === 'live' && compareMarks(read, position.phase === 'snapshot' ? started! : now, table.markKind) > 0
+        ? (position.phase === 'snapshot' ? started : now)
+        : read;
+      await trx(CAPTURE_POSITIONS).where({ source: source.name, tbl: table.table }).update({ mark: newest, phase, started_mark: started, updated_at: Date.now() });
+      written = newest;
       return { events, full, advanced: newest !== position.mark || phase !== position.phase, keyed };
     }, config);
     // Remembered after the commit only: a failed round must not vouch for rows it did not store.
+    this.written.set(`${source.name}.${table.table}`, written);
     if (seen.size > 4 * this.options.pageRows) seen.clear();
     for (const { row, hash, state } of keyed) seen.set(hash, `${row.mark}\n${state}`);
     return { events, full, advanced };
@@ -218,7 +232,7 @@ export class ChangeApplier {
 
 export async function lockPosition(trx: Knex.Transaction, source: string, table: string): Promise<PositionRow> {
   await trx(CAPTURE_POSITIONS).insert({ source, tbl: table, phase: 'snapshot', mark: null, updated_at: Date.now() }).onConflict(['source', 'tbl']).ignore();
-  const query = trx<PositionRow>(CAPTURE_POSITIONS).select('source', 'tbl', 'phase', 'mark').where({ source, tbl: table });
+  const query = trx<PositionRow>(CAPTURE_POSITIONS).select('source', 'tbl', 'phase', 'mark', 'started_mark').where({ source, tbl: table });
   const row = await (dialectOf(trx) === 'sqlite' ? query : query.forUpdate()).first();
   return row as PositionRow;
 }

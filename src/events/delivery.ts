@@ -30,6 +30,12 @@ const FAMILY_CATEGORY: Record<string, DataCategory> = {
   person: 'IDENTITY', relation: 'RELATIONS', benefit: 'BENEFITS', case: 'CASES', 'action-plan': 'CASES', income: 'INCOME',
 };
 
+/** An event's time as CloudEvents writes it (RFC 3339, UTC); when the source's value cannot be read, the delivery's. */
+function isoTime(time: string, now: Date): string {
+  const at = Date.parse(time);
+  return Number.isNaN(at) ? now.toISOString() : new Date(at).toISOString();
+}
+
 /** The people a delivery needs to know about: the subject and those related. */
 export function peopleOf(event: CapturedEvent): string[] {
   return [event.subject, ...(event.related ?? []).map((person) => person.personalNumber)];
@@ -75,7 +81,7 @@ export function prepareDelivery(subscription: Subscription, event: CapturedEvent
     id: event.id,
     source: `urn:samgraf:${event.source}`,
     type: `se.samgraf.${event.type}`,
-    time: new Date(Date.parse(event.time)).toISOString(),
+    time: isoTime(event.time, now),
     datacontenttype: 'application/json',
     samgrafsubscription: subscription.id,
     data,

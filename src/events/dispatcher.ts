@@ -22,6 +22,8 @@ import { DEAD_LETTERS, type Subscription, type SubscriptionStore } from './subsc
 
 export interface DispatchOptions {
   maxAttempts: number;
+  /** Dead letters older than this are deleted (they hold whole events). */
+  retentionMs: number;
   webhookTimeoutMs: number;
   /** How often the subscriptions are read for ones to start or stop. */
   reconcileMs: number;
@@ -41,6 +43,8 @@ export type DeliveryResult = 'delivered' | 'withheld' | 'retried' | 'dead-letter
 
 /** Seconds before attempt n + 1 (then the last, repeated): 1 s, 5 s, 30 s, 2 min, 10 min, 30 min. */
 const RETRY_DELAYS_MS = [1000, 5000, 30_000, 120_000, 600_000, 1_800_000];
+
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** Deliveries one subscription has in progress at once, per replica. */
 const CONCURRENT_DELIVERIES = 16;
@@ -62,6 +66,7 @@ export class Dispatcher {
   private readonly forgotten = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private prunedAt = 0;
 
   constructor(private readonly deps: DispatchDeps, private readonly options: DispatchOptions) {}
 
@@ -84,6 +89,10 @@ export class Dispatcher {
 
   /** Starts a loop for each live webhook subscription and stops the others'; a revoked one's consumer is deleted. */
   async reconcile(): Promise<void> {
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      await this.deps.store(DEAD_LETTERS).where('failed_at', '<', Date.now() - this.options.retentionMs).delete();
+    }
     const all = await this.deps.subscriptions.list();
     for (const subscription of all.filter((s) => s.webhookUrl !== null)) {
       const live = this.deps.subscriptions.isLive(subscription);
@@ -109,7 +118,9 @@ export class Dispatcher {
     const consumer = await this.deps.bus.consumerFor(subscription.id, subscription.createdAt, 2 * this.options.webhookTimeoutMs + 5000);
     const inFlight = new Set<Promise<void>>();
     while (!loop.stopped) {
-      const messages = await consumer.fetch({ max_messages: 4 * CONCURRENT_DELIVERIES, expires: 1000 });
+      // No more than can be sent at once: a message fetched waits for nothing before its attempt, so its time to be
+      // acknowledged (2 × the webhook timeout) is never spent queueing, and it is not handed out twice.
+      const messages = await consumer.fetch({ max_messages: CONCURRENT_DELIVERIES, expires: 1000 });
       for await (const message of messages) {
         if (loop.stopped) {
           message.nak();

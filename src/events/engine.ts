@@ -25,6 +25,7 @@ export interface EventsConfig {
   lateCommitSeconds: number;
   webhookTimeoutSeconds: number;
   maxAttempts: number;
+  retentionDays: number;
 }
 
 export interface LifeEventsSetup {
@@ -59,7 +60,7 @@ export class LifeEvents {
 
   static async start(setup: LifeEventsSetup): Promise<LifeEvents> {
     const { config, store, logger } = setup;
-    const bus = await EventBus.connect(config.natsUrl!, config.stream);
+    const bus = await EventBus.connect(config.natsUrl!, config.stream, config.retentionDays * 86_400_000);
     const subscriptions = new SubscriptionStore(store);
     const publish = async (events: readonly CapturedEvent[]) => {
       await bus.publish(events);
@@ -78,7 +79,7 @@ export class LifeEvents {
     const dispatcher = new Dispatcher({
       bus, subscriptions, store, auditLog: setup.auditLog, people: setup.people, logger,
       ...(setup.observe?.delivery ? { observe: setup.observe.delivery } : {}),
-    }, { maxAttempts: config.maxAttempts, webhookTimeoutMs: config.webhookTimeoutSeconds * 1000, reconcileMs: 1000 });
+    }, { maxAttempts: config.maxAttempts, webhookTimeoutMs: config.webhookTimeoutSeconds * 1000, reconcileMs: 1000, retentionMs: config.retentionDays * 86_400_000 });
     capture.start();
     for (const reader of readers) startReading(reader, logger);
     dispatcher.start();

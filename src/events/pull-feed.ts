@@ -43,13 +43,19 @@ export async function readFeed(deps: FeedDeps, params: URLSearchParams, principa
   const limitText = params.get('limit');
   if (after !== null && !/^\d{1,15}$/.test(after)) throw new FeedRefusal(Code.BAD_REQUEST, 'after is the cursor a page gave as next');
   if (limitText !== null && (!/^\d{1,4}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > MAX_PAGE)) throw new FeedRefusal(Code.BAD_REQUEST, `limit is a whole number from 1 to ${MAX_PAGE}`);
-  const stored = await deps.subscriptions.get(id);
+  const stored = await deps.subscriptions.get(id).catch(() => {
+    throw new FeedRefusal(Code.AUDIT_UNAVAILABLE, 'the store cannot be read now, so no event is sent; try again');
+  });
   // Another organisation's subscription is answered as one that does not exist.
   if (stored === null || principal.type === 'CITIZEN' || stored.organization !== principal.organization) throw new FeedRefusal(Code.SUBSCRIPTION_NOT_FOUND, 'no such subscription for your organisation (subscription=ID from samgraf subscription create --pull)');
   if (stored.webhookUrl !== null) throw new FeedRefusal(Code.BAD_REQUEST, 'this subscription delivers to a webhook; a pull feed is one created with --pull');
   const status = stored.status;
   if (!deps.subscriptions.isLive(stored)) throw new FeedRefusal(Code.SUBSCRIPTION_INACTIVE, `this subscription is ${status === 'active' ? 'expired' : status}`);
-  if (!principal.purposes.includes(stored.purpose)) throw new FeedRefusal(Code.PURPOSE_NOT_ALLOWED, `your credentials do not allow the subscription's purpose ${stored.purpose}`);
+  // The subscription's purpose is the purpose of every read of it: the caller's credentials must allow it, as a
+  // query's purpose (a token bound to another purpose may read for that one only).
+  if (!principal.purposes.includes(stored.purpose) || (principal.boundPurpose !== null && principal.boundPurpose !== stored.purpose)) {
+    throw new FeedRefusal(Code.PURPOSE_NOT_ALLOWED, `your credentials do not allow the subscription's purpose ${stored.purpose}`);
+  }
   if (principal.municipality != null && stored.municipality !== null && principal.municipality !== stored.municipality) {
     throw new FeedRefusal(Code.SUBSCRIPTION_NOT_FOUND, 'no such subscription for your organisation');
   }
@@ -63,14 +69,21 @@ export async function readFeed(deps: FeedDeps, params: URLSearchParams, principa
   let cursor: number;
   let page;
   try {
-    cursor = after === null ? await deps.bus.sequenceAt(subscription.createdAt) : Number(after);
+    // Never before the subscription: what happened before it existed was under no subscription, nor legal basis.
+    const start = await deps.bus.sequenceAt(subscription.createdAt);
+    cursor = Math.max(start, after === null ? start : Number(after));
     page = await deps.bus.read(cursor, limit);
   } catch {
     throw new FeedRefusal(Code.EVENTS_UNAVAILABLE, 'the event engine (NATS) cannot be reached now; try again');
   }
   const replayPrefix = `${deps.bus.stream}.replay.`;
-  const events = page.filter((item) => !item.subject.startsWith(replayPrefix) && item.event.time !== undefined);
-  const people = await deps.people([...new Set(events.flatMap((item) => peopleOf(item.event)))]);
+  const events = page.filter((item) => !item.subject.startsWith(replayPrefix));
+  let people;
+  try {
+    people = await deps.people([...new Set(events.flatMap((item) => peopleOf(item.event)))]);
+  } catch {
+    throw new FeedRefusal(Code.EVENTS_UNAVAILABLE, 'the population register cannot be read now, so no event is sent; try again');
+  }
   const now = new Date();
   const deliveries = events.flatMap((item) => {
     const delivery = prepareDelivery(subscription, item.event, people, now);
@@ -78,7 +91,7 @@ export async function readFeed(deps: FeedDeps, params: URLSearchParams, principa
   });
   if (deliveries.length > 0) {
     try {
-      await deps.auditLog.append(mergeDrafts(deliveries.map((d) => d.draft), requestId));
+      await deps.auditLog.append(pageRead(deliveries.map((d) => d.draft), principal, subscription.id, requestId));
     } catch {
       throw new FeedRefusal(Code.AUDIT_UNAVAILABLE, 'the access log cannot be written now, so no event is sent');
     }
@@ -90,8 +103,11 @@ export async function readFeed(deps: FeedDeps, params: URLSearchParams, principa
   };
 }
 
-/** One page, one read: the people and what was sent of each, over all its events. */
-function mergeDrafts(drafts: readonly EventDraft[], requestId: string): EventDraft {
+/**
+ * One page, one read: by the caller (the key or officer who pulled it), for the subscription's purpose, of the
+ * people and what was sent of each over all its events; the subscription is named in the operation.
+ */
+function pageRead(drafts: readonly EventDraft[], caller: Principal, subscriptionId: string, requestId: string): EventDraft {
   const categories = new Map<string, Set<DataCategory>>();
   for (const draft of drafts) {
     for (const [pnr, list] of Object.entries(draft.subjectCategories)) {
@@ -104,7 +120,8 @@ function mergeDrafts(drafts: readonly EventDraft[], requestId: string): EventDra
   return {
     ...first,
     requestId,
-    operationName: 'GET /events',
+    principal: { type: caller.type, subject: caller.subject, organization: caller.organization, apiKeyId: caller.apiKeyId },
+    operationName: `GET /events?subscription=${subscriptionId}`,
     subjects: [...categories.keys()].sort(),
     subjectCategories: Object.fromEntries([...categories].map(([pnr, set]) => [pnr, [...set].sort()])),
     fieldsRead: [...new Set(drafts.flatMap((draft) => draft.fieldsRead))].sort(),

@@ -70,6 +70,8 @@ export async function createEventTables(db: Knex): Promise<void> {
     /** `snapshot` while the table's rows are first read (no events), then `live`. */
     t.string('phase', 10).notNullable();
     t.string('mark', 64).nullable();
+    /** When the first read began: rows changed since are left to the live rounds, which read on from here. */
+    t.string('started_mark', 64).nullable();
     t.bigInteger('updated_at').notNullable();
     t.primary(['source', 'tbl']);
   });

@@ -66,6 +66,12 @@ export function pnr(date: string, nnn: string): string {
   return `${date}${nnn}${luhnCheckDigit(`${date.slice(2)}${nnn}`)}`;
 }
 
+/** The people the life-event tests share: two married parents, their newborn, and one who moves. */
+export const PARENT_A = pnr('19850101', '238');
+export const PARENT_B = pnr('19860202', '123');
+export const NEWBORN = pnr('20260105', '246');
+export const MOVER = pnr('19700404', '222');
+
 /** `YYMMDD-NNNC`, as FK_BESLUT.PNR holds it. */
 export function tenDigits(number: string): string {
   return `${number.slice(2, 8)}-${number.slice(8)}`;
