@@ -176,7 +176,8 @@ describe(`fuzz: ${REQUESTS} seeded hostile requests (FUZZ_SEED=${SEED_TEXT})`, {
     const { staff, citizen } = await testIssuers();
     const bearer = (token: string) => `Bearer ${token}`;
     const now = Math.floor(Date.now() / 1000);
-    const staffAll = await staff.mint({ sub: 'fuzz-officer', org: 'AF', scope: ALL_SCOPES });
+    // An hour, as the other valid principals below: a run on a loaded machine may outlast the issuer's default five minutes.
+    const staffAll = await staff.mint({ sub: 'fuzz-officer', org: 'AF', scope: ALL_SCOPES, exp: now + 3600 });
     const keys = new ApiKeyStore(server.store, DEFAULT_PURPOSES);
     const apiKey = await keys.create({ organization: 'FK', name: 'fuzz partner', scopes: ['citizen:read', 'benefit:read', 'benefit:amount:read'], purposes: ['social-services'], municipality: null, expiresAt: null });
     const revoked = await keys.create({ organization: 'FK', name: 'revoked', scopes: ['citizen:read'], purposes: ['social-services'], municipality: null, expiresAt: null });

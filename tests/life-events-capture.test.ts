@@ -128,6 +128,13 @@ for (const dialect of ['mariadb', 'sqlite', 'mariadb-binlog'] as LegacyDialect[]
       await af('AF_ARENDE').where('ARENDE_ID', 'AF-2026-000001').update({ STATUS: 'AVSLUTAT', AVSLUTAT: t1 });
       await af('AF_HANDLINGSPLAN').where({ ARENDE_ID: 'AF-2026-000001', STEG: 1 }).update({ STATUS: 'KLAR', UPPDATERAD: t1 });
       await af('AF_HANDLINGSPLAN').insert(step('AF-2026-000002', 1, 'PLANERAD', t1));
+      // Deletes make no event: a withdrawn decision row, a step, a relation.
+      await fk('FK_BESLUT').insert(decision(9, B, 'I', '2026-01-09 09:00:00'));
+      await fk('FK_BESLUT').where('BESLUT_ID', 9).delete();
+      await af('AF_HANDLINGSPLAN').insert(step('AF-2026-000001', 2, 'PLANERAD', t1));
+      await af('AF_HANDLINGSPLAN').where({ ARENDE_ID: 'AF-2026-000001', STEG: 2 }).delete();
+      await fb('FB_RELATION').where({ PERSONID: A, RELID: B }).delete();
+      await fb('FB_RELATION').insert({ PERSONID: A, RELID: B, RELTYP: 'MA' });
       const agi = legacy.db.incomeRegister!;
       await agi('agi_individuppgift').insert([
         statement(2, PAYEE, '202512', '2026-01-10T12:00:00+01:00', { kontant_ersattning: 33000 }),

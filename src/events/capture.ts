@@ -135,7 +135,10 @@ export class ChangeCapture {
       // A full page whose rows all share the watermark's time would be read again and again: a larger page gets
       // past them (a bulk load stamps many rows alike). Bounded, so that one round cannot take all memory.
       if (!advanced) {
-        if (limit >= MAX_PAGE_GROWTH * this.options.pageRows) return published;
+        if (limit >= MAX_PAGE_GROWTH * this.options.pageRows) {
+          this.logger.warn({ source: source.name, table: table.table, rows: limit }, 'life events: more rows share one change time than a round reads; this table makes no events until that changes (the binary log has no such limit)');
+          return published;
+        }
         limit *= 2;
       } else {
         limit = this.options.pageRows;
