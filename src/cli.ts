@@ -23,6 +23,9 @@ import { loadDemoIssuer, NoDemoIssuerError } from './demo-issuer.js';
 import { isValidPersonalNumber } from './core/personal-number.js';
 import { createLogger } from './log.js';
 import { ApiKeyStore } from './security/api-keys.js';
+import { CLIENT_ID, documentId, TrustedDocumentStore } from './security/trusted-documents.js';
+import { checkDocument, documentsInFile, formatDocumentList } from './commands/documents.js';
+import { buildSchema } from './schema.js';
 import { migrateStore } from './store/migrations.js';
 import { exportEvents } from './access-log/export.js';
 import { pruneAccessLog } from './access-log/retention.js';
@@ -54,12 +57,23 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
   ['config schema', `config schema
                           print the config file's JSON Schema, generated from the definition that validates it`],
   ['apikey create', `apikey create [--config FILE] --org CODE --name TEXT --scopes "…" --purposes "…"
-              [--municipality CODE] [--expires 90d]
-                          create a partner's API key; prints the key once (only a hash is kept)`],
+              [--municipality CODE] [--expires 90d] [--trusted-documents required|optional]
+                          create a partner's API key; prints the key once (only a hash is kept);
+                          with --trusted-documents required it runs only its registered documents`],
   ['apikey list', `apikey list [--config FILE] [--format text|json]
                           every key's id, status, organisation, scopes, purposes and dates (never the key)`],
   ['apikey revoke', `apikey revoke [--config FILE] ID
                           revoke a key; effective on the next request, on every replica`],
+  ['documents add', `documents add [--config FILE] --client ID FILE…
+                          register a client's trusted documents (ID: an API key id, or a JWT client
+                          in config clients): each .graphql file is one document, a .json file a
+                          manifest (Apollo's persisted-query manifest, or { "<sha256>": "<document>" });
+                          each is checked against the schema and the limits, and stored by its SHA-256
+                          only if all pass; prints each id`],
+  ['documents list', `documents list [--config FILE] [--client ID] [--format text|json]
+                          the registered documents: client, id, operations, when added (json: with text)`],
+  ['documents remove', `documents remove [--config FILE] --client ID DOCUMENT_ID
+                          remove one; the client can no longer run it, at once, on every replica`],
   ['subscription create', `subscription create [--config FILE] --org CODE --events TYPES --purpose P [--legal-basis TEXT]
               --scopes "…" [--municipality CODE] [--expires 90d] (--webhook URL | --pull)
                           subscribe an organisation to life events (TYPES: comma-separated, e.g.
@@ -295,6 +309,8 @@ async function main(argv: string[]): Promise<void> {
       return apikey(rest);
     case 'subscription':
       return subscription(rest);
+    case 'documents':
+      return trustedDocuments(rest);
     case 'policy': {
       const [sub, ...flagArgs] = rest;
       if (sub !== 'matrix') throw new UsageError('usage: samgraf policy matrix [--format text|json] [--supergraph FILE]');
@@ -379,6 +395,7 @@ async function apikey(args: string[]): Promise<void> {
   const options = {
     config: { type: 'string' }, org: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' },
     purposes: { type: 'string' }, municipality: { type: 'string' }, expires: { type: 'string' }, format: { type: 'string', default: 'text' },
+    'trusted-documents': { type: 'string' },
   } as const;
   let flags: ReturnType<typeof parse<typeof options>>;
   let positionals: string[] = [];
@@ -396,7 +413,7 @@ async function apikey(args: string[]): Promise<void> {
     await migrateStore(db);
     const store = new ApiKeyStore(db, config.purposes);
     if (sub === 'create') {
-      const { id, key } = await createApiKey(store, flags, config.purposes);
+      const { id, key } = await createApiKey(store, { ...flags, trustedDocuments: flags['trusted-documents'] }, config.purposes);
       process.stderr.write(`API key ${id} created. It is shown once, below; samgraf keeps only its hash.\n`);
       process.stdout.write(`${key}\n`);
     } else if (sub === 'list') {
@@ -407,6 +424,53 @@ async function apikey(args: string[]): Promise<void> {
       if (!id || extra.length > 0) throw new UsageError('usage: samgraf apikey revoke ID');
       if (!(await store.revoke(id))) throw new CommandInputError(`no active API key with id ${id}`);
       process.stdout.write(`revoked ${id}\n`);
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function trustedDocuments(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const options = { config: { type: 'string' }, client: { type: 'string' }, format: { type: 'string', default: 'text' } } as const;
+  if (sub !== 'add' && sub !== 'list' && sub !== 'remove') throw new UsageError('usage: samgraf documents add|list|remove');
+  let flags: ReturnType<typeof parse<typeof options>>;
+  let positionals: string[] = [];
+  try {
+    const parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: sub !== 'list' });
+    flags = parsed.values;
+    positionals = parsed.positionals;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (flags.format !== 'text' && flags.format !== 'json') throw new UsageError('--format is text or json');
+  if (sub !== 'list' && flags.client === undefined) throw new UsageError(`--client ID is required: the API key id or the JWT client (config clients) the documents are for`);
+  if (flags.client !== undefined && !CLIENT_ID.test(flags.client)) throw new UsageError('--client takes a client id: letters, digits and ._:-');
+  if (sub === 'add' && positionals.length === 0) throw new UsageError('usage: samgraf documents add --client ID FILE… (.graphql documents or .json manifests)');
+  if (sub === 'remove' && positionals.length !== 1) throw new UsageError('usage: samgraf documents remove --client ID DOCUMENT_ID');
+  const config = configFrom(flags.config, true);
+  // Judged before the store is opened: a document that fails is said at once, and nothing is stored.
+  const checked = sub === 'add' ? positionals.flatMap((file) => documentsInFile(file)).map((input) => checkDocument(input, buildSchema(), config.limits)) : [];
+  const db = openDatabase(config.store.url);
+  try {
+    await migrateStore(db);
+    const store = new TrustedDocumentStore(db);
+    if (sub === 'add') {
+      if (config.clients[flags.client!] === undefined && !(await new ApiKeyStore(db, config.purposes).exists(flags.client!))) {
+        throw new CommandInputError(`no client ${flags.client}: name an API key's id (samgraf apikey list) or a JWT client in config clients`);
+      }
+      const added = new Set((await store.add(flags.client!, checked)).map((document) => document.id));
+      for (const document of checked) {
+        const id = documentId(document.text);
+        process.stdout.write(`${id}  ${document.operations.join(' ')}  ${added.has(id) ? 'added' : 'already registered'}\n`);
+      }
+    } else if (sub === 'list') {
+      const documents = await store.list(flags.client);
+      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(documents, null, 2)}\n` : formatDocumentList(documents));
+    } else {
+      const id = positionals[0]!.replace(/^sha256:/, '');
+      if (!(await store.remove(flags.client!, id))) throw new CommandInputError(`client ${flags.client} has no trusted document ${id}`);
+      process.stdout.write(`removed ${id}\n`);
     }
   } finally {
     await db.destroy();

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { GATEWAY_NAME as GATEWAY, partNames } from './federation/parts.js';
 import { DIALECT_NAMES, parseDatabaseUrl, type DatabaseTarget, type Dialect } from './core/db.js';
+import { CLIENT_ID } from './security/trusted-documents.js';
+import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from './core/principal.js';
 
 const databaseUrl = z.string().min(1).superRefine((url, ctx) => {
   try {
@@ -138,9 +140,19 @@ export const configSchema = z.strictObject({
     keepAliveTimeoutMs: z.number().int().min(1000).max(3_600_000).default(65_000),
     /** Time to receive a request's headers; longer than keepAliveTimeoutMs (checked below). Default: 1 s longer. */
     headersTimeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+    /**
+     * Serve GET /metrics on this port only (of the same host), so that it can be kept off the network clients
+     * reach; the main port then answers 404 there. Without it, /metrics is on the main port.
+     */
+    metricsPort: z.number().int().min(1).max(65535).optional(),
+    /** When set, GET /metrics requires `Authorization: Bearer <this>` (e.g. "${SAMGRAF_METRICS_TOKEN}"). */
+    metricsToken: z.string().min(16).describe('a secret of at least 16 characters, e.g. "${SAMGRAF_METRICS_TOKEN}"').optional(),
   }).refine((server) => server.headersTimeoutMs === undefined || server.headersTimeoutMs > server.keepAliveTimeoutMs, {
     path: ['headersTimeoutMs'],
     message: 'must be greater than server.keepAliveTimeoutMs, or a request arriving on an idle connection could be cut off while its headers are read',
+  }).refine((server) => server.metricsPort === undefined || server.metricsPort !== server.port, {
+    path: ['metricsPort'],
+    message: 'must differ from server.port (leave it out to serve /metrics on the main port)',
   }).default({ port: 4000, host: '0.0.0.0', introspection: 'scope', console: true, ide: true, keepAliveTimeoutMs: 65_000 }),
   limits: limits.default(limits.parse({})),
   // One key per source module; a module a deployment may leave out is optional.
@@ -203,6 +215,17 @@ export const configSchema = z.strictObject({
      */
     retentionDays: z.number().min(0.01).max(365).default(7),
   }).default({ stream: 'SAMGRAF_EVENTS', pollIntervalSeconds: 1, lateCommitSeconds: 10, webhookTimeoutSeconds: 10, maxAttempts: 8, retentionDays: 7 }),
+  /**
+   * Partners' clients by id: an API key's id, or a JWT client's `azp` / `client_id` claim. Only a client named here
+   * (or an API key) has trusted documents and its own label in samgraf_client_requests_total.
+   */
+  clients: z.record(
+    z.string().regex(CLIENT_ID).describe('a client id: letters, digits and ._:- (an API key id or a JWT azp / client_id)'),
+    z.strictObject({
+      /** `required`: the client runs only its registered documents, sent by id (src/security/trusted-documents.ts). */
+      trustedDocuments: z.enum(TRUSTED_DOCUMENTS_MODES as [TrustedDocumentsMode, ...TrustedDocumentsMode[]]).default('optional'),
+    }),
+  ).default({}),
   purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/).describe('a name of lower-case words joined by - (e.g. benefit-assessment)')).min(1).default(DEFAULT_PURPOSES),
   /** A federated deployment (src/federation): where each part runs, for the gateway and `samgraf compose`. */
   federation: z.strictObject({
@@ -225,6 +248,7 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
+export type ClientsConfig = Config['clients'];
 
 /**
  * The configuration of one part of a federated deployment (`samgraf subgraph --source NAME`): the agency's own
@@ -362,7 +386,7 @@ function expectation(node: SchemaNode): string {
 }
 
 /** Keys whose values may hold secrets (a password in a URL, keys): never quoted back. */
-const SECRET_KEYS = new Set(['url', 'redisUrl', 'jwksUrl', 'jwks', 'signingKey']);
+const SECRET_KEYS = new Set(['url', 'redisUrl', 'jwksUrl', 'jwks', 'signingKey', 'metricsToken']);
 const HAS_PLACEHOLDER = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
 const MAX_QUOTED_CHARS = 40;
 

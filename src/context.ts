@@ -14,6 +14,7 @@ import DataLoader from 'dataloader';
 import { AccessRecord } from './access-log/record.js';
 import type { GraphQLResponse } from '@apollo/server';
 import type { Principal } from './core/principal.js';
+import type { TrustedDocumentStore } from './security/trusted-documents.js';
 
 /** What the caller said about the request, beyond credentials. */
 export interface RequestDeclarations {
@@ -43,6 +44,8 @@ export interface RequestContext extends ModuleContext {
   inclusionProof: DataLoader<{ event: EventKey; checkpoint: number | null }, InclusionProof | null, string>;
   /** A citizen's receipt for an entry of their log, batched (`AccessLogEntry.receipt`). */
   receipt: DataLoader<CitizenLogEntry, string | null>;
+  /** A trusted document's text by its id, batched (`AuditEvent.documentText`). */
+  documentText: DataLoader<string, string | null>;
   /** Verifies the access log's hash chains (`auditChains`). */
   chains: ChainReporter;
   declarations: RequestDeclarations;
@@ -83,6 +86,8 @@ export interface Services {
   chains: ChainVerifier;
   cursors: CursorCodec;
   loaders: LoaderOptions;
+  /** The clients' trusted documents, whose texts auditors read beside the events that ran them. */
+  documents: Pick<TrustedDocumentStore, 'texts'>;
   /**
    * Where the register of persons is asked, when it is not in this process (a federated part other than the
    * register's own: src/federation/person-directory.ts). By default the register's module's own loaders.
@@ -134,6 +139,10 @@ export function createRequestContext(services: Services, requestId: string, prin
     return keys.map((key) => proofs.get(`${key.checkpoint}|${key.event.writer}:${key.event.seq}`) ?? null);
   }, { cacheKeyFn: (key) => `${key.checkpoint}|${key.event.writer}:${key.event.seq}` });
   const receipt = new DataLoader<CitizenLogEntry, string | null>((entries) => accessLog.receipts(entries));
+  const documentText = new DataLoader<string, string | null>(async (ids) => {
+    const texts = await services.documents.texts(ids);
+    return ids.map((id) => texts.get(id) ?? null);
+  });
   return {
     origin,
     requestId,
@@ -141,6 +150,7 @@ export function createRequestContext(services: Services, requestId: string, prin
     leafIndex,
     inclusionProof,
     receipt,
+    documentText,
     chains,
     cursors,
     principal,

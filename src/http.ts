@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
-import { getOperationAST, GraphQLError, parse, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { RequestContext } from './context.js';
 import { Code, httpStatus, withHttpStatus, type ErrorCode } from './core/error-codes.js';
 import type { LimitsConfig } from './config.js';
@@ -13,12 +13,14 @@ import type { Reachability } from './health.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { OperationGate, OverloadedError } from './operation-gate.js';
+import { answerMetrics } from './metrics-endpoint.js';
 import { DocumentFactsCache, type ParsedFacts } from './document-facts.js';
 import type { IntrospectionPolicy } from './plugins/access-control.js';
 import { anonymousAliasError, documentBoundsError, maxBracketNesting } from './plugins/limits.js';
 import { DENIALS, operationLabel } from './plugins/metrics.js';
 import { RequestLogEntry } from './plugins/request-log.js';
 import { AuthenticationError } from './security/errors.js';
+import { chooseDocument, TrustedDocumentRefusal, type SentDocument, type TrustedDocumentStore } from './security/trusted-documents.js';
 import { INTERNAL_HEADER, InternalAuthError, type InternalAuth, type InternalCaller } from './federation/internal-auth.js';
 import { LookupRefused, type LookupRequest } from './federation/person-directory.js';
 import { wantsIdePage, type WebPages } from './web/pages.js';
@@ -64,6 +66,12 @@ export interface HttpOptions {
   introspection: IntrospectionPolicy;
   /** Bounds the operations executing at once. */
   gate: OperationGate;
+  /** `server.metricsToken`: GET /metrics needs it as a bearer token. */
+  metricsToken?: string | undefined;
+  /** `server.metricsPort` is set: /metrics is served there, not here. */
+  metricsElsewhere?: boolean;
+  /** The clients' trusted documents (src/security/trusted-documents.ts), looked up by client and id. */
+  trustedDocuments: Pick<TrustedDocumentStore, 'find'>;
   /** Which part of a federation this server is (`gateway`, a source's name, `samgraf`), for traces. */
   part?: string;
 }
@@ -151,14 +159,11 @@ export function createHttpHandler(options: HttpOptions) {
         if (served === 'served') return;
         throw new HttpError(Code.NOT_FOUND, 'not found: no such file');
       }
+      if (path === '/metrics' && options.metricsElsewhere) throw new HttpError(Code.NOT_FOUND, 'not found: /metrics is served on server.metricsPort');
       if (!KNOWN_PATHS.has(path) && !route) throw new HttpError(Code.NOT_FOUND, `not found: samgraf serves /graphql, /healthz, /readyz${pages?.consoleEnabled ? ', /metrics and /console' : ' and /metrics'}`);
       allowOnly(req, ['GET', 'HEAD']);
       if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      if (path === '/metrics') {
-        res.setHeader('content-type', options.metrics.registry.contentType);
-        res.end(await options.metrics.registry.metrics());
-        return;
-      }
+      if (path === '/metrics') return await answerMetrics(req, res, options.metrics, options.metricsToken);
       if (route) {
         // Demo routes hand out keys and tokens: never kept by a cache.
         res.setHeader('cache-control', 'no-store');
@@ -205,35 +210,58 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
       throw new HttpError(Code.QUERY_TOO_DEEP, `the document nests deeper than the limit (${options.limits.maxDepth} levels of fields)`);
     }
   }
-  const queries = members.map((piece) => (piece as GraphQLRequestMembers).query);
   // Credentials are checked before Apollo parses and validates the document: graphql-js validation costs far more
-  // than this, and a caller without credentials is served schema metadata only. A refusal reaches Apollo as a
-  // failed context, which answers it like any other (status, headers, error format, one answer per batch piece).
-  const admit = async (query: unknown, operationName: unknown): Promise<() => Promise<RequestContext>> => {
+  // than this, and a caller without credentials is served schema metadata only. So is the client's hold to its
+  // trusted documents, and a registered document named by id takes the place of the text. A refusal reaches
+  // Apollo as a failed context, which answers it like any other (status, headers, error format, one answer per
+  // batch piece).
+  const admit = async (sent: GraphQLRequestMembers): Promise<Admitted> => {
     const started = process.hrtime.bigint();
     let context: RequestContext;
     try {
       context = await entry.track(() => options.createContext(requestId, req.headers, origin));
     } catch (error) {
-      return () => Promise.reject(error);
+      return { context: () => Promise.reject(error), members: sent };
     }
+    const refuse = (refusal: GraphQLError, document: DocumentNode | null): Admitted => {
+      // Refused before Apollo, so the metrics plugin never sees it: counted here as it would count it.
+      const operation = document && getOperationAST(document, typeof sent.operationName === 'string' ? sent.operationName : undefined);
+      options.metrics.request(document ? operationLabel(options.schema, document, operation) : 'none', 'error', Number(process.hrtime.bigint() - started) / 1e9);
+      options.metrics.clientRequest(context.principal, 'refused');
+      const code = String(refusal.extensions.code);
+      if (DENIALS.has(code)) options.metrics.denied(code);
+      entry.failed(code);
+      return { context: () => Promise.reject(refusal), members: sent };
+    };
+    let members = sent;
+    try {
+      const choice = await chooseDocument(sentDocument(sent), context.principal?.client, (client, id) => options.trustedDocuments.find(client, id));
+      if (choice.kind === 'registered') members = withRegisteredText(sent, choice.text);
+    } catch (error) {
+      if (!(error instanceof TrustedDocumentRefusal)) return { context: () => Promise.reject(error), members: sent };
+      return refuse(new GraphQLError(error.message, { extensions: withHttpStatus(error.code) }), null);
+    }
+    const query = members.query;
     const facts = typeof query === 'string' ? documents.read(query).parsed : null;
     const refusal = facts && refusalOf(facts, context.principal === null, options);
-    if (typeof query !== 'string' || !refusal) return async () => context;
-    // Refused before Apollo, so the metrics plugin never sees it: counted here as it would count it (the text
-    // parsed when its facts were read).
-    const document = parse(query, { maxTokens: options.limits.maxTokens });
-    const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
-    options.metrics.request(operationLabel(options.schema, document, operation), 'error', Number(process.hrtime.bigint() - started) / 1e9);
-    const code = String(refusal.extensions.code);
-    if (DENIALS.has(code)) options.metrics.denied(code);
-    entry.failed(code);
-    return () => Promise.reject(refusal);
+    if (typeof query !== 'string' || !refusal) return { context: async () => context, members };
+    // The text parsed when its facts were read.
+    return refuse(refusal, parse(query, { maxTokens: options.limits.maxTokens }));
   };
-  const execute = async (piece: unknown, index: number) => options.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method, headers, search: url.search, body: piece },
-    context: await admit(queries[index], (members[index] as GraphQLRequestMembers).operationName),
-  });
+  const execute = async (piece: unknown, index: number) => {
+    const admitted = await admit(members[index] as GraphQLRequestMembers);
+    const replaced = admitted.members !== members[index];
+    return options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method,
+        headers,
+        // A registered document's text stands where the id was: in the body, or in a GET's parameters.
+        search: replaced && method === 'GET' ? searchOf(url.searchParams, admitted.members) : url.search,
+        body: replaced && method !== 'GET' ? admitted.members : piece,
+      },
+      context: admitted.context,
+    });
+  };
   // Each operation of a batch runs as a request of its own — its own context, access-log event and rate-limit
   // point — because per-request state (loaders, the access record) must never be shared between operations.
   // The time spent waiting for a slot counts towards the execution timeout; a request that times out waiting
@@ -307,6 +335,38 @@ interface GraphQLRequestMembers {
   operationName?: unknown;
   variables?: unknown;
   extensions?: unknown;
+  /** A trusted document's id (GraphQL over HTTP's persisted documents): `sha256:<hex>` or the hex alone. */
+  documentId?: unknown;
+}
+
+/** A request admitted: its context (or the refusal Apollo is to answer), and the members it runs. */
+interface Admitted {
+  context: () => Promise<RequestContext>;
+  members: GraphQLRequestMembers;
+}
+
+const DOCUMENT_ID = /^(?:sha256:)?([0-9a-f]{64})$/;
+
+/** What a request's checked members send: its text and the id it names a document by. */
+function sentDocument({ query, documentId, extensions }: GraphQLRequestMembers): SentDocument {
+  const hash = isJsonObject(extensions) && isJsonObject(extensions.persistedQuery) ? extensions.persistedQuery.sha256Hash as string : undefined;
+  const id = typeof documentId === 'string' ? DOCUMENT_ID.exec(documentId)![1] : hash;
+  return { query: typeof query === 'string' ? query : undefined, id, byDocumentId: typeof documentId === 'string' };
+}
+
+/** The members with the registered text as the query, and no id left for Apollo to look up again. */
+function withRegisteredText({ documentId: _id, extensions, ...rest }: GraphQLRequestMembers, text: string): GraphQLRequestMembers {
+  const { persistedQuery: _hash, ...otherExtensions } = isJsonObject(extensions) ? extensions : {};
+  return { ...rest, query: text, ...(Object.keys(otherExtensions).length > 0 ? { extensions: otherExtensions } : {}) };
+}
+
+/** A GET's parameters for the members, as Apollo reads them. */
+function searchOf(original: URLSearchParams, members: GraphQLRequestMembers): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of original) if (!['query', 'extensions', 'documentId'].includes(name)) params.append(name, value);
+  params.set('query', members.query as string);
+  if (members.extensions !== undefined) params.set('extensions', JSON.stringify(members.extensions));
+  return `?${params.toString()}`;
 }
 
 const isJsonObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -323,8 +383,12 @@ function badRequest(message: string): HttpError {
  */
 function checkMembers(piece: unknown): void {
   if (!isJsonObject(piece)) throw badRequest('a GraphQL request is a JSON object with a query (or a persisted-query extension)');
-  const { query, operationName, variables, extensions } = piece as GraphQLRequestMembers;
+  const { query, operationName, variables, extensions, documentId } = piece as GraphQLRequestMembers;
   if (!isAbsent(query) && typeof query !== 'string') throw badRequest('query must be a string');
+  if (!isAbsent(documentId)) {
+    if (typeof documentId !== 'string' || !DOCUMENT_ID.test(documentId)) throw badRequest('documentId must be a trusted document\'s id: sha256:<64 lower-case hexadecimal digits>, or the digits alone');
+    if (!isAbsent(query)) throw badRequest('send either a query or a documentId, not both');
+  }
   if (!isAbsent(operationName) && typeof operationName !== 'string') throw badRequest('operationName must be a string');
   if (!isAbsent(variables) && !isJsonObject(variables)) throw badRequest('variables must be a JSON object');
   if (isAbsent(extensions)) return;
@@ -354,7 +418,7 @@ function membersOfSearch(params: URLSearchParams): GraphQLRequestMembers {
       throw badRequest(`the ${name} parameter is not valid JSON`);
     }
   };
-  return { query: once('query'), operationName: once('operationName'), variables: json('variables'), extensions: json('extensions') };
+  return { query: once('query'), operationName: once('operationName'), variables: json('variables'), extensions: json('extensions'), documentId: once('documentId') };
 }
 
 /**

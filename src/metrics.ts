@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState, SourceName, SourceObserver } from './core/source.js';
 import type { GateState } from './operation-gate.js';
+import type { Principal } from './core/principal.js';
 import { SAMGRAF_VERSION } from './version.js';
 
 const CIRCUIT_VALUES: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -26,6 +27,8 @@ export class Metrics implements SourceObserver {
 
   private readonly treeSize = new Gauge({ name: 'samgraf_access_log_tree_size', help: 'Leaves in the access log\'s Merkle tree, as of this process\'s last sequencing round', registers: [this.registry] });
   private readonly sequencingFailures = new Counter({ name: 'samgraf_access_log_sequencing_failures_total', help: 'Sequencing rounds of the access log\'s tree that failed (retried at the next)', registers: [this.registry] });
+
+  private readonly clientRequests = new Counter({ name: 'samgraf_client_requests_total', help: 'GraphQL operations per registered client (an API key id, or a JWT client named in config clients; "none" for any other caller) and outcome (ok, partial, error, refused)', labelNames: ['client', 'outcome'], registers: [this.registry] });
 
   private readonly lifeEventsPublished = new Counter({ name: 'samgraf_life_events_published_total', help: 'Life events captured from the sources and published to the bus', registers: [this.registry] });
   private readonly lifeEventDeliveries = new Counter({ name: 'samgraf_life_event_deliveries_total', help: 'Webhook deliveries of life events by result (delivered, withheld, retried, dead-lettered)', labelNames: ['result'], registers: [this.registry] });
@@ -81,6 +84,14 @@ export class Metrics implements SourceObserver {
   request(operation: string, outcome: string, seconds: number): void {
     this.requests.inc({ operation, outcome });
     this.requestSeconds.observe({ operation }, seconds);
+  }
+
+  /**
+   * One operation of a caller. Client ids are a closed set — API keys the operator created, clients config names —
+   * and never personal data; any other caller counts as `none`.
+   */
+  clientRequest(principal: Principal | null, outcome: 'ok' | 'partial' | 'error' | 'refused'): void {
+    this.clientRequests.inc({ client: principal?.client?.id ?? 'none', outcome });
   }
 
   response(path: string, status: number): void {

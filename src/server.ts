@@ -38,6 +38,8 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { requestLogPlugin } from './plugins/request-log.js';
 import { Metrics } from './metrics.js';
 import { OperationGate } from './operation-gate.js';
+import { portOf, startMetricsServer } from './metrics-endpoint.js';
+import { TrustedDocumentStore } from './security/trusted-documents.js';
 import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
@@ -59,6 +61,8 @@ import type { PersonRecord } from './core/source-module.js';
 
 export interface Samgraf {
   url: string;
+  /** GET /metrics: on the main port, or on server.metricsPort. */
+  metricsUrl: string;
   metrics: Metrics;
   httpServer: Server;
   sources: Record<SourceName, Knex>;
@@ -146,8 +150,9 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       purposes: config.purposes,
       clockSkewSeconds: config.auth.clockSkewSeconds,
       jwksCooldownMs: config.auth.jwksCooldownSeconds * 1000,
+      clients: config.clients,
     }),
-    new ApiKeyStore(store, config.purposes),
+    new ApiKeyStore(store, config.purposes, config.clients),
   );
   // Refusals are logged here, where the request is known (an AsyncLocalStorage would cost every promise).
   const logRefusal = (requestId: string, { problem, refusal: { credential, detail } }: AuthenticationError) => {
@@ -199,8 +204,9 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   });
   await apollo.start();
 
+  const trustedDocuments = new TrustedDocumentStore(store);
   const services = {
-    sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true },
+    sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true }, documents: trustedDocuments,
     ...(part?.people ? { people: part.people } : {}),
     ...(part?.name === SAMGRAF_PART ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: part.remoteLogs, auth: part.internal, timeoutMs: subgraphTimeoutOf(config) }) } : {}),
     ...(gateway?.embedsSamgrafPart ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: sourceParts(gateway.parts), auth: gateway.internal, timeoutMs: subgraphTimeoutOf(config), vouches: true }) } : {}),
@@ -274,6 +280,9 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     ...(part ? { part: part.name } : gateway ? { part: GATEWAY } : {}),
     transparency,
     eventFeed,
+    trustedDocuments,
+    metricsToken: config.server.metricsToken,
+    metricsElsewhere: config.server.metricsPort !== undefined,
     isReady: async () => {
       const databases: [DatabaseName, Knex][] = [...Object.entries(sources), ['store', store]];
       const results = await Promise.all(databases.map(async ([name, db]) => [name, await health.check(name, db)] as const));
@@ -301,14 +310,20 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     httpServer.once('error', reject);
     httpServer.listen(config.server.port, config.server.host, () => resolve());
   });
+  const metricsServer = config.server.metricsPort === undefined ? null : await startMetricsServer(metrics, config.server.metricsPort, config.server.host, config.server.metricsToken)
+    .catch(async (error: unknown) => {
+      await new Promise((resolve) => httpServer.close(resolve));
+      throw error;
+    });
   transparency.start();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   const url = `http://${host}:${port}/graphql`;
-  logger.info({ version: SAMGRAF_VERSION, node: process.version, port, auditWriters: auditLog.writerIds }, 'samgraf listening');
+  logger.info({ version: SAMGRAF_VERSION, node: process.version, port, ...(metricsServer ? { metricsPort: portOf(metricsServer) } : {}), auditWriters: auditLog.writerIds }, 'samgraf listening');
 
   return {
     url,
+    metricsUrl: metricsServer ? `http://${host}:${portOf(metricsServer)}/metrics` : url.replace(/\/graphql$/, '/metrics'),
     metrics,
     httpServer,
     sources,
@@ -320,6 +335,11 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       await closed;
+      if (metricsServer) {
+        const metricsClosed = new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+        metricsServer.closeAllConnections();
+        await metricsClosed;
+      }
       await apollo.stop();
       await lifeEvents?.close();
       await auditLog.flush();

@@ -178,7 +178,7 @@ describe('compiled execution serves, denies, masks and logs as graphql-js does (
   test('the access log read back: by a citizen, and by an auditor up to a fixed time', async () => {
     await compare('citizen', personas.citizen!, [{ label: 'my access log', query: '{ myAccessLog(first: 100) { edges { cursor node { occurredAt organization purpose dataCategories } } pageInfo { hasNextPage endCursor } } }' }]);
     const to = new Date().toISOString();
-    const events = '{ cursor node { id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash } }';
+    const events = '{ cursor node { id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose operationName documentHash documentText subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors hash prevHash } }';
     const query = `query Log($f: AuditEventFilter) { auditEvents(filter: $f, first: 100) { edges ${events} pageInfo { hasNextPage endCursor } } }`;
     const steps = [RESIDENT.PERSONID, PROTECTED.PERSONID, ELSEWHERE.PERSONID].map((subject, i) => ({ label: `events about person ${i}`, query, variables: { f: { subject, to } } }));
     assert.ok(await compare('auditor', personas.auditor!, steps) === steps.length);

@@ -18,7 +18,8 @@ const EXAMPLE = join(repoRoot, 'samgraf.config.example.json');
 /** The environment variables the example names, with values of the kind an operator sets. */
 const EXAMPLE_ENV = { SKV_DB_PASSWORD: 'p/1#', FK_DB_PASSWORD: 'p@2', AF_DB_PASSWORD: 'p:3', AGI_DB_PASSWORD: 'p&6', STORE_DB_PASSWORD: 'p%4', REDIS_PASSWORD: 'r?5',
   // The gateway's private key as an operator's secret store would hold it: the JWK's JSON text.
-  SAMGRAF_INTERNAL_KEY: '{"kty":"OKP","crv":"Ed25519","x":"wu9S_jjZYHduWaXskk-P-Cnu9U4kvgeLrVF8-UYKXpU","d":"8oieD6AqaPmIdkkz7dPVnuAqtE5FNW_JYL9rmjIcMp8"}' };
+  SAMGRAF_INTERNAL_KEY: '{"kty":"OKP","crv":"Ed25519","x":"wu9S_jjZYHduWaXskk-P-Cnu9U4kvgeLrVF8-UYKXpU","d":"8oieD6AqaPmIdkkz7dPVnuAqtE5FNW_JYL9rmjIcMp8"}',
+  SAMGRAF_METRICS_TOKEN: 'metrics-scraper-secret-0001' };
 
 const valid = (): Record<string, any> => ({
   sources: {

@@ -275,6 +275,7 @@ export type AuditChainStatusResolvers<ContextType = RequestContext, ParentType e
 export type AuditEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = {
   caseReference?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   documentHash?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  documentText?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fieldsDenied?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   fieldsMasked?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   fieldsRead?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;

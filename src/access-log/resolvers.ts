@@ -72,6 +72,7 @@ export const accessLogResolvers: Resolvers = {
   AuditEvent: {
     id: (event) => `${event.writer}:${event.seq}`,
     leafIndex: (event, _, ctx) => ctx.leafIndex.load(event),
+    documentText: (event, _, ctx) => (event.documentHash === null ? null : ctx.documentText.load(event.documentHash)),
     inclusionProof: (event, args, ctx) => {
       const checkpoint = args.checkpoint ?? null;
       if (checkpoint !== null && checkpoint < 1) throw new GraphQLError('checkpoint is the tree size of a signed checkpoint: a whole number from 1', { extensions: { code: Code.BAD_USER_INPUT } });

@@ -1,5 +1,6 @@
 /** `samgraf apikey create|list|revoke`: partner agencies' API keys in the store. */
 import { ApiKeyStore, type ApiKeyListing } from '../security/api-keys.js';
+import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from '../core/principal.js';
 import { isMunicipalityCode, isOrganizationCode, MAX_ORGANIZATION_LENGTH } from '../security/claims.js';
 import { ACROSS_MUNICIPALITIES, SCOPES } from '../security/scopes.js';
 
@@ -28,6 +29,7 @@ export interface CreateInput {
   purposes?: string | undefined;
   municipality?: string | undefined;
   expires?: string | undefined;
+  trustedDocuments?: string | undefined;
 }
 
 export async function createApiKey(store: ApiKeyStore, input: CreateInput, configuredPurposes: readonly string[]) {
@@ -51,7 +53,10 @@ export async function createApiKey(store: ApiKeyStore, input: CreateInput, confi
   if (input.municipality !== undefined && acrossMunicipalities.length > 0) {
     throw new CommandInputError(`${acrossMunicipalities.join(' ')} covers people of every municipality: a key bound to --municipality cannot hold it`);
   }
+  const trustedDocuments = input.trustedDocuments ?? 'optional';
+  if (!TRUSTED_DOCUMENTS_MODES.includes(trustedDocuments as TrustedDocumentsMode)) throw new CommandInputError('--trusted-documents is required or optional');
   return store.create({
+    trustedDocuments: trustedDocuments as TrustedDocumentsMode,
     organization,
     name,
     // Each once: repeating a word must not grow the row past its column.
@@ -64,7 +69,7 @@ export async function createApiKey(store: ApiKeyStore, input: CreateInput, confi
 
 export function formatKeyList(keys: readonly ApiKeyListing[], now = new Date()): string {
   if (keys.length === 0) return 'no API keys\n';
-  const header = ['id', 'status', 'organization', 'name', 'municipality', 'scopes', 'purposes', 'created', 'expires'];
+  const header = ['id', 'status', 'organization', 'name', 'municipality', 'scopes', 'purposes', 'documents', 'created', 'expires'];
   const rows = keys.map((key) => [
     key.id,
     key.revokedAt ? 'revoked' : key.expiresAt && key.expiresAt <= now ? 'expired' : 'active',
@@ -73,9 +78,15 @@ export function formatKeyList(keys: readonly ApiKeyListing[], now = new Date()):
     key.municipality ?? '-',
     key.scopes.join(' '),
     key.purposes.join(' '),
+    key.trustedDocuments,
     key.createdAt.toISOString(),
     key.expiresAt?.toISOString() ?? 'never',
   ]);
+  return formatTable(header, rows);
+}
+
+/** Columns aligned with two spaces between them, as the CLI's listings print them. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   return [header, ...rows].map((cells) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -5,7 +5,7 @@ import { SCOPES } from '../security/scopes.js';
 import { EventBus } from '../events/bus.js';
 import type { CapturedEvent } from '../events/capture.js';
 import { checkEvents, checkWebhookUrl, DEAD_LETTERS, SubscriptionInputError, type Subscription, type SubscriptionStore } from '../events/subscriptions.js';
-import { CommandInputError, parseExpiry } from './apikey.js';
+import { CommandInputError, formatTable, parseExpiry } from './apikey.js';
 
 const MAX_LEGAL_BASIS = 200;
 
@@ -67,8 +67,7 @@ export function formatSubscriptions(subscriptions: readonly Subscription[], now 
     new Date(s.createdAt).toISOString(),
     s.expiresAt === null ? 'never' : new Date(s.expiresAt).toISOString(),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows].map((cells) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return formatTable(header, rows);
 }
 
 /** What a listing shows of a subscription: never its secret. */

@@ -21,6 +21,20 @@ export interface Principal {
   issuer: string | null;
   /** A purpose bound to the credential itself (the token's `purpose` claim). */
   boundPurpose: string | null;
+  /**
+   * The registered client the caller calls through: an API key, or a JWT client (`azp` / `client_id`) named in
+   * config `clients`. Absent or null for any other caller.
+   */
+  client?: Client | null;
+}
+
+/** How a client may send its operations: `required` runs only its trusted documents (security/trusted-documents.ts). */
+export type TrustedDocumentsMode = 'required' | 'optional';
+export const TRUSTED_DOCUMENTS_MODES: readonly TrustedDocumentsMode[] = ['required', 'optional'];
+
+export interface Client {
+  id: string;
+  trustedDocuments: TrustedDocumentsMode;
 }
 
 export const SELF_SERVICE_PURPOSE = 'self-service';

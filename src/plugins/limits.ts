@@ -8,7 +8,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType, getNullableType, GraphQLError, isListType, isObjectType, Kind, valueFromAST, visit,
-  type ASTVisitor, type DocumentNode, type FieldNode, type GraphQLField, type GraphQLNamedType, type GraphQLSchema,
+  type ASTVisitor, type DocumentNode, type FieldNode, type OperationDefinitionNode, type GraphQLField, type GraphQLNamedType, type GraphQLSchema,
   type SelectionSetNode, type ValidationContext,
 } from 'graphql';
 import type { RequestContext } from '../context.js';
@@ -206,6 +206,19 @@ export function depthLimitRule(maxDepth: number) {
 
 const DEFAULT_SHAPE_LIMITS: Limits = { maxDepth: 15, maxAliases: 30, maxRootFields: 10, maxCost: 250_000, maxTokens: 20_000, assumedListSize: 10 };
 
+/**
+ * Why an operation's aliases, root fields or cost exceed the limits, if they do. List sizes that variables give
+ * are read from `variables`; without them, the sizes a resolver assumes by default.
+ */
+export function operationShapeError(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, limits: Limits): GraphQLError | null {
+  const rootType = schema.getRootType(operation.operation) ?? null;
+  const shape = new ShapeMeter(schema, fragmentsOf(document), variables, limits).measure(operation.selectionSet, rootType);
+  if (shape.fields > limits.maxRootFields) return limitError(Code.TOO_MANY_ROOT_FIELDS, `the operation selects ${shape.fields} root fields; the limit is ${limits.maxRootFields}`);
+  if (shape.aliases > limits.maxAliases) return limitError(Code.TOO_MANY_ALIASES, `the operation uses ${shape.aliases} aliases; the limit is ${limits.maxAliases}`);
+  if (shape.cost > limits.maxCost) return limitError(Code.QUERY_TOO_COSTLY, `the query could touch about ${Math.round(shape.cost)} fields; the limit is ${limits.maxCost}`);
+  return null;
+}
+
 /** Aliases, root fields and cost of the operation, once its variables are known. */
 export function operationLimitsPlugin(schema: GraphQLSchema, limits: Limits): ApolloServerPlugin<RequestContext> {
   return {
@@ -213,13 +226,8 @@ export function operationLimitsPlugin(schema: GraphQLSchema, limits: Limits): Ap
       return {
         async didResolveOperation({ operation, document, request }) {
           if (!operation) return;
-          const rootType = schema.getRootType(operation.operation) ?? null;
-          const shape = new ShapeMeter(schema, fragmentsOf(document), request.variables ?? {}, limits).measure(operation.selectionSet, rootType);
-          if (shape.fields > limits.maxRootFields) {
-            throw limitError(Code.TOO_MANY_ROOT_FIELDS, `the operation selects ${shape.fields} root fields; the limit is ${limits.maxRootFields}`);
-          }
-          if (shape.aliases > limits.maxAliases) throw limitError(Code.TOO_MANY_ALIASES, `the operation uses ${shape.aliases} aliases; the limit is ${limits.maxAliases}`);
-          if (shape.cost > limits.maxCost) throw limitError(Code.QUERY_TOO_COSTLY, `the query could touch about ${Math.round(shape.cost)} fields; the limit is ${limits.maxCost}`);
+          const error = operationShapeError(schema, document, operation, request.variables ?? {}, limits);
+          if (error) throw error;
         },
       };
     },

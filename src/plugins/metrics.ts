@@ -17,12 +17,13 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
     async requestDidStart() {
       const started = process.hrtime.bigint();
       return {
-        async willSendResponse({ operation, document, response, schema }) {
+        async willSendResponse({ operation, document, response, schema, contextValue }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const errors = result?.errors ?? [];
           const hasData = result?.data !== undefined && result.data !== null;
           const outcome = errors.length === 0 ? 'ok' : hasData ? 'partial' : 'error';
           metrics.request(operationLabel(schema, document, operation), outcome, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.clientRequest(contextValue.principal, outcome);
           for (const error of errors) {
             const code = error.extensions?.code;
             if (typeof code === 'string' && DENIALS.has(code)) metrics.denied(code);

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { AuditUnavailableGraphQLError, AuthenticationError, type AuthenticationProblem } from './errors.js';
-import type { Principal } from '../core/principal.js';
+import type { Principal, TrustedDocumentsMode } from '../core/principal.js';
 import { heldScopes } from './scopes.js';
 
 export const API_KEY_PREFIX = 'sgk_';
@@ -20,10 +20,13 @@ export interface ApiKeySpec {
   purposes: string[];
   municipality: string | null;
   expiresAt: Date | null;
+  /** `required`: the key runs only its trusted documents (security/trusted-documents.ts). Default optional. */
+  trustedDocuments?: TrustedDocumentsMode;
 }
 
 export interface ApiKeyListing extends ApiKeySpec {
   id: string;
+  trustedDocuments: TrustedDocumentsMode;
   createdAt: Date;
   revokedAt: Date | null;
 }
@@ -39,6 +42,7 @@ interface ApiKeyRow {
   created_at: number | string;
   expires_at: number | string | null;
   revoked_at: number | string | null;
+  trusted_documents: string | null;
 }
 
 function sha256(secret: string): Buffer {
@@ -55,7 +59,12 @@ export function secretMatches(secret: string, storedSha256Hex: string): boolean 
 const DUMMY_HASH = sha256('samgraf: no such key').toString('hex');
 
 export class ApiKeyStore {
-  constructor(private readonly db: Knex, private readonly configuredPurposes: readonly string[]) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly configuredPurposes: readonly string[],
+    /** Config `clients`: may hold an API key to its trusted documents by the key's id. */
+    private readonly clients: Readonly<Record<string, { trustedDocuments: TrustedDocumentsMode }>> = {},
+  ) {}
 
   /** Returns the key: shown once, never stored. */
   async create(spec: ApiKeySpec, now = new Date()): Promise<{ id: string; key: string }> {
@@ -72,6 +81,7 @@ export class ApiKeyStore {
       created_at: now.getTime(),
       expires_at: spec.expiresAt?.getTime() ?? null,
       revoked_at: null,
+      trusted_documents: spec.trustedDocuments === 'required' ? 'required' : null,
     });
     return { id, key: `${API_KEY_PREFIX}${id}_${secret}` };
   }
@@ -88,6 +98,7 @@ export class ApiKeyStore {
       createdAt: new Date(Number(row.created_at)),
       expiresAt: row.expires_at === null ? null : new Date(Number(row.expires_at)),
       revokedAt: row.revoked_at === null ? null : new Date(Number(row.revoked_at)),
+      trustedDocuments: this.trustedDocumentsOf(row),
     }));
   }
 
@@ -118,7 +129,18 @@ export class ApiKeyStore {
       apiKeyId: row.id,
       issuer: null,
       boundPurpose: null,
+      client: { id: row.id, trustedDocuments: this.trustedDocumentsOf(row) },
     };
+  }
+
+  /** Held to its documents when the key was created so, or config `clients` says so of its id. */
+  private trustedDocumentsOf(row: ApiKeyRow): TrustedDocumentsMode {
+    return row.trusted_documents === 'required' || this.clients[row.id]?.trustedDocuments === 'required' ? 'required' : 'optional';
+  }
+
+  /** Whether a key with this id exists (revoked or not): documents are registered for a key by its id. */
+  async exists(id: string): Promise<boolean> {
+    return (await this.db('api_keys').where({ id }).first('id')) !== undefined;
   }
 
   /** A store that does not answer refuses the request (503); it never lets it through. */

@@ -14,7 +14,7 @@ import {
   boundPurposeClaim, MalformedClaimError, municipalityClaim, organizationClaim, personalNumberClaim, purposesClaim, scopesClaim, subjectClaim,
 } from './claims.js';
 import { AuthenticationError, type AuthenticationProblem } from './errors.js';
-import { SELF_SERVICE_PURPOSE, type Principal } from '../core/principal.js';
+import { SELF_SERVICE_PURPOSE, type Client, type Principal, type TrustedDocumentsMode } from '../core/principal.js';
 import { CITIZEN_SCOPES, heldScopes, SCOPES } from './scopes.js';
 
 export const DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -40,6 +40,8 @@ export interface JwtVerifierOptions {
   jwksCooldownMs: number;
   cacheSize?: number;
   onRejected?: (reason: string) => void;
+  /** Registered clients by id (config `clients`): a token's `azp` or `client_id` names one. */
+  clients?: Readonly<Record<string, { trustedDocuments: TrustedDocumentsMode }>>;
 }
 
 interface CachedToken {
@@ -146,6 +148,7 @@ export class JwtVerifier {
         apiKeyId: null,
         issuer: config.issuer,
         boundPurpose: boundPurposeClaim(payload.purpose),
+        client: this.clientOf(payload),
       };
     });
   }
@@ -172,8 +175,19 @@ export class JwtVerifier {
         apiKeyId: null,
         issuer: config.issuer,
         boundPurpose: null,
+        client: this.clientOf(payload),
       };
     });
+  }
+
+  /**
+   * The registered client the token was issued to: `azp` (OpenID Connect), else `client_id` (RFC 9068), when
+   * config `clients` names it. A client it does not name is no client of samgraf's (no documents, no label).
+   */
+  private clientOf(payload: JWTPayload): Client | null {
+    const id = typeof payload.azp === 'string' ? payload.azp : typeof payload.client_id === 'string' ? payload.client_id : null;
+    const registered = id === null ? undefined : this.options.clients?.[id];
+    return registered === undefined ? null : { id: id!, trustedDocuments: registered.trustedDocuments };
   }
 
   private readClaims(read: () => Principal): Principal {

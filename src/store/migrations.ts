@@ -6,6 +6,7 @@ import { dialectOf } from '../core/db.js';
 import type { Knex } from 'knex';
 import { KEYS_TABLE, newCursorKeyRow } from '../core/cursor.js';
 import { createEventTables, EVENT_TABLES } from '../events/subscriptions.js';
+import { createTrustedDocumentTable, TRUSTED_DOCUMENTS_TABLE } from '../security/trusted-documents.js';
 import { CHECKPOINTS, COSIGNATURES, createTreeTables, LEAVES, NODES, PENDING, queueExistingEvents } from '../access-log/transparency/tree-store.js';
 
 interface Migration {
@@ -176,6 +177,21 @@ const MIGRATIONS: Record<string, Migration> = {
     },
     async down(db) {
       for (const table of EVENT_TABLES) await db.schema.dropTable(table);
+    },
+  },
+  // Trusted documents (src/security/trusted-documents.ts), and API keys that may run only theirs.
+  '20261207_001_trusted_documents': {
+    async up(db) {
+      await createTrustedDocumentTable(db);
+      await db.schema.alterTable('api_keys', (t) => {
+        t.string('trusted_documents', 16).nullable();
+      });
+    },
+    async down(db) {
+      await db.schema.alterTable('api_keys', (t) => {
+        t.dropColumn('trusted_documents');
+      });
+      await db.schema.dropTable(TRUSTED_DOCUMENTS_TABLE);
     },
   },
 };

@@ -102,11 +102,11 @@ export function createWebPages(options: { console: boolean; ide: boolean; dir?: 
 }
 
 /**
- * A browser navigating to /graphql: it asks for HTML and carries no `query` parameter. GraphQL-over-HTTP GETs
- * (which always carry `query`), POSTs and clients that ask for JSON are GraphQL requests as before.
+ * A browser navigating to /graphql: it asks for HTML and carries no operation (`query`, or a persisted document's `documentId` or `extensions`). GraphQL-over-HTTP GETs
+ * (which always carry one of them), POSTs and clients that ask for JSON are GraphQL requests as before.
  */
 export function wantsIdePage(req: IncomingMessage, url: URL): boolean {
-  if (req.method !== 'GET' || url.searchParams.has('query')) return false;
+  if (req.method !== 'GET' || ['query', 'documentId', 'extensions'].some((name) => url.searchParams.has(name))) return false;
   const accept = req.headers.accept;
   if (typeof accept !== 'string') return false;
   return accept.split(',').some((entry) => {

@@ -129,6 +129,11 @@ export type AuditEvent = {
   readonly caseReference: Maybe<Scalars['String']['output']>;
   /** SHA-256 of the GraphQL document. */
   readonly documentHash: Maybe<Scalars['String']['output']>;
+  /**
+   * The document's text, when it is a trusted document a client registered (`samgraf documents add`): its id is
+   * `documentHash`. Null for a document sent inline, whose text samgraf does not keep (it may hold anything).
+   */
+  readonly documentText: Maybe<Scalars['String']['output']>;
   readonly fieldsDenied: Maybe<ReadonlyArray<Scalars['String']['output']>>;
   /** Fields emptied for protected persons. */
   readonly fieldsMasked: Maybe<ReadonlyArray<Scalars['String']['output']>>;
