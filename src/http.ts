@@ -19,7 +19,7 @@ import type { IntrospectionPolicy } from './plugins/access-control.js';
 import { anonymousAliasError, documentBoundsError, maxBracketNesting } from './plugins/limits.js';
 import { DENIALS, operationLabel } from './plugins/metrics.js';
 import { RequestLogEntry } from './plugins/request-log.js';
-import { AuthenticationError } from './security/errors.js';
+import { AuditUnavailableGraphQLError, AuthenticationError } from './security/errors.js';
 import { chooseDocument, TrustedDocumentRefusal, type SentDocument, type TrustedDocumentStore } from './security/trusted-documents.js';
 import { INTERNAL_HEADER, InternalAuthError, type InternalAuth, type InternalCaller } from './federation/internal-auth.js';
 import { LookupRefused, type LookupRequest } from './federation/person-directory.js';
@@ -70,6 +70,11 @@ export interface HttpOptions {
   metricsToken?: string | undefined;
   /** `server.metricsPort` is set: /metrics is served there, not here. */
   metricsElsewhere?: boolean;
+  /**
+   * Writes the access-log event of a request refused before Apollo (its text, where a trusted document was
+   * required), if it names personal data; false when the event could not be written.
+   */
+  recordRefusal(context: RequestContext, document: DocumentNode, sent: { operationName?: unknown; variables?: unknown; query?: unknown }): Promise<boolean>;
   /** The clients' trusted documents (src/security/trusted-documents.ts), looked up by client and id. */
   trustedDocuments: Pick<TrustedDocumentStore, 'find'>;
   /** Which part of a federation this server is (`gateway`, a source's name, `samgraf`), for traces. */
@@ -239,7 +244,10 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
       if (choice.kind === 'registered') members = withRegisteredText(sent, choice.text);
     } catch (error) {
       if (!(error instanceof TrustedDocumentRefusal)) return { context: () => Promise.reject(error), members: sent };
-      return refuse(new GraphQLError(error.message, { extensions: withHttpStatus(error.code) }), null);
+      const document = typeof sent.query === 'string' ? documents.read(sent.query).parsed && parse(sent.query, { maxTokens: options.limits.maxTokens }) : null;
+      // A text refused is still an attempt at the persons it names: on record before the refusal leaves.
+      if (document && !(await options.recordRefusal(context, document, sent))) return refuse(new AuditUnavailableGraphQLError(), document);
+      return refuse(new GraphQLError(error.message, { extensions: withHttpStatus(error.code) }), document);
     }
     const query = members.query;
     const facts = typeof query === 'string' ? documents.read(query).parsed : null;

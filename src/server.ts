@@ -30,8 +30,8 @@ import { AccessLogReader } from './access-log/reader.js';
 import { AuditLog } from './access-log/writer.js';
 import { TransparencyLog, transparencyOptions, type TransparencyOptions } from './access-log/transparency/log.js';
 import { NoteError } from './access-log/transparency/note.js';
-import { accessControlPlugin } from './plugins/access-control.js';
-import { accessLogPlugin } from './plugins/access-log.js';
+import { accessControlPlugin, requestNoter } from './plugins/access-control.js';
+import { accessLogPlugin, refusedRequestEvent } from './plugins/access-log.js';
 import { dataQualityPlugin } from './plugins/data-quality.js';
 import { depthLimitRule, operationLimitsPlugin } from './plugins/limits.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -39,7 +39,7 @@ import { requestLogPlugin } from './plugins/request-log.js';
 import { Metrics } from './metrics.js';
 import { OperationGate } from './operation-gate.js';
 import { portOf, startMetricsServer } from './metrics-endpoint.js';
-import { TrustedDocumentStore } from './security/trusted-documents.js';
+import { documentId, TrustedDocumentStore } from './security/trusted-documents.js';
 import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
@@ -55,7 +55,7 @@ import { createWebPages } from './web/pages.js';
 import { migrateStore, pendingMigrations } from './store/migrations.js';
 import { LifeEvents } from './events/engine.js';
 import { FeedRefusal } from './events/pull-feed.js';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import { Code, httpStatus, type ErrorCode } from './core/error-codes.js';
 import type { PersonRecord } from './core/source-module.js';
 
@@ -263,6 +263,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
 
   const pages = createWebPages({ console: config.server.console, ide: config.server.ide });
   if (pages.missing.length > 0) logger.warn({ missing: pages.missing }, 'browser pages turned on but not built (run npm run build); they answer 404');
+  const noteRequest = requestNoter(declared);
   const gate = new OperationGate(config.limits.maxConcurrentOperations, config.limits.maxQueuedOperations);
   metrics.observeGate(() => gate.state);
   const handler = createHttpHandler({
@@ -281,6 +282,20 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     transparency,
     eventFeed,
     trustedDocuments,
+    recordRefusal: async (ctx, document, sent) => {
+      if (ctx.principal === null) return true;
+      const named = typeof sent.operationName === 'string' ? getOperationAST(document, sent.operationName) : null;
+      const operations = named ? [named] : document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      noteRequest(operations, document, ctx, isPlainObject(sent.variables) ? sent.variables : {});
+      if (!ctx.readsPersonalData) return true;
+      try {
+        await auditLog.append(refusedRequestEvent(ctx, ctx.principal, typeof sent.operationName === 'string' ? sent.operationName : named?.name?.value ?? null, documentId(sent.query as string)));
+        return true;
+      } catch (error) {
+        logger.error({ requestId: ctx.requestId, err: { name: (error as Error).name, code: (error as { code?: unknown }).code } }, 'access-log event not written; response withheld');
+        return false;
+      }
+    },
     metricsToken: config.server.metricsToken,
     metricsElsewhere: config.server.metricsPort !== undefined,
     isReady: async () => {
@@ -499,6 +514,8 @@ async function prepareStore(store: Knex, autoMigrate: boolean, logger: Logger): 
   const pending = await pendingMigrations(store);
   if (pending.length > 0) throw new Error(`the store has ${pending.length} pending migration(s): run samgraf migrate`);
 }
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -231,6 +231,23 @@ describe('trusted documents (MariaDB store)', () => {
       });
     }
 
+    it('a refused text is still on record as an attempt at the persons it names', async () => {
+      const requestId = `refused-${crypto.randomUUID()}`;
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-purpose': 'social-services', 'x-request-id': requestId, ...key(strict) },
+        body: JSON.stringify({ query: 'query Probe($pnr: String!) { citizen(personalNumber: $pnr) { familyName } }', variables: { pnr: stockholmer }, operationName: 'Probe' }),
+      });
+      assert.equal(response.status, 400);
+      const event = await eventOf(requestId);
+      assert.equal(event.outcome, 'DENIED');
+      assert.equal(event.principal_api_key_id, strict.id);
+      assert.equal(event.operation_name, 'Probe');
+      assert.deepEqual(JSON.parse(event.subjects_requested as string), [stockholmer]);
+      assert.deepEqual(JSON.parse(event.subjects as string), []);
+      assert.deepEqual(JSON.parse(event.fields_read as string), []);
+    });
+
     it('a document removed is refused on the next request', async () => {
       const doc = 'query Removable($pnr: String!) { citizen(personalNumber: $pnr) { birthDate } }';
       assert.equal((await samgraf('documents', 'add', '--client', strict.id, file('removable.graphql', doc))).status, 0);

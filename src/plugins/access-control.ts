@@ -23,12 +23,15 @@ import { readPersonalData } from '../security/personal-data.js';
 
 export type IntrospectionPolicy = 'everyone' | 'authenticated' | 'scope';
 
-export function accessControlPlugin(schema: GraphQLSchema, introspection: IntrospectionPolicy, purposes: readonly string[]): ApolloServerPlugin<RequestContext> {
+/** Notes on a request's context whether `operations` select personal data, and the personal numbers they name. */
+export type RequestNoter = (operations: readonly OperationDefinitionNode[], document: DocumentNode, ctx: RequestContext, variables: Readonly<Record<string, unknown>>) => void;
+
+/** What a request's access-log event records of what it asked for, noted before anything runs (or refuses it). */
+export function requestNoter(schema: GraphQLSchema): RequestNoter {
   const { personalRootFields } = readPersonalData(schema);
   const personalNumberSlots = readPersonalNumberSlots(schema);
   const rootType = (operation: OperationDefinitionNode) => schema.getRootType(operation.operation)?.name ?? 'Query';
-  /** Whether `operations` select personal data, and the personal numbers they name: what their event records. */
-  const noteRequest = (operations: readonly OperationDefinitionNode[], document: DocumentNode, ctx: RequestContext, variables: Readonly<Record<string, unknown>>) => {
+  return (operations, document, ctx, variables) => {
     const fragments = fragmentsOf(document);
     ctx.readsPersonalData = operations.some((operation) => rootFieldNames(operation.selectionSet, fragments)
       .some((name) => !name.startsWith('__') && personalRootFields.has(`${rootType(operation)}.${name}`)));
@@ -36,6 +39,10 @@ export function accessControlPlugin(schema: GraphQLSchema, introspection: Intros
     const named = operations.flatMap((operation) => requestedPersonalNumbers(schema, personalNumberSlots, operation, fragments, variables));
     ctx.subjectsRequested = [...new Set(named)].sort();
   };
+}
+
+export function accessControlPlugin(schema: GraphQLSchema, introspection: IntrospectionPolicy, purposes: readonly string[]): ApolloServerPlugin<RequestContext> {
+  const noteRequest = requestNoter(schema);
   return {
     async requestDidStart() {
       return {

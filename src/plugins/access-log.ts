@@ -13,6 +13,7 @@ import type { AuditLog } from '../access-log/writer.js';
 import type { RequestContext } from '../context.js';
 import { Code, httpStatus } from '../core/error-codes.js';
 import type { Logger } from '../log.js';
+import type { Principal } from '../core/principal.js';
 
 const REFUSALS = new Set<string>([Code.PURPOSE_REQUIRED, Code.PURPOSE_NOT_ALLOWED, Code.PURPOSE_UNKNOWN]);
 
@@ -52,6 +53,37 @@ export function failedOnAccessLog(errors: readonly GraphQLFormattedError[]): boo
 }
 
 /**
+ * What every event of a request says of who asked, why and with which document. `documentHash`: SHA-256 (hex) of
+ * the document that ran, the text sent inline or the one an id stood for (Apollo's hash of it, which it computes
+ * or checks against the text for every request).
+ */
+function requestEvent(ctx: RequestContext, principal: Principal, occurredAt: string, operationName: string | null, documentHash: string | null) {
+  return {
+    occurredAt,
+    requestId: ctx.requestId,
+    principal: { type: principal.type, subject: principal.subject, organization: principal.organization, apiKeyId: principal.apiKeyId },
+    // The accepted purpose; for a refused one, what the caller stated (auditors want to see it).
+    purpose: ctx.purpose ?? (ctx.declarations.purposeHeader?.trim() || null),
+    legalBasis: ctx.declarations.legalBasis,
+    caseReference: ctx.declarations.caseReference,
+    operationName,
+    documentHash,
+    subjectsRequested: [...ctx.subjectsRequested],
+  };
+}
+
+/**
+ * The event of a request refused before Apollo saw it (a client held to its trusted documents sent a text):
+ * nothing was read, but the attempt at the persons it names is on record, as a refused purpose's is.
+ */
+export function refusedRequestEvent(ctx: RequestContext, principal: Principal, operationName: string | null, documentHash: string): EventDraft {
+  return boundedDraft({
+    ...requestEvent(ctx, principal, new Date().toISOString(), operationName, documentHash),
+    subjects: [], subjectCategories: {}, subjectsWithheld: [], fieldsRead: [], fieldsDenied: [], fieldsMasked: [], outcome: 'DENIED', sourceErrors: [],
+  });
+}
+
+/**
  * `gateway`: a federation's gateway, whose AUDIT_UNAVAILABLE errors come from subgraphs that withheld their own
  * data for want of their own log — each agency accounts for what it serves — so they fail only those fields.
  */
@@ -68,21 +100,10 @@ export function accessLogPlugin(log: AuditLog, logger: Logger, options: { gatewa
           if (ctx.principal === null || !ctx.readsPersonalData) return;
           const record = ctx.access;
           const draft: EventDraft = {
-            occurredAt,
-            requestId: ctx.requestId,
-            principal: { type: ctx.principal.type, subject: ctx.principal.subject, organization: ctx.principal.organization, apiKeyId: ctx.principal.apiKeyId },
-            // The accepted purpose; for a refused one, what the caller stated (auditors want to see it).
-            purpose: ctx.purpose ?? (ctx.declarations.purposeHeader?.trim() || null),
-            legalBasis: ctx.declarations.legalBasis,
-            caseReference: ctx.declarations.caseReference,
-            operationName: request.operationName ?? operation?.name?.value ?? null,
-            // SHA-256 (hex) of the document that ran, the text sent inline or the one a persisted-query hash stood
-            // for: Apollo's hash of it, which it computes (or checks against the text) for every request.
-            documentHash: queryHash ?? null,
+            ...requestEvent(ctx, ctx.principal, occurredAt, request.operationName ?? operation?.name?.value ?? null, queryHash ?? null),
             subjects: sorted(record.subjects.keys()),
             subjectCategories: Object.fromEntries([...record.subjects].map(([subject, categories]) => [subject, sorted(categories) as DataCategory[]])),
             subjectsWithheld: sorted(record.withheld),
-            subjectsRequested: [...ctx.subjectsRequested],
             fieldsRead: sorted(record.fieldsRead),
             fieldsDenied: sorted(record.fieldsDenied),
             fieldsMasked: sorted(record.fieldsMasked),
