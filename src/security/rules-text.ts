@@ -10,7 +10,7 @@ import { categoryOfReturned, servedField } from '../access-log/record.js';
 import type { PersonalDataFacts } from './personal-data.js';
 import { readFieldRules, type FieldRule, type RecordOwners } from './rules.js';
 
-/** The text that starts a field description's rules line; the IDE's readers (and tests) look for it. */
+/** The word a field description's rules line starts with: a reader of the docs finds the rules by it. */
 export const ACCESS_LINE_PREFIX = 'Access:';
 
 const masked = (name: (word: string) => string) => `masked for protected persons without ${name('citizen:protected:read')}`;
