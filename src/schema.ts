@@ -22,6 +22,7 @@ import { meResolvers } from './security/me.js';
 import { recordOwners } from './security/owners.js';
 import { readPersonalData, reachesPersonalType, type PersonalDataFacts } from './security/personal-data.js';
 import { readFieldRules } from './security/rules.js';
+import { describeFieldRules } from './security/rules-text.js';
 import { SAMGRAF_SCOPES } from './security/scopes.js';
 
 const CORE_SDL = ['src/core/base.graphql', 'src/security/principal.graphql'];
@@ -36,7 +37,11 @@ export function buildDeclaredSchema(modules: readonly SourceModule[] = SOURCE_MO
   return makeExecutableSchema({ typeDefs: loadTypeDefs(modules) });
 }
 
-/** The executable schema, with the SDL's field rules, row restrictions and access records enforced. */
+/**
+ * The executable schema, with the SDL's field rules, row restrictions and access records enforced, and each
+ * field's rules said at the end of its description: introspection (the IDE's docs pane) shows what a field
+ * needs, worded from the same rules that are enforced.
+ */
 export function buildSchema(modules: readonly SourceModule[] = SOURCE_MODULES): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(modules),
@@ -44,7 +49,9 @@ export function buildSchema(modules: readonly SourceModule[] = SOURCE_MODULES): 
   });
   const personal = readPersonalData(schema);
   const personType = checkModules(schema, modules, personal);
-  return enforceFieldRules(schema, { owners: recordOwners(modules), personal, personType });
+  const owners = recordOwners(modules);
+  const enforced = enforceFieldRules(schema, { owners, personal, personType });
+  return describeFieldRules(enforced, { owners, personal, partsOfPersonalData: typesWithinPersonalData(schema, personal) });
 }
 
 export class ModuleError extends Error {
@@ -121,7 +128,7 @@ function personTypeOf(schema: GraphQLSchema, register: SourceModule): string {
 }
 
 /** Types whose every appearance is inside personal data: `@personalData` types and, transitively, their parts. */
-function typesWithinPersonalData(schema: GraphQLSchema, personal: PersonalDataFacts): Set<string> {
+export function typesWithinPersonalData(schema: GraphQLSchema, personal: PersonalDataFacts): Set<string> {
   const within = new Set(personal.types.keys());
   const objectTypes = Object.values(schema.getTypeMap()).filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__'));
   for (let grew = true; grew;) {

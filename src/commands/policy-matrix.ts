@@ -3,6 +3,8 @@ import type { GraphQLSchema } from 'graphql';
 import { buildDeclaredSchema } from '../schema.js';
 import { readPersonalData } from '../security/personal-data.js';
 import { POLICIES, readFieldRules, type FieldRule } from '../security/rules.js';
+// The same wording as the rules line of each field's description, which the IDE's docs show.
+import { allOf as describeAll, MASKED_NOTE, PERSONAL_ROOT_NOTE } from '../security/rules-text.js';
 
 /** A field rule, named by its coordinate as `field`. */
 export type MatrixRow = Omit<FieldRule, 'coordinate'> & {
@@ -20,24 +22,13 @@ export function policyMatrix(schema: GraphQLSchema = buildDeclaredSchema()): Mat
     .map(({ coordinate, ...rule }) => ({ field: coordinate, ...rule, personalData: personalRootFields.has(coordinate) }));
 }
 
-/** `[["a","b"],["c"]]` → `(a AND b) OR c`. */
-function anyOf(sets: string[][]): string {
-  const terms = sets.map((set) => (set.length > 1 ? `(${set.join(' AND ')})` : set[0] ?? ''));
-  return terms.join(' OR ');
-}
-
-function describeAll(entries: string[][][]): string {
-  if (entries.length === 0) return '-';
-  return entries.map((sets) => (entries.length > 1 && sets.length > 1 ? `[${anyOf(sets)}]` : anyOf(sets))).join(' AND ');
-}
-
 export function formatMatrix(rows: readonly MatrixRow[]): string {
   const header = ['field', 'scopes', 'policies', 'notes'];
   const lines = rows.map((row) => [
     row.field,
     describeAll(row.scopes) === '-' ? 'any authenticated' : describeAll(row.scopes),
     describeAll(row.policies),
-    [row.maskedWhenProtected ? 'masked for protected persons without citizen:protected:read' : '', row.personalData ? 'personal data: purpose required, access-logged' : '']
+    [row.maskedWhenProtected ? MASKED_NOTE : '', row.personalData ? PERSONAL_ROOT_NOTE : '']
       .filter(Boolean).join('; ') || '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
