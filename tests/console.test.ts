@@ -54,12 +54,12 @@ const FORMULA = '=HYPERLINK("http://example.invalid/x","click")';
 
 const formatPnr = (pnr: string) => `${pnr.slice(0, 8)}-${pnr.slice(8)}`;
 
-/** A Stockholm wall-clock time for a datetime-local input, as the console reads it (seconds precision). */
+/** A Stockholm wall-clock time as typed into the console's date-and-time fields (`ÅÅÅÅ-MM-DD tt:mm:ss`). */
 function stockholmInput(ms: number): string {
   const parts = Object.fromEntries(new Intl.DateTimeFormat('sv-SE', {
     timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
   }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
 /** RFC 4180 CSV, as the console writes it (quoted cells may hold commas, quotes and line breaks). */
@@ -364,7 +364,7 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     await page.getByRole('heading', { name: 'Who has read my data', level: 1 }).waitFor();
     await page.locator('table.my-log tbody tr').first().waitFor();
     const organisations = await page.locator('table.my-log tbody td:nth-child(2)').allInnerTexts();
-    assert.ok(organisations.includes('Försäkringskassan (FK)') && organisations.includes('Arbetsförmedlingen (AF)'), organisations.join(' | '));
+    assert.ok(organisations.includes('Swedish Social Insurance Agency (FK)') && organisations.includes('Swedish Public Employment Service (AF)'), organisations.join(' | '));
     assert.ok(!(await page.locator('main').innerText()).includes('fk-handlaggare-17'), 'never the officer');
     assert.ok((await page.locator('main').innerText()).includes(formatPnr(A)));
     // Every receipt checked in the browser against the log's key; each can be downloaded.
