@@ -47,10 +47,11 @@ function App() {
     if (target !== route && target !== 'not-found') navigate(target, null, true);
   }, [target, route]);
 
-  // A new page is announced by moving focus to its heading (not on the first load: the browser starts at the top).
+  // The tab's title names the page, in the language of the moment.
   useEffect(() => {
     document.title = `${t(TITLES[target])} — ${t('app.titleSuffix')}`;
   }, [target, language]);
+  // A new page is announced by moving focus to its heading (not on the first load: the browser starts at the top).
   useEffect(() => {
     if (first.current) {
       first.current = false;
