@@ -196,29 +196,44 @@ function curl(url: string, headers: string[], query: string): string {
   return [`  curl -s ${url} -H 'content-type: application/json' \\`, ...headers.map((h) => `    -H '${h}' \\`), `    -d '${body}'`].join('\n');
 }
 
+/**
+ * An example's description in English and, indented under it, in Swedish: the demo's users are Swedish agencies'
+ * staff and their partners, and the console speaks both. Both are always printed (the terminal's locale says little
+ * about who reads the output), English first, so that the examples read the same in every language.
+ */
+function inBothLanguages(english: string, swedish: string): string {
+  return `${english}\n  ${swedish}`;
+}
+
 export function banner(url: string, examples: Examples, tokens: PersonaTokens, apiKey: string, configFile: string): string {
   const pnr = examples.personWithCases;
   return `
 samgraf demo is running: ${url}   (listening on 127.0.0.1 only; generated data, demo issuer)
 
-Social-insurance caseworker (FK) — identity, address and benefits with amounts:
+${inBothLanguages('Social-insurance caseworker (FK) — identity, address and benefits with amounts:',
+    'Handläggare på Försäkringskassan (FK) – identitet, adress och förmåner med belopp:')}
 ${curl(url, [`Authorization: Bearer ${tokens.caseworker}`, 'X-Purpose: benefit-assessment'],
     `{ citizen(personalNumber: "${pnr}") { givenNames familyName address { street postalCode city } benefits { type status amount { amount currency } payments { paidOn amount { amount } } } cases { id } } }`)}
   (cases are denied: an FK caseworker has no case:read)
+  (ärendena nekas: handläggaren på FK saknar case:read)
 
-Employment-service officer (AF) — cases, action plans and case notes:
+${inBothLanguages('Employment-service officer (AF) — cases, action plans and case notes:',
+    'Arbetsförmedlare (AF) – ärenden, handlingsplaner och anteckningar:')}
 ${curl(url, [`Authorization: Bearer ${tokens.officer}`, 'X-Purpose: employment-support'],
     `{ citizen(personalNumber: "${pnr}") { familyName cases { id type status openedAt notes actionPlan { step activity status } } } }`)}
 
-Municipality social services (Stockholm, API key), assessing financial aid — only people registered in 0180:
+${inBothLanguages('Municipality social services (Stockholm, API key), assessing financial aid — only people registered in 0180:',
+    'Socialtjänsten i Stockholms stad (API-nyckel) prövar ekonomiskt bistånd – bara personer folkbokförda i 0180:')}
 ${curl(url, [`X-API-Key: ${apiKey}`, 'X-Purpose: social-services'],
     `{ citizensByMunicipality(code: "0180", first: 3) { edges { node { personalNumber familyName address { city } } } pageInfo { hasNextPage endCursor } } citizen(personalNumber: "${pnr}") { familyName benefits { type status amount { amount } } incomes(from: "2025-01") { period employer { name organizationNumber soleTrader } grossPay { amount } taxDeducted { amount } } } }`)}
 
-Auditor — who read this person's data, newest first (run the examples above first):
+${inBothLanguages('Auditor — who read this person\'s data, newest first (run the examples above first):',
+    'Granskare – vem som har läst personens uppgifter, nyast först (kör exemplen ovan först):')}
 ${curl(url, [`Authorization: Bearer ${tokens.auditor}`, 'X-Purpose: audit'],
     `{ auditEvents(filter: { subject: "${pnr}" }, first: 100) { edges { node { occurredAt principal { type subject organization } purpose outcome fieldsRead fieldsDenied } } pageInfo { hasNextPage endCursor } } }`)}
 
-Citizen — their own data, and who has read it (purpose self-service is implied):
+${inBothLanguages('Citizen — their own data, and who has read it (purpose self-service is implied):',
+    'Invånare – sina egna uppgifter, och vem som har läst dem (ändamålet self-service är underförstått):')}
 ${curl(url, [`Authorization: Bearer ${tokens.citizen}`], `{ me { type subject } citizen(personalNumber: "${pnr}") { givenNames familyName benefits { type status } cases { type status } } }`)}
 ${curl(url, [`Authorization: Bearer ${tokens.citizen}`], '{ myAccessLog(first: 10) { edges { node { occurredAt organization purpose dataCategories } } } }')}
 
@@ -227,7 +242,7 @@ More tokens: npx samgraf token --sub NAME --org FK --scopes "citizen:read benefi
 Policy matrix:   npx samgraf policy matrix
 Access log:      npx samgraf audit verify --config ${configFile}   (also: audit export, apikey list)
 Proof of it:     ${url.replace('/graphql', '/log/checkpoint')}   (signed checkpoint; a citizen's myAccessLog { edges { node { receipt } } })
-Auditor console: ${url.replace('/graphql', '/console/')}   (one-click sign-in per persona)
+Auditor console: ${url.replace('/graphql', '/console/')}   (one-click sign-in per persona; Swedish or English, svenska eller engelska)
 GraphQL IDE:     open ${url} in a browser
 Health:          ${url.replace('/graphql', '/healthz')}   Readiness: ${url.replace('/graphql', '/readyz')}
 Stop with Ctrl-C. The data lives in the data folder; delete it to seed afresh. Tokens are valid for 12 hours.

@@ -8,6 +8,10 @@
  * Each page and state is checked with axe-core (no serious or critical violations), and a screenshot of each is
  * written to .test-logs/screenshots/ (`npm run screenshots`: to docs/screenshots/ for the README).
  *
+ * The console speaks Swedish and English: most checks run in an English browser (en-GB), and the console's pages
+ * and the citizen page again in a Swedish one (sv-SE, which sets navigator.languages and Accept-Language), with
+ * the language switch between them. Swedish screenshots are named sv-….
+ *
  * Chromium missing is a failure with a message, not a skip: .ci/run installs it.
  */
 import assert from 'node:assert/strict';
@@ -54,12 +58,23 @@ const FORMULA = '=HYPERLINK("http://example.invalid/x","click")';
 
 const formatPnr = (pnr: string) => `${pnr.slice(0, 8)}-${pnr.slice(8)}`;
 
-/** A Stockholm wall-clock time for a datetime-local input, as the console reads it (seconds precision). */
+type Language = 'sv' | 'en';
+
+/** The events page's search form, as a visitor reads it in each language. */
+const SEARCH_FORM: Readonly<Record<Language, Record<'subject' | 'organization' | 'from' | 'to' | 'pageSize' | 'search', string>>> = {
+  en: { subject: 'Personal number', organization: 'Organisation', from: 'From (Swedish time)', to: 'To (Swedish time)', pageSize: 'Events per page', search: 'Search' },
+  sv: { subject: 'Personnummer', organization: 'Organisation', from: 'Från (svensk tid)', to: 'Till (svensk tid)', pageSize: 'Händelser per sida', search: 'Sök' },
+};
+
+/** The Stockholm date of an instant, `ÅÅÅÅ-MM-DD`. */
+const stockholmDate = (ms: number) => stockholmInput(ms).slice(0, 10);
+
+/** A Stockholm wall-clock time as typed into the console's date-and-time fields (`ÅÅÅÅ-MM-DD tt:mm:ss`). */
 function stockholmInput(ms: number): string {
   const parts = Object.fromEntries(new Intl.DateTimeFormat('sv-SE', {
     timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
   }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
 /** RFC 4180 CSV, as the console writes it (quoted cells may hold commas, quotes and line breaks). */
@@ -96,8 +111,12 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
 
   const ids = (rows: { writer_id: string; seq: number | string }[]) => rows.map((r) => `${r.writer_id}:${Number(r.seq)}`).sort();
 
-  async function newPage(options: { viewport?: { width: number; height: number }; deviceScaleFactor?: number } = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: options.deviceScaleFactor ?? 1, acceptDownloads: true, locale: 'en-GB', timezoneId: 'America/New_York' });
+  /** A fresh browser (its own storage); `locale` sets navigator.languages and Accept-Language, as a visitor's browser would. */
+  async function newPage(options: { viewport?: { width: number; height: number }; deviceScaleFactor?: number; locale?: string } = {}): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: options.viewport ?? { width: 1280, height: 900 }, deviceScaleFactor: options.deviceScaleFactor ?? 1, acceptDownloads: true,
+      locale: options.locale ?? 'en-GB', timezoneId: 'America/New_York',
+    });
     contexts.push(context);
     context.setDefaultTimeout(15_000);
     // Everything the pages ask for is recorded; anything not for samgraf is refused and fails the test.
@@ -140,15 +159,17 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     return page.locator('table.events tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-id')!));
   }
 
-  async function searchEvents(page: Page, fields: { subject?: string; organization?: string; from?: string; pageSize?: string }): Promise<void> {
-    await page.getByLabel('Personal number').fill(fields.subject ?? '');
-    await page.getByLabel('Organisation').fill(fields.organization ?? '');
-    await page.getByLabel('From (Swedish time)').fill(fields.from ?? '');
-    if (fields.pageSize) await page.getByLabel('Events per page').selectOption(fields.pageSize);
+  async function searchEvents(page: Page, fields: { subject?: string; organization?: string; from?: string; to?: string; pageSize?: string }, language: Language = 'en'): Promise<void> {
+    const words = SEARCH_FORM[language];
+    await page.getByLabel(words.subject).fill(fields.subject ?? '');
+    await page.getByLabel(words.organization).fill(fields.organization ?? '');
+    await page.getByLabel(words.from).fill(fields.from ?? '');
+    await page.getByLabel(words.to).fill(fields.to ?? '');
+    if (fields.pageSize) await page.getByLabel(words.pageSize).selectOption(fields.pageSize);
     // The search's own answer, then its rendering (the results section is aria-busy while a search runs).
     await Promise.all([
       page.waitForResponse((response) => response.url() === `${origin}/graphql` && (response.request().postData() ?? '').includes('ConsoleAuditEvents')),
-      page.getByRole('button', { name: 'Search', exact: true }).click(),
+      page.getByRole('button', { name: words.search, exact: true }).click(),
     ]);
     await page.locator('section[aria-labelledby="results-heading"][aria-busy="false"]').waitFor();
   }
@@ -364,7 +385,7 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     await page.getByRole('heading', { name: 'Who has read my data', level: 1 }).waitFor();
     await page.locator('table.my-log tbody tr').first().waitFor();
     const organisations = await page.locator('table.my-log tbody td:nth-child(2)').allInnerTexts();
-    assert.ok(organisations.includes('Försäkringskassan (FK)') && organisations.includes('Arbetsförmedlingen (AF)'), organisations.join(' | '));
+    assert.ok(organisations.includes('Swedish Social Insurance Agency (FK)') && organisations.includes('Swedish Public Employment Service (AF)'), organisations.join(' | '));
     assert.ok(!(await page.locator('main').innerText()).includes('fk-handlaggare-17'), 'never the officer');
     assert.ok((await page.locator('main').innerText()).includes(formatPnr(A)));
     // Every receipt checked in the browser against the log's key; each can be downloaded.
@@ -460,25 +481,193 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     assert.equal(await page.evaluate(() => document.activeElement!.closest('tr')?.getAttribute('data-event-id')), opener, 'focus returns to the row');
   });
 
-  it('is readable at 200 % zoom: no page scrolls sideways (wide tables scroll in their own box)', async () => {
-    // A 1280 × 900 window at 200 %: 640 × 450 CSS pixels at twice the density.
-    const page = await newPage({ viewport: { width: 640, height: 450 }, deviceScaleFactor: 2 });
-    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+  /** What the zoom check clicks and waits for, in each language. */
+  const ZOOM_WORDS = {
+    en: { signIn: 'Sign in', auditor: 'Sign in as Auditor (IMY)', chains: 'Chain verification', intact: 'intact', signOut: 'Sign out', citizen: 'Sign in as Citizen', locale: 'en-GB', shot: 'zoom-200' },
+    sv: { signIn: 'Logga in', auditor: 'Logga in som Granskare (IMY)', chains: 'Kontroll av loggkedjorna', intact: 'oförändrad', signOut: 'Logga ut', citizen: 'Logga in som Invånare', locale: 'sv-SE', shot: 'sv-zoom-200' },
+  } as const;
+
+  for (const language of ['en', 'sv'] as const) {
+    it(`is readable at 200 % zoom in ${language === 'en' ? 'English' : 'Swedish'}: no page scrolls sideways (wide tables scroll in their own box)`, async () => {
+      const words = ZOOM_WORDS[language];
+      // A 1280 × 900 window at 200 %: 640 × 450 CSS pixels at twice the density.
+      const page = await newPage({ viewport: { width: 640, height: 450 }, deviceScaleFactor: 2, locale: words.locale });
+      const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+      await page.goto(`${origin}/console/`);
+      await page.getByRole('heading', { name: words.signIn, level: 1 }).waitFor();
+      assert.ok(await fits(), 'sign-in fits');
+      await page.getByRole('button', { name: words.auditor }).click();
+      await searchEvents(page, { subject: A }, language);
+      assert.ok(await fits(), 'events fit');
+      await shot(page, words.shot, false);
+      await page.getByRole('link', { name: words.chains }).click();
+      await page.getByRole('status').filter({ hasText: words.intact }).waitFor();
+      assert.ok(await fits(), 'chains fit');
+      await page.getByRole('button', { name: words.signOut }).click();
+      await page.getByRole('button', { name: words.citizen }).click();
+      await page.locator('table.my-log').waitFor();
+      assert.ok(await fits(), 'citizen page fits');
+      await axeCheck(page, `citizen at 200 % (${language})`);
+    });
+  }
+
+  const htmlLang = (page: Page) => page.evaluate(() => document.documentElement.lang as string);
+
+  it('in a Swedish browser the console is Swedish: <html lang="sv">, Swedish words and times, a search by ÅÅÅÅ-MM-DD, axe clean', async () => {
+    const page = await newPage({ locale: 'sv-SE' });
     await page.goto(`${origin}/console/`);
-    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
-    assert.ok(await fits(), 'sign-in fits');
-    await page.getByRole('button', { name: 'Sign in as Auditor (IMY)' }).click();
-    await searchEvents(page, { subject: A });
-    assert.ok(await fits(), 'events fit');
-    await shot(page, 'zoom-200', false);
-    await page.getByRole('link', { name: 'Chain verification' }).click();
-    await page.getByRole('status').filter({ hasText: 'intact' }).waitFor();
-    assert.ok(await fits(), 'chains fit');
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('button', { name: 'Sign in as Citizen' }).click();
-    await page.locator('table.my-log').waitFor();
-    assert.ok(await fits(), 'citizen page fits');
-    await axeCheck(page, 'citizen at 200 %');
+    await page.getByRole('heading', { name: 'Logga in', level: 1 }).waitFor();
+    assert.equal(await htmlLang(page), 'sv');
+    assert.equal(await page.title(), 'Logga in — samgraf konsol');
+    assert.equal(await page.getByRole('button', { name: 'English' }).getAttribute('lang'), 'en', 'the switch names English in English');
+    await axeCheck(page, 'sign-in (sv)');
+    await shot(page, 'sv-sign-in');
+    await page.getByRole('button', { name: 'Logga in som Granskare (IMY)' }).click();
+    await page.getByRole('heading', { name: 'Händelser i åtkomstloggen', level: 1 }).waitFor();
+    assert.equal(await page.getByLabel('Från (svensk tid)').getAttribute('placeholder'), 'ÅÅÅÅ-MM-DD tt:mm');
+
+    // A municipality is named as it names itself.
+    await searchEvents(page, { organization: '0180' }, 'sv');
+    const municipality = await page.locator('table.events tbody td:nth-child(3)').allInnerTexts();
+    assert.ok(municipality.length > 0 && municipality.every((text) => text === 'Stockholms stad (0180)'), municipality.join(' | '));
+
+    // Dates alone, as ÅÅÅÅ-MM-DD: the whole Swedish day of the second batch, both ends inclusive.
+    const day = stockholmDate(splitMs);
+    const fkThatDay = (await store('audit_events').where('principal_organization', 'FK').select('writer_id', 'seq', 'occurred_ms'))
+      .filter((row: { occurred_ms: number | string }) => stockholmDate(Number(row.occurred_ms)) === day);
+    assert.ok(fkThatDay.length >= FK_TARGETS.length - 12, `${fkThatDay.length} FK events on ${day}`);
+    await searchEvents(page, { organization: 'FK', from: day, to: day, pageSize: '100' }, 'sv');
+    assert.deepEqual((await tableIds(page)).sort(), ids(fkThatDay), `FK on ${day}`);
+    await page.getByRole('status').filter({ hasText: `Sida 1: ${fkThatDay.length} händelser.` }).waitFor();
+    assert.deepEqual(await page.locator('table.events thead th').allInnerTexts(), ['Tid', 'Aktör', 'Organisation', 'Ändamål', 'Utfall', 'Personer', 'Händelse']);
+    const times = await page.locator('table.events tbody td:first-child').allInnerTexts();
+    assert.ok(times.every((time) => time.startsWith(day) && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+0[12]:00$/.test(time)), times.join(' | '));
+    const row = await page.locator('table.events tbody tr', { hasText: 'benefit-assessment' }).first().innerText();
+    for (const words of ['Personal', 'Försäkringskassan (FK)', 'Handläggning av förmåner', 'benefit-assessment', 'OK', 'Visa']) assert.ok(row.includes(words), `${words} in: ${row}`);
+    await axeCheck(page, 'events (sv)');
+    await shot(page, 'sv-events');
+
+    // A day that does not exist is refused where it was typed, in words, before anything is asked.
+    const from = page.getByLabel('Från (svensk tid)');
+    await from.fill('2026-02-30');
+    await page.getByRole('button', { name: 'Sök', exact: true }).click();
+    const error = page.locator('#f-from-error');
+    assert.match(await error.innerText(), /^Skriv ett datum som ÅÅÅÅ-MM-DD/);
+    assert.equal(await from.getAttribute('aria-invalid'), 'true');
+    assert.match(await from.getAttribute('aria-describedby') ?? '', /\bf-from-error\b/);
+    await axeCheck(page, 'events with an invalid date (sv)');
+    await from.fill('');
+
+    await page.locator('table.events tbody tr', { hasText: 'benefit-assessment' }).first().getByRole('button', { name: /^Visa/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    const detail = await dialog.innerText();
+    for (const words of ['Vem och varför', 'Rättslig grund', 'Ärendenummer', 'Handläggning av förmåner', 'Plats i kedjan', 'Stäng']) assert.ok(detail.includes(words), `${words} in the detail:\n${detail}`);
+    await axeCheck(page, 'event detail (sv)');
+    await shot(page, 'sv-event-detail', false);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    await page.getByRole('link', { name: 'Kontroll av loggkedjorna' }).click();
+    await page.getByRole('status').filter({ hasText: 'Åtkomstloggen är oförändrad.' }).waitFor();
+    assert.equal(await page.title(), 'Kontroll av loggkedjorna — samgraf konsol');
+    await axeCheck(page, 'chains (sv)');
+    await shot(page, 'sv-chains-intact');
+  });
+
+  it('in a Swedish browser the citizen page is Swedish throughout, and its dates are typed as ÅÅÅÅ-MM-DD', async () => {
+    const page = await newPage({ locale: 'sv-SE' });
+    await page.goto(`${origin}/console/`);
+    await page.getByRole('button', { name: 'Logga in som Invånare' }).click();
+    await page.getByRole('heading', { name: 'Vem har läst mina uppgifter', level: 1 }).waitFor();
+    assert.equal(await htmlLang(page), 'sv');
+    const rows = page.locator('table.my-log tbody tr');
+    await rows.first().waitFor();
+    const count = await rows.count();
+    await page.locator('[data-receipt]').nth(count - 1).waitFor();
+    assert.deepEqual(await page.locator('table.my-log thead th').allInnerTexts(), ['När', 'Organisation', 'Varför', 'Vad de läste', 'Bevis']);
+    const organisations = await page.locator('table.my-log tbody td:nth-child(2)').allInnerTexts();
+    assert.ok(organisations.includes('Försäkringskassan (FK)') && organisations.includes('Arbetsförmedlingen (AF)'), organisations.join(' | '));
+    const purposes = await page.locator('table.my-log tbody td:nth-child(3)').allInnerTexts();
+    assert.ok(purposes.some((text) => text.startsWith('Handläggning av förmåner')), purposes.join(' | '));
+    const categories = (await page.locator('table.my-log tbody td:nth-child(4)').allInnerTexts()).join(', ');
+    assert.ok(categories.includes('Identitet') && !categories.includes('Identity'), categories);
+    const times = await page.locator('table.my-log tbody td:first-child').allInnerTexts();
+    assert.ok(times.every((time) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(time)), `Swedish date and minute: ${times.join(' | ')}`);
+    assert.equal(await page.locator('[data-receipt="verified"]', { hasText: 'Kontrollerat' }).count(), count);
+    assert.equal(await page.getByRole('link', { name: 'Ladda ner kvittot' }).count(), count);
+    const main = await page.locator('main').innerText();
+    for (const english of ['Who has', 'Reads of', 'Verified', 'Download', 'Proof', 'Identity']) assert.ok(!main.includes(english), `no English "${english}" on the Swedish page`);
+    assert.ok(!main.includes('fk-handlaggare-17'), 'never the officer');
+    await axeCheck(page, 'citizen (sv)');
+    await shot(page, 'sv-citizen');
+
+    // One day, typed as ÅÅÅÅ-MM-DD in both fields: exactly that day's reads (all of them fit on the first page).
+    assert.ok(count < 20, `${count} reads fit on one page`);
+    const day = times[0]!.slice(0, 10);
+    const thatDay = times.filter((time) => time.startsWith(day));
+    const from = page.getByLabel('Från och med datum');
+    const to = page.getByLabel('Till och med datum');
+    assert.equal(await from.getAttribute('placeholder'), 'ÅÅÅÅ-MM-DD');
+    const show = async () => {
+      await Promise.all([
+        page.waitForResponse((response) => (response.request().postData() ?? '').includes('ConsoleMyAccessLog')),
+        page.getByRole('button', { name: 'Visa', exact: true }).click(),
+      ]);
+      await page.locator('section[aria-labelledby="reads-heading"][aria-busy="false"]').waitFor();
+    };
+    await from.fill(day);
+    await to.fill(day);
+    await show();
+    assert.deepEqual(await page.locator('table.my-log tbody td:first-child').allInnerTexts(), thatDay);
+    await from.fill('2000-01-01');
+    await to.fill('2000-01-31');
+    await show();
+    await page.getByRole('status').filter({ hasText: 'Ingen organisation har läst dina uppgifter under perioden.' }).waitFor();
+    assert.equal(await page.locator('table.my-log').count(), 0);
+
+    await to.fill('2000-13-01');
+    await page.getByRole('button', { name: 'Visa', exact: true }).click();
+    assert.equal(await page.locator('#m-to-error').innerText(), 'Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-12-03.');
+    assert.equal(await to.getAttribute('aria-invalid'), 'true');
+    assert.match(await to.getAttribute('aria-describedby') ?? '', /\bm-to-error\b/);
+    await axeCheck(page, 'citizen with an invalid date (sv)');
+  });
+
+  it('the language switch changes the language at once and keeps it across a reload, whichever the browser prefers', async () => {
+    // An English browser, switched to Swedish.
+    const english = await newPage({ locale: 'en-US' });
+    await english.goto(`${origin}/console/`);
+    await english.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    assert.equal(await htmlLang(english), 'en');
+    const svenska = english.getByRole('button', { name: 'Svenska' });
+    assert.equal(await svenska.getAttribute('lang'), 'sv');
+    await svenska.click();
+    await english.getByRole('heading', { name: 'Logga in', level: 1 }).waitFor();
+    assert.equal(await htmlLang(english), 'sv');
+    await english.reload();
+    await english.getByRole('heading', { name: 'Logga in', level: 1 }).waitFor();
+    assert.equal(await htmlLang(english), 'sv', 'the choice outlives a reload');
+    await english.getByRole('button', { name: 'Logga in som Invånare' }).click();
+    await english.getByRole('heading', { name: 'Vem har läst mina uppgifter', level: 1 }).waitFor();
+
+    // A Swedish browser, switched to English, on the citizen page (signed in: the switch is there too).
+    const swedish = await newPage({ locale: 'sv-SE' });
+    await swedish.goto(`${origin}/console/`);
+    await swedish.getByRole('button', { name: 'Logga in som Invånare' }).click();
+    await swedish.getByRole('heading', { name: 'Vem har läst mina uppgifter', level: 1 }).waitFor();
+    await swedish.locator('table.my-log tbody tr').first().waitFor();
+    await swedish.getByRole('button', { name: 'English' }).click();
+    await swedish.getByRole('heading', { name: 'Who has read my data', level: 1 }).waitFor();
+    assert.equal(await htmlLang(swedish), 'en');
+    assert.equal(await swedish.title(), 'Who has read my data — samgraf console');
+    const organisations = await swedish.locator('table.my-log tbody td:nth-child(2)').allInnerTexts();
+    assert.ok(organisations.includes('Swedish Social Insurance Agency (FK)') && organisations.includes('Swedish Public Employment Service (AF)'), organisations.join(' | '));
+    await swedish.reload();
+    await swedish.getByRole('heading', { name: 'Who has read my data', level: 1 }).waitFor();
+    assert.equal(await htmlLang(swedish), 'en', 'the choice outlives a reload, over the browser\'s Swedish');
+    await swedish.locator('[data-receipt="verified"]', { hasText: 'Verified' }).first().waitFor();
+    await axeCheck(swedish, 'citizen (en, chosen in a Swedish browser)');
   });
 
   it('loaded nothing from anywhere but samgraf, and broke no Content-Security-Policy', () => {

@@ -94,11 +94,12 @@ for (const federated of [false, true]) describe(federated ? 'the federated demo 
 
   after(() => demo?.stop());
 
-  /** The printed curl commands, with their headers and bodies. */
-  function examples(): { title: string; headers: Record<string, string>; body: string }[] {
+  /** The printed curl commands, with their descriptions (English, then Swedish), headers and bodies. */
+  function examples(): { title: string; swedish: string; headers: Record<string, string>; body: string }[] {
     const blocks = banner.split(/\n(?=\S)/).filter((block) => block.includes('curl -s'));
     return blocks.flatMap((block) => block.split(/\n(?=  curl -s)/).slice(1).map((command) => ({
       title: block.split('\n')[0]!,
+      swedish: block.split('\n')[1]!.trim(),
       headers: Object.fromEntries([...command.matchAll(/-H '([^:]+): ([^']+)'/g)].map((m) => [m[1]!.toLowerCase(), m[2]!])),
       body: /-d '(.*)'$/m.exec(command)![1]!.replace(/'\\''/g, "'"),
     })));
@@ -107,6 +108,7 @@ for (const federated of [false, true]) describe(federated ? 'the federated demo 
   it('prints an example for each kind of user, and each works as pasted', async () => {
     const found = examples();
     assert.deepEqual(found.map((e) => e.title.split(' ')[0]), ['Social-insurance', 'Employment-service', 'Municipality', 'Auditor', 'Citizen', 'Citizen']);
+    assert.deepEqual(found.map((e) => e.swedish.split(' ')[0]), ['Handläggare', 'Arbetsförmedlare', 'Socialtjänsten', 'Granskare', 'Invånare', 'Invånare'], 'each described in Swedish too');
     for (const example of found) {
       const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: example.headers, body: example.body });
       assert.equal(response.status, 200, example.title);

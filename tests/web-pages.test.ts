@@ -60,6 +60,39 @@ describe('browser pages over HTTP', () => {
     assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-(inline|eval)|https?:|\*/);
   });
 
+  it('serves the console page in the language the browser prefers (<html lang> from Accept-Language), one copy per language for caches', async () => {
+    const cases: [string | null, 'sv' | 'en'][] = [
+      ['sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7', 'sv'],
+      ['sv-FI', 'sv'],
+      ['de-DE, sv;q=0.5, en;q=0.4', 'sv'],
+      ['en;q=0.5, sv;q=0.8', 'sv'],
+      ['en-GB,en;q=0.9,sv;q=0.8', 'en'],
+      ['sv;q=0, en', 'en'],
+      ['fr-FR', 'en'],
+      [null, 'en'],
+    ];
+    const etags = new Map<string, string>();
+    for (const [acceptLanguage, language] of cases) {
+      const response = await get('/console/events', { accept: BROWSER_ACCEPT, ...(acceptLanguage === null ? {} : { 'accept-language': acceptLanguage }) });
+      assert.equal(response.status, 200, String(acceptLanguage));
+      assert.match(response.headers.get('vary') ?? '', /accept-language/i, 'caches keep one copy per language');
+      assert.match(await response.text(), new RegExp(`<html lang="${language}">`), String(acceptLanguage));
+      const etag = response.headers.get('etag')!;
+      assert.equal(etags.get(language) ?? etag, etag, `one ETag per language (${acceptLanguage})`);
+      etags.set(language, etag);
+    }
+    assert.notEqual(etags.get('sv'), etags.get('en'));
+    // A copy is revalidated only by a browser that would get the same language.
+    assert.equal((await get('/console/', { 'accept-language': 'sv-SE', 'if-none-match': etags.get('sv')! })).status, 304);
+    assert.equal((await get('/console/', { 'accept-language': 'en-US', 'if-none-match': etags.get('sv')! })).status, 200);
+    // The files the page loads are the same in every language.
+    const html = await (await get('/console/', { accept: BROWSER_ACCEPT, 'accept-language': 'sv-SE' })).text();
+    const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const asset = await get(script, { 'accept-language': 'sv-SE' });
+    assert.equal(asset.status, 200);
+    assert.equal(asset.headers.get('vary'), null, script);
+  });
+
   it('serves the hashed assets the pages name, with their content types, cached for good', async () => {
     for (const page of ['/console/', '/graphql']) {
       const html = await (await get(page, { accept: BROWSER_ACCEPT })).text();

@@ -67,14 +67,35 @@ function send(req: IncomingMessage, res: ServerResponse, file: StaticFile): Page
   return 'served';
 }
 
-/** A path under a site's prefix: its file, or — for a route of the app (no file extension) — the page. */
-function answer(site: StaticSite | null, rest: string, req: IncomingMessage, res: ServerResponse, appRoutes: boolean): PageAnswer {
+/** A path under a site's prefix: its file, or — for a route of the app (no file extension) — `page`, if it has routes. */
+function answer(site: StaticSite | null, rest: string, req: IncomingMessage, res: ServerResponse, page: (() => StaticFile) | null): PageAnswer {
   if (!site) return 'not-found';
   const file = site.files.get(rest);
   if (file) return send(req, res, file);
   const last = rest.split('/').at(-1) ?? '';
-  if (appRoutes && !rest.startsWith('assets/') && !last.includes('.')) return send(req, res, site.index);
+  if (page && !rest.startsWith('assets/') && !last.includes('.')) return send(req, res, page());
   return 'not-found';
+}
+
+/**
+ * Does the browser rank Swedish above English (Accept-Language)? The same rule as the console's own choice
+ * (console/app/src/i18n/messages.ts), which also honours a choice made earlier: this only makes the page say the
+ * right `<html lang>` from its first byte.
+ */
+function prefersSwedish(acceptLanguage: string | undefined): boolean {
+  const ranked = (acceptLanguage ?? '').split(',').map((entry, index) => {
+    const [tag = '', ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
+    const q = params.find((param) => param.startsWith('q='));
+    return { primary: tag.split('-')[0], q: q === undefined ? 1 : Number(q.slice(2)), index };
+  }).filter((range) => range.q > 0 && (range.primary === 'sv' || range.primary === 'en'));
+  ranked.sort((a, b) => b.q - a.q || a.index - b.index);
+  return ranked[0]?.primary === 'sv';
+}
+
+/** The console page in Swedish: only its `<html lang>` differs (the app writes the rest), so does its ETag. */
+function swedish(index: StaticFile): StaticFile {
+  const body = Buffer.from(index.body.toString('utf8').replace('<html lang="en">', '<html lang="sv">'), 'utf8');
+  return { ...index, body, etag: index.etag.replace(/"$/, '-sv"') };
 }
 
 export function createWebPages(options: { console: boolean; ide: boolean; dir?: string }): WebPages & { missing: string[] } {
@@ -82,16 +103,22 @@ export function createWebPages(options: { console: boolean; ide: boolean; dir?: 
   const consoleSite = options.console ? loadStaticSite(join(dir, 'console')) : null;
   const ideSite = options.ide ? loadStaticSite(join(dir, 'ide')) : null;
   const missing = [...(options.console && !consoleSite ? ['console'] : []), ...(options.ide && !ideSite ? ['ide'] : [])];
+  const consoleSv = consoleSite ? swedish(consoleSite.index) : null;
+  // The page's language follows Accept-Language, so a cache must keep one copy per language.
+  const consolePage = (req: IncomingMessage, res: ServerResponse) => (): StaticFile => {
+    res.setHeader('vary', 'accept-language');
+    return prefersSwedish(req.headers['accept-language']) && consoleSv ? consoleSv : consoleSite!.index;
+  };
   return {
     consoleEnabled: consoleSite !== null,
     ideEnabled: ideSite !== null,
     missing,
     console(path, req, res) {
-      if (path === '/console') return answer(consoleSite, '', req, res, true);
-      return answer(consoleSite, path.slice('/console/'.length), req, res, true);
+      if (path === '/console') return answer(consoleSite, '', req, res, consolePage(req, res));
+      return answer(consoleSite, path.slice('/console/'.length), req, res, consolePage(req, res));
     },
     ideAsset(path, req, res) {
-      return answer(ideSite, path.slice('/graphql/'.length), req, res, false);
+      return answer(ideSite, path.slice('/graphql/'.length), req, res, null);
     },
     ide(req, res) {
       // GET /graphql answers GraphQL or this page depending on Accept.

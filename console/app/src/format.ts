@@ -1,8 +1,11 @@
 /**
- * How the console shows times and personal numbers: Swedish local time (Europe/Stockholm) with its offset, so
- * an auditor in another time zone reads the same wall-clock time as the agency's staff; and personal numbers as
- * `YYYYMMDD-NNNN`.
+ * How the console shows and reads times, and names codes. Times are Swedish local time (Europe/Stockholm) in the
+ * Swedish order, `2026-12-03 14:05`, in both languages: unambiguous, and the wall-clock time the agency's staff
+ * read; auditors also get seconds and the offset. Personal numbers are shown as `YYYYMMDD-NNNN`; organisations,
+ * purposes, categories and outcomes in words of the current language, or as their code when the console has none.
  */
+
+import { codeName, language, t } from './i18n/index.js';
 
 const ZONE = 'Europe/Stockholm';
 
@@ -36,30 +39,67 @@ export function formatInstant(iso: string | null | undefined): string {
   return `${f.year}-${f.month}-${f.day} ${f.hour}:${f.minute}:${f.second} ${offsetText(f.timeZoneName)}`;
 }
 
+/** A minute for people rather than auditors: `2026-12-03 14:05`, Stockholm time; the input unchanged if it is not a date-time. */
+export function formatMinute(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const f = fieldsAt(ms);
+  return `${f.year}-${f.month}-${f.day} ${f.hour}:${f.minute}`;
+}
+
+/** Is this year, month and day a day of the calendar (no 30 February)? */
+function isCalendarDay(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 /**
- * A Stockholm wall-clock time from a datetime-local input (`2026-11-30T13:05` or with seconds) → an ISO instant.
- * `end` makes the bound inclusive of the whole minute (or second) typed. A time the spring change skips is read
- * one hour later, a repeated autumn hour as its first occurrence.
+ * A date typed as `ÅÅÅÅ-MM-DD` (the Swedish way, whatever the browser's locale) → that date, or null when it is
+ * not one. The console's date fields are text fields because a native date input shows the browser's own order.
+ */
+export function parseDateInput(value: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  if (!match) return null;
+  return isCalendarDay(Number(match[1]), Number(match[2]), Number(match[3])) ? match.slice(1, 4).join('-') : null;
+}
+
+/** The instant a Stockholm wall-clock time names. A time the spring change skips is read one hour later, a repeated autumn hour as its first occurrence. */
+function stockholmWallToMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  // The offset at the instant the wall time names; two passes settle it across a change of offset.
+  const ms = wall - offsetMinutes(wall) * 60_000;
+  return wall - offsetMinutes(ms) * 60_000;
+}
+
+/**
+ * A Stockholm date, or date and time, as typed: `2026-11-30`, `2026-11-30 13:05` or `2026-11-30 13:05:12` → an
+ * ISO instant; null when it is none of these or no such day or time. `end` makes the bound inclusive of the
+ * whole day, minute or second typed.
  */
 export function stockholmInputToInstant(value: string, end: boolean): string | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:(?:\s+|T)(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value.trim());
   if (!match) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1).map((v) => Number(v ?? 0)) as number[];
-  const wall = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
-  // The offset at the instant the wall time names; two passes settle it across a change of offset.
-  let ms = wall - offsetMinutes(wall) * 60_000;
-  ms = wall - offsetMinutes(ms) * 60_000;
+  const [year, month, day, hour, minute, second] = match.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
+  if (!isCalendarDay(year, month, day) || hour > 23 || minute > 59 || second > 59) return null;
+  if (match[4] === undefined) {
+    if (!end) return new Date(stockholmWallToMs(year, month, day, 0, 0, 0)).toISOString();
+    // The last millisecond before the next day starts: a day of 23 or 25 hours is still a whole day.
+    const next = new Date(Date.UTC(year, month - 1, day + 1));
+    return new Date(stockholmWallToMs(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0, 0) - 1).toISOString();
+  }
+  let ms = stockholmWallToMs(year, month, day, hour, minute, second);
   if (end) ms += match[6] === undefined ? 59_999 : 999;
   return new Date(ms).toISOString();
 }
 
-/** An ISO instant → the value a datetime-local input shows for it in Stockholm time (with seconds). */
+/** An ISO instant → how the date-and-time fields show it in Stockholm time (with seconds): `2026-11-30 13:05:12`. */
 export function instantToStockholmInput(iso: string | null | undefined): string {
   if (!iso) return '';
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return '';
   const f = fieldsAt(ms);
-  return `${f.year}-${f.month}-${f.day}T${f.hour}:${f.minute}:${f.second}`;
+  return `${f.year}-${f.month}-${f.day} ${f.hour}:${f.minute}:${f.second}`;
 }
 
 /** `198501012382` → `19850101-2382`; anything that is not 12 digits is shown as it is. */
@@ -73,41 +113,67 @@ export function formatSubject(type: string | null | undefined, subject: string |
   return type === 'CITIZEN' ? formatPersonalNumber(subject) : subject ?? '';
 }
 
-const ORGANISATIONS: Readonly<Record<string, string>> = {
-  SKV: 'Skatteverket',
-  FK: 'Försäkringskassan',
-  AF: 'Arbetsförmedlingen',
-  IMY: 'Integritetsskyddsmyndigheten',
-  '0180': 'Stockholms stad',
-  '1480': 'Göteborgs stad',
-  '1280': 'Malmö stad',
-  '0380': 'Uppsala kommun',
+/**
+ * Municipalities by code, with their own Swedish names (some are a "stad", Gotland is a region) and their names in
+ * English. The codes are those of the generated data and the larger towns; any other is "Kommun 1234".
+ */
+const MUNICIPALITIES: Readonly<Record<string, { sv: string; en: string }>> = {
+  '0114': { sv: 'Upplands Väsby kommun', en: 'Upplands Väsby Municipality' },
+  '0180': { sv: 'Stockholms stad', en: 'City of Stockholm' },
+  '0380': { sv: 'Uppsala kommun', en: 'Uppsala Municipality' },
+  '0484': { sv: 'Eskilstuna kommun', en: 'Eskilstuna Municipality' },
+  '0580': { sv: 'Linköpings kommun', en: 'Linköping Municipality' },
+  '0581': { sv: 'Norrköpings kommun', en: 'Norrköping Municipality' },
+  '0680': { sv: 'Jönköpings kommun', en: 'Jönköping Municipality' },
+  '0780': { sv: 'Växjö kommun', en: 'Växjö Municipality' },
+  '0880': { sv: 'Kalmar kommun', en: 'Kalmar Municipality' },
+  '0980': { sv: 'Region Gotland', en: 'Region Gotland' },
+  '1080': { sv: 'Karlskrona kommun', en: 'Karlskrona Municipality' },
+  '1280': { sv: 'Malmö stad', en: 'City of Malmö' },
+  '1281': { sv: 'Lunds kommun', en: 'Lund Municipality' },
+  '1283': { sv: 'Helsingborgs stad', en: 'City of Helsingborg' },
+  '1290': { sv: 'Kristianstads kommun', en: 'Kristianstad Municipality' },
+  '1380': { sv: 'Halmstads kommun', en: 'Halmstad Municipality' },
+  '1480': { sv: 'Göteborgs stad', en: 'City of Gothenburg' },
+  '1490': { sv: 'Borås stad', en: 'City of Borås' },
+  '1780': { sv: 'Karlstads kommun', en: 'Karlstad Municipality' },
+  '1880': { sv: 'Örebro kommun', en: 'Örebro Municipality' },
+  '1980': { sv: 'Västerås stad', en: 'City of Västerås' },
+  '2080': { sv: 'Falu kommun', en: 'Falun Municipality' },
+  '2180': { sv: 'Gävle kommun', en: 'Gävle Municipality' },
+  '2281': { sv: 'Sundsvalls kommun', en: 'Sundsvall Municipality' },
+  '2380': { sv: 'Östersunds kommun', en: 'Östersund Municipality' },
+  '2480': { sv: 'Umeå kommun', en: 'Umeå Municipality' },
+  '2580': { sv: 'Luleå kommun', en: 'Luleå Municipality' },
+  '2584': { sv: 'Kiruna kommun', en: 'Kiruna Municipality' },
 };
 
-/** `FK` → `Försäkringskassan (FK)`; an unknown code as it is. */
+/** The name of an organisation code in the current language: an agency, a municipality (4 digits), or null. */
+function organisationName(code: string): string | null {
+  const agency = codeName('organisation', code);
+  if (agency !== code) return agency;
+  if (!/^\d{4}$/.test(code)) return null;
+  return MUNICIPALITIES[code]?.[language()] ?? t('organisation.municipality', { code });
+}
+
+/** `FK` → `Försäkringskassan (FK)` (in English `Swedish Social Insurance Agency (FK)`); an unknown code as it is. */
 export function formatOrganisation(code: string | null | undefined): string {
   if (!code) return '';
-  const name = ORGANISATIONS[code];
-  return name ? `${name} (${code})` : code;
+  const name = organisationName(code);
+  if (!name) return code;
+  return name.endsWith(code) ? name : `${name} (${code})`;
 }
 
-const CATEGORIES: Readonly<Record<string, string>> = {
-  IDENTITY: 'Identity', ADDRESS: 'Address', RELATIONS: 'Family relations', BENEFITS: 'Benefits', CASES: 'Employment cases', INCOME: 'Income', ACCESS_LOG: 'Access log',
-};
-
-export function formatCategory(category: string): string {
-  return CATEGORIES[category] ?? category;
-}
-
-const PURPOSES: Readonly<Record<string, string>> = {
-  'benefit-assessment': 'Assessing a benefit',
-  'employment-support': 'Employment support',
-  'social-services': 'Social services',
-  'self-service': 'Your own use',
-  audit: 'Audit',
-};
+export const formatCategory = (category: string): string => codeName('category', category);
 
 export function formatPurpose(purpose: string | null | undefined): string {
-  if (!purpose) return '';
-  return PURPOSES[purpose] ?? purpose;
+  return purpose ? codeName('purpose', purpose) : '';
+}
+
+export function formatOutcome(outcome: string | null | undefined): string {
+  return outcome ? codeName('outcome', outcome) : '';
+}
+
+export function formatPrincipalType(type: string | null | undefined): string {
+  return type ? codeName('principal', type) : '';
 }

@@ -11,15 +11,18 @@ import { MyLogPage } from './pages/my-log.js';
 import { SignInPage } from './pages/sign-in.js';
 import { navigate, onLinkClick, pathOf, useRoute, type Route } from './router.js';
 import { clearSession, loadSession, type Session } from './session.js';
+import { LanguageSwitch } from './components.js';
 import { formatOrganisation, formatSubject } from './format.js';
+import { chooseLanguage, startLanguage, t, tx, type Language, type PlainKey } from './i18n/index.js';
+import { personaLabel } from './personas.js';
 import './styles.css';
 
-const TITLES: Readonly<Record<Route, string>> = {
-  'sign-in': 'Sign in',
-  events: 'Access-log events',
-  chains: 'Chain verification',
-  'my-log': 'Who has read my data',
-  'not-found': 'Page not found',
+const TITLES: Readonly<Record<Route, PlainKey>> = {
+  'sign-in': 'title.sign-in',
+  events: 'title.events',
+  chains: 'title.chains',
+  'my-log': 'title.my-log',
+  'not-found': 'app.notFound.title',
 };
 
 function homeOf(session: Session): Exclude<Route, 'not-found'> {
@@ -29,6 +32,8 @@ function homeOf(session: Session): Exclude<Route, 'not-found'> {
 function App() {
   const { route, state } = useRoute();
   const [session, setSession] = useState<Session | null>(loadSession);
+  // Everything below re-renders when this changes, and `t` reads the language chosen.
+  const [language, setLanguage] = useState<Language>(startLanguage);
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
 
@@ -42,9 +47,12 @@ function App() {
     if (target !== route && target !== 'not-found') navigate(target, null, true);
   }, [target, route]);
 
+  // The tab's title names the page, in the language of the moment.
+  useEffect(() => {
+    document.title = `${t(TITLES[target])} — ${t('app.titleSuffix')}`;
+  }, [target, language]);
   // A new page is announced by moving focus to its heading (not on the first load: the browser starts at the top).
   useEffect(() => {
-    document.title = `${TITLES[target]} — samgraf console`;
     if (first.current) {
       first.current = false;
       return;
@@ -58,32 +66,39 @@ function App() {
     navigate('sign-in');
   };
   const signedIn = (next: Session) => setSession(next);
+  const switchLanguage = (next: Language) => {
+    chooseLanguage(next);
+    setLanguage(next);
+  };
 
   return (
     <>
-      <a class="skip-link" href="#main">Skip to main content</a>
+      <a class="skip-link" href="#main">{t('app.skipLink')}</a>
       <header class="site-header">
-        <p class="brand"><span class="brand-name">samgraf</span> <span class="brand-sub">access-log console</span></p>
+        <p class="brand"><span class="brand-name">samgraf</span> <span class="brand-sub">{t('app.brandSub')}</span></p>
         {session && (
-          <>
-            <nav aria-label="Console">
-              <ul>
-                {session.me.type === 'CITIZEN'
-                  ? <li><a href={pathOf('my-log')} aria-current={target === 'my-log' ? 'page' : undefined}>Who has read my data</a></li>
-                  : <>
-                    <li><a href={pathOf('events')} aria-current={target === 'events' ? 'page' : undefined}>Events</a></li>
-                    <li><a href={pathOf('chains')} aria-current={target === 'chains' ? 'page' : undefined}>Chain verification</a></li>
-                  </>}
-                <li><a href="/graphql">GraphQL IDE</a></li>
-              </ul>
-            </nav>
-            <div class="who">
-              <span>Signed in as <strong>{session.label ?? formatSubject(session.me.type, session.me.subject)}</strong>
-                {session.me.organization ? <> · {formatOrganisation(session.me.organization)}</> : null}</span>
-              <button type="button" class="secondary" onClick={signOut}>Sign out</button>
-            </div>
-          </>
+          <nav aria-label={t('app.navLabel')}>
+            <ul>
+              {session.me.type === 'CITIZEN'
+                ? <li><a href={pathOf('my-log')} aria-current={target === 'my-log' ? 'page' : undefined}>{t('nav.my-log')}</a></li>
+                : <>
+                  <li><a href={pathOf('events')} aria-current={target === 'events' ? 'page' : undefined}>{t('nav.events')}</a></li>
+                  <li><a href={pathOf('chains')} aria-current={target === 'chains' ? 'page' : undefined}>{t('nav.chains')}</a></li>
+                </>}
+              <li><a href="/graphql">{t('app.ide')}</a></li>
+            </ul>
+          </nav>
         )}
+        <div class="who">
+          {session && (
+            <>
+              <span>{tx('app.signedInAs', { who: <strong>{session.label ? personaLabel(session.personaId, session.label) : formatSubject(session.me.type, session.me.subject)}</strong> })}
+                {session.me.organization ? <> · {formatOrganisation(session.me.organization)}</> : null}</span>
+              <button type="button" class="secondary" onClick={signOut}>{t('app.signOut')}</button>
+            </>
+          )}
+          <LanguageSwitch current={language} onChoose={switchLanguage} />
+        </div>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
         {target === 'sign-in' && <SignInPage onSignedIn={signedIn} />}
@@ -92,8 +107,8 @@ function App() {
         {session && target === 'my-log' && <MyLogPage session={session} onSignOut={signOut} />}
         {target === 'not-found' && (
           <>
-            <h1 tabIndex={-1}>Page not found</h1>
-            <p>There is no such page in the console. <a href={pathOf('sign-in')}>Go to the start page</a>.</p>
+            <h1 tabIndex={-1}>{t('app.notFound.title')}</h1>
+            <p>{tx('app.notFound.text', { link: <a href={pathOf('sign-in')}>{t('app.notFound.link')}</a> })}</p>
           </>
         )}
       </main>

@@ -7,9 +7,15 @@ import { parseVerifierKey, type VerifierKey } from '../../../src/access-log/tran
 import { verifyReceipt } from '../../../src/access-log/transparency/receipt.js';
 import type { AccessLogEntry } from './queries.js';
 
+/**
+ * Why a receipt is not verified: the console's own reasons by name (the page says them in its language), or the
+ * verifier's `problem`, which is technical English and shown as it is.
+ */
+export type NotVerifiedReason = 'no-key' | 'not-json' | 'other-entry' | 'failed' | { proof: string };
+
 export type ReceiptCheck =
   | { state: 'verified'; leafIndex: number; treeSize: number; witnesses: string[] }
-  | { state: 'not-verified'; reason: string }
+  | { state: 'not-verified'; reason: NotVerifiedReason }
   | { state: 'none' };
 
 let logKey: Promise<VerifierKey | null> | null = null;
@@ -34,16 +40,16 @@ function sameEntry(receipt: unknown, entry: AccessLogEntry): boolean {
 export async function checkReceipt(entry: AccessLogEntry): Promise<ReceiptCheck> {
   if (!entry.receipt) return { state: 'none' };
   const key = await fetchLogKey();
-  if (!key) return { state: 'not-verified', reason: 'the log\'s key could not be fetched' };
+  if (!key) return { state: 'not-verified', reason: 'no-key' };
   let document: unknown;
   try {
     document = JSON.parse(entry.receipt);
   } catch {
-    return { state: 'not-verified', reason: 'the receipt is not JSON' };
+    return { state: 'not-verified', reason: 'not-json' };
   }
   const verdict = await verifyReceipt(document, key);
-  if (!verdict.ok) return { state: 'not-verified', reason: verdict.problem };
-  if (!sameEntry(document, entry)) return { state: 'not-verified', reason: 'the receipt is for another entry' };
+  if (!verdict.ok) return { state: 'not-verified', reason: { proof: verdict.problem } };
+  if (!sameEntry(document, entry)) return { state: 'not-verified', reason: 'other-entry' };
   return { state: 'verified', leafIndex: verdict.leafIndex, treeSize: verdict.treeSize, witnesses: verdict.witnesses.map((w) => w.name) };
 }
 

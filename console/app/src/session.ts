@@ -7,7 +7,8 @@ import { credentialHeaders, postGraphQL, type GraphQLResult } from '../../shared
 import { clearStoredSession, loadStoredSession, purposeFor, saveStoredSession, type StoredSession } from '../../shared/session.js';
 import type { Me, Operation } from './queries.js';
 
-export type Session = StoredSession<Me>;
+/** Who signed in; a demo persona's id too, so that its label can be shown in the language of the moment. */
+export type Session = StoredSession<Me> & { personaId?: string | null };
 
 export const loadSession = (): Session | null => loadStoredSession<Me>();
 export const saveSession = (session: Session): void => saveStoredSession(session);

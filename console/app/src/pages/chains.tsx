@@ -2,16 +2,20 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ProblemAlert, TableScroll } from '../components.js';
 import { formatInstant } from '../format.js';
+import { codeName, plural, t, tx } from '../i18n/index.js';
 import { networkProblem, problemOf, type Problem } from '../problems.js';
 import { AUDIT_CHAINS, type ChainBreak, type ChainReport } from '../queries.js';
 import { navigate } from '../router.js';
 import { purposeOf, request, type Session } from '../session.js';
 
+/** A break: the event, when it happened, what is wrong in words, and the reason code `samgraf audit verify` names. */
 function BreakDescription({ bad }: { bad: ChainBreak }) {
+  // A reason the console has no words for yet is said in the server's own (English) words.
+  const reason = bad.reason ? codeName('chainBreak', bad.reason, '') : '';
   return (
     <>
       <span class="mono">{bad.eventId}</span>
-      {bad.occurredAt ? <> at {formatInstant(bad.occurredAt)}</> : null}: {bad.message} <span class="muted">({bad.reason})</span>
+      {bad.occurredAt ? <> {t('chains.at', { time: formatInstant(bad.occurredAt) })}</> : null}: {reason || <span lang="en">{bad.message}</span>} <span class="muted">({bad.reason})</span>
     </>
   );
 }
@@ -50,53 +54,49 @@ export function ChainsPage({ session, onSignOut }: { session: Session; onSignOut
   const first = broken[0];
   return (
     <>
-      <h1 tabIndex={-1}>Chain verification</h1>
-      <p class="lead">
-        Each samgraf instance writes its own hash chain of access-log events. Verification recomputes every hash and
-        checks every link, as <code>samgraf audit verify</code> does: any edit, deletion, insertion or reordering
-        shows here, with the first bad event.
-      </p>
+      <h1 tabIndex={-1}>{t('title.chains')}</h1>
+      <p class="lead">{tx('chains.lead', { command: <code>samgraf audit verify</code> })}</p>
       <div class="actions">
-        <button type="button" onClick={() => void verify()} disabled={loading}>{loading ? 'Verifying…' : 'Verify again'}</button>
+        <button type="button" onClick={() => void verify()} disabled={loading}>{loading ? t('chains.verifying') : t('chains.verifyAgain')}</button>
       </div>
       <ProblemAlert problem={problem} onSignOut={onSignOut} />
       {report && report.ok && (
         <div class="verdict verdict-ok" role="status">
-          <p><strong>The access log is intact.</strong> {report.events} events in {chains.length} chain{chains.length === 1 ? '' : 's'} verified at {formatInstant(report.verifiedAt)}.</p>
+          <p><strong>{t('chains.intact')}</strong> {plural('chains.intactDetail', chains.length, { events: report.events ?? 0, count: chains.length, time: formatInstant(report.verifiedAt) })}</p>
         </div>
       )}
       {report && !report.ok && first && (
         <div class="verdict verdict-broken" role="alert">
-          <p><strong>The access log is NOT intact.</strong> First bad event: <BreakDescription bad={first} /></p>
+          <p><strong>{t('chains.broken')}</strong> {t('chains.firstBad')} <BreakDescription bad={first} /></p>
           {first.occurredAt && (
             <button type="button" class="secondary" onClick={() => navigate('events', { open: first.eventId, at: first.occurredAt })}>
-              Show event {first.eventId}
+              {t('chains.showEvent', { id: first.eventId ?? '' })}
             </button>
           )}
-          <p class="muted">Verified at {formatInstant(report.verifiedAt)}. Events after the first bad one in a chain are not checked until it is resolved.</p>
+          <p class="muted">{t('chains.brokenNote', { time: formatInstant(report.verifiedAt) })}</p>
         </div>
       )}
       {report && (
         <section aria-labelledby="chains-heading">
-          <h2 id="chains-heading">Chains</h2>
-          <TableScroll label="Chains (scrolls sideways)">
+          <h2 id="chains-heading">{t('chains.heading')}</h2>
+          <TableScroll label={t('chains.table')}>
             <table class="chains">
-              <caption>One row per writer (samgraf instance). Record the heads elsewhere to detect a later rewrite.</caption>
+              <caption>{t('chains.caption')}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Writer</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Events verified</th>
-                  <th scope="col">Head (seq)</th>
-                  <th scope="col">Head hash</th>
+                  <th scope="col">{t('chains.col.writer')}</th>
+                  <th scope="col">{t('chains.col.status')}</th>
+                  <th scope="col">{t('chains.col.events')}</th>
+                  <th scope="col">{t('chains.col.headSeq')}</th>
+                  <th scope="col">{t('chains.col.headHash')}</th>
                 </tr>
               </thead>
               <tbody>
                 {chains.map((chain) => (
                   <tr key={chain.writer}>
                     <td class="mono">{chain.writer}</td>
-                    <td>{chain.ok ? <span class="outcome outcome-ok">Intact</span>
-                      : <><span class="outcome outcome-denied">Broken</span> at {chain.firstBadEvent ? <BreakDescription bad={chain.firstBadEvent} /> : null}</>}</td>
+                    <td>{chain.ok ? <span class="outcome outcome-ok">{t('chains.ok')}</span>
+                      : <><span class="outcome outcome-denied">{t('chains.bad')}</span>{chain.firstBadEvent ? <>: <BreakDescription bad={chain.firstBadEvent} /></> : null}</>}</td>
                     <td>{chain.events}</td>
                     <td>{chain.headSeq}</td>
                     <td class="mono hash">{chain.headHash}</td>
@@ -107,7 +107,7 @@ export function ChainsPage({ session, onSignOut }: { session: Session; onSignOut
           </TableScroll>
           {broken.length > 1 && (
             <>
-              <h3>Every break, earliest first</h3>
+              <h3>{t('chains.everyBreak')}</h3>
               <ul>{broken.map((bad) => <li key={bad.eventId}><BreakDescription bad={bad} /></li>)}</ul>
             </>
           )}

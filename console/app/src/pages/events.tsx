@@ -4,9 +4,13 @@
  * sessionStorage, never in the URL, because they may hold personal numbers.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { List, ProblemAlert, TableScroll } from '../components.js';
+import { CodeAndName, List, ProblemAlert, TableScroll, Time } from '../components.js';
 import { csvDocument, download } from '../csv.js';
-import { formatInstant, formatPersonalNumber, formatSubject, instantToStockholmInput, stockholmInputToInstant } from '../format.js';
+import {
+  formatInstant, formatOrganisation, formatOutcome, formatPersonalNumber, formatPrincipalType, formatPurpose, formatSubject, instantToStockholmInput,
+  stockholmInputToInstant,
+} from '../format.js';
+import { plural, t, type PlainKey } from '../i18n/index.js';
 import { networkProblem, problemOf, type Problem } from '../problems.js';
 import type { AuditOutcome } from '../generated.js';
 import { AUDIT_EVENTS, type AuditEventConnection, type AuditEventNode, type AuditFilter } from '../queries.js';
@@ -43,14 +47,17 @@ function savedForm(): Form {
   }
 }
 
-/** The form as the API's filter; null with a message when an input cannot be read. */
-function filterOf(form: Form): { filter: AuditFilter; invalid: Partial<Record<keyof Form, string>> } {
+/** Why a field cannot be read, as a key of the catalogue (said in the language of the moment). */
+type Invalid = Partial<Record<keyof Form, PlainKey>>;
+
+/** The form as the API's filter, and what in it cannot be read. */
+function filterOf(form: Form): { filter: AuditFilter; invalid: Invalid } {
   const filter: AuditFilter = {};
-  const invalid: Partial<Record<keyof Form, string>> = {};
+  const invalid: Invalid = {};
   const subject = form.subject.trim();
   if (subject) {
     if (PERSONAL_NUMBER.test(subject)) filter.subject = subject;
-    else invalid.subject = 'Enter 10 or 12 digits, with or without - or + before the last four.';
+    else invalid.subject = 'events.subject.invalid';
   }
   for (const key of ['organization', 'principal', 'purpose'] as const) {
     const value = form[key].trim();
@@ -58,17 +65,17 @@ function filterOf(form: Form): { filter: AuditFilter; invalid: Partial<Record<ke
   }
   const outcome = OUTCOMES.find((value) => value === form.outcome);
   if (outcome) filter.outcome = outcome;
-  if (form.from) {
+  if (form.from.trim()) {
     const from = stockholmInputToInstant(form.from, false);
     if (from) filter.from = from;
-    else invalid.from = 'Enter a date and time.';
+    else invalid.from = 'events.dateTime.invalid';
   }
-  if (form.to) {
+  if (form.to.trim()) {
     const to = stockholmInputToInstant(form.to, true);
     if (to) filter.to = to;
-    else invalid.to = 'Enter a date and time.';
+    else invalid.to = 'events.dateTime.invalid';
   }
-  if (filter.from && filter.to && filter.from > filter.to) invalid.to = 'The end of the range is before its start.';
+  if (filter.from && filter.to && filter.from > filter.to) invalid.to = 'events.range.invalid';
   return { filter, invalid };
 }
 
@@ -80,7 +87,7 @@ interface Results {
 
 export function EventsPage({ session, state, onSignOut }: { session: Session; state: NavigationState; onSignOut(): void }) {
   const [form, setForm] = useState<Form>(savedForm);
-  const [invalid, setInvalid] = useState<Partial<Record<keyof Form, string>>>({});
+  const [invalid, setInvalid] = useState<Invalid>({});
   const [applied, setApplied] = useState<{ filter: AuditFilter; pageSize: number } | null>(null);
   /** `after` of each page visited so far: going back pops one. */
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -88,7 +95,8 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
   const [loading, setLoading] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [selected, setSelected] = useState<AuditEventNode | null>(null);
-  const [exporting, setExporting] = useState<string | null>(null);
+  /** The export's progress or result, said in the language of the moment; `running` while it pages. */
+  const [exporting, setExporting] = useState<{ running: boolean; text(): string } | null>(null);
   const opener = useRef<HTMLElement | null>(null);
   const resultsHeading = useRef<HTMLHeadingElement>(null);
   const purpose = purposeOf(session.me);
@@ -147,7 +155,7 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
     'aria-describedby': [`f-${key}-hint`, invalid[key] ? `f-${key}-error` : ''].filter(Boolean).join(' ') || undefined,
     onInput: (event: Event) => setForm({ ...form, [key]: (event.currentTarget as HTMLInputElement).value }),
   });
-  const error = (key: keyof Form) => invalid[key] && <p id={`f-${key}-error`} class="field-error">{invalid[key]}</p>;
+  const error = (key: keyof Form) => invalid[key] && <p id={`f-${key}-error`} class="field-error">{t(invalid[key])}</p>;
 
   function page(direction: 1 | -1) {
     if (!applied || !results) return;
@@ -160,7 +168,7 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
     if (!applied) return;
     const all: AuditEventNode[] = [];
     let after: string | null = null;
-    setExporting('Exporting…');
+    setExporting({ running: true, text: () => t('events.exporting') });
     try {
       for (;;) {
         const result = await request(session, AUDIT_EVENTS, { filter: applied.filter, first: 100, after });
@@ -172,15 +180,14 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
         }
         const connection: AuditEventConnection = result.data.auditEvents;
         all.push(...connection.edges.map((edge) => edge.node).filter((node): node is AuditEventNode => node !== null));
-        setExporting(`Exporting… ${all.length} events so far`);
+        const sofar = all.length;
+        setExporting({ running: true, text: () => t('events.exportingSoFar', { count: sofar }) });
         if (!connection.pageInfo.hasNextPage || all.length >= EXPORT_LIMIT) {
           const truncated = connection.pageInfo.hasNextPage;
           const rows = all.slice(0, EXPORT_LIMIT);
           const stamp = formatInstant(new Date().toISOString()).slice(0, 19).replace(/[-: ]/g, '').replace(/^(\d{8})/, '$1-');
           download(`samgraf-access-log-${stamp}.csv`, csvDocument(rows));
-          setExporting(truncated
-            ? `Exported the newest ${rows.length} events; the search has more. Narrow it, or use samgraf audit export.`
-            : `Exported ${rows.length} event${rows.length === 1 ? '' : 's'} as CSV.`);
+          setExporting({ running: false, text: () => (truncated ? t('events.exportTruncated', { count: rows.length }) : plural('events.exported', rows.length, { count: rows.length })) });
           return;
         }
         after = connection.pageInfo.endCursor;
@@ -203,63 +210,64 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
   const pageNumber = cursors.length;
   return (
     <>
-      <h1 tabIndex={-1}>Access-log events</h1>
-      <p class="lead">Every request that read — or was refused — personal data. Times are Swedish time (Europe/Stockholm).</p>
+      <h1 tabIndex={-1}>{t('title.events')}</h1>
+      <p class="lead">{t('events.lead')}</p>
       <form class="panel filters" onSubmit={(event) => { event.preventDefault(); search(form); }} aria-labelledby="search-heading" noValidate>
-        <h2 id="search-heading">Search</h2>
+        <h2 id="search-heading">{t('events.search.heading')}</h2>
         <div class="grid">
           <div class="field">
-            <label for="f-subject">Personal number</label>
-            <p class="hint" id="f-subject-hint">Events that returned this person's data. 10 or 12 digits.</p>
+            <label for="f-subject">{t('events.subject.label')}</label>
+            <p class="hint" id="f-subject-hint">{t('events.subject.hint')}</p>
             <input type="text" inputMode="numeric" autoComplete="off" {...field('subject')} />
             {error('subject')}
           </div>
           <div class="field">
-            <label for="f-organization">Organisation</label>
-            <p class="hint" id="f-organization-hint">The reader's organisation code, e.g. FK, AF or 0180.</p>
+            <label for="f-organization">{t('events.organization.label')}</label>
+            <p class="hint" id="f-organization-hint">{t('events.organization.hint')}</p>
             <input type="text" autoComplete="off" {...field('organization')} />
           </div>
           <div class="field">
-            <label for="f-principal">Principal</label>
-            <p class="hint" id="f-principal-hint">Officer id, API key id, or a citizen's personal number.</p>
+            <label for="f-principal">{t('events.principal.label')}</label>
+            <p class="hint" id="f-principal-hint">{t('events.principal.hint')}</p>
             <input type="text" autoComplete="off" {...field('principal')} />
           </div>
           <div class="field">
-            <label for="f-purpose">Purpose</label>
-            <p class="hint" id="f-purpose-hint">The stated purpose, e.g. benefit-assessment.</p>
+            <label for="f-purpose">{t('events.purpose.label')}</label>
+            <p class="hint" id="f-purpose-hint">{t('events.purpose.hint')}</p>
             <input type="text" autoComplete="off" {...field('purpose')} />
           </div>
           <div class="field">
-            <label for="f-outcome">Outcome</label>
-            <p class="hint" id="f-outcome-hint">What the request got.</p>
+            <label for="f-outcome">{t('events.outcome.label')}</label>
+            <p class="hint" id="f-outcome-hint">{t('events.outcome.hint')}</p>
             <select {...field('outcome')} onChange={(event) => setForm({ ...form, outcome: event.currentTarget.value })}>
-              <option value="">Any outcome</option>
-              {OUTCOMES.map((outcome) => <option key={outcome} value={outcome}>{outcome}</option>)}
+              <option value="">{t('events.outcome.any')}</option>
+              {OUTCOMES.map((outcome) => <option key={outcome} value={outcome}>{formatOutcome(outcome)}</option>)}
             </select>
           </div>
+          {/* Text, not a native date-time input: that shows the browser's own order (US order in an en-US browser). */}
           <div class="field">
-            <label for="f-from">From (Swedish time)</label>
-            <p class="hint" id="f-from-hint">Inclusive.</p>
-            <input type="datetime-local" step={1} {...field('from')} />
+            <label for="f-from">{t('events.from.label')}</label>
+            <p class="hint" id="f-from-hint">{t('events.from.hint')}</p>
+            <input type="text" autoComplete="off" spellcheck={false} placeholder={t('common.dateTime.placeholder')} {...field('from')} />
             {error('from')}
           </div>
           <div class="field">
-            <label for="f-to">To (Swedish time)</label>
-            <p class="hint" id="f-to-hint">Inclusive, to the end of the minute or second given.</p>
-            <input type="datetime-local" step={1} {...field('to')} />
+            <label for="f-to">{t('events.to.label')}</label>
+            <p class="hint" id="f-to-hint">{t('events.to.hint')}</p>
+            <input type="text" autoComplete="off" spellcheck={false} placeholder={t('common.dateTime.placeholder')} {...field('to')} />
             {error('to')}
           </div>
           <div class="field">
-            <label for="f-pageSize">Events per page</label>
-            <p class="hint" id="f-pageSize-hint">At most 100.</p>
+            <label for="f-pageSize">{t('events.pageSize.label')}</label>
+            <p class="hint" id="f-pageSize-hint">{t('events.pageSize.hint')}</p>
             <select {...field('pageSize')} onChange={(event) => setForm({ ...form, pageSize: Number(event.currentTarget.value) })}>
               {PAGE_SIZES.map((size) => <option key={size} value={size}>{size}</option>)}
             </select>
           </div>
         </div>
         <div class="actions">
-          <button type="submit" disabled={loading}>Search</button>
-          <button type="button" class="secondary" onClick={() => { setForm(EMPTY); search(EMPTY); }}>Clear filters</button>
+          <button type="submit" disabled={loading}>{t('events.submit')}</button>
+          <button type="button" class="secondary" onClick={() => { setForm(EMPTY); search(EMPTY); }}>{t('events.clear')}</button>
         </div>
       </form>
 
@@ -267,51 +275,51 @@ export function EventsPage({ session, state, onSignOut }: { session: Session; st
 
       {results && (
         <section aria-labelledby="results-heading" aria-busy={loading ? 'true' : 'false'}>
-          <h2 id="results-heading" ref={resultsHeading} tabIndex={-1}>Results</h2>
+          <h2 id="results-heading" ref={resultsHeading} tabIndex={-1}>{t('events.results.heading')}</h2>
           <p role="status" class="status">
-            {loading ? 'Searching…'
-              : results.events.length === 0 ? 'No events match this search.'
-                : `Page ${pageNumber}: ${results.events.length} event${results.events.length === 1 ? '' : 's'}${results.hasNextPage ? ', more on the next page' : ''}.`}
+            {loading ? t('events.searching')
+              : results.events.length === 0 ? t('events.noResults')
+                : plural('events.page', results.events.length, { page: pageNumber, count: results.events.length, more: results.hasNextPage ? t('events.more') : '' })}
           </p>
           {results.events.length > 0 && (
-            <TableScroll label="Access-log events (scrolls sideways)">
+            <TableScroll label={t('events.table')}>
               <table class="events">
-                <caption>Access-log events matching the search, newest first — page {pageNumber}</caption>
+                <caption>{t('events.caption', { page: pageNumber })}</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Time</th>
-                    <th scope="col">Principal</th>
-                    <th scope="col">Organisation</th>
-                    <th scope="col">Purpose</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Subjects</th>
-                    <th scope="col">Event</th>
+                    <th scope="col">{t('events.col.time')}</th>
+                    <th scope="col">{t('events.col.principal')}</th>
+                    <th scope="col">{t('events.col.organization')}</th>
+                    <th scope="col">{t('events.col.purpose')}</th>
+                    <th scope="col">{t('events.col.outcome')}</th>
+                    <th scope="col">{t('events.col.subjects')}</th>
+                    <th scope="col">{t('events.col.event')}</th>
                   </tr>
                 </thead>
                 <tbody>
                   {results.events.map((event) => (
                     <tr key={event.id} data-event-id={event.id}>
-                      <td class="nowrap">{formatInstant(event.occurredAt)}</td>
-                      <td>{event.principal?.type} <span class="mono">{formatSubject(event.principal?.type, event.principal?.subject)}</span></td>
-                      <td>{event.principal?.organization ?? ''}</td>
-                      <td>{event.purpose ?? <span class="muted">none</span>}</td>
-                      <td><span class={`outcome outcome-${(event.outcome ?? '').toLowerCase()}`}>{event.outcome}</span></td>
+                      <td class="nowrap"><Time at={event.occurredAt} format={formatInstant} /></td>
+                      <td>{formatPrincipalType(event.principal?.type)} <span class="mono nowrap">{formatSubject(event.principal?.type, event.principal?.subject)}</span></td>
+                      <td>{formatOrganisation(event.principal?.organization)}</td>
+                      <td>{event.purpose ? <CodeAndName code={event.purpose} name={formatPurpose(event.purpose)} /> : <span class="muted">{t('common.none')}</span>}</td>
+                      <td><span class={`outcome outcome-${(event.outcome ?? '').toLowerCase()}`}>{formatOutcome(event.outcome)}</span></td>
                       <td class="subjects"><List items={event.subjects} format={formatPersonalNumber} /></td>
-                      <td><button type="button" class="link-button" aria-label={`Details of the event at ${formatInstant(event.occurredAt)}`}
-                        onClick={(click) => openDetail(event, click.currentTarget)}>Details</button></td>
+                      <td><button type="button" class="link-button" aria-label={t('events.detailsOf', { time: formatInstant(event.occurredAt) })}
+                        onClick={(click) => openDetail(event, click.currentTarget)}>{t('events.details')}</button></td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </TableScroll>
           )}
-          <nav aria-label="Result pages" class="pager">
-            <button type="button" class="secondary" disabled={loading || pageNumber === 1} onClick={() => page(-1)}>Previous page</button>
-            <button type="button" class="secondary" disabled={loading || !results.hasNextPage} onClick={() => page(1)}>Next page</button>
+          <nav aria-label={t('common.resultPages')} class="pager">
+            <button type="button" class="secondary" disabled={loading || pageNumber === 1} onClick={() => page(-1)}>{t('common.previousPage')}</button>
+            <button type="button" class="secondary" disabled={loading || !results.hasNextPage} onClick={() => page(1)}>{t('common.nextPage')}</button>
           </nav>
           <div class="export">
-            <button type="button" disabled={results.events.length === 0 || (exporting?.startsWith('Exporting') ?? false)} onClick={() => void exportCsv()}>Export this search as CSV</button>
-            <p role="status" class="status">{exporting ?? ''}</p>
+            <button type="button" disabled={results.events.length === 0 || (exporting?.running ?? false)} onClick={() => void exportCsv()}>{t('events.export')}</button>
+            <p role="status" class="status">{exporting?.text() ?? ''}</p>
           </div>
         </section>
       )}

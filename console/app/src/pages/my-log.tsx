@@ -1,18 +1,32 @@
 /** A citizen's own page: which organisations read their data, when, why and what — never which officer. */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ProblemAlert, TableScroll } from '../components.js';
-import { formatCategory, formatInstant, formatOrganisation, formatPersonalNumber, formatPurpose } from '../format.js';
+import { CodeAndName, ProblemAlert, TableScroll, Time } from '../components.js';
+import { formatCategory, formatMinute, formatOrganisation, formatPersonalNumber, formatPurpose, parseDateInput } from '../format.js';
+import { plural, t, tx, type PlainKey } from '../i18n/index.js';
 import { networkProblem, problemOf, type Problem } from '../problems.js';
 import { MY_ACCESS_LOG, type AccessLogEntry } from '../queries.js';
 import { request, type Session } from '../session.js';
-import { checkReceipt, receiptDownload, type ReceiptCheck } from '../receipts.js';
+import { checkReceipt, receiptDownload, type NotVerifiedReason, type ReceiptCheck } from '../receipts.js';
 
 const PAGE_SIZE = 20;
+
+type Range = { from: string | null; to: string | null };
+
+/** The typed dates as the API's range, and what in them cannot be read (as catalogue keys). */
+function rangeOf(from: string, to: string): { range: Range; invalid: { from?: PlainKey; to?: PlainKey } } {
+  const range: Range = { from: from.trim() ? parseDateInput(from) : null, to: to.trim() ? parseDateInput(to) : null };
+  const invalid: { from?: PlainKey; to?: PlainKey } = {};
+  if (from.trim() && !range.from) invalid.from = 'myLog.date.invalid';
+  if (to.trim() && !range.to) invalid.to = 'myLog.date.invalid';
+  else if (range.from && range.to && range.from > range.to) invalid.to = 'myLog.range.invalid';
+  return { range, invalid };
+}
 
 export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(): void }) {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [applied, setApplied] = useState<{ from: string | null; to: string | null }>({ from: null, to: null });
+  const [invalid, setInvalid] = useState<{ from?: PlainKey; to?: PlainKey }>({});
+  const [applied, setApplied] = useState<Range>({ from: null, to: null });
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [entries, setEntries] = useState<AccessLogEntry[] | null>(null);
   const [hasNextPage, setHasNextPage] = useState(false);
@@ -22,7 +36,7 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
   const [checks, setChecks] = useState<(ReceiptCheck | null)[]>([]);
   const resultsHeading = useRef<HTMLHeadingElement>(null);
 
-  async function load(range: { from: string | null; to: string | null }, after: string | null) {
+  async function load(range: Range, after: string | null) {
     setLoading(true);
     setProblem(null);
     try {
@@ -38,7 +52,7 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
       setEntries(shown);
       setChecks(shown.map(() => null));
       // Each receipt is checked here, in the browser, as it arrives: nothing of it is taken on the server's word.
-      void Promise.all(shown.map((entry) => checkReceipt(entry).catch((): ReceiptCheck => ({ state: 'not-verified', reason: 'the check failed' })))).then(setChecks);
+      void Promise.all(shown.map((entry) => checkReceipt(entry).catch((): ReceiptCheck => ({ state: 'not-verified', reason: 'failed' })))).then(setChecks);
       setHasNextPage(connection.pageInfo.hasNextPage);
       setEndCursor(connection.pageInfo.endCursor);
     } catch (error) {
@@ -54,7 +68,9 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
 
   const submit = (event: Event) => {
     event.preventDefault();
-    const range = { from: from || null, to: to || null };
+    const { range, invalid: problems } = rangeOf(from, to);
+    setInvalid(problems);
+    if (problems.from || problems.to) return;
     setApplied(range);
     setCursors([null]);
     void load(range, null);
@@ -65,60 +81,58 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
     void load(applied, next.at(-1) ?? null).then(() => resultsHeading.current?.focus());
   };
 
+  // A text field, not a native date input: that shows the browser's own order (US order in an en-US browser).
+  const dateField = (key: 'from' | 'to', value: string, set: (value: string) => void) => (
+    <div class="field">
+      <label for={`m-${key}`}>{t(key === 'from' ? 'myLog.from.label' : 'myLog.to.label')}</label>
+      <p class="hint" id={`m-${key}-hint`}>{t('myLog.date.hint')}</p>
+      <input id={`m-${key}`} name={key} type="text" autoComplete="off" spellcheck={false} placeholder={t('common.date.placeholder')} value={value}
+        aria-invalid={invalid[key] ? true : undefined} aria-describedby={`m-${key}-hint${invalid[key] ? ` m-${key}-error` : ''}`}
+        onInput={(event) => set(event.currentTarget.value)} />
+      {invalid[key] && <p id={`m-${key}-error`} class="field-error">{t(invalid[key])}</p>}
+    </div>
+  );
+
   return (
     <>
-      <h1 tabIndex={-1}>Who has read my data</h1>
-      <p class="lead">
-        Every time an organisation reads your data through samgraf, it is recorded. Here you see which organisation
-        read it, when, why and what kind of data — for <span class="mono">{formatPersonalNumber(session.me.subject)}</span>.
-        Your own reads are not listed, and the names of individual officers are never shown.
-      </p>
-      <p>
-        Each read comes with a receipt: proof, signed by the log, that it is recorded in the access log and can no
-        longer be removed or changed unnoticed. This page checks every receipt itself. Download one to keep it; anyone
-        can check it later with the log's public key.
-      </p>
-      <form class="panel filters" onSubmit={submit} aria-labelledby="range-heading">
-        <h2 id="range-heading">Choose dates</h2>
+      <h1 tabIndex={-1}>{t('title.my-log')}</h1>
+      <p class="lead">{tx('myLog.lead', { person: <span class="mono">{formatPersonalNumber(session.me.subject)}</span> })}</p>
+      <p>{t('myLog.receipts')}</p>
+      <form class="panel filters" onSubmit={submit} aria-labelledby="range-heading" noValidate>
+        <h2 id="range-heading">{t('myLog.range.heading')}</h2>
         <div class="grid">
-          <div class="field">
-            <label for="m-from">From date</label>
-            <input id="m-from" type="date" value={from} onInput={(event) => setFrom(event.currentTarget.value)} />
-          </div>
-          <div class="field">
-            <label for="m-to">To date</label>
-            <input id="m-to" type="date" value={to} onInput={(event) => setTo(event.currentTarget.value)} />
-          </div>
+          {dateField('from', from, setFrom)}
+          {dateField('to', to, setTo)}
         </div>
-        <div class="actions"><button type="submit" disabled={loading}>Show</button></div>
+        <div class="actions"><button type="submit" disabled={loading}>{t('myLog.submit')}</button></div>
       </form>
       <ProblemAlert problem={problem} onSignOut={onSignOut} />
       {entries && (
         <section aria-labelledby="reads-heading" aria-busy={loading ? 'true' : 'false'}>
-          <h2 id="reads-heading" ref={resultsHeading} tabIndex={-1}>Reads of your data</h2>
+          <h2 id="reads-heading" ref={resultsHeading} tabIndex={-1}>{t('myLog.reads.heading')}</h2>
           <p role="status" class="status">
-            {loading ? 'Loading…' : entries.length === 0 ? 'No organisation has read your data in this period.'
-              : `Page ${cursors.length}: ${entries.length} read${entries.length === 1 ? '' : 's'}${hasNextPage ? ', more on the next page' : ''}.`}
+            {loading ? t('myLog.loading') : entries.length === 0 ? t('myLog.none')
+              : plural('myLog.page', entries.length, { page: cursors.length, count: entries.length, more: hasNextPage ? t('myLog.more') : '' })}
           </p>
           {entries.length > 0 && (
-            <TableScroll label="Reads of your data (scrolls sideways)">
+            <TableScroll label={t('myLog.table')}>
               <table class="my-log">
-                <caption>Reads of your data, newest first — page {cursors.length}</caption>
+                <caption>{t('myLog.caption', { page: cursors.length })}. {t('myLog.timeNote')}</caption>
                 <thead>
                   <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Organisation</th>
-                    <th scope="col">Why</th>
-                    <th scope="col">What they read</th>
-                    <th scope="col">Proof</th>
+                    <th scope="col">{t('myLog.col.when')}</th>
+                    <th scope="col">{t('myLog.col.organization')}</th>
+                    <th scope="col">{t('myLog.col.why')}</th>
+                    <th scope="col">{t('myLog.col.what')}</th>
+                    <th scope="col">{t('myLog.col.proof')}</th>
                   </tr>
                 </thead>
                 <tbody>
                   {entries.map((entry, index) => (
                     <tr key={`${entry.occurredAt}-${index}`}>
-                      <td class="nowrap">{formatInstant(entry.occurredAt)}</td>
+                      <td class="nowrap"><Time at={entry.occurredAt} format={formatMinute} /></td>
                       <td>{formatOrganisation(entry.organization)}</td>
-                      <td>{formatPurpose(entry.purpose)} <span class="muted">({entry.purpose})</span></td>
+                      <td>{entry.purpose ? <CodeAndName code={entry.purpose} name={formatPurpose(entry.purpose)} /> : null}</td>
                       <td>{(entry.dataCategories ?? []).map(formatCategory).join(', ')}</td>
                       <td class="receipt"><ReceiptCell entry={entry} check={checks[index] ?? null} /></td>
                     </tr>
@@ -127,9 +141,9 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
               </table>
             </TableScroll>
           )}
-          <nav aria-label="Result pages" class="pager">
-            <button type="button" class="secondary" disabled={loading || cursors.length === 1} onClick={() => page(-1)}>Previous page</button>
-            <button type="button" class="secondary" disabled={loading || !hasNextPage} onClick={() => page(1)}>Next page</button>
+          <nav aria-label={t('common.resultPages')} class="pager">
+            <button type="button" class="secondary" disabled={loading || cursors.length === 1} onClick={() => page(-1)}>{t('common.previousPage')}</button>
+            <button type="button" class="secondary" disabled={loading || !hasNextPage} onClick={() => page(1)}>{t('common.nextPage')}</button>
           </nav>
         </section>
       )}
@@ -137,17 +151,30 @@ export function MyLogPage({ session, onSignOut }: { session: Session; onSignOut(
   );
 }
 
+const REASONS: Readonly<Record<Exclude<NotVerifiedReason, object>, PlainKey>> = {
+  'no-key': 'receipt.reason.noKey',
+  'not-json': 'receipt.reason.notJson',
+  'other-entry': 'receipt.reason.otherEntry',
+  failed: 'receipt.reason.failed',
+};
+
+/** Why a receipt did not verify; the verifier's own words are English, and marked so. */
+function ReasonText({ reason }: { reason: NotVerifiedReason }) {
+  if (typeof reason === 'object') return <>{tx('receipt.reason.proof', { detail: <span lang="en">{reason.proof}</span> })}</>;
+  return <>{t(REASONS[reason])}</>;
+}
+
 function ReceiptCell({ entry, check }: { entry: AccessLogEntry; check: ReceiptCheck | null }) {
-  if (check === null) return <span class="muted">Checking…</span>;
-  if (check.state === 'none') return <span class="muted">No receipt</span>;
+  if (check === null) return <span class="muted">{t('receipt.checking')}</span>;
+  if (check.state === 'none') return <span class="muted">{t('receipt.none')}</span>;
   const href = receiptDownload(entry);
   const name = `receipt-${(entry.occurredAt ?? '').replace(/[^0-9]/g, '').slice(0, 14)}.json`;
   return (
     <>
       {check.state === 'verified'
-        ? <span class="verified" data-receipt="verified">Verified</span>
-        : <span class="not-verified" data-receipt="not-verified">Not verified: {check.reason}</span>}
-      {href && <> <a href={href} download={name}>Download receipt</a></>}
+        ? <span class="verified" data-receipt="verified">{t('receipt.verified')}</span>
+        : <span class="not-verified" data-receipt="not-verified">{tx('receipt.notVerified', { reason: <ReasonText reason={check.reason} /> })}</span>}
+      {href && <> <a href={href} download={name}>{t('receipt.download')}</a></>}
     </>
   );
 }

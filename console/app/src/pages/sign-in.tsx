@@ -3,7 +3,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { credentialHeaders, credentialsFrom, postGraphQL, type Credentials } from '../../../shared/graphql-http.js';
 import { loadDemoPersonas, type DemoPersona } from '../../../shared/personas.js';
 import { ProblemAlert } from '../components.js';
-import { networkProblem, problemOf, type Problem } from '../problems.js';
+import { t, tx } from '../i18n/index.js';
+import { personaDescription, personaLabel } from '../personas.js';
+import { localProblem, networkProblem, problemOf, type Problem } from '../problems.js';
 import type { ConsoleMeQuery } from '../generated.js';
 import { ME } from '../queries.js';
 import { saveSession, type Session } from '../session.js';
@@ -19,7 +21,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn(session: Session): void 
   }, []);
 
   // Who the server thinks the credentials are (`me` needs no purpose and reads no personal data).
-  async function signIn(credentials: Credentials, label: string | null) {
+  async function signIn(credentials: Credentials, persona: DemoPersona | null) {
     setBusy(true);
     setProblem(null);
     try {
@@ -27,11 +29,11 @@ export function SignInPage({ onSignedIn }: { onSignedIn(session: Session): void 
       const failed = problemOf(result, {});
       if (failed || !result.data?.me) {
         setProblem(failed?.code === 'UNAUTHENTICATED'
-          ? { ...failed, message: 'samgraf did not accept these credentials: they are malformed, expired, or from an issuer it does not trust.', signInAgain: false }
-          : failed ?? { code: 'NO_PRINCIPAL', message: 'samgraf did not say who you are. Try again.', signInAgain: false });
+          ? localProblem(failed.code, () => t('signIn.rejected'))
+          : failed ?? localProblem('NO_PRINCIPAL', () => t('signIn.noPrincipal')));
         return;
       }
-      const session: Session = { credentials, me: result.data.me, label };
+      const session: Session = { credentials, me: result.data.me, label: persona?.label ?? null, personaId: persona?.id ?? null };
       saveSession(session);
       onSignedIn(session);
     } catch (error) {
@@ -44,7 +46,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn(session: Session): void 
   const submit = (event: Event) => {
     event.preventDefault();
     if (token.trim() === '') {
-      setProblem({ code: 'EMPTY', message: 'Paste a token or an API key first.', signInAgain: false });
+      setProblem(localProblem('EMPTY', () => t('signIn.empty')));
       return;
     }
     void signIn(credentialsFrom(token), null);
@@ -52,40 +54,34 @@ export function SignInPage({ onSignedIn }: { onSignedIn(session: Session): void 
 
   return (
     <>
-      <h1 tabIndex={-1}>Sign in</h1>
-      <p class="lead">
-        The console reads samgraf's access log through its GraphQL API with your own rights: auditors search who
-        read whose data and check that the log is intact; citizens see which organisations read their data.
-      </p>
+      <h1 tabIndex={-1}>{t('title.sign-in')}</h1>
+      <p class="lead">{t('signIn.lead')}</p>
       <ProblemAlert problem={problem} />
       {personas.length > 0 && (
         <section aria-labelledby="personas-heading" class="panel">
-          <h2 id="personas-heading">Demo personas</h2>
-          <p>Demo mode only: each button signs in with a token from the demo's own issuer.</p>
+          <h2 id="personas-heading">{t('signIn.personas.heading')}</h2>
+          <p>{t('signIn.personas.text')}</p>
           <ul class="personas">
             {personas.map((persona) => (
               <li key={persona.id}>
-                <button type="button" disabled={busy} onClick={() => void signIn(persona.credentials, persona.label)} data-persona={persona.id}>
-                  Sign in as {persona.label}
+                <button type="button" disabled={busy} onClick={() => void signIn(persona.credentials, persona)} data-persona={persona.id}>
+                  {t('signIn.as', { who: personaLabel(persona.id, persona.label) })}
                 </button>
-                <p class="muted">{persona.description}</p>
+                <p class="muted">{personaDescription(persona.id, persona.description)}</p>
               </li>
             ))}
           </ul>
         </section>
       )}
       <section aria-labelledby="token-heading" class="panel">
-        <h2 id="token-heading">Sign in with a token</h2>
+        <h2 id="token-heading">{t('signIn.token.heading')}</h2>
         <form onSubmit={submit}>
-          <label for="token">Access token or API key</label>
-          <p id="token-hint" class="hint">
-            A JWT from your identity provider, or a partner API key (starting <code>sgk_</code>). It is kept only in this
-            browser tab and sent only to samgraf.
-          </p>
+          <label for="token">{t('signIn.token.label')}</label>
+          <p id="token-hint" class="hint">{tx('signIn.token.hint', { prefix: <code>sgk_</code> })}</p>
           <textarea id="token" name="token" rows={4} aria-describedby="token-hint" spellcheck={false} autoComplete="off"
             value={token} onInput={(event) => setToken(event.currentTarget.value)} />
           <div class="actions">
-            <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+            <button type="submit" disabled={busy}>{busy ? t('signIn.busy') : t('signIn.submit')}</button>
           </div>
         </form>
       </section>
