@@ -57,6 +57,8 @@ const SAMGRAF_RESOLVERS: readonly ResolverSet[] = [
       AuditChainReport: './chain-status.js#ChainReport',
       AuditChainStatus: './chain-status.js#ChainStatus',
       AuditChainBreak: './chain-status.js#ChainBreak',
+      AuditFinding: '../follow-up/store.js#FindingRow',
+      FindingReview: '../follow-up/store.js#ReviewRow',
     },
   },
 ];

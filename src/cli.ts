@@ -33,6 +33,10 @@ import { describeVerifyReport, verifyAccessLog } from './access-log/verify.js';
 import { describeTreeReport, verifyTree } from './access-log/transparency/verify-tree.js';
 import { checkpoint, defaultWitnessState, keygen, logKeyOf, TransparencyCommandError, verifierKey, verifyReceiptFile, witness } from './commands/transparency.js';
 import { seedFromConfig } from './seed/command.js';
+import { openSources } from './sources.js';
+import { FollowUp } from './follow-up/worker.js';
+import { followUpRules, registerFacts } from './follow-up/setup.js';
+import { writeFollowUpReport } from './follow-up/report.js';
 import { startSamgraf } from './server.js';
 import { tracingFromEnvironment, type Tracing } from './telemetry.js';
 
@@ -107,6 +111,10 @@ const COMMAND_HELP: readonly (readonly [string, string])[] = [
   ['audit verify-receipt', `audit verify-receipt FILE --key KEY [--witness-key KEY …]   (KEY: a verifier key, or a file with one)
                           verify a citizen's receipt offline against the log's verifier key (and that
                           each witness named cosigned its checkpoint); exit 1 with the reason if not`],
+  ['audit follow-up', `audit follow-up [--config FILE] [--from DATE|INSTANT] [--to DATE|INSTANT] [--format csv|json]
+                          the follow-up's findings of the period (reads that deserve a look, each with
+                          its rule, evidence, score and newest review), oldest first, for the periodic
+                          review; looks at every event still queued first (csv by default)`],
   ['audit export', `audit export [--config FILE] [--from DATE|INSTANT] [--to DATE|INSTANT] [--format jsonl|csv]
                           stream events to stdout, oldest first`],
   ['audit prune', `audit prune [--config FILE]
@@ -411,7 +419,7 @@ async function apikey(args: string[]): Promise<void> {
   const db = openDatabase(config.store.url);
   try {
     await migrateStore(db);
-    const store = new ApiKeyStore(db, config.purposes);
+    const store = new ApiKeyStore(db, config.purposes, config.clients);
     if (sub === 'create') {
       const { id, key } = await createApiKey(store, { ...flags, trustedDocuments: flags['trusted-documents'] }, config.purposes);
       process.stderr.write(`API key ${id} created. It is shown once, below; samgraf keeps only its hash.\n`);
@@ -450,13 +458,15 @@ async function trustedDocuments(args: string[]): Promise<void> {
   if (sub === 'remove' && positionals.length !== 1) throw new UsageError('usage: samgraf documents remove --client ID DOCUMENT_ID');
   const config = configFrom(flags.config, true);
   // Judged before the store is opened: a document that fails is said at once, and nothing is stored.
-  const checked = sub === 'add' ? positionals.flatMap((file) => documentsInFile(file)).map((input) => checkDocument(input, buildSchema(), config.limits)) : [];
+  const schema = sub === 'add' ? buildSchema() : null;
+  const checked = sub === 'add' ? positionals.flatMap((file) => documentsInFile(file)).map((input) => checkDocument(input, schema!, config.limits)) : [];
+  if (sub === 'add' && checked.length === 0) throw new CommandInputError('the files hold no document to register');
   const db = openDatabase(config.store.url);
   try {
     await migrateStore(db);
     const store = new TrustedDocumentStore(db);
     if (sub === 'add') {
-      if (config.clients[flags.client!] === undefined && !(await new ApiKeyStore(db, config.purposes).exists(flags.client!))) {
+      if (!Object.hasOwn(config.clients, flags.client!) && !(await new ApiKeyStore(db, config.purposes).exists(flags.client!))) {
         throw new CommandInputError(`no client ${flags.client}: name an API key's id (samgraf apikey list) or a JWT client in config clients`);
       }
       const added = new Set((await store.add(flags.client!, checked)).map((document) => document.id));
@@ -564,8 +574,9 @@ async function audit(args: string[]): Promise<void> {
   }
   const flags = parse(rest, { config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'jsonl' }, key: { type: 'string' } });
   if (flags.key !== undefined && sub !== 'verify') throw new UsageError('--key is for audit verify (and audit verify-receipt)');
-  if (sub !== 'verify' && sub !== 'export' && sub !== 'prune' && sub !== 'checkpoint') throw new UsageError('usage: samgraf audit verify|export|prune|keygen|checkpoint|witness|verify-receipt');
+  if (sub !== 'verify' && sub !== 'export' && sub !== 'prune' && sub !== 'checkpoint' && sub !== 'follow-up') throw new UsageError('usage: samgraf audit verify|export|prune|keygen|checkpoint|witness|verify-receipt|follow-up');
   const config = configFrom(flags.config, true);
+  if (sub === 'follow-up') return followUpReport(config, flags);
   const db = openDatabase(config.store.url);
   try {
     await migrateStore(db);
@@ -587,6 +598,28 @@ async function audit(args: string[]): Promise<void> {
     }
   } finally {
     await db.destroy();
+  }
+}
+
+/**
+ * `audit follow-up`: looks at every event still queued (with the register of persons, where the config names it),
+ * then writes the period's findings.
+ */
+async function followUpReport(config: Config, flags: { from?: string | undefined; to?: string | undefined; format?: string | undefined }): Promise<void> {
+  const format = flags.format === 'jsonl' ? 'csv' : flags.format;
+  if (format !== 'csv' && format !== 'json') throw new UsageError('--format is csv or json');
+  const from = instantFlag(flags.from, '--from', false);
+  const to = instantFlag(flags.to, '--to', true);
+  const db = openDatabase(config.store.url);
+  const { databases, sources } = openSources(config, { statement: () => undefined, circuit: () => undefined });
+  try {
+    await migrateStore(db);
+    await new FollowUp(db, followUpRules(config), registerFacts(sources, databases), createLogger()).catchUp();
+    const count = await writeFollowUpReport(db, process.stdout, format, from, to);
+    process.stderr.write(`${count} finding(s)\n`);
+  } finally {
+    for (const source of Object.values(sources)) source.shutdown();
+    await Promise.all([...Object.values(databases).map((source) => source.destroy()), db.destroy()]);
   }
 }
 

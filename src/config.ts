@@ -98,6 +98,10 @@ const privateJwk = z.union([
   }).pipe(privateJwkObject),
 ]).describe('an Ed25519 private key as a JWK (kty OKP, crv Ed25519, x, d), or its JSON text (e.g. "${SAMGRAF_INTERNAL_KEY}")');
 
+/** A time of day, HH:MM (24 hours; 24:00 ends a day). */
+const CLOCK = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const WORKING_HOURS = /^(?:(?:[01]\d|2[0-3]):[0-5]\d)-(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
+
 const limits = z.strictObject({
   maxDepth: z.number().int().min(1).max(100).default(15),
   maxAliases: z.number().int().min(0).max(1000).default(30),
@@ -216,6 +220,35 @@ export const configSchema = z.strictObject({
     retentionDays: z.number().min(0.01).max(365).default(7),
   }).default({ stream: 'SAMGRAF_EVENTS', pollIntervalSeconds: 1, lateCommitSeconds: 10, webhookTimeoutSeconds: 10, maxAttempts: 8, retentionDays: 7 }),
   /**
+   * Systematic follow-up of the access log (src/follow-up): which reads deserve an auditor's look, and why.
+   */
+  followUp: z.strictObject({
+    /**
+     * Working hours, Swedish time: a staff read outside them is OFF_HOURS. "07:00-19:00", or an object with
+     * start, end and the ISO weekdays that are working days (1 Monday … 7 Sunday; default every day).
+     */
+    workingHours: z.union([
+      z.string().regex(WORKING_HOURS).describe('working hours as HH:MM-HH:MM, e.g. 07:00-19:00'),
+      z.strictObject({
+        start: z.string().regex(CLOCK).describe('a time of day, HH:MM'),
+        end: z.string().regex(CLOCK).describe('a time of day, HH:MM'),
+        days: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5, 6, 7]),
+      }),
+    ]).default('07:00-19:00'),
+    /** Purposes whose reads must carry X-Case-Reference: a read without one is NO_CASE_REFERENCE. */
+    purposesRequiringCaseReference: z.array(z.string().min(1)).default([]),
+    /** VOLUME_OUTLIER (src/follow-up/rules.ts): a reader's distinct persons per day against history and peers. */
+    volume: z.strictObject({
+      minPersons: z.number().int().min(1).default(20),
+      factor: z.number().min(1).default(3),
+      deviations: z.number().min(0).default(5),
+      historyDays: z.number().int().min(1).max(366).default(28),
+      minHistory: z.number().int().min(1).default(5),
+    }).default({ minPersons: 20, factor: 3, deviations: 5, historyDays: 28, minHistory: 5 }),
+    /** How often the follow-up looks for newly committed events (seconds). */
+    intervalSeconds: z.number().min(0.05).max(3600).default(1),
+  }).default({ workingHours: '07:00-19:00', purposesRequiringCaseReference: [], volume: { minPersons: 20, factor: 3, deviations: 5, historyDays: 28, minHistory: 5 }, intervalSeconds: 1 }),
+  /**
    * Partners' clients by id: an API key's id, or a JWT client's `azp` / `client_id` claim. Only a client named here
    * (or an API key) has trusted documents and its own label in samgraf_client_requests_total.
    */
@@ -225,7 +258,15 @@ export const configSchema = z.strictObject({
       /** `required`: the client runs only its registered documents, sent by id (src/security/trusted-documents.ts). */
       trustedDocuments: z.enum(TRUSTED_DOCUMENTS_MODES as [TrustedDocumentsMode, ...TrustedDocumentsMode[]]).default('optional'),
     }),
-  ).default({}),
+  ).default({}).superRefine((clients, ctx) => {
+    // Client ids are compared exactly; two that differ only in case are a typo waiting to hold the wrong client.
+    const seen = new Map<string, string>();
+    for (const id of Object.keys(clients)) {
+      const other = seen.get(id.toLowerCase());
+      if (other !== undefined) ctx.addIssue({ code: 'custom', path: [id], message: `differs from client ${other} only in upper and lower case: name each client once` });
+      seen.set(id.toLowerCase(), id);
+    }
+  }),
   purposes: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/).describe('a name of lower-case words joined by - (e.g. benefit-assessment)')).min(1).default(DEFAULT_PURPOSES),
   /** A federated deployment (src/federation): where each part runs, for the gateway and `samgraf compose`. */
   federation: z.strictObject({

@@ -15,6 +15,7 @@ import { AccessRecord } from './access-log/record.js';
 import type { GraphQLResponse } from '@apollo/server';
 import type { Principal } from './core/principal.js';
 import type { TrustedDocumentStore } from './security/trusted-documents.js';
+import type { FollowUpRequest } from './follow-up/service.js';
 
 /** What the caller said about the request, beyond credentials. */
 export interface RequestDeclarations {
@@ -46,6 +47,8 @@ export interface RequestContext extends ModuleContext {
   receipt: DataLoader<CitizenLogEntry, string | null>;
   /** A trusted document's text by its id, batched (`AuditEvent.documentText`). */
   documentText: DataLoader<string, string | null>;
+  /** The access log's follow-up: findings, their reviews and events (src/follow-up). */
+  followUp: FollowUpRequest;
   /** Verifies the access log's hash chains (`auditChains`). */
   chains: ChainReporter;
   declarations: RequestDeclarations;
@@ -88,6 +91,8 @@ export interface Services {
   loaders: LoaderOptions;
   /** The clients' trusted documents, whose texts auditors read beside the events that ran them. */
   documents: Pick<TrustedDocumentStore, 'texts'>;
+  /** The follow-up's findings for a request (a fresh set of loaders each). */
+  followUp: () => FollowUpRequest;
   /**
    * Where the register of persons is asked, when it is not in this process (a federated part other than the
    * register's own: src/federation/person-directory.ts). By default the register's module's own loaders.
@@ -151,6 +156,7 @@ export function createRequestContext(services: Services, requestId: string, prin
     inclusionProof,
     receipt,
     documentText,
+    followUp: services.followUp(),
     chains,
     cursors,
     principal,

@@ -21,7 +21,10 @@ export interface DocumentFacts {
 }
 
 export interface ParsedFacts {
-  /** The first operation that is not a query (`mutation`, `subscription`), if any. */
+  /**
+   * The first operation samgraf does not serve, by kind (`mutation`, `subscription`), if any: every operation but
+   * a query, and a mutation of the served mutation fields alone (`reviewFinding`).
+   */
   notQuery: string | null;
   /**
    * What the operations select at the root, through fragments, as far as a caller without credentials is
@@ -42,7 +45,7 @@ export class DocumentFactsCache {
   private readonly entries = new Map<string, DocumentFacts>();
 
   constructor(
-    private readonly limits: { maxNesting: number; maxTokens: number },
+    private readonly limits: { maxNesting: number; maxTokens: number; servedMutations?: ReadonlySet<string> },
     private readonly maxEntries = 1000,
   ) {}
 
@@ -66,7 +69,7 @@ export class DocumentFactsCache {
   }
 }
 
-export function readDocument(text: string, { maxNesting, maxTokens }: { maxNesting: number; maxTokens: number }): DocumentFacts {
+export function readDocument(text: string, { maxNesting, maxTokens, servedMutations = new Set() }: { maxNesting: number; maxTokens: number; servedMutations?: ReadonlySet<string> }): DocumentFacts {
   const nesting = bracketNesting(text);
   if (nesting > maxNesting) return { nesting, parsed: null };
   let document;
@@ -80,7 +83,8 @@ export function readDocument(text: string, { maxNesting, maxTokens }: { maxNesti
   return {
     nesting,
     parsed: {
-      notQuery: operations.find((operation) => operation.operation !== 'query')?.operation ?? null,
+      notQuery: operations.find((operation) => operation.operation !== 'query' && !(operation.operation === 'mutation'
+        && rootFieldNames(operation.selectionSet, fragments).every((name) => name === '__typename' || servedMutations.has(name))))?.operation ?? null,
       rootSelection: rootSelectionOf(operations.flatMap((operation) => rootFieldNames(operation.selectionSet, fragments))),
       counts: countDocument(document),
     },

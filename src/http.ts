@@ -21,7 +21,7 @@ import { DENIALS, operationLabel } from './plugins/metrics.js';
 import { RequestLogEntry } from './plugins/request-log.js';
 import { AuditUnavailableGraphQLError, AuthenticationError } from './security/errors.js';
 import { chooseDocument, TrustedDocumentRefusal, type SentDocument, type TrustedDocumentStore } from './security/trusted-documents.js';
-import { INTERNAL_HEADER, InternalAuthError, type InternalAuth, type InternalCaller } from './federation/internal-auth.js';
+import { GATEWAY, INTERNAL_HEADER, InternalAuthError, type InternalAuth, type InternalCaller } from './federation/internal-auth.js';
 import { LookupRefused, type LookupRequest } from './federation/person-directory.js';
 import { wantsIdePage, type WebPages } from './web/pages.js';
 import { endServerSpan, inServerSpan } from './telemetry.js';
@@ -116,7 +116,11 @@ function pathLabel(path: string): string {
 
 export function createHttpHandler(options: HttpOptions) {
   const pages = options.pages;
-  const documents = new DocumentFactsCache({ maxNesting: maxBracketNesting(options.limits.maxDepth), maxTokens: options.limits.maxTokens });
+  const documents = new DocumentFactsCache({
+    maxNesting: maxBracketNesting(options.limits.maxDepth),
+    maxTokens: options.limits.maxTokens,
+    servedMutations: new Set(Object.keys(options.schema.getMutationType()?.getFields() ?? {})),
+  });
   return function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = acceptedRequestId(req.headers['x-request-id']) ?? newRequestId();
     return inServerSpan('samgraf.request', req.headers, { 'samgraf.request_id': requestId, 'samgraf.part': options.part ?? 'samgraf' }, (span) => serve(req, res, requestId, span));
@@ -240,7 +244,8 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
     };
     let members = sent;
     try {
-      const choice = await chooseDocument(sentDocument(sent), context.principal?.client, (client, id) => options.trustedDocuments.find(client, id));
+      // The gateway held its client to its documents already; what it sends a part is its own plan of that document.
+      const choice = origin?.part === GATEWAY ? { kind: 'as-sent' as const } : await chooseDocument(sentDocument(sent), context.principal?.client, (client, id) => options.trustedDocuments.find(client, id));
       if (choice.kind === 'registered') members = withRegisteredText(sent, choice.text);
     } catch (error) {
       if (!(error instanceof TrustedDocumentRefusal)) return { context: () => Promise.reject(error), members: sent };
@@ -437,7 +442,7 @@ function membersOfSearch(params: URLSearchParams): GraphQLRequestMembers {
  * 1,500 times took 450 ms). Then, for everyone, the definitions and directives are bounded.
  */
 function refusalOf({ notQuery, rootSelection, counts }: ParsedFacts, anonymous: boolean, { limits, introspection }: Pick<HttpOptions, 'limits' | 'introspection'>): GraphQLError | null {
-  if (notQuery !== null) return new GraphQLError(`samgraf serves queries only, not ${notQuery}s`, { extensions: withHttpStatus(Code.BAD_REQUEST) });
+  if (notQuery !== null) return new GraphQLError(notQuery === 'mutation' ? 'samgraf serves queries and one mutation, reviewFinding, only: not other mutations' : `samgraf serves queries only, not ${notQuery}s`, { extensions: withHttpStatus(Code.BAD_REQUEST) });
   const servedAnonymously = rootSelection === 'typename' || (introspection === 'everyone' && rootSelection === 'introspection');
   if (anonymous && !servedAnonymously) return new AuthenticationError('MISSING');
   return documentBoundsError(counts, limits) ?? (anonymous ? anonymousAliasError(counts, limits) : null);

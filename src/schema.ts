@@ -14,6 +14,7 @@ import {
 } from 'graphql';
 import { SOURCE_MODULES } from '../sources/registry.js';
 import { accessLogResolvers } from './access-log/resolvers.js';
+import { followUpResolvers } from './follow-up/resolvers.js';
 import { readSdl } from './core/paths.js';
 import { scalarResolvers } from './core/scalars.js';
 import type { SourceModule } from './core/source-module.js';
@@ -45,7 +46,7 @@ export function buildDeclaredSchema(modules: readonly SourceModule[] = SOURCE_MO
 export function buildSchema(modules: readonly SourceModule[] = SOURCE_MODULES): GraphQLSchema {
   const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(modules),
-    resolvers: [scalarResolvers, meResolvers, ...modules.map((module) => module.resolvers as IResolvers), accessLogResolvers],
+    resolvers: [scalarResolvers, meResolvers, ...modules.map((module) => module.resolvers as IResolvers), accessLogResolvers, followUpResolvers],
   });
   const personal = readPersonalData(schema);
   const personType = checkModules(schema, modules, personal);

@@ -40,6 +40,9 @@ import { Metrics } from './metrics.js';
 import { OperationGate } from './operation-gate.js';
 import { portOf, startMetricsServer } from './metrics-endpoint.js';
 import { documentId, TrustedDocumentStore } from './security/trusted-documents.js';
+import { FollowUp } from './follow-up/worker.js';
+import { followUpRules, registerFacts } from './follow-up/setup.js';
+import { followUpRequest } from './follow-up/service.js';
 import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
@@ -205,7 +208,9 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   await apollo.start();
 
   const trustedDocuments = new TrustedDocumentStore(store);
+  const followUp = new FollowUp(store, followUpRules(config), registerFacts(sourceHandles, sources), logger, config.followUp.intervalSeconds * 1000);
   const services = {
+    followUp: () => followUpRequest(store, followUp),
     sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true }, documents: trustedDocuments,
     ...(part?.people ? { people: part.people } : {}),
     ...(part?.name === SAMGRAF_PART ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: part.remoteLogs, auth: part.internal, timeoutMs: subgraphTimeoutOf(config) }) } : {}),
@@ -331,6 +336,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       throw error;
     });
   transparency.start();
+  followUp.start();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   const url = `http://${host}:${port}/graphql`;
@@ -359,6 +365,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       await lifeEvents?.close();
       await auditLog.flush();
       await transparency.stop();
+      await followUp.stop();
       await rateLimiter.close();
       for (const source of Object.values(sourceHandles)) source.shutdown();
       await Promise.all([...Object.values(sources).map((db) => db.destroy()), store.destroy()]);

@@ -26,6 +26,7 @@ import { keygen } from '../src/commands/transparency.js';
 import { DEMO_PERSONAS_PATH, demoPersonas, type DemoPersona } from '../src/demo-personas.js';
 import { isValidPersonalNumber } from '../src/core/personal-number.js';
 import { ApiKeyStore } from '../src/security/api-keys.js';
+import { documentId, TrustedDocumentStore } from '../src/security/trusted-documents.js';
 import { generateLegacyData } from './helpers/legacy-data.js';
 import { repoRoot } from './helpers/repo.js';
 import { startTestServer, type TestServer } from './helpers/samgraf.js';
@@ -55,6 +56,9 @@ const B = PEOPLE[1]!.PERSONID;
 /** People an FK caseworker reads one by one: enough events for more than one page. */
 const FK_TARGETS = PEOPLE.slice(2, 26).map((p) => p.PERSONID);
 const FORMULA = '=HYPERLINK("http://example.invalid/x","click")';
+
+/** The partner's registered operation (a trusted document), run by id. */
+const PARTNER_DOCUMENT = 'query PartnerListing { citizensByMunicipality(code: "0180", first: 3) { edges { node { personalNumber } } } }';
 
 const formatPnr = (pnr: string) => `${pnr.slice(0, 8)}-${pnr.slice(8)}`;
 
@@ -174,6 +178,9 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     await page.locator('section[aria-labelledby="results-heading"][aria-busy="false"]').waitFor();
   }
 
+  /** The partner's API key id: its events show it as their principal. */
+  let partnerKeyId: string;
+
   before(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium is not installed at ${CHROMIUM}: the console tests need a real browser. Install it with `
@@ -196,9 +203,10 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     server = await startTestServer(seeded.urls, { accessLog: { signingKeyFile: join(keyDir, 'log.key') } }, { demoRoutes: new Map([[DEMO_PERSONAS_PATH, () => ({ personas })]]) });
     origin = new URL(server.url).origin;
     store = openDatabase(seeded.urls.store);
-    const { key } = await new ApiKeyStore(server.store, ['social-services']).create({
+    let key: string;
+    ({ id: partnerKeyId, key } = await new ApiKeyStore(server.store, ['social-services']).create({
       organization: '0180', name: 'console test partner', scopes: ['citizen:read'], purposes: ['social-services'], municipality: '0180', expiresAt: null,
-    });
+    }));
     personas = demoPersonas({ ...tokens, apiKey: key }, A);
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
     headersOf = {
@@ -217,7 +225,14 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     await read('fk', citizenQuery(A), { 'x-legal-basis': 'SFB 110 kap. 13 §', 'x-case-reference': 'FK-2026-0042' });
     await read('af', `{ citizens(personalNumbers: ["${A}", "${B}"]) { personalNumber familyName } }`);
     await read('citizen', citizenQuery(A));
-    await read('partner', '{ citizensByMunicipality(code: "0180", first: 3) { edges { node { personalNumber } } } }');
+    // The partner runs a trusted document it registered, by id: its event's detail shows the document's text.
+    await new TrustedDocumentStore(server.store).add(partnerKeyId, [{ text: PARTNER_DOCUMENT, operations: ['PartnerListing'] }]);
+    const byId = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key, 'x-purpose': 'social-services' },
+      body: JSON.stringify({ documentId: `sha256:${documentId(PARTNER_DOCUMENT)}` }),
+    });
+    assert.equal(byId.status, 200, await byId.clone().text());
     for (const pnr of FK_TARGETS.slice(0, 12)) await read('fk', citizenQuery(pnr));
     // Batch 2 starts on a whole second, so that a "from" typed to the second separates the batches exactly.
     await server.auditLog.flush();
@@ -278,6 +293,25 @@ describe('auditor console and GraphQL IDE in Chromium (MariaDB, loopback only)',
     await shot(page, 'event-detail', false);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it("an event of a trusted document shows the document's text; an inline one says its text is not kept", async () => {
+    const page = await newPage();
+    await signInAs(page, 'Auditor (IMY)');
+    await page.getByRole('heading', { name: 'Access-log events', level: 1 }).waitFor();
+    await searchEvents(page, { organization: '0180' });
+    await page.locator('table.events tbody tr', { hasText: partnerKeyId }).getByRole('button', { name: /^Details/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    assert.equal(await dialog.locator('pre.document').innerText(), PARTNER_DOCUMENT);
+    await axeCheck(page, 'event detail with a trusted document');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    await searchEvents(page, { subject: B });
+    await page.locator('table.events tbody tr', { hasText: 'af-officer-42' }).getByRole('button', { name: /^Details/ }).click();
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /not kept: sent as text/);
+    await page.keyboard.press('Escape');
   });
 
   it('filters by organisation and time, pages through the results, and exports the search as CSV with its rows', async () => {

@@ -28,6 +28,7 @@ import { seededSources, type SeededSources } from './helpers/seeded.js';
 import type { Federation } from './helpers/federation.js';
 import { ALL_SCOPES, testIssuers } from './helpers/tokens.js';
 import { runCli } from './helpers/cli.js';
+import { documentId, TrustedDocumentStore } from '../src/security/trusted-documents.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseConfig, partConfigSchema } from '../src/config.js';
@@ -81,6 +82,14 @@ async function officerHeaders(): Promise<Record<string, string>> {
   return { authorization: `Bearer ${token}`, 'x-purpose': 'employment-support' };
 }
 
+/** The partner's client that config `clients` holds to its trusted documents, in every part. */
+const PORTAL = 'kommun-portal';
+
+async function post(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}
+
 async function ask(query: string, variables: Record<string, unknown>, requestId: string) {
   return server.query(query, variables, { ...(await officerHeaders()), 'x-request-id': requestId });
 }
@@ -90,7 +99,8 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
     seeded = await seededSources('mariadb', DATA_SET);
     stores = await createTestDatabases(PARTS.map(storeKey));
     keyDir = mkdtempSync(join(tmpdir(), 'samgraf-federation-keys-'));
-    server = await startFederatedTestServer(seeded.urls, Object.fromEntries(PARTS.map((part) => [part, stores.urls[storeKey(part)]!])), {}, keyDir);
+    // Every part's config names the partner's client, as an operator shares `clients` like `auth`.
+    server = await startFederatedTestServer(seeded.urls, Object.fromEntries(PARTS.map((part) => [part, stores.urls[storeKey(part)]!])), { clients: { [PORTAL]: { trustedDocuments: 'required' } } }, keyDir);
   });
   after(async () => {
     await server?.close();
@@ -264,6 +274,25 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
     assert.equal(answer.status, 400);
     assert.equal(answer.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
     assert.equal(answer.data, undefined);
+  });
+
+  it('a client held to its trusted documents runs its document through the gateway, and nothing else there or at a subgraph', async () => {
+    const document = 'query Portal($pnr: String!) { citizen(personalNumber: $pnr) { familyName benefits { type } } }';
+    await new TrustedDocumentStore(server.store).add(PORTAL, [{ text: document, operations: ['Portal'] }]);
+    const { staff } = await testIssuers();
+    const token = await staff.mint({ sub: 'portal-officer', org: 'FK', scope: 'citizen:read benefit:read', azp: PORTAL });
+    const as = { authorization: `Bearer ${token}`, 'x-purpose': 'benefit-assessment' };
+    const variables = { pnr: HUNDRED[0] };
+    const byId = await post(server.url, { documentId: documentId(document), variables }, as);
+    assert.equal(byId.status, 200, JSON.stringify(byId.body));
+    assert.equal(byId.body.errors, undefined, JSON.stringify(byId.body.errors));
+    assert.equal(typeof byId.body.data.citizen.familyName, 'string');
+    for (const [where, url] of [['the gateway', server.url], ['the register\'s subgraph', server.federation.parts.populationRegister!.url]] as const) {
+      const inline = await post(url, { query: document, variables }, as);
+      assert.equal(inline.status, 400, `${where}: ${JSON.stringify(inline.body)}`);
+      assert.equal(inline.body.errors[0].extensions.code, 'PERSISTED_QUERY_REQUIRED', where);
+      assert.equal(inline.body.data ?? null, null);
+    }
   });
 
   it('a subgraph that hangs fails its own fields after federation.subgraphTimeoutMs, and the rest is served', async () => {

@@ -402,6 +402,29 @@ const EXPECTED: Record<string, Record<PersonaName, Cell>> = {
   'AuditPrincipal.subject':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditPrincipal.organization':       r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
   'AuditPrincipal.apiKeyId':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditPrincipal.personalNumber':     r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  // The follow-up's findings need audit:read (or audit:review). The servers here hold employment-support reads to
+  // a case reference (followUp), so the superuser's own reads are findings; none is reviewed here (FindingReview
+  // and reviewFinding are tested in follow-up.test.ts).
+  'Query.auditFindings':               r('S', 'D',  'D',  'D',  'D',  'D',  'S',  'D',  'D',  'D', 'D'),
+  'AuditFindingConnection.edges':      r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFindingConnection.pageInfo':   r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFindingEdge.cursor':           r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFindingEdge.node':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFinding.id':                   r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFinding.kind':                 r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFinding.score':                r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFinding.explanation':          r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFinding.event':                r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFinding.subjects':             r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFinding.firstSeen':            r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFinding.review':               r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'AuditFinding.reviews':              r('S', 'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U',  'U', 'U'),
+  'FindingReview.verdict':             r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'FindingReview.note':                r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'FindingReview.reviewer':            r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'FindingReview.reviewerOrganization': r('U', 'U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
+  'FindingReview.at':                  r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U',  'U', 'U'),
   'AccessLogConnection.edges':         r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
   'AccessLogConnection.pageInfo':      r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
   'AccessLogEdge.cursor':              r('U', 'U',  'U',  'U',  'U',  'U',  'U',  'S',  'U',  'U', 'U'),
@@ -512,7 +535,7 @@ const AUDIT_LOG = /* GraphQL */ `
   query AuditLog {
     auditEvents(first: 2) {
       edges { cursor node {
-        id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis caseReference
+        id writer seq occurredAt requestId principal { type subject organization apiKeyId personalNumber } purpose legalBasis caseReference
         operationName documentHash documentText subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors subgraphs hash prevHash
         leafIndex inclusionProof { leafIndex treeSize rootHash leafHash inclusionPath checkpoint }
       } }
@@ -540,10 +563,25 @@ const AUDIT_CHAINS = /* GraphQL */ `
     }
   }
 `;
-const QUERIES = { everything: EVERYTHING, auditLog: AUDIT_LOG, myAccessLog: MY_ACCESS_LOG, auditChains: AUDIT_CHAINS } as const;
+/** The follow-up's findings: they grow with every request too. */
+const AUDIT_FINDINGS = /* GraphQL */ `
+  query AuditFindings {
+    auditFindings(first: 2) {
+      edges { cursor node {
+        id kind score explanation event { id } subjects firstSeen reviews { verdict }
+        review { verdict note reviewer reviewerOrganization at }
+      } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+/** The follow-up as the table needs it: the superuser's reads (employment-support, no case reference) are findings at any hour. */
+const FOLLOW_UP = { workingHours: '00:00-24:00', purposesRequiringCaseReference: ['employment-support'] };
+const QUERIES = { everything: EVERYTHING, auditLog: AUDIT_LOG, myAccessLog: MY_ACCESS_LOG, auditChains: AUDIT_CHAINS, auditFindings: AUDIT_FINDINGS } as const;
 /** Coordinates whose values change from request to request. */
 const VOLATILE_TYPES = ['AuditEventConnection', 'AuditEventEdge', 'AuditEvent', 'AuditPrincipal', 'AccessLogConnection', 'AccessLogEdge', 'AccessLogEntry',
-  'AuditChainReport', 'AuditChainStatus', 'AuditChainBreak', 'InclusionProof', 'AuditTreeStatus', 'LogCheckpoint', 'LogCosignature'];
+  'AuditChainReport', 'AuditChainStatus', 'AuditChainBreak', 'InclusionProof', 'AuditTreeStatus', 'LogCheckpoint', 'LogCosignature',
+  'AuditFindingConnection', 'AuditFindingEdge', 'AuditFinding', 'FindingReview'];
 
 type RunKind = 'ordinary' | 'protected';
 
@@ -784,12 +822,12 @@ const logKeyDir = (): string => (keys ??= mkdtempSync(join(tmpdir(), 'samgraf-po
  * source its own subgraph with its own store, behind the gateway): a client must get the same answers from both.
  */
 const DEPLOYMENTS: Record<string, (seeded: SeededSources) => Promise<TestServer>> = {
-  'single server': async (sources) => startTestServer(sources.urls, await partAccessLog(logKeyDir(), 'single')),
+  'single server': async (sources) => startTestServer(sources.urls, { ...await partAccessLog(logKeyDir(), 'single'), followUp: FOLLOW_UP }),
   'federated: gateway and subgraphs': async (sources) => {
     const names = [GATEWAY_NAME, ...SOURCE_MODULES.map((module) => module.name)];
     const stores = await createTestDatabases(names.map((name) => `store_${name.toLowerCase()}`));
     dropExtra = () => stores.drop();
-    return startFederatedTestServer(sources.urls, Object.fromEntries(names.map((name) => [name, stores.urls[`store_${name.toLowerCase()}`]!])), {}, logKeyDir());
+    return startFederatedTestServer(sources.urls, Object.fromEntries(names.map((name) => [name, stores.urls[`store_${name.toLowerCase()}`]!])), { followUp: FOLLOW_UP }, logKeyDir());
   },
 };
 const apiKeys: Partial<Record<'partner' | 'incomePartner' | 'partnerWithRelations' | 'partnerNoPurposeMatch', { id: string; key: string }>> = {};
@@ -903,7 +941,8 @@ for (const [deployment, start] of Object.entries(DEPLOYMENTS)) describe(`access 
       const schema = buildDeclaredSchema();
       const declared = new Set<string>();
       for (const type of Object.values(schema.getTypeMap())) {
-        if (!isObjectType(type) || type.name.startsWith('__')) continue;
+        // The one mutation (reviewFinding, audit:review) changes what it reads: follow-up.test.ts tests who may.
+        if (!isObjectType(type) || type.name.startsWith('__') || type === schema.getMutationType()) continue;
         for (const field of Object.keys(type.getFields())) declared.add(`${type.name}.${field}`);
       }
       const tabled = new Set(Object.keys(EXPECTED));
@@ -928,7 +967,7 @@ for (const [deployment, start] of Object.entries(DEPLOYMENTS)) describe(`access 
       const ref = (await reference(runVariables('superuser', 'ordinary'))).data as any;
       // Every field has a non-null (non-empty) value somewhere, so that served, masked and denied differ.
       const observations = observe(parse(EVERYTHING), rootType, ref, ref, ref);
-      const alwaysEmpty = Object.keys(EXPECTED).filter((c) => !c.startsWith('Principal.') && !VOLATILE_TYPES.includes(c.split('.')[0]!) && !c.startsWith('Query.auditEvents') && !c.startsWith('Query.myAccessLog') && !c.startsWith('Query.auditChains') && !observations.some((o) => o.coordinate === c && !isEmpty(o.value)));
+      const alwaysEmpty = Object.keys(EXPECTED).filter((c) => !c.startsWith('Principal.') && !VOLATILE_TYPES.includes(c.split('.')[0]!) && !c.startsWith('Query.auditEvents') && !c.startsWith('Query.myAccessLog') && !c.startsWith('Query.auditChains') && !c.startsWith('Query.auditFindings') && !observations.some((o) => o.coordinate === c && !isEmpty(o.value)));
       assert.deepEqual(alwaysEmpty, [], 'fields that are null/empty for every chosen person');
 
       // Spot checks against the legacy rows.
@@ -995,7 +1034,7 @@ for (const [deployment, start] of Object.entries(DEPLOYMENTS)) describe(`access 
             current = await server.query(rest, { ...variables }, headers);
             parts.push({ name: `everything but ${removed.join(', ')}`, document: parse(rest), response: current, expected, reference: ref.data });
           }
-          for (const name of ['auditLog', 'myAccessLog', 'auditChains'] as const) {
+          for (const name of ['auditLog', 'myAccessLog', 'auditChains', 'auditFindings'] as const) {
             // Volatile answers: expected is the answer itself, so "served" checks presence without an error.
             const logResponse = await server.query(QUERIES[name], {}, headers);
             parts.push({ name, document: parse(QUERIES[name]), response: logResponse, expected: logResponse.data, reference: logResponse.data });

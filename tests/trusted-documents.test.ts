@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/core/db.js';
+import { TrustedDocumentStore } from '../src/security/trusted-documents.js';
 import { runCli } from './helpers/cli.js';
 import { freePort } from './helpers/net.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from './helpers/samgraf.js';
@@ -102,6 +103,10 @@ describe('trusted documents (MariaDB store)', () => {
     return rest;
   };
 
+  /** The store, opened for a direct look (closed after the suite). */
+  let storeDb: ReturnType<typeof openDatabase> | undefined;
+  const store = () => (storeDb ??= openDatabase(seeded.urls.store));
+
   before(async () => {
     seeded = await seededSources('mariadb', { citizens: 300, seed: 'trusted-documents' });
     metricsPort = await freePort();
@@ -134,6 +139,7 @@ describe('trusted documents (MariaDB store)', () => {
   });
 
   after(async () => {
+    await storeDb?.destroy();
     await server?.close();
     await seeded?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -171,7 +177,8 @@ describe('trusted documents (MariaDB store)', () => {
       const good = 'query Fine { me { type } }';
       const cases: [string, string, RegExp][] = [
         ['unknown-field.graphql', '{ citizen(personalNumber: "1") { shoeSize } }', /does not fit the schema: Cannot query field "shoeSize"/],
-        ['mutation.graphql', 'mutation { x }', /queries only, not mutations/],
+        ['mutation.graphql', 'mutation { x }', /Cannot query field "x" on type "Mutation"/],
+        ['subscription.graphql', 'subscription { x }', /serves no subscriptions/],
         ['syntax.graphql', '{ citizen(', /not valid GraphQL/],
         ['aliases.graphql', `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me { type }`).join(' ')} }`, /TOO_MANY|aliases; the limit is 30|root fields; the limit is 10/],
         ['deep.graphql', `{ citizen(personalNumber: "1") { ${'relations { citizen { '.repeat(8)}familyName${' } }'.repeat(8)} } }`, /nested deeper than 15|nests deeper/],
@@ -255,6 +262,29 @@ describe('trusted documents (MariaDB store)', () => {
       assert.equal(before.status, 200, JSON.stringify(before.raw));
       assert.equal((await samgraf('documents', 'remove', '--client', strict.id, `sha256:${sha256(doc)}`)).status, 0);
       assertRequired(await post(key(strict), { documentId: sha256(doc), variables: { pnr: stockholmer } }), 'a removed document');
+      // What the earlier event ran stays readable for an auditor.
+      const audit = await server.query(`{ auditEvents(filter: { principal: "${strict.id}" }, first: 100) { edges { node { documentHash documentText } } } }`, undefined, { 'x-purpose': 'audit' });
+      const ran = (audit.data as any).auditEvents.edges.map((edge: any) => edge.node).find((node: any) => node.documentHash === sha256(doc));
+      assert.equal(ran?.documentText, doc);
+    });
+
+    it('a client id that differs only in case is another client, in the store too', async () => {
+      const doc = 'query Shouty { me { type } }';
+      await new TrustedDocumentStore(store()).add(strict.id.toUpperCase(), [{ text: doc, operations: ['Shouty'] }]);
+      assertRequired(await post(key(strict), { documentId: sha256(doc) }), 'a document registered for the id in upper case');
+    });
+
+    it('a token is held when either of azp and client_id names a required client; an inherited property name is no client', async () => {
+      const { staff } = await testIssuers();
+      const exp = Math.floor(Date.now() / 1000) + 3600;
+      const claims = { sub: 'officer-2', org: '0180', municipality: '0180', scope: 'citizen:read', exp };
+      const exchanged = await staff.mint({ ...claims, azp: 'some-other-app', client_id: PORTAL });
+      assertRequired(await post(bearer(exchanged), { query: NAME_DOC, variables: { pnr: stockholmer } }), 'client_id names the required client');
+      const inherited = await staff.mint({ ...claims, azp: 'constructor' });
+      const reply = await post(bearer(inherited), { query: NAME_DOC, variables: { pnr: stockholmer } });
+      assert.equal(reply.status, 200, JSON.stringify(reply.raw));
+      const metrics = await (await fetch(server.metricsUrl, { headers: bearer(METRICS_TOKEN) })).text();
+      assert.ok(!metrics.includes('client="constructor"'), 'no label for an inherited property name');
     });
   });
 

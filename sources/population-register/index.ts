@@ -6,6 +6,7 @@ import { createPopulationRegisterLoaders, type PopulationRegisterLoaders } from 
 import { populationRegisterResolvers } from './resolvers.js';
 import { populationRegisterSeed } from './seed.js';
 import { createPopulationRegisterTables, LATIN1 } from './tables.js';
+import { closeness } from './closeness.js';
 
 export const populationRegister: SourceModule<PopulationRegisterLoaders> = {
   name: 'populationRegister',
@@ -26,5 +27,5 @@ export const populationRegister: SourceModule<PopulationRegisterLoaders> = {
   seed: populationRegisterSeed,
   changes: populationRegisterChanges,
   createLoaders: createPopulationRegisterLoaders,
-  people: { typeName: 'Citizen', person: (loaders) => loaders.citizen },
+  people: { typeName: 'Citizen', person: (loaders) => loaders.citizen, closeness },
 };

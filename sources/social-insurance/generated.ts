@@ -93,6 +93,11 @@ export type ResolversTypes = {
   AuditEventConnection: ResolverTypeWrapper<Types.AuditEventConnection>;
   AuditEventEdge: ResolverTypeWrapper<Types.AuditEventEdge>;
   AuditEventFilter: Types.AuditEventFilter;
+  AuditFinding: ResolverTypeWrapper<Types.AuditFinding>;
+  AuditFindingConnection: ResolverTypeWrapper<Types.AuditFindingConnection>;
+  AuditFindingEdge: ResolverTypeWrapper<Types.AuditFindingEdge>;
+  AuditFindingFilter: Types.AuditFindingFilter;
+  AuditFindingOrder: Types.AuditFindingOrder;
   AuditOutcome: Types.AuditOutcome;
   AuditPrincipal: ResolverTypeWrapper<Types.AuditPrincipal>;
   AuditTreeStatus: ResolverTypeWrapper<Types.AuditTreeStatus>;
@@ -110,6 +115,10 @@ export type ResolversTypes = {
   Date: ResolverTypeWrapper<Types.Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Types.Scalars['DateTime']['output']>;
   Employer: ResolverTypeWrapper<Types.Employer>;
+  FindingKind: Types.FindingKind;
+  FindingReview: ResolverTypeWrapper<Types.FindingReview>;
+  FindingVerdict: Types.FindingVerdict;
+  Float: ResolverTypeWrapper<Types.Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Types.Scalars['ID']['output']>;
   IdentityType: Types.IdentityType;
   InclusionProof: ResolverTypeWrapper<Types.InclusionProof>;
@@ -118,6 +127,7 @@ export type ResolversTypes = {
   LogCheckpoint: ResolverTypeWrapper<Types.LogCheckpoint>;
   LogCosignature: ResolverTypeWrapper<Types.LogCosignature>;
   Money: ResolverTypeWrapper<Types.Money>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<Types.PageInfo>;
   Payment: ResolverTypeWrapper<Payment>;
   Periodicity: Types.Periodicity;
@@ -147,6 +157,10 @@ export type ResolversParentTypes = {
   AuditEventConnection: Types.AuditEventConnection;
   AuditEventEdge: Types.AuditEventEdge;
   AuditEventFilter: Types.AuditEventFilter;
+  AuditFinding: Types.AuditFinding;
+  AuditFindingConnection: Types.AuditFindingConnection;
+  AuditFindingEdge: Types.AuditFindingEdge;
+  AuditFindingFilter: Types.AuditFindingFilter;
   AuditPrincipal: Types.AuditPrincipal;
   AuditTreeStatus: Types.AuditTreeStatus;
   Benefit: Benefit;
@@ -158,6 +172,8 @@ export type ResolversParentTypes = {
   Date: Types.Scalars['Date']['output'];
   DateTime: Types.Scalars['DateTime']['output'];
   Employer: Types.Employer;
+  FindingReview: Types.FindingReview;
+  Float: Types.Scalars['Float']['output'];
   ID: Types.Scalars['ID']['output'];
   InclusionProof: Types.InclusionProof;
   IncomeStatement: Omit<Types.IncomeStatement, 'citizen'> & { citizen?: Types.Maybe<ResolversParentTypes['Citizen']> };
@@ -165,6 +181,7 @@ export type ResolversParentTypes = {
   LogCheckpoint: Types.LogCheckpoint;
   LogCosignature: Types.LogCosignature;
   Money: Types.Money;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: Types.PageInfo;
   Payment: Payment;
   Principal: Types.Principal;
@@ -308,9 +325,32 @@ export type AuditEventEdgeResolvers<ContextType = ModuleContext, ParentType exte
   node?: Resolver<Types.Maybe<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
 };
 
+export type AuditFindingResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['AuditFinding'] = ResolversParentTypes['AuditFinding']> = {
+  event?: Resolver<Types.Maybe<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  explanation?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  firstSeen?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<Types.Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  kind?: Resolver<Types.Maybe<ResolversTypes['FindingKind']>, ParentType, ContextType>;
+  review?: Resolver<Types.Maybe<ResolversTypes['FindingReview']>, ParentType, ContextType>;
+  reviews?: Resolver<Types.Maybe<Array<ResolversTypes['FindingReview']>>, ParentType, ContextType>;
+  score?: Resolver<Types.Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  subjects?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+};
+
+export type AuditFindingConnectionResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['AuditFindingConnection'] = ResolversParentTypes['AuditFindingConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditFindingEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AuditFindingEdgeResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['AuditFindingEdge'] = ResolversParentTypes['AuditFindingEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<Types.Maybe<ResolversTypes['AuditFinding']>, ParentType, ContextType>;
+};
+
 export type AuditPrincipalResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['AuditPrincipal'] = ResolversParentTypes['AuditPrincipal']> = {
   apiKeyId?: Resolver<Types.Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   organization?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  personalNumber?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subject?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   type?: Resolver<Types.Maybe<ResolversTypes['PrincipalType']>, ParentType, ContextType>;
 };
@@ -400,6 +440,14 @@ export type EmployerResolvers<ContextType = ModuleContext, ParentType extends Re
   soleTrader?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
+export type FindingReviewResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['FindingReview'] = ResolversParentTypes['FindingReview']> = {
+  at?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  note?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reviewer?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reviewerOrganization?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  verdict?: Resolver<Types.Maybe<ResolversTypes['FindingVerdict']>, ParentType, ContextType>;
+};
+
 export type InclusionProofResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
   checkpoint?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   inclusionPath?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
@@ -442,6 +490,10 @@ export type MoneyResolvers<ContextType = ModuleContext, ParentType extends Resol
   minorUnits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  reviewFinding?: Resolver<Types.Maybe<ResolversTypes['AuditFinding']>, ParentType, ContextType, RequireFields<Types.MutationReviewFindingArgs, 'id' | 'verdict'>>;
+};
+
 export type PageInfoResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -467,6 +519,7 @@ export type PrincipalResolvers<ContextType = ModuleContext, ParentType extends R
 export type QueryResolvers<ContextType = ModuleContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   auditChains?: Resolver<Types.Maybe<ResolversTypes['AuditChainReport']>, ParentType, ContextType>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, Partial<Types.QueryAuditEventsArgs>>;
+  auditFindings?: Resolver<ResolversTypes['AuditFindingConnection'], ParentType, ContextType, RequireFields<Types.QueryAuditFindingsArgs, 'order'>>;
   benefit?: Resolver<Types.Maybe<ResolversTypes['Benefit']>, ParentType, ContextType, RequireFields<Types.QueryBenefitArgs, 'id'>>;
   case?: Resolver<Types.Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<Types.QueryCaseArgs, 'id'>>;
   citizen?: Resolver<Types.Maybe<ResolversTypes['Citizen']>, ParentType, ContextType, RequireFields<Types.QueryCitizenArgs, 'personalNumber'>>;
@@ -497,6 +550,9 @@ export type Resolvers<ContextType = ModuleContext> = {
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  AuditFinding?: AuditFindingResolvers<ContextType>;
+  AuditFindingConnection?: AuditFindingConnectionResolvers<ContextType>;
+  AuditFindingEdge?: AuditFindingEdgeResolvers<ContextType>;
   AuditPrincipal?: AuditPrincipalResolvers<ContextType>;
   AuditTreeStatus?: AuditTreeStatusResolvers<ContextType>;
   Benefit?: BenefitResolvers<ContextType>;
@@ -507,11 +563,13 @@ export type Resolvers<ContextType = ModuleContext> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Employer?: EmployerResolvers<ContextType>;
+  FindingReview?: FindingReviewResolvers<ContextType>;
   InclusionProof?: InclusionProofResolvers<ContextType>;
   IncomeStatement?: IncomeStatementResolvers<ContextType>;
   LogCheckpoint?: LogCheckpointResolvers<ContextType>;
   LogCosignature?: LogCosignatureResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   Principal?: PrincipalResolvers<ContextType>;

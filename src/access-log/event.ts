@@ -18,6 +18,11 @@ export interface EventPrincipal {
   subject: string;
   organization: string | null;
   apiKeyId: string | null;
+  /**
+   * A staff reader's own personal number, where their token gives it (claim `personalNumber`): follow-up checks
+   * their reads against their relatives and household. Absent otherwise, so that every other event hashes as before.
+   */
+  personalNumber?: string;
 }
 
 /** What a request contributes; the writer adds its place in the chain. */

@@ -4,6 +4,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { AuditEvent } from './event.js';
 import type { CitizenLogEntry } from './reader.js';
 import type { ChainReport, ChainStatus, ChainBreak } from './chain-status.js';
+import type { FindingRow, ReviewRow } from '../follow-up/store.js';
 import type { RequestContext } from '../context.js';
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
@@ -95,6 +96,11 @@ export type ResolversTypes = {
   AuditEventConnection: ResolverTypeWrapper<Omit<Types.AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
   AuditEventEdge: ResolverTypeWrapper<Omit<Types.AuditEventEdge, 'node'> & { node?: Types.Maybe<ResolversTypes['AuditEvent']> }>;
   AuditEventFilter: Types.AuditEventFilter;
+  AuditFinding: ResolverTypeWrapper<FindingRow>;
+  AuditFindingConnection: ResolverTypeWrapper<Omit<Types.AuditFindingConnection, 'edges'> & { edges: Array<ResolversTypes['AuditFindingEdge']> }>;
+  AuditFindingEdge: ResolverTypeWrapper<Omit<Types.AuditFindingEdge, 'node'> & { node?: Types.Maybe<ResolversTypes['AuditFinding']> }>;
+  AuditFindingFilter: Types.AuditFindingFilter;
+  AuditFindingOrder: Types.AuditFindingOrder;
   AuditOutcome: Types.AuditOutcome;
   AuditPrincipal: ResolverTypeWrapper<Types.AuditPrincipal>;
   AuditTreeStatus: ResolverTypeWrapper<Types.AuditTreeStatus>;
@@ -112,6 +118,10 @@ export type ResolversTypes = {
   Date: ResolverTypeWrapper<Types.Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Types.Scalars['DateTime']['output']>;
   Employer: ResolverTypeWrapper<Types.Employer>;
+  FindingKind: Types.FindingKind;
+  FindingReview: ResolverTypeWrapper<ReviewRow>;
+  FindingVerdict: Types.FindingVerdict;
+  Float: ResolverTypeWrapper<Types.Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Types.Scalars['ID']['output']>;
   IdentityType: Types.IdentityType;
   InclusionProof: ResolverTypeWrapper<Types.InclusionProof>;
@@ -120,6 +130,7 @@ export type ResolversTypes = {
   LogCheckpoint: ResolverTypeWrapper<Types.LogCheckpoint>;
   LogCosignature: ResolverTypeWrapper<Types.LogCosignature>;
   Money: ResolverTypeWrapper<Types.Money>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<Types.PageInfo>;
   Payment: ResolverTypeWrapper<Types.Payment>;
   Periodicity: Types.Periodicity;
@@ -149,6 +160,10 @@ export type ResolversParentTypes = {
   AuditEventConnection: Omit<Types.AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
   AuditEventEdge: Omit<Types.AuditEventEdge, 'node'> & { node?: Types.Maybe<ResolversParentTypes['AuditEvent']> };
   AuditEventFilter: Types.AuditEventFilter;
+  AuditFinding: FindingRow;
+  AuditFindingConnection: Omit<Types.AuditFindingConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditFindingEdge']> };
+  AuditFindingEdge: Omit<Types.AuditFindingEdge, 'node'> & { node?: Types.Maybe<ResolversParentTypes['AuditFinding']> };
+  AuditFindingFilter: Types.AuditFindingFilter;
   AuditPrincipal: Types.AuditPrincipal;
   AuditTreeStatus: Types.AuditTreeStatus;
   Benefit: Types.Benefit;
@@ -160,6 +175,8 @@ export type ResolversParentTypes = {
   Date: Types.Scalars['Date']['output'];
   DateTime: Types.Scalars['DateTime']['output'];
   Employer: Types.Employer;
+  FindingReview: ReviewRow;
+  Float: Types.Scalars['Float']['output'];
   ID: Types.Scalars['ID']['output'];
   InclusionProof: Types.InclusionProof;
   IncomeStatement: Types.IncomeStatement;
@@ -167,6 +184,7 @@ export type ResolversParentTypes = {
   LogCheckpoint: Types.LogCheckpoint;
   LogCosignature: Types.LogCosignature;
   Money: Types.Money;
+  Mutation: Record<PropertyKey, never>;
   PageInfo: Types.PageInfo;
   Payment: Types.Payment;
   Principal: Types.Principal;
@@ -310,9 +328,32 @@ export type AuditEventEdgeResolvers<ContextType = RequestContext, ParentType ext
   node?: Resolver<Types.Maybe<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
 };
 
+export type AuditFindingResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditFinding'] = ResolversParentTypes['AuditFinding']> = {
+  event?: Resolver<Types.Maybe<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  explanation?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  firstSeen?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<Types.Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  kind?: Resolver<Types.Maybe<ResolversTypes['FindingKind']>, ParentType, ContextType>;
+  review?: Resolver<Types.Maybe<ResolversTypes['FindingReview']>, ParentType, ContextType>;
+  reviews?: Resolver<Types.Maybe<Array<ResolversTypes['FindingReview']>>, ParentType, ContextType>;
+  score?: Resolver<Types.Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  subjects?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+};
+
+export type AuditFindingConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditFindingConnection'] = ResolversParentTypes['AuditFindingConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditFindingEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AuditFindingEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditFindingEdge'] = ResolversParentTypes['AuditFindingEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<Types.Maybe<ResolversTypes['AuditFinding']>, ParentType, ContextType>;
+};
+
 export type AuditPrincipalResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditPrincipal'] = ResolversParentTypes['AuditPrincipal']> = {
   apiKeyId?: Resolver<Types.Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   organization?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  personalNumber?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   subject?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   type?: Resolver<Types.Maybe<ResolversTypes['PrincipalType']>, ParentType, ContextType>;
 };
@@ -402,6 +443,14 @@ export type EmployerResolvers<ContextType = RequestContext, ParentType extends R
   soleTrader?: Resolver<Types.Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
+export type FindingReviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['FindingReview'] = ResolversParentTypes['FindingReview']> = {
+  at?: Resolver<Types.Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  note?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reviewer?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reviewerOrganization?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  verdict?: Resolver<Types.Maybe<ResolversTypes['FindingVerdict']>, ParentType, ContextType>;
+};
+
 export type InclusionProofResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
   checkpoint?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   inclusionPath?: Resolver<Types.Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
@@ -444,6 +493,10 @@ export type MoneyResolvers<ContextType = RequestContext, ParentType extends Reso
   minorUnits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  reviewFinding?: Resolver<Types.Maybe<ResolversTypes['AuditFinding']>, ParentType, ContextType, RequireFields<Types.MutationReviewFindingArgs, 'id' | 'verdict'>>;
+};
+
 export type PageInfoResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Types.Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -469,6 +522,7 @@ export type PrincipalResolvers<ContextType = RequestContext, ParentType extends 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   auditChains?: Resolver<Types.Maybe<ResolversTypes['AuditChainReport']>, ParentType, ContextType>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, Partial<Types.QueryAuditEventsArgs>>;
+  auditFindings?: Resolver<ResolversTypes['AuditFindingConnection'], ParentType, ContextType, RequireFields<Types.QueryAuditFindingsArgs, 'order'>>;
   benefit?: Resolver<Types.Maybe<ResolversTypes['Benefit']>, ParentType, ContextType, RequireFields<Types.QueryBenefitArgs, 'id'>>;
   case?: Resolver<Types.Maybe<ResolversTypes['Case']>, ParentType, ContextType, RequireFields<Types.QueryCaseArgs, 'id'>>;
   citizen?: Resolver<Types.Maybe<ResolversTypes['Citizen']>, ParentType, ContextType, RequireFields<Types.QueryCitizenArgs, 'personalNumber'>>;
@@ -499,6 +553,9 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  AuditFinding?: AuditFindingResolvers<ContextType>;
+  AuditFindingConnection?: AuditFindingConnectionResolvers<ContextType>;
+  AuditFindingEdge?: AuditFindingEdgeResolvers<ContextType>;
   AuditPrincipal?: AuditPrincipalResolvers<ContextType>;
   AuditTreeStatus?: AuditTreeStatusResolvers<ContextType>;
   Benefit?: BenefitResolvers<ContextType>;
@@ -509,11 +566,13 @@ export type Resolvers<ContextType = RequestContext> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Employer?: EmployerResolvers<ContextType>;
+  FindingReview?: FindingReviewResolvers<ContextType>;
   InclusionProof?: InclusionProofResolvers<ContextType>;
   IncomeStatement?: IncomeStatementResolvers<ContextType>;
   LogCheckpoint?: LogCheckpointResolvers<ContextType>;
   LogCosignature?: LogCosignatureResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   Principal?: PrincipalResolvers<ContextType>;

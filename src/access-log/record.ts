@@ -18,13 +18,15 @@ export function peopleNamedBy(event: AuditEvent): string[] {
  */
 export interface ServedField {
   coordinate: string;
-  subjects: { of: 'parent'; category: DataCategory } | { of: 'event' } | null;
+  subjects: { of: 'parent'; category: DataCategory } | { of: 'event' } | { of: 'finding' } | null;
 }
 
 export function servedField(typeName: string, fieldName: string, facts: PersonalDataFacts): ServedField {
   const coordinate = `${typeName}.${fieldName}`;
   // Any field of an access-log event is data about the people it names, whichever fields are asked for.
   if (typeName === 'AuditEvent') return { coordinate, subjects: { of: 'event' } };
+  // A follow-up finding names the persons it is about, whichever of its fields are asked for.
+  if (typeName === 'AuditFinding') return { coordinate, subjects: { of: 'finding' } };
   const category = facts.fieldCategories.get(coordinate);
   return { coordinate, subjects: category === undefined ? null : { of: 'parent', category } };
 }
@@ -54,12 +56,19 @@ export class AccessRecord {
   /** At a federation's gateway: the parts the request was sent to. */
   readonly subgraphs = new Set<string>();
   private readonly eventsRead = new WeakSet<AuditEvent>();
+  private readonly findingsRead = new WeakSet<object>();
 
   /** A field was served. On a person's own object it makes them a subject of this request. */
   read(field: ServedField, parent: unknown): void {
     this.fieldsRead.add(field.coordinate);
     const { subjects } = field;
     if (subjects === null) return;
+    if (subjects.of === 'finding') {
+      if (this.findingsRead.has(parent as object)) return;
+      this.findingsRead.add(parent as object);
+      for (const subject of JSON.parse((parent as { subjects: string }).subjects) as string[]) this.addSubject(subject, 'ACCESS_LOG');
+      return;
+    }
     if (subjects.of === 'event') {
       // Every field of an event names the same people: count them once per event, not once per field.
       if (this.eventsRead.has(parent as AuditEvent)) return;

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { inTransaction, selectRows } from '../core/db.js';
 import type { AuditEvent, DataCategory, Outcome } from './event.js';
 import { PENDING, pendingRow } from './transparency/tree-store.js';
+import { FOLLOW_UP_PENDING, followUpPendingRow } from '../follow-up/store.js';
 
 export interface EventRow {
   writer_id: string;
@@ -18,6 +19,7 @@ export interface EventRow {
   principal_subject: string;
   principal_organization: string | null;
   principal_api_key_id: string | null;
+  principal_personal_number?: string | null;
   purpose: string | null;
   legal_basis: string | null;
   case_reference: string | null;
@@ -48,6 +50,7 @@ export function toRow(event: AuditEvent): EventRow {
     principal_subject: event.principal.subject,
     principal_organization: event.principal.organization,
     principal_api_key_id: event.principal.apiKeyId,
+    principal_personal_number: event.principal.personalNumber ?? null,
     purpose: event.purpose,
     legal_basis: event.legalBasis,
     case_reference: event.caseReference,
@@ -75,7 +78,10 @@ export function fromRow(row: EventRow): AuditEvent {
     seq: Number(row.seq),
     occurredAt: row.occurred_at,
     requestId: row.request_id,
-    principal: { type: row.principal_type, subject: row.principal_subject, organization: row.principal_organization, apiKeyId: row.principal_api_key_id },
+    principal: {
+      type: row.principal_type, subject: row.principal_subject, organization: row.principal_organization, apiKeyId: row.principal_api_key_id,
+      ...(row.principal_personal_number == null ? {} : { personalNumber: row.principal_personal_number }),
+    },
     purpose: row.purpose,
     legalBasis: row.legal_basis,
     caseReference: row.case_reference,
@@ -129,7 +135,8 @@ function subjectRows(event: AuditEvent) {
 
 /**
  * One transaction: the batch's events (one multi-row insert), their subject rows (another), the chain's new
- * head, and the batch's place in the queue of the log's Merkle tree (transparency/tree-store.ts). The whole
+ * head, and the batch's place in the queues of the log's Merkle tree (transparency/tree-store.ts) and of its
+ * follow-up (follow-up/store.ts). The whole
  * batch is durable, or none of it. All events of a batch belong to one writer's chain, in order.
  */
 export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Promise<void> {
@@ -140,6 +147,7 @@ export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Pro
     ...chunks(subjects, SUBJECT_ROWS_PER_STATEMENT).map((rows) => db('audit_event_subjects').insert(rows)),
     db('audit_chain_heads').insert({ writer_id: head.writer, seq: head.seq, hash: head.hash }),
     db(PENDING).insert(pendingRow(head.writer, events)),
+    db(FOLLOW_UP_PENDING).insert(followUpPendingRow(head.writer, events)),
   ]);
 }
 

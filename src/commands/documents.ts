@@ -1,8 +1,8 @@
 /**
  * `samgraf documents add|list|remove`: a client's trusted documents (src/security/trusted-documents.ts).
  *
- * A document is judged once, here, as a request carrying it would be: it must parse, fit the schema, be queries
- * only, and keep within the limits (nesting, definitions, directives, depth, and each operation's root fields,
+ * A document is judged once, here, as a request carrying it would be: it must parse, fit the schema, hold no
+ * subscription, and keep within the limits (nesting, definitions, directives, depth, and each operation's root fields,
  * aliases and cost at the list sizes a request without variables gets; list sizes that variables give are
  * checked again with each request's variables). One document that fails refuses the whole command: nothing is
  * stored, and the message names the file, the document and the reason.
@@ -43,6 +43,8 @@ export function documentsInFile(path: string, read: (path: string) => string = (
   } catch (error) {
     throw new CommandInputError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+  // An editor's byte-order mark is no part of the document: the id clients compute is of the text after it.
+  text = text.replace(/^\uFEFF/, '');
   if (extname(path).toLowerCase() !== '.json') return [{ origin: path, text }];
   let manifest: unknown;
   try {
@@ -87,8 +89,8 @@ export function checkDocument(input: DocumentInput, schema: GraphQLSchema, limit
   if (bounds) refuse(bounds.message);
   const operations = document.definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
   if (operations.length === 0) refuse('the document defines no operation');
-  const notQuery = operations.find((operation) => operation.operation !== 'query');
-  if (notQuery) refuse(`samgraf serves queries only, not ${notQuery.operation}s`);
+  // Mutations are the schema's to judge (it has one, reviewFinding); subscriptions samgraf serves none of.
+  if (operations.some((operation) => operation.operation === 'subscription')) refuse('samgraf serves no subscriptions');
   const errors = validate(schema, document, [...specifiedRules, depthLimitRule(limits.maxDepth)]);
   if (errors.length > 0) refuse(`does not fit the schema: ${errors.slice(0, 3).map((error) => error.message).join('; ')}`);
   for (const operation of operations) {

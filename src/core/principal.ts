@@ -26,6 +26,11 @@ export interface Principal {
    * config `clients`. Absent or null for any other caller.
    */
   client?: Client | null;
+  /**
+   * A staff member's own personal number (the optional `personalNumber` claim): follow-up finds their reads of
+   * their relatives and household by it. Absent or null for anyone else.
+   */
+  personalNumber?: string | null;
 }
 
 /** How a client may send its operations: `required` runs only its trusted documents (security/trusted-documents.ts). */

@@ -147,8 +147,16 @@ export interface SourceModule<Loaders = unknown> {
   readonly people?: {
     readonly typeName: string;
     person(loaders: Loaders): PersonDirectory['person'];
+    /**
+     * Which of `others` are close to `person` — relatives, or registered at the same address — for the access
+     * log's follow-up (src/follow-up). Batched through the loaders.
+     */
+    closeness(loaders: Loaders, person: string, others: readonly string[]): Promise<ReadonlyMap<string, Closeness>>;
   };
 }
+
+/** How one person is close to another in the register of persons: a relative of theirs, or of their household. */
+export type Closeness = 'SPOUSE' | 'CHILD' | 'GUARDIAN' | 'HOUSEHOLD';
 
 /** A module's own loaders, from the request context. */
 export function loadersOf<Loaders>(ctx: ModuleContext, module: { name: string }): Loaders {

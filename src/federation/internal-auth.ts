@@ -258,11 +258,13 @@ function principalFrom(value: unknown): Principal {
   const p = value as Partial<Record<keyof CarriedPrincipal, unknown>>;
   const valid = typeof value === 'object' && value !== null && (p.type === 'API_KEY' || p.type === 'STAFF' || p.type === 'CITIZEN') && text(p.subject) && textOrNull(p.organization)
     && Array.isArray(p.scopes) && p.scopes.every(text) && Array.isArray(p.purposes) && p.purposes.every(text)
-    && textOrNull(p.municipality) && textOrNull(p.apiKeyId) && textOrNull(p.issuer) && textOrNull(p.boundPurpose);
+    && textOrNull(p.municipality) && textOrNull(p.apiKeyId) && textOrNull(p.issuer) && textOrNull(p.boundPurpose)
+    && (p.personalNumber === undefined || textOrNull(p.personalNumber));
   if (!valid) throw new InternalAuthError('INVALID', 'the carried principal is malformed');
   return {
     type: p.type as Principal['type'], subject: p.subject as string, organization: p.organization as string | null, scopes: new Set(p.scopes as string[]),
     purposes: p.purposes as string[], municipality: p.municipality as string | null, apiKeyId: p.apiKeyId as string | null,
     issuer: p.issuer as string | null, boundPurpose: p.boundPurpose as string | null,
+    personalNumber: (p.personalNumber ?? null) as string | null,
   };
 }

@@ -12,6 +12,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import { SOURCE_MODULES } from '../../sources/registry.js';
 import { accessLogResolvers } from '../access-log/resolvers.js';
+import { followUpResolvers } from '../follow-up/resolvers.js';
 import type { RequestContext } from '../context.js';
 import { hasValidCheckDigit } from '../core/personal-number.js';
 import { scalarResolvers } from '../core/scalars.js';
@@ -31,7 +32,7 @@ export function buildPartSchema(part: string, modules: readonly SourceModule[] =
   const register = modules.find((module) => module.people !== undefined)!;
   const personType = register.people!.typeName;
   const own: Resolvers[] = part === SAMGRAF_PART
-    ? [meResolvers, accessLogResolvers]
+    ? [meResolvers, accessLogResolvers, followUpResolvers as Resolvers]
     : [modules.find((module) => module.name === part)!.resolvers, { [personType]: { __resolveReference: resolvePerson } }];
   const schema = buildSubgraphSchema({ typeDefs: subgraphSdl(part, modules).typeDefs, resolvers: mergeResolvers([scalarResolvers, ...own]) as SubgraphModule['resolvers'] });
   const keyFields = new Set([`${personType}.${PERSON_KEY}`]);

@@ -60,7 +60,7 @@ export function accessControlPlugin(schema: GraphQLSchema, introspection: Intros
         },
         async didResolveOperation({ operation, document, contextValue, request }) {
           if (!operation) return;
-          if (operation.operation !== 'query') {
+          if (operation.operation === 'subscription') {
             throw new GraphQLError(`samgraf serves queries only, not ${operation.operation}s`, { extensions: withHttpStatus(Code.BAD_REQUEST) });
           }
           const fields = rootFieldNames(operation.selectionSet, fragmentsOf(document));

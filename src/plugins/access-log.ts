@@ -61,7 +61,10 @@ function requestEvent(ctx: RequestContext, principal: Principal, occurredAt: str
   return {
     occurredAt,
     requestId: ctx.requestId,
-    principal: { type: principal.type, subject: principal.subject, organization: principal.organization, apiKeyId: principal.apiKeyId },
+    principal: {
+      type: principal.type, subject: principal.subject, organization: principal.organization, apiKeyId: principal.apiKeyId,
+      ...(principal.personalNumber ? { personalNumber: principal.personalNumber } : {}),
+    },
     // The accepted purpose; for a refused one, what the caller stated (auditors want to see it).
     purpose: ctx.purpose ?? (ctx.declarations.purposeHeader?.trim() || null),
     legalBasis: ctx.declarations.legalBasis,

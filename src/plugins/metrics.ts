@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics.js';
 export const DENIALS = new Set<string>([
   Code.UNAUTHORIZED_FIELD_OR_TYPE, Code.PURPOSE_REQUIRED, Code.PURPOSE_NOT_ALLOWED, Code.PURPOSE_UNKNOWN, Code.INTROSPECTION_NOT_ALLOWED, Code.UNAUTHENTICATED,
   Code.QUERY_TOO_DEEP, Code.QUERY_TOO_COSTLY, Code.TOO_MANY_ALIASES, Code.TOO_MANY_ROOT_FIELDS, Code.TOO_MANY_DEFINITIONS, Code.TOO_MANY_DIRECTIVES,
-  Code.AUDIT_UNAVAILABLE,
+  Code.AUDIT_UNAVAILABLE, Code.PERSISTED_QUERY_REQUIRED,
 ]);
 
 export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {

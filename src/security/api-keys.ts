@@ -135,7 +135,7 @@ export class ApiKeyStore {
 
   /** Held to its documents when the key was created so, or config `clients` says so of its id. */
   private trustedDocumentsOf(row: ApiKeyRow): TrustedDocumentsMode {
-    return row.trusted_documents === 'required' || this.clients[row.id]?.trustedDocuments === 'required' ? 'required' : 'optional';
+    return row.trusted_documents === 'required' || (Object.hasOwn(this.clients, row.id) && this.clients[row.id]!.trustedDocuments === 'required') ? 'required' : 'optional';
   }
 
   /** Whether a key with this id exists (revoked or not): documents are registered for a key by its id. */

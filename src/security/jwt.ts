@@ -149,6 +149,7 @@ export class JwtVerifier {
         issuer: config.issuer,
         boundPurpose: boundPurposeClaim(payload.purpose),
         client: this.clientOf(payload),
+        personalNumber: payload.personalNumber === undefined ? null : personalNumberClaim(payload.personalNumber, 'personalNumber'),
       };
     });
   }
@@ -181,13 +182,17 @@ export class JwtVerifier {
   }
 
   /**
-   * The registered client the token was issued to: `azp` (OpenID Connect), else `client_id` (RFC 9068), when
-   * config `clients` names it. A client it does not name is no client of samgraf's (no documents, no label).
+   * The registered client the token was issued to: `azp` (OpenID Connect) or `client_id` (RFC 9068), whichever
+   * config `clients` names — the one held to its trusted documents when both are named (a token whose two claims
+   * differ, as after a token exchange, must not slip out of its client's hold), else `azp`'s. A client config
+   * does not name is no client of samgraf's (no documents, no metrics label).
    */
   private clientOf(payload: JWTPayload): Client | null {
-    const id = typeof payload.azp === 'string' ? payload.azp : typeof payload.client_id === 'string' ? payload.client_id : null;
-    const registered = id === null ? undefined : this.options.clients?.[id];
-    return registered === undefined ? null : { id: id!, trustedDocuments: registered.trustedDocuments };
+    const clients = this.options.clients ?? {};
+    const named = [payload.azp, payload.client_id]
+      .filter((id): id is string => typeof id === 'string' && Object.hasOwn(clients, id))
+      .map((id) => ({ id, trustedDocuments: clients[id]!.trustedDocuments }));
+    return named.find((client) => client.trustedDocuments === 'required') ?? named[0] ?? null;
   }
 
   private readClaims(read: () => Principal): Principal {

@@ -68,6 +68,7 @@ function personalDataNote(coordinate: string, returnedType: string, facts: Rules
   const served = servedField(typeName, fieldName, personal).subjects;
   // The access log counts an event's every field as a read of everyone the event names (access-log/record.ts).
   if (served?.of === 'event') return 'personal data (ACCESS_LOG) of everyone the event names, access-logged';
+  if (served?.of === 'finding') return 'personal data (ACCESS_LOG) of everyone the finding is about, access-logged';
   if (served?.of === 'parent') return `personal data (${served.category}), access-logged`;
   const returned = categoryOfReturned(returnedType, personal);
   if (returned !== null) return `returns personal data (${returned}), access-logged`;

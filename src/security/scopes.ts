@@ -8,6 +8,7 @@ import type { ScopeDeclaration } from '../core/source-module.js';
 
 export const SAMGRAF_SCOPES: readonly ScopeDeclaration[] = [
   { name: 'audit:read', description: 'the access log (auditEvents, auditChains); not with a municipality', citizen: false },
+  { name: 'audit:review', description: 'the follow-up\'s findings, and recording a verdict on one (reviewFinding); not with a municipality', citizen: false },
   // May introspect the schema where `server.introspection` is `scope`.
   { name: 'schema:read', description: 'introspection of the schema', citizen: false },
 ];
@@ -30,7 +31,7 @@ export const CITIZEN_SCOPES: ReadonlySet<string> = new Set(DECLARED.filter((scop
  * municipality never holds them — `samgraf apikey create` refuses the combination, and a token's claim of one
  * is not held — or it would learn of people its rows keep from it.
  */
-export const ACROSS_MUNICIPALITIES: ReadonlySet<string> = new Set(['audit:read']);
+export const ACROSS_MUNICIPALITIES: ReadonlySet<string> = new Set(['audit:read', 'audit:review']);
 
 /** The scopes a principal holds of those its credential names. */
 export function heldScopes(named: Iterable<string>, municipality: string | null): ReadonlySet<string> {

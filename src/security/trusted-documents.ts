@@ -11,11 +11,17 @@
  */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { dialectOf } from '../core/db.js';
 import { AuditUnavailableGraphQLError } from './errors.js';
 import type { Client } from '../core/principal.js';
 import { Code } from '../core/error-codes.js';
 
 export const TRUSTED_DOCUMENTS_TABLE = 'trusted_documents';
+/**
+ * Every text ever registered, by id, never deleted: an auditor reads which operation an event ran long after its
+ * client removed the registration.
+ */
+export const DOCUMENT_TEXTS_TABLE = 'trusted_document_texts';
 
 /** A client id: an API key's id, or an identity provider's client id (letters, digits and `._:-`). */
 export const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -38,21 +44,31 @@ interface DocumentRow {
   added_at: number | string;
 }
 
+/** Ids and client ids compare byte for byte: on MySQL a case-insensitive collation would let `A` use `a`'s documents. */
+const BINARY = 'ascii_bin';
+
 export function documentId(text: string): string {
   return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 export async function createTrustedDocumentTable(db: Knex): Promise<void> {
+  const mysql = dialectOf(db) === 'mysql';
   await db.schema.createTable(TRUSTED_DOCUMENTS_TABLE, (t) => {
-    t.string('client_id', 128).notNullable();
-    t.string('document_id', 64).notNullable();
-    // A document may be as long as a request body (limits.maxBodyBytes): MySQL's TEXT stops at 64 KiB.
-    t.text('body', 'mediumtext').notNullable();
+    const client = t.string('client_id', 128).notNullable();
+    const document = t.string('document_id', 64).notNullable();
+    if (mysql) {
+      client.collate(BINARY);
+      document.collate(BINARY);
+    }
     t.string('operations', 2000).notNullable();
     t.bigInteger('added_at').notNullable();
     t.primary(['client_id', 'document_id']);
-    // The console shows an event's document by its hash alone.
-    t.index(['document_id']);
+  });
+  await db.schema.createTable(DOCUMENT_TEXTS_TABLE, (t) => {
+    const document = t.string('document_id', 64).notNullable().primary();
+    if (mysql) document.collate(BINARY);
+    // A document may be as long as a request body (limits.maxBodyBytes): MySQL's TEXT stops at 64 KiB.
+    t.text('body', 'mediumtext').notNullable();
   });
 }
 
@@ -61,27 +77,38 @@ export class TrustedDocumentStore {
 
   /** Stores each document for the client; one already there is kept as it was. Returns those newly added. */
   async add(client: string, documents: readonly { text: string; operations: readonly string[] }[], now = new Date()): Promise<TrustedDocument[]> {
-    const rows = documents.map((document) => ({
+    const rows = [...new Map(documents.map((document) => [documentId(document.text), document])).entries()].map(([id, document]) => ({
       client_id: client,
-      document_id: documentId(document.text),
+      document_id: id,
       body: document.text,
       operations: document.operations.join(' '),
       added_at: now.getTime(),
     }));
-    const fresh = [...new Map(rows.map((row) => [row.document_id, row])).values()];
-    const existing = new Set((await this.db<DocumentRow>(TRUSTED_DOCUMENTS_TABLE).where({ client_id: client }).whereIn('document_id', fresh.map((row) => row.document_id)).select('document_id')).map((row) => row.document_id));
-    const added = fresh.filter((row) => !existing.has(row.document_id));
-    if (added.length > 0) await this.db(TRUSTED_DOCUMENTS_TABLE).insert(added);
-    return added.map(documentOf);
+    return this.db.transaction(async (trx) => {
+      const existing = new Set(await trx(TRUSTED_DOCUMENTS_TABLE).where({ client_id: client }).whereIn('document_id', rows.map((row) => row.document_id)).pluck('document_id') as string[]);
+      const added = rows.filter((row) => !existing.has(row.document_id));
+      for (const row of added) {
+        await trx(DOCUMENT_TEXTS_TABLE).insert({ document_id: row.document_id, body: row.body }).onConflict('document_id').ignore();
+        // Another `documents add` of the same document at the same moment is no error: it is registered once.
+        await trx(TRUSTED_DOCUMENTS_TABLE).insert({ client_id: row.client_id, document_id: row.document_id, operations: row.operations, added_at: row.added_at }).onConflict(['client_id', 'document_id']).ignore();
+      }
+      return added.map(documentOf);
+    });
   }
 
   async list(client?: string): Promise<TrustedDocument[]> {
-    const query = this.db<DocumentRow>(TRUSTED_DOCUMENTS_TABLE).select('*').orderBy([{ column: 'client_id' }, { column: 'added_at' }, { column: 'document_id' }]);
-    if (client !== undefined) query.where({ client_id: client });
+    const query = this.registrations().orderBy([{ column: 'd.client_id' }, { column: 'd.added_at' }, { column: 'd.document_id' }]);
+    if (client !== undefined) query.where('d.client_id', client);
     return (await query).map(documentOf);
   }
 
-  /** True if the client had the document. */
+  /** A client's registrations with their texts. */
+  private registrations(): Knex.QueryBuilder<DocumentRow, DocumentRow[]> {
+    return this.db({ d: TRUSTED_DOCUMENTS_TABLE }).join({ x: DOCUMENT_TEXTS_TABLE }, 'x.document_id', 'd.document_id')
+      .select('d.client_id', 'd.document_id', 'x.body', 'd.operations', 'd.added_at') as unknown as Knex.QueryBuilder<DocumentRow, DocumentRow[]>;
+  }
+
+  /** True if the client had the document. Its text stays, for the events that ran it. */
   async remove(client: string, id: string): Promise<boolean> {
     return (await this.db(TRUSTED_DOCUMENTS_TABLE).where({ client_id: client, document_id: id }).delete()) > 0;
   }
@@ -92,17 +119,17 @@ export class TrustedDocumentStore {
    */
   async find(client: string, id: string): Promise<string | null> {
     try {
-      const row = await this.db<DocumentRow>(TRUSTED_DOCUMENTS_TABLE).where({ client_id: client, document_id: id }).first('body');
+      const row = await this.registrations().where('d.client_id', client).where('d.document_id', id).first();
       return row?.body ?? null;
     } catch {
       throw new AuditUnavailableGraphQLError();
     }
   }
 
-  /** The texts of documents any client registered, by id: an auditor reads which operation an event ran. */
+  /** The texts of documents any client ever registered, by id: an auditor reads which operation an event ran. */
   async texts(ids: readonly string[]): Promise<Map<string, string>> {
     try {
-      const rows = await this.db<DocumentRow>(TRUSTED_DOCUMENTS_TABLE).whereIn('document_id', [...new Set(ids)]).select('document_id', 'body');
+      const rows = await this.db<DocumentRow>(DOCUMENT_TEXTS_TABLE).whereIn('document_id', [...new Set(ids)]).select('document_id', 'body');
       return new Map(rows.map((row) => [row.document_id, row.body]));
     } catch {
       throw new AuditUnavailableGraphQLError();

@@ -6,7 +6,8 @@ import { dialectOf } from '../core/db.js';
 import type { Knex } from 'knex';
 import { KEYS_TABLE, newCursorKeyRow } from '../core/cursor.js';
 import { createEventTables, EVENT_TABLES } from '../events/subscriptions.js';
-import { createTrustedDocumentTable, TRUSTED_DOCUMENTS_TABLE } from '../security/trusted-documents.js';
+import { createTrustedDocumentTable, DOCUMENT_TEXTS_TABLE, TRUSTED_DOCUMENTS_TABLE } from '../security/trusted-documents.js';
+import { createFollowUpTables, FOLLOW_UP_TABLES, queueExistingEventsForFollowUp } from '../follow-up/store.js';
 import { CHECKPOINTS, COSIGNATURES, createTreeTables, LEAVES, NODES, PENDING, queueExistingEvents } from '../access-log/transparency/tree-store.js';
 
 interface Migration {
@@ -191,7 +192,25 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('api_keys', (t) => {
         t.dropColumn('trusted_documents');
       });
+      await db.schema.dropTable(DOCUMENT_TEXTS_TABLE);
       await db.schema.dropTable(TRUSTED_DOCUMENTS_TABLE);
+    },
+  },
+  // Systematic follow-up (src/follow-up): a staff reader's own personal number in their events, the findings and
+  // their reviews, and the queue of events to look at — the history included.
+  '20261208_001_follow_up': {
+    async up(db) {
+      await db.schema.alterTable('audit_events', (t) => {
+        t.string('principal_personal_number', 12).nullable();
+      });
+      await createFollowUpTables(db);
+      await queueExistingEventsForFollowUp(db);
+    },
+    async down(db) {
+      for (const table of [...FOLLOW_UP_TABLES].reverse()) await db.schema.dropTable(table);
+      await db.schema.alterTable('audit_events', (t) => {
+        t.dropColumn('principal_personal_number');
+      });
     },
   },
 };

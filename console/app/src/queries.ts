@@ -26,7 +26,7 @@ export const ME = operation<ConsoleMeQuery, ConsoleMeQueryVariables>(/* GraphQL 
 export const AUDIT_EVENTS = operation<ConsoleAuditEventsQuery, ConsoleAuditEventsQueryVariables>(/* GraphQL */ `query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int, $after: String) {
   auditEvents(filter: $filter, first: $first, after: $after) {
     edges { node { id writer seq occurredAt requestId principal { type subject organization apiKeyId } purpose legalBasis
-      caseReference operationName documentHash subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors subgraphs hash prevHash } }
+      caseReference operationName documentHash documentText subjects subjectsWithheld subjectsRequested fieldsRead fieldsDenied fieldsMasked outcome sourceErrors subgraphs hash prevHash } }
     pageInfo { hasNextPage endCursor }
   }
 }`);

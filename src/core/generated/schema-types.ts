@@ -130,8 +130,9 @@ export type AuditEvent = {
   /** SHA-256 of the GraphQL document. */
   readonly documentHash: Maybe<Scalars['String']['output']>;
   /**
-   * The document's text, when it is a trusted document a client registered (`samgraf documents add`): its id is
-   * `documentHash`. Null for a document sent inline, whose text samgraf does not keep (it may hold anything).
+   * The document's text, when it is a trusted document some client registered (`samgraf documents add`; kept after
+   * the registration is removed): its id is `documentHash`. Null for any other document sent inline, whose text
+   * samgraf does not keep (it may hold anything).
    */
   readonly documentText: Maybe<Scalars['String']['output']>;
   readonly fieldsDenied: Maybe<ReadonlyArray<Scalars['String']['output']>>;
@@ -213,6 +214,53 @@ export type AuditEventFilter = {
   readonly to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** A read the follow-up flagged, with why. */
+export type AuditFinding = {
+  /** The access-log event of the read. */
+  readonly event: Maybe<AuditEvent>;
+  /** The rule and its evidence, in plain words: never more personal data than the event holds, never an address. */
+  readonly explanation: Maybe<Scalars['String']['output']>;
+  /** When the follow-up made the finding. */
+  readonly firstSeen: Maybe<Scalars['DateTime']['output']>;
+  /** `<writer>:<seq>:<kind>`: the event's id and the rule's kind. */
+  readonly id: Maybe<Scalars['ID']['output']>;
+  readonly kind: Maybe<FindingKind>;
+  /** The newest review, or null. */
+  readonly review: Maybe<FindingReview>;
+  /** Every review, oldest first. */
+  readonly reviews: Maybe<ReadonlyArray<FindingReview>>;
+  /** 0–1: how much the read deserves a look. */
+  readonly score: Maybe<Scalars['Float']['output']>;
+  /** The persons the finding is about (some of the event's subjects). */
+  readonly subjects: Maybe<ReadonlyArray<Scalars['String']['output']>>;
+};
+
+export type AuditFindingConnection = {
+  readonly edges: ReadonlyArray<AuditFindingEdge>;
+  readonly pageInfo: PageInfo;
+};
+
+export type AuditFindingEdge = {
+  readonly cursor: Scalars['String']['output'];
+  readonly node: Maybe<AuditFinding>;
+};
+
+export type AuditFindingFilter = {
+  /** From this instant (of the read), inclusive. */
+  readonly from?: InputMaybe<Scalars['DateTime']['input']>;
+  readonly kind?: InputMaybe<FindingKind>;
+  /** The reader's organisation. */
+  readonly organization?: InputMaybe<Scalars['String']['input']>;
+  /** Only findings with (true) or without (false) a review. */
+  readonly reviewed?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Up to this instant, inclusive. */
+  readonly to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type AuditFindingOrder =
+  | 'NEWEST'
+  | 'SCORE';
+
 export type AuditOutcome =
   /** Refused: nothing personal served. */
   | 'DENIED'
@@ -224,6 +272,8 @@ export type AuditOutcome =
 export type AuditPrincipal = {
   readonly apiKeyId: Maybe<Scalars['ID']['output']>;
   readonly organization: Maybe<Scalars['String']['output']>;
+  /** A staff reader's own personal number, where their token gave it (claim `personalNumber`); null otherwise. */
+  readonly personalNumber: Maybe<Scalars['String']['output']>;
   readonly subject: Maybe<Scalars['String']['output']>;
   readonly type: Maybe<PrincipalType>;
 };
@@ -410,6 +460,33 @@ export type Employer = {
   readonly soleTrader: Maybe<Scalars['Boolean']['output']>;
 };
 
+export type FindingKind =
+  /** A purpose in `followUp.purposesRequiringCaseReference` read without `X-Case-Reference`. */
+  | 'NO_CASE_REFERENCE'
+  /** A staff read outside `followUp.workingHours`, Swedish time. */
+  | 'OFF_HOURS'
+  /** Real data of a person with a protected identity (address, relations) was read. */
+  | 'PROTECTED_PERSON'
+  /** The reader read a person registered as their relative or at their own address (needs the staff claim `personalNumber`). */
+  | 'RELATIVE_OR_HOUSEHOLD'
+  /** A reader's distinct persons in a day far above their own history and their organisation's peers. */
+  | 'VOLUME_OUTLIER';
+
+export type FindingReview = {
+  readonly at: Maybe<Scalars['DateTime']['output']>;
+  readonly note: Maybe<Scalars['String']['output']>;
+  /** Who reviewed: the reviewer's subject (officer id), as in the access log. */
+  readonly reviewer: Maybe<Scalars['String']['output']>;
+  /** The reviewer's organisation. */
+  readonly reviewerOrganization: Maybe<Scalars['String']['output']>;
+  readonly verdict: Maybe<FindingVerdict>;
+};
+
+export type FindingVerdict =
+  | 'JUSTIFIED'
+  | 'NEEDS_FOLLOW_UP'
+  | 'UNJUSTIFIED';
+
 export type IdentityType =
   /** Samordningsnummer: day of birth + 60. */
   | 'COORDINATION_NUMBER'
@@ -483,6 +560,22 @@ export type Money = {
   readonly minorUnits: Scalars['Int']['output'];
 };
 
+export type Mutation = {
+  /**
+   * Records a reviewer's verdict on a finding, with an optional note (up to 2,000 characters). Reviews are
+   * append-only: a finding keeps its history, and the newest is its `review`. Needs `audit:review`; logged. The
+   * one mutation samgraf serves.
+   */
+  readonly reviewFinding: Maybe<AuditFinding>;
+};
+
+
+export type MutationReviewFindingArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  verdict: FindingVerdict;
+};
+
 /** Cursor pagination, as in the Relay connection specification. */
 export type PageInfo = {
   /** Pass as `after` to get the next page; null on an empty page. */
@@ -541,6 +634,12 @@ export type Query = {
   readonly auditChains: Maybe<AuditChainReport>;
   /** Access-log events, newest first. Needs `audit:read`; reading the log is itself logged. */
   readonly auditEvents: AuditEventConnection;
+  /**
+   * Findings of the access log's follow-up: reads that deserve a look, each with the rule, its evidence and a score
+   * (0–1). Newest first, or highest score first. Needs `audit:read` (or `audit:review`); reading them is logged.
+   * Every event committed before the request is looked at first.
+   */
+  readonly auditFindings: AuditFindingConnection;
   readonly benefit: Maybe<Benefit>;
   readonly case: Maybe<Case>;
   /** One person by personal identity or coordination number: 10 or 12 digits, with or without - or +. */
@@ -560,6 +659,14 @@ export type QueryAuditEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditEventFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryAuditFindingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditFindingFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  order?: InputMaybe<AuditFindingOrder>;
 };
 
 

@@ -153,6 +153,8 @@ export const en = {
   'detail.anonymous': 'anonymous',
   'detail.requestId': 'Request id',
   'detail.documentHash': 'Document hash',
+  'detail.documentText': 'Document (trusted)',
+  'detail.documentNotKept': 'not kept: sent as text, not a registered trusted document',
   'detail.eventId': 'Event id',
   'detail.writer': 'Chain (writer)',
   'detail.seq': 'Position in chain',

@@ -151,6 +151,8 @@ export const sv: Catalogue = {
   'detail.anonymous': 'namnlös',
   'detail.requestId': 'Förfrågans id',
   'detail.documentHash': 'Dokumentets hashvärde',
+  'detail.documentText': 'Dokument (betrott)',
+  'detail.documentNotKept': 'sparas inte: skickat som text, inte ett registrerat betrott dokument',
   'detail.eventId': 'Händelsens id',
   'detail.writer': 'Kedja (skrivare)',
   'detail.seq': 'Plats i kedjan',

@@ -52,6 +52,9 @@ export function EventDetail({ event, onClose }: { event: AuditEventNode; onClose
           <dt>{t('detail.operation')}</dt><dd class="mono">{event.operationName ?? <span class="muted">{t('detail.anonymous')}</span>}</dd>
           <dt>{t('detail.requestId')}</dt><dd class="mono">{event.requestId}</dd>
           <dt>{t('detail.documentHash')}</dt><dd class="mono hash">{event.documentHash}</dd>
+          <dt>{t('detail.documentText')}</dt><dd>{event.documentText === null
+            ? <span class="muted">{t('detail.documentNotKept')}</span>
+            : <pre class="document" tabIndex={0} aria-label={t('detail.documentText')}>{event.documentText}</pre>}</dd>
           <dt>{t('detail.eventId')}</dt><dd class="mono">{event.id}</dd>
           <dt>{t('detail.writer')}</dt><dd class="mono">{event.writer}</dd>
           <dt>{t('detail.seq')}</dt><dd>{event.seq}</dd>
