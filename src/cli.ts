@@ -33,9 +33,8 @@ import { describeVerifyReport, verifyAccessLog } from './access-log/verify.js';
 import { describeTreeReport, verifyTree } from './access-log/transparency/verify-tree.js';
 import { checkpoint, defaultWitnessState, keygen, logKeyOf, TransparencyCommandError, verifierKey, verifyReceiptFile, witness } from './commands/transparency.js';
 import { seedFromConfig } from './seed/command.js';
-import { openSources } from './sources.js';
 import { FollowUp } from './follow-up/worker.js';
-import { followUpRules, registerFacts } from './follow-up/setup.js';
+import { followUpRules, openFollowUpRegister } from './follow-up/setup.js';
 import { writeFollowUpReport } from './follow-up/report.js';
 import { startSamgraf } from './server.js';
 import { tracingFromEnvironment, type Tracing } from './telemetry.js';
@@ -611,15 +610,14 @@ async function followUpReport(config: Config, flags: { from?: string | undefined
   const from = instantFlag(flags.from, '--from', false);
   const to = instantFlag(flags.to, '--to', true);
   const db = openDatabase(config.store.url);
-  const { databases, sources } = openSources(config, { statement: () => undefined, circuit: () => undefined });
+  const register = openFollowUpRegister(config);
   try {
     await migrateStore(db);
-    await new FollowUp(db, followUpRules(config), registerFacts(sources, databases), createLogger()).catchUp();
+    await new FollowUp(db, followUpRules(config), register?.facts ?? null, createLogger()).catchUp();
     const count = await writeFollowUpReport(db, process.stdout, format, from, to);
     process.stderr.write(`${count} finding(s)\n`);
   } finally {
-    for (const source of Object.values(sources)) source.shutdown();
-    await Promise.all([...Object.values(databases).map((source) => source.destroy()), db.destroy()]);
+    await Promise.all([register?.close(), db.destroy()]);
   }
 }
 

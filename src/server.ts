@@ -41,7 +41,7 @@ import { OperationGate } from './operation-gate.js';
 import { portOf, startMetricsServer } from './metrics-endpoint.js';
 import { documentId, TrustedDocumentStore } from './security/trusted-documents.js';
 import { FollowUp } from './follow-up/worker.js';
-import { followUpRules, registerFacts } from './follow-up/setup.js';
+import { followUpRules, openFollowUpRegister } from './follow-up/setup.js';
 import { followUpRequest } from './follow-up/service.js';
 import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
@@ -208,7 +208,8 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   await apollo.start();
 
   const trustedDocuments = new TrustedDocumentStore(store);
-  const followUp = new FollowUp(store, followUpRules(config), registerFacts(sourceHandles, sources), logger, config.followUp.intervalSeconds * 1000);
+  const followUpRegister = openFollowUpRegister(config);
+  const followUp = new FollowUp(store, followUpRules(config), followUpRegister?.facts ?? null, logger, config.followUp.intervalSeconds * 1000);
   const services = {
     followUp: () => followUpRequest(store, followUp),
     sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true }, documents: trustedDocuments,
@@ -366,6 +367,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
       await auditLog.flush();
       await transparency.stop();
       await followUp.stop();
+      await followUpRegister?.close();
       await rateLimiter.close();
       for (const source of Object.values(sourceHandles)) source.shutdown();
       await Promise.all([...Object.values(sources).map((db) => db.destroy()), store.destroy()]);

@@ -57,7 +57,7 @@ const STOCKHOLM = 'Europe/Stockholm';
 /** Data categories that are a person's own data (not the access log's record of others reading it). */
 const PERSONAL_CATEGORIES = new Set(['IDENTITY', 'ADDRESS', 'RELATIONS', 'BENEFITS', 'CASES', 'INCOME']);
 /** What protected identity hides: served unmasked, the real data of a protected person was read. */
-const PROTECTED_CATEGORIES = new Set(['ADDRESS', 'RELATIONS']);
+export const PROTECTED_CATEGORIES: ReadonlySet<string> = new Set(['ADDRESS', 'RELATIONS']);
 
 /** The persons whose own data an event served (not merely their names in access-log entries an auditor read). */
 export function personsRead(event: AuditEvent): string[] {

@@ -18,7 +18,7 @@ import { fromRow, type EventRow } from '../access-log/store.js';
 import type { Closeness } from '../core/source-module.js';
 import type { Logger } from '../log.js';
 import {
-  dayThreshold, isFollowedUp, noCaseReference, offHours, personsRead, protectedPerson, relativeOrHousehold, swedishDay, volumeOutlier,
+  dayThreshold, isFollowedUp, PROTECTED_CATEGORIES, noCaseReference, offHours, personsRead, protectedPerson, relativeOrHousehold, swedishDay, volumeOutlier,
   type FindingDraft, type FollowUpRules,
 } from './rules.js';
 import { FINDINGS, findingRow, FOLLOW_UP_LOCK, FOLLOW_UP_PENDING, READER_DAYS, READER_PERSONS, type FindingRow } from './store.js';
@@ -123,7 +123,9 @@ export class FollowUp {
     if (facts !== null) {
       const reader = event.principal.personalNumber;
       if (reader !== undefined && event.principal.type === 'STAFF') drafts.push(relativeOrHousehold(event, await facts.closeness(reader, personsRead(event))));
-      const protectedOnes = await facts.protectedAmong(event.subjects);
+      // Only a person whose protected data (address, relations) was served can make the finding: no one else is asked about.
+      const candidates = event.subjects.filter((subject) => (event.subjectCategories[subject] ?? []).some((category) => PROTECTED_CATEGORIES.has(category)));
+      const protectedOnes = candidates.length === 0 ? new Set<string>() : await facts.protectedAmong(candidates);
       drafts.push(protectedPerson(event, (subject) => protectedOnes.has(subject)));
     }
     return drafts.filter((draft): draft is FindingDraft => draft !== null);
