@@ -30,7 +30,7 @@ export interface Tally {
  * Fields of the access log's own types: an event that read nothing else is someone reading the log (an auditor,
  * a citizen's own page, this chart), not a read of anyone's data by an organisation.
  */
-const LOG_FIELD = /^(?:(?:AuditEvent|AuditPrincipal|InclusionProof|AuditFinding|FindingReview|AccessLogEntry)\.|Query\.(?:auditEvents|auditFindings|myAccessLog)$|Mutation\.reviewFinding$)/;
+const LOG_FIELD = /^(?:(?:Audit\w*|FindingReview|AccessLog\w*|InclusionProof|PageInfo)\.|Query\.(?:auditEvents|auditFindings|myAccessLog)$|Mutation\.reviewFinding$)/;
 
 /** A read the chart counts: an organisation (staff, partner, subscription) was served someone's data. */
 export function isOrganisationRead(event: ChartEvent): boolean {

@@ -168,7 +168,7 @@ export const en = {
   'followUp.persons': 'Persons',
   'followUp.review': 'Review',
   'followUp.notReviewed': 'not reviewed yet',
-  'followUp.reviewBy': '{verdict}, by {who} at {time}',
+  'followUp.reviewBy': '{verdict}, by {who}, at {time}',
   'followUp.history': 'Every review ({count})',
   'followUp.openEvent': 'Open the event',
   'followUp.openEventOf': 'Open the event: {kind} at {time}',

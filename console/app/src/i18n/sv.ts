@@ -165,7 +165,7 @@ export const sv: Catalogue = {
   'followUp.persons': 'Personer',
   'followUp.review': 'Bedömning',
   'followUp.notReviewed': 'inte granskad än',
-  'followUp.reviewBy': '{verdict}, av {who} {time}',
+  'followUp.reviewBy': '{verdict}, av {who}, {time}',
   'followUp.history': 'Alla bedömningar ({count})',
   'followUp.openEvent': 'Visa händelsen',
   'followUp.openEventOf': 'Visa händelsen: {kind} {time}',

@@ -21,7 +21,8 @@ const MAX_NOTE_CHARS = 2000;
 
 function reviewer(review: FindingReview): string {
   const who = review.reviewer ?? '';
-  return review.reviewerOrganization ? `${who} (${formatOrganisation(review.reviewerOrganization)})` : who;
+  // The organisation's name ends in its code in brackets: a comma, not more brackets, sets it off.
+  return review.reviewerOrganization ? `${who}, ${formatOrganisation(review.reviewerOrganization)}` : who;
 }
 
 /** A review in a line: the verdict, who gave it and when, and the note under it. */

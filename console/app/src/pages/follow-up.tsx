@@ -1,7 +1,8 @@
 /**
- * The follow-up page (HSLF-FS 2016:40 ch. 4: systematic follow-up of the access log): the reads samgraf flagged,
- * by kind and period, newest or highest score first, each with why; a verdict for holders of `audit:review`; and
- * two charts of the period — reads per organisation per day, findings per kind per week — each with its table.
+ * The follow-up page (HSLF-FS 2016:40 ch. 4: systematic follow-up of the access log): two charts of the period
+ * first — reads per organisation per day, findings per kind per week, each with its table — for the overview,
+ * then the reads samgraf flagged, by kind and period, newest or highest score first, each with why, and a
+ * verdict for holders of `audit:review`.
  *
  * Filters are kept in this tab's sessionStorage like the events page's. They hold no personal number, but a
  * period an auditor is working through should survive a visit to another page.
@@ -256,6 +257,20 @@ export function FollowUpPage({ session, onSignOut }: { session: Session; onSignO
 
       <ProblemAlert problem={problem} onSignOut={onSignOut} />
 
+      <section aria-labelledby="charts-heading" aria-busy={counting ? 'true' : 'false'} class="charts">
+        <h2 id="charts-heading">{t('followUp.charts.heading')}</h2>
+        <p class="lead">{t('followUp.charts.note')}</p>
+        <p role="status" class="status">{counting ? t('followUp.charts.counting') : charts?.truncated ? t('followUp.charts.truncated', { count: CHART_LIMIT }) : ''}</p>
+        {/* The page's own alert already says why, when the findings were refused too. */}
+        <ProblemAlert problem={problem ? null : chartProblem} onSignOut={onSignOut} />
+        {charts && !counting && (
+          <div class="chart-grid">
+            <BarChart id="reads-chart" tally={charts.reads} text={readsText} />
+            <BarChart id="findings-chart" tally={charts.findings} text={findingsText} />
+          </div>
+        )}
+      </section>
+
       {results && (
         <section aria-labelledby="findings-heading" aria-busy={loading ? 'true' : 'false'} class="findings-section">
           <h2 id="findings-heading" ref={findingsHeading} tabIndex={-1}>{t('followUp.findings.heading')}</h2>
@@ -279,19 +294,6 @@ export function FollowUpPage({ session, onSignOut }: { session: Session; onSignO
           </nav>
         </section>
       )}
-
-      <section aria-labelledby="charts-heading" aria-busy={counting ? 'true' : 'false'} class="charts">
-        <h2 id="charts-heading">{t('followUp.charts.heading')}</h2>
-        <p class="lead">{t('followUp.charts.note')}</p>
-        <p role="status" class="status">{counting ? t('followUp.charts.counting') : charts?.truncated ? t('followUp.charts.truncated', { count: CHART_LIMIT }) : ''}</p>
-        <ProblemAlert problem={chartProblem} onSignOut={onSignOut} />
-        {charts && !counting && (
-          <div class="chart-grid">
-            <BarChart id="reads-chart" tally={charts.reads} text={readsText} />
-            <BarChart id="findings-chart" tally={charts.findings} text={findingsText} />
-          </div>
-        )}
-      </section>
 
       {selected && <EventDetail event={selected} onClose={closeEvent} />}
     </>
