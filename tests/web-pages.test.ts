@@ -40,7 +40,7 @@ describe('browser pages over HTTP', () => {
   }
 
   it('serves the console page for /console and each of its routes, revalidated by ETag, with a strict CSP', async () => {
-    for (const path of ['/console', '/console/', '/console/events', '/console/chains', '/console/my-log', '/console/no-such-page']) {
+    for (const path of ['/console', '/console/', '/console/events', '/console/follow-up', '/console/chains', '/console/my-log', '/console/no-such-page']) {
       const response = await get(path, { accept: BROWSER_ACCEPT });
       assert.equal(response.status, 200, path);
       assert.equal(response.headers.get('content-type'), 'text/html; charset=utf-8', path);

@@ -48,6 +48,30 @@ export function formatMinute(iso: string | null | undefined): string {
   return `${f.year}-${f.month}-${f.day} ${f.hour}:${f.minute}`;
 }
 
+/** The Stockholm calendar day of an instant, `2026-12-03`; '' if it is not one. */
+export function stockholmDay(iso: string | null | undefined): string {
+  const ms = iso ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(ms)) return '';
+  const f = fieldsAt(ms);
+  return `${f.year}-${f.month}-${f.day}`;
+}
+
+/** `2026-12-03` plus `days` (negative: earlier), by the calendar: a day is a day, whatever its hours. */
+export function addDays(date: string, days: number): string {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+}
+
+/** The ISO 8601 week of a day (weeks start on Monday; week 1 holds the year's first Thursday), as the year it belongs to and its number. */
+export function isoWeek(date: string): { year: number; week: number } {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const utc = new Date(Date.UTC(year, month - 1, day));
+  // The Thursday of the same week decides the year.
+  const thursday = new Date(utc.getTime() + (3 - ((utc.getUTCDay() + 6) % 7)) * 86_400_000);
+  const first = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  return { year: thursday.getUTCFullYear(), week: Math.floor((thursday.getTime() - first) / 86_400_000 / 7) + 1 };
+}
+
 /** Is this year, month and day a day of the calendar (no 30 February)? */
 function isCalendarDay(year: number, month: number, day: number): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
@@ -172,6 +196,20 @@ export function formatPurpose(purpose: string | null | undefined): string {
 
 export function formatOutcome(outcome: string | null | undefined): string {
   return outcome ? codeName('outcome', outcome) : '';
+}
+
+export const formatFindingKind = (kind: string | null | undefined): string => (kind ? codeName('findingKind', kind) : '');
+
+export const formatVerdict = (verdict: string | null | undefined): string => (verdict ? codeName('verdict', verdict) : '');
+
+/** A finding's score (0–1) with two decimals, in the language's own decimal sign. */
+export function formatScore(score: number | null | undefined): string {
+  return typeof score === 'number' ? new Intl.NumberFormat(language() === 'sv' ? 'sv-SE' : 'en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(score) : '';
+}
+
+/** A count as people read it in the language of the moment (`1 234` or `1,234`). */
+export function formatCount(count: number): string {
+  return new Intl.NumberFormat(language() === 'sv' ? 'sv-SE' : 'en-GB').format(count);
 }
 
 export function formatPrincipalType(type: string | null | undefined): string {

@@ -35,6 +35,22 @@ export type AuditEventFilter = {
   to?: string | null | undefined;
 };
 
+export type AuditFindingFilter = {
+  /** From this instant (of the read), inclusive. */
+  from?: string | null | undefined;
+  kind?: FindingKind | null | undefined;
+  /** The reader's organisation. */
+  organization?: string | null | undefined;
+  /** Only findings with (true) or without (false) a review. */
+  reviewed?: boolean | null | undefined;
+  /** Up to this instant, inclusive. */
+  to?: string | null | undefined;
+};
+
+export type AuditFindingOrder =
+  | 'NEWEST'
+  | 'SCORE';
+
 export type AuditOutcome =
   /** Refused: nothing personal served. */
   | 'DENIED'
@@ -53,6 +69,23 @@ export type DataCategory =
   | 'IDENTITY'
   | 'INCOME'
   | 'RELATIONS';
+
+export type FindingKind =
+  /** A purpose in `followUp.purposesRequiringCaseReference` read without `X-Case-Reference`. */
+  | 'NO_CASE_REFERENCE'
+  /** A staff read outside `followUp.workingHours`, Swedish time. */
+  | 'OFF_HOURS'
+  /** Real data of a person with a protected identity (address, relations) was read. */
+  | 'PROTECTED_PERSON'
+  /** The reader read a person registered as their relative or at their own address (needs the staff claim `personalNumber`). */
+  | 'RELATIVE_OR_HOUSEHOLD'
+  /** A reader's distinct persons in a day far above their own history and their organisation's peers. */
+  | 'VOLUME_OUTLIER';
+
+export type FindingVerdict =
+  | 'JUSTIFIED'
+  | 'NEEDS_FOLLOW_UP'
+  | 'UNJUSTIFIED';
 
 export type PrincipalType =
   | 'API_KEY'
@@ -89,3 +122,40 @@ export type ConsoleMyAccessLogQueryVariables = Exact<{
 
 
 export type ConsoleMyAccessLogQuery = { myAccessLog: { edges: Array<{ node: { occurredAt: string | null, organization: string | null, purpose: string | null, dataCategories: Array<DataCategory> | null, receipt: string | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ConsoleAuditFindingsQueryVariables = Exact<{
+  filter?: AuditFindingFilter | null | undefined;
+  order?: AuditFindingOrder | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsoleAuditFindingsQuery = { auditFindings: { edges: Array<{ node: { id: string | null, kind: FindingKind | null, score: number | null, explanation: string | null, subjects: Array<string> | null, firstSeen: string | null, event: { id: string | null, writer: string | null, seq: number | null, occurredAt: string | null, requestId: string | null, purpose: string | null, legalBasis: string | null, caseReference: string | null, operationName: string | null, documentHash: string | null, documentText: string | null, subjects: Array<string> | null, subjectsWithheld: Array<string> | null, subjectsRequested: Array<string> | null, fieldsRead: Array<string> | null, fieldsDenied: Array<string> | null, fieldsMasked: Array<string> | null, outcome: AuditOutcome | null, sourceErrors: Array<string> | null, subgraphs: Array<string> | null, hash: string | null, prevHash: string | null, principal: { type: PrincipalType | null, subject: string | null, organization: string | null, apiKeyId: string | null } | null } | null, review: { verdict: FindingVerdict | null, note: string | null, reviewer: string | null, reviewerOrganization: string | null, at: string | null } | null, reviews: Array<{ verdict: FindingVerdict | null, note: string | null, reviewer: string | null, reviewerOrganization: string | null, at: string | null }> | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ConsoleReviewFindingMutationVariables = Exact<{
+  id: string | number;
+  verdict: FindingVerdict;
+  note?: string | null | undefined;
+}>;
+
+
+export type ConsoleReviewFindingMutation = { reviewFinding: { id: string | null, review: { verdict: FindingVerdict | null, note: string | null, reviewer: string | null, reviewerOrganization: string | null, at: string | null } | null, reviews: Array<{ verdict: FindingVerdict | null, note: string | null, reviewer: string | null, reviewerOrganization: string | null, at: string | null }> | null } | null };
+
+export type ConsoleChartEventsQueryVariables = Exact<{
+  filter?: AuditEventFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsoleChartEventsQuery = { auditEvents: { edges: Array<{ node: { occurredAt: string | null, outcome: AuditOutcome | null, subjects: Array<string> | null, fieldsRead: Array<string> | null, principal: { type: PrincipalType | null, organization: string | null } | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ConsoleChartFindingsQueryVariables = Exact<{
+  filter?: AuditFindingFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConsoleChartFindingsQuery = { auditFindings: { edges: Array<{ node: { kind: FindingKind | null, event: { occurredAt: string | null } | null } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };

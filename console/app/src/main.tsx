@@ -1,12 +1,13 @@
 /**
- * The auditor console: sign in with a token (or a demo persona), search the access log, verify its chains, and
- * — for a citizen — see who has read their data. Every datum comes from samgraf's public GraphQL API with the
- * signed-in principal's own rights; the console has no back door and no data of its own.
+ * The auditor console: sign in with a token (or a demo persona), search the access log, follow up the reads it
+ * flagged, verify its chains, and — for a citizen — see who has read their data. Every datum comes from samgraf's
+ * public GraphQL API with the signed-in principal's own rights; the console has no back door and no data of its own.
  */
 import { render } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ChainsPage } from './pages/chains.js';
 import { EventsPage } from './pages/events.js';
+import { FollowUpPage } from './pages/follow-up.js';
 import { MyLogPage } from './pages/my-log.js';
 import { SignInPage } from './pages/sign-in.js';
 import { navigate, onLinkClick, pathOf, useRoute, type Route } from './router.js';
@@ -20,6 +21,7 @@ import './styles.css';
 const TITLES: Readonly<Record<Route, PlainKey>> = {
   'sign-in': 'title.sign-in',
   events: 'title.events',
+  'follow-up': 'title.follow-up',
   chains: 'title.chains',
   'my-log': 'title.my-log',
   'not-found': 'app.notFound.title',
@@ -83,6 +85,7 @@ function App() {
                 ? <li><a href={pathOf('my-log')} aria-current={target === 'my-log' ? 'page' : undefined}>{t('nav.my-log')}</a></li>
                 : <>
                   <li><a href={pathOf('events')} aria-current={target === 'events' ? 'page' : undefined}>{t('nav.events')}</a></li>
+                  <li><a href={pathOf('follow-up')} aria-current={target === 'follow-up' ? 'page' : undefined}>{t('nav.follow-up')}</a></li>
                   <li><a href={pathOf('chains')} aria-current={target === 'chains' ? 'page' : undefined}>{t('nav.chains')}</a></li>
                 </>}
               <li><a href="/graphql">{t('app.ide')}</a></li>
@@ -103,6 +106,7 @@ function App() {
       <main id="main" ref={main} tabIndex={-1}>
         {target === 'sign-in' && <SignInPage onSignedIn={signedIn} />}
         {session && target === 'events' && <EventsPage session={session} state={state} onSignOut={signOut} />}
+        {session && target === 'follow-up' && <FollowUpPage session={session} onSignOut={signOut} />}
         {session && target === 'chains' && <ChainsPage session={session} onSignOut={signOut} />}
         {session && target === 'my-log' && <MyLogPage session={session} onSignOut={signOut} />}
         {target === 'not-found' && (

@@ -1,11 +1,12 @@
-/** Four pages under /console, switched in the browser; the server answers every one of them with index.html. */
+/** Five pages under /console, switched in the browser; the server answers every one of them with index.html. */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = 'sign-in' | 'events' | 'chains' | 'my-log' | 'not-found';
+export type Route = 'sign-in' | 'events' | 'follow-up' | 'chains' | 'my-log' | 'not-found';
 
 const PATHS: Readonly<Record<Exclude<Route, 'not-found'>, string>> = {
   'sign-in': '/console/',
   events: '/console/events',
+  'follow-up': '/console/follow-up',
   chains: '/console/chains',
   'my-log': '/console/my-log',
 };

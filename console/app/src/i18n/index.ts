@@ -63,6 +63,6 @@ export function plural<B extends PluralKey>(base: B, count: number, ...args: Arg
 }
 
 /** Words for a code the API answers with (a purpose, an outcome…); `fallback` (the code itself) when there are none. */
-export function codeName(prefix: 'purpose' | 'category' | 'outcome' | 'principal' | 'chainBreak' | 'organisation' | 'persona', code: string, fallback = code): string {
+export function codeName(prefix: 'purpose' | 'category' | 'outcome' | 'principal' | 'chainBreak' | 'organisation' | 'persona' | 'findingKind' | 'verdict', code: string, fallback = code): string {
   return codeText(current, prefix, code, fallback);
 }
