@@ -265,6 +265,7 @@ function principalFrom(value: unknown): Principal {
     type: p.type as Principal['type'], subject: p.subject as string, organization: p.organization as string | null, scopes: new Set(p.scopes as string[]),
     purposes: p.purposes as string[], municipality: p.municipality as string | null, apiKeyId: p.apiKeyId as string | null,
     issuer: p.issuer as string | null, boundPurpose: p.boundPurpose as string | null,
-    personalNumber: (p.personalNumber ?? null) as string | null,
+    // Carried only when the gateway's principal had one: a principal without it reads back exactly as it was.
+    ...(typeof p.personalNumber === 'string' ? { personalNumber: p.personalNumber } : {}),
   };
 }
