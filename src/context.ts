@@ -91,8 +91,11 @@ export interface Services {
   loaders: LoaderOptions;
   /** The clients' trusted documents, whose texts auditors read beside the events that ran them. */
   documents: Pick<TrustedDocumentStore, 'texts'>;
-  /** The follow-up's findings for a request (a fresh set of loaders each). */
-  followUp: () => FollowUpRequest;
+  /**
+   * The follow-up's findings for a request (a fresh set of loaders each): this store's, or in a federation's own
+   * part every agency's (src/federation/findings.ts).
+   */
+  followUp: (request: PeopleRequest) => FollowUpRequest;
   /**
    * Where the register of persons is asked, when it is not in this process (a federated part other than the
    * register's own: src/federation/person-directory.ts). By default the register's module's own loaders.
@@ -156,7 +159,7 @@ export function createRequestContext(services: Services, requestId: string, prin
     inclusionProof,
     receipt,
     documentText,
-    followUp: services.followUp(),
+    followUp: services.followUp({ requestId, principal, headers: declarations.forwarded }),
     chains,
     cursors,
     principal,

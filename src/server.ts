@@ -21,6 +21,7 @@ import { answerLookup, LookupRefused, PERSONS_PATH, type CallerCheck, type Looku
 import { resolvePurpose } from './security/purpose.js';
 import type { Principal } from './core/principal.js';
 import { ACCESS_LOG_PATH, answerAccessLogRead, federatedAccessLog } from './federation/access-logs.js';
+import { answerFollowUpRead, FOLLOW_UP_PATH, federatedFollowUp } from './federation/findings.js';
 import { SAMGRAF_PART } from './federation/parts.js';
 import { SDL_PATH } from './federation/compose.js';
 import { printSubgraphSdl, subgraphSdl } from './federation/subgraph-sdl.js';
@@ -42,7 +43,7 @@ import { portOf, startMetricsServer } from './metrics-endpoint.js';
 import { documentId, TrustedDocumentStore } from './security/trusted-documents.js';
 import { FollowUp } from './follow-up/worker.js';
 import { followUpRules, openFollowUpRegister } from './follow-up/setup.js';
-import { followUpRequest } from './follow-up/service.js';
+import { followUpRequest, type FollowUpRequest } from './follow-up/service.js';
 import { buildSchema } from './schema.js';
 import { ApiKeyStore } from './security/api-keys.js';
 import { Authenticator } from './security/authenticate.js';
@@ -210,12 +211,16 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
   const trustedDocuments = new TrustedDocumentStore(store);
   const followUpRegister = openFollowUpRegister(config);
   const followUp = new FollowUp(store, followUpRules(config), followUpRegister?.facts ?? null, logger, config.followUp.intervalSeconds * 1000);
+  const ownFollowUp = () => followUpRequest(store, followUp);
+  // samgraf's own part, as a subgraph or served by the gateway, reads every agency's log and findings as one.
+  const agencies = part?.name === SAMGRAF_PART ? { remotes: part.remoteLogs, auth: part.internal, timeoutMs: subgraphTimeoutOf(config) }
+    : gateway?.embedsSamgrafPart ? { remotes: sourceParts(gateway.parts), auth: gateway.internal, timeoutMs: subgraphTimeoutOf(config), vouches: true }
+      : null;
   const services = {
-    followUp: () => followUpRequest(store, followUp),
+    followUp: agencies === null ? ownFollowUp : federatedFollowUp({ ...agencies, local: ownFollowUp }),
     sources: sourceHandles, accessLog, chains, cursors, loaders: { batched: options.unbatched !== true }, documents: trustedDocuments,
     ...(part?.people ? { people: part.people } : {}),
-    ...(part?.name === SAMGRAF_PART ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: part.remoteLogs, auth: part.internal, timeoutMs: subgraphTimeoutOf(config) }) } : {}),
-    ...(gateway?.embedsSamgrafPart ? { accessLogs: federatedAccessLog({ local: accessLog, localChains: chains, remotes: sourceParts(gateway.parts), auth: gateway.internal, timeoutMs: subgraphTimeoutOf(config), vouches: true }) } : {}),
+    ...(agencies === null ? {} : { accessLogs: federatedAccessLog({ ...agencies, local: accessLog, localChains: chains }) }),
   };
   const createContext = async (requestId: string, headers: IncomingHttpHeaders, origin: InternalCaller | null) => {
     let principal;
@@ -283,7 +288,7 @@ export async function startSamgraf(config: Config, logger: Logger, options: Star
     metrics,
     pages,
     ...(options.demoRoutes ? { routes: options.demoRoutes } : {}),
-    ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, { auditLog, accessLog, chains }, callerCheck(part, authenticator, config.purposes)) } } : {}),
+    ...(part ? { internal: { auth: part.internal, routes: internalRoutes(part, sourceHandles, { auditLog, accessLog, chains, followUp: ownFollowUp }, callerCheck(part, authenticator, config.purposes)) } } : {}),
     ...(part ? { part: part.name } : gateway ? { part: GATEWAY } : {}),
     transparency,
     eventFeed,
@@ -448,7 +453,7 @@ function sourceParts(parts: ReadonlyMap<string, string>): { part: string; url: s
  * The routes only other parts may call: every source's part lets samgraf's own part read its access log; the
  * register of persons also answers the others' lookups.
  */
-function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source>>, log: { auditLog: AuditLog; accessLog: AccessLogReader; chains: ChainVerifier }, callerOf: CallerCheck): InternalHttp['routes'] {
+function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source>>, log: { auditLog: AuditLog; accessLog: AccessLogReader; chains: ChainVerifier; followUp: () => FollowUpRequest }, callerOf: CallerCheck): InternalHttp['routes'] {
   const routes = new Map<string, (request: LookupRequest) => Promise<string>>();
   const sdl = JSON.stringify({ sdl: printSubgraphSdl(subgraphSdl(part.name)) });
   routes.set(SDL_PATH, async (request) => {
@@ -458,6 +463,7 @@ function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source
   if (part.name === SAMGRAF_PART) return routes;
   // samgraf's own part reads it: as a subgraph of its own, or served by the gateway.
   routes.set(ACCESS_LOG_PATH, (request) => answerAccessLogRead(request, log.accessLog, log.chains, log.auditLog, [SAMGRAF_PART, GATEWAY], callerOf));
+  routes.set(FOLLOW_UP_PATH, (request) => answerFollowUpRead(request, log.followUp, log.auditLog, [SAMGRAF_PART, GATEWAY], callerOf));
   if (!part.isRegister) return routes;
   const register = part.modules[0]!;
   routes.set(PERSONS_PATH, async (request) => {

@@ -30,6 +30,7 @@ import { ALL_SCOPES, testIssuers } from './helpers/tokens.js';
 import { runCli } from './helpers/cli.js';
 import { documentId, TrustedDocumentStore } from '../src/security/trusted-documents.js';
 import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { parseConfig, partConfigSchema } from '../src/config.js';
 import { composeSupergraph, configuredServices } from '../src/federation/compose.js';
@@ -82,6 +83,9 @@ async function officerHeaders(): Promise<Record<string, string>> {
   return { authorization: `Bearer ${token}`, 'x-purpose': 'employment-support' };
 }
 
+/** Every part follows up its own log: a read for employment support needs a case reference. */
+const FOLLOW_UP = { purposesRequiringCaseReference: ['employment-support'], intervalSeconds: 0.2 };
+
 /** The partner's client that config `clients` holds to its trusted documents, in every part. */
 const PORTAL = 'kommun-portal';
 
@@ -100,7 +104,7 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
     stores = await createTestDatabases(PARTS.map(storeKey));
     keyDir = mkdtempSync(join(tmpdir(), 'samgraf-federation-keys-'));
     // Every part's config names the partner's client, as an operator shares `clients` like `auth`.
-    server = await startFederatedTestServer(seeded.urls, Object.fromEntries(PARTS.map((part) => [part, stores.urls[storeKey(part)]!])), { clients: { [PORTAL]: { trustedDocuments: 'required' } } }, keyDir);
+    server = await startFederatedTestServer(seeded.urls, Object.fromEntries(PARTS.map((part) => [part, stores.urls[storeKey(part)]!])), { clients: { [PORTAL]: { trustedDocuments: 'required' } }, followUp: FOLLOW_UP }, keyDir);
   });
   after(async () => {
     await server?.close();
@@ -274,6 +278,93 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
     assert.equal(answer.status, 400);
     assert.equal(answer.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
     assert.equal(answer.data, undefined);
+  });
+
+  it('an auditor follows up every agency\'s log through the gateway: each agency\'s findings, paged as one; a review lands in the agency that holds the finding, and is logged there', async () => {
+    const since = new Date().toISOString();
+    const requestId = `followed-${++sent}`;
+    // Without a case reference, for a purpose that needs one (FOLLOW_UP): every part that served the read flags it.
+    const read = await ask('query One($p: String!) { citizen(personalNumber: $p) { givenNames benefits { id } cases { id } incomes { id } } }', { p: HUNDRED[5] }, requestId);
+    assert.equal(read.errors, undefined, JSON.stringify(read.errors));
+    const served: Record<string, string[]> = {};
+    await Promise.all(PARTS.map(async (part) => {
+      const store = openDatabase(stores.urls[storeKey(part)]!);
+      try {
+        const rows = await store('audit_events').where({ request_id: requestId }).select('writer_id', 'seq', 'operation_name') as { writer_id: string; seq: number; operation_name: string | null }[];
+        served[part] = rows.filter((row) => !row.operation_name?.startsWith('persons for ')).map((row) => `${row.writer_id}:${row.seq}:NO_CASE_REFERENCE`);
+      } finally {
+        await store.destroy();
+      }
+    }));
+    for (const part of PARTS) assert.equal(served[part]!.length, 1, `${part} served the read once`);
+
+    const { staff } = await testIssuers();
+    const auditor = { authorization: `Bearer ${await staff.mint({ sub: 'auditor-2', org: 'IMY', scope: 'audit:read' })}`, 'x-purpose': 'audit' };
+    const reviewer = { authorization: `Bearer ${await staff.mint({ sub: 'reviewer-1', org: 'IMY', scope: 'audit:read audit:review' })}`, 'x-purpose': 'audit' };
+    const query = `query Findings($since: DateTime, $first: Int, $after: String, $order: AuditFindingOrder) {
+      auditFindings(filter: { from: $since, kind: NO_CASE_REFERENCE }, order: $order, first: $first, after: $after) {
+        edges { node { id kind score explanation subjects event { id requestId purpose principal { subject organization } } review { verdict } } }
+        pageInfo { hasNextPage endCursor } } }`;
+    const all = await server.query(query, { since, first: 100 }, auditor);
+    assert.equal(all.errors, undefined, JSON.stringify(all.errors));
+    const nodes = all.data.auditFindings.edges.map((edge: any) => edge.node);
+    const ids: string[] = nodes.map((node: any) => node.id);
+    // Each agency's finding, with its event from that agency's log.
+    for (const part of PARTS) assert.ok(ids.includes(served[part]![0]!), `${part}'s finding in ${ids.join(', ')}`);
+    for (const part of PARTS) {
+      const node = nodes.find((n: any) => n.id === served[part]![0]);
+      assert.equal(node.event.requestId, requestId);
+      assert.equal(node.event.principal.subject, 'federation-officer');
+      assert.equal(node.event.purpose, 'employment-support');
+      // The gateway does not see whose data its parts returned; each agency's log names the person.
+      assert.deepEqual(node.subjects, part === GATEWAY_NAME ? [] : [HUNDRED[5]], part);
+      assert.equal(node.review, null);
+    }
+    // Page by page, in either order, the merge of every store's findings is the one-page answer.
+    for (const order of ['NEWEST', 'SCORE']) {
+      const whole = order === 'NEWEST' ? ids : (await server.query(query, { since, first: 100, order }, auditor)).data.auditFindings.edges.map((edge: any) => edge.node.id);
+      const paged: string[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 100; page++) {
+        const answer: any = await server.query(query, { since, first: 2, after, order }, auditor);
+        assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+        paged.push(...answer.data.auditFindings.edges.map((edge: any) => edge.node.id));
+        if (!answer.data.auditFindings.pageInfo.hasNextPage) break;
+        after = answer.data.auditFindings.pageInfo.endCursor;
+      }
+      assert.deepEqual(paged, whole, order);
+    }
+
+    // The social insurance agency's finding: reviewed through the gateway, recorded and logged there alone.
+    const theirs = served.socialInsurance![0]!;
+    const mutation = 'mutation Review($id: ID!, $verdict: FindingVerdict!, $note: String) { reviewFinding(id: $id, verdict: $verdict, note: $note) { id review { verdict note reviewer reviewerOrganization } reviews { verdict } event { requestId } } }';
+    const refused = await server.query(mutation, { id: theirs, verdict: 'JUSTIFIED' }, auditor);
+    assert.equal(refused.errors?.[0]?.extensions?.code, 'UNAUTHORIZED_FIELD_OR_TYPE', JSON.stringify(refused.errors));
+    const unknown = await server.query(mutation, { id: `${randomUUID()}:1:OFF_HOURS`, verdict: 'JUSTIFIED' }, reviewer);
+    assert.equal(unknown.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(unknown.errors));
+    const reviewed = await server.query(mutation, { id: theirs, verdict: 'UNJUSTIFIED', note: 'no case was open' }, reviewer);
+    assert.equal(reviewed.errors, undefined, JSON.stringify(reviewed.errors));
+    assert.deepEqual(reviewed.data.reviewFinding, {
+      id: theirs, review: { verdict: 'UNJUSTIFIED', note: 'no case was open', reviewer: 'reviewer-1', reviewerOrganization: 'IMY' }, reviews: [{ verdict: 'UNJUSTIFIED' }], event: { requestId },
+    });
+    const again = await server.query(mutation, { id: theirs, verdict: 'JUSTIFIED' }, reviewer);
+    assert.deepEqual(again.data.reviewFinding.reviews, [{ verdict: 'UNJUSTIFIED' }, { verdict: 'JUSTIFIED' }]);
+    for (const part of PARTS) {
+      const store = openDatabase(stores.urls[storeKey(part)]!);
+      try {
+        const reviews = await store('audit_finding_reviews').where({ finding_id: theirs }).orderBy('id').select('verdict', 'reviewer_subject');
+        assert.deepEqual(reviews, part === 'socialInsurance' ? [{ verdict: 'UNJUSTIFIED', reviewer_subject: 'reviewer-1' }, { verdict: 'JUSTIFIED', reviewer_subject: 'reviewer-1' }] : [], part);
+        const operations = (await store('audit_events').where({ operation_name: 'follow-up review for gateway' }).select('subjects_requested') as { subjects_requested: string }[]);
+        assert.equal(operations.length, part === 'socialInsurance' ? 2 : 0, `${part} logged the reviews of its finding, and only it`);
+        if (part === 'socialInsurance') assert.deepEqual(JSON.parse(operations[0]!.subjects_requested), [HUNDRED[5]]);
+        // Reading the findings is logged in every agency's log.
+        assert.ok(part === GATEWAY_NAME || await store('audit_events').where({ operation_name: 'follow-up findings for gateway' }).first(), `${part} logged the read of its findings`);
+      } finally {
+        await store.destroy();
+      }
+    }
+    const unreviewed = await server.query(query.replace('kind: NO_CASE_REFERENCE', 'kind: NO_CASE_REFERENCE, reviewed: true'), { since, first: 100 }, auditor);
+    assert.deepEqual(unreviewed.data.auditFindings.edges.map((edge: any) => [edge.node.id, edge.node.review.verdict]), [[theirs, 'JUSTIFIED']]);
   });
 
   it('a client held to its trusted documents runs its document through the gateway, and nothing else there or at a subgraph', async () => {

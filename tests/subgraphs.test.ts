@@ -299,29 +299,48 @@ describe('subgraphs called directly', { timeout: 300_000 }, () => {
     assert.deepEqual(JSON.parse(bound.text).persons.map((p: { visible: boolean }) => p.visible), [true, false, false]);
   });
 
-  it('samgraf\'s own part reads an agency\'s log only for a caller the agency checks itself', async () => {
+  it('samgraf\'s own part reads an agency\'s log and follow-up only for a caller the agency checks itself, and only what that caller may', async () => {
     const { InternalAuth } = await import('../src/federation/internal-auth.js');
-    const samgraf = await InternalAuth.create('samgraf', { signingKey: federation.keys.samgraf!.privateKey, trustedKeys: federation.trustedKeys });
-    const read = async (extra: Record<string, string | undefined>, principal?: Principal) => {
+    const signer = async (name: string) => InternalAuth.create(name, { signingKey: federation.keys[name]!.privateKey, trustedKeys: federation.trustedKeys });
+    const samgraf = await signer('samgraf');
+    const ask = async (path: string, read: unknown, extra: Record<string, string | undefined>, principal?: Principal, as = samgraf) => {
       const requestId = `log-read-${++sent}`;
-      const body = JSON.stringify({ read: 'search', filter: {}, after: null, limit: 5 });
+      const body = JSON.stringify(read);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
       for (const [name, value] of Object.entries(extra)) if (value !== undefined) headers[name] = value;
-      headers[INTERNAL_HEADER] = await samgraf.signRequest('socialInsurance', { requestId, body, headers, principal: principal ?? null });
-      const response = await fetch(new URL('/internal/access-log', federation.parts.socialInsurance!.url), { method: 'POST', headers, body });
+      headers[INTERNAL_HEADER] = await as.signRequest('socialInsurance', { requestId, body, headers, principal: principal ?? null });
+      const response = await fetch(new URL(path, federation.parts.socialInsurance!.url), { method: 'POST', headers, body });
       return { status: response.status, text: await response.text() };
     };
     const invented: Principal = {
-      type: 'STAFF', subject: 'nobody', organization: 'IMY', scopes: new Set(['audit:read']), purposes: ['audit'], municipality: null, apiKeyId: null, issuer: null, boundPurpose: null,
+      type: 'STAFF', subject: 'nobody', organization: 'IMY', scopes: new Set(['audit:read', 'audit:review']), purposes: ['audit'], municipality: null, apiKeyId: null, issuer: null, boundPurpose: null,
     };
-    const refused = await read({ 'x-purpose': 'audit' }, invented);
-    assert.equal(refused.status, 400, refused.text);
-    assert.doesNotMatch(refused.text, /\d{12}/);
-    const withoutScope = await read(await staff({ org: 'IMY', scope: 'citizen:read', purposes: ['audit'] }, 'audit'));
-    assert.equal(withoutScope.status, 400);
-    const auditor = await read(await staff({ org: 'IMY', scope: 'audit:read', purposes: ['audit'] }, 'audit'));
-    assert.equal(auditor.status, 200, auditor.text);
-    assert.ok(Array.isArray(JSON.parse(auditor.text)));
+    const findings = { read: 'findings', filter: { fromMs: null, toMs: null, kind: null, organization: null, reviewed: null }, order: 'NEWEST', after: null, limit: 5 };
+    const review = { read: 'review', id: `${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}:1:OFF_HOURS`, verdict: 'JUSTIFIED', note: null };
+    for (const [path, read] of [['/internal/access-log', { read: 'search', filter: {}, after: null, limit: 5 }], ['/internal/follow-up', findings]] as const) {
+      const refused = await ask(path, read, { 'x-purpose': 'audit' }, invented);
+      assert.equal(refused.status, 400, `${path}: ${refused.text}`);
+      assert.doesNotMatch(refused.text, /\d{12}/);
+      const withoutScope = await ask(path, read, await staff({ org: 'IMY', scope: 'citizen:read', purposes: ['audit'] }, 'audit'));
+      assert.equal(withoutScope.status, 400, path);
+      const bound = await ask(path, read, await staff({ org: 'IMY', scope: 'audit:read', purposes: ['audit'], municipality: '0180' }, 'audit'));
+      assert.equal(bound.status, 400, `${path}: a principal bound to a municipality reads no log`);
+      const otherPart = await ask(path, read, await staff({ org: 'IMY', scope: 'audit:read', purposes: ['audit'] }, 'audit'), undefined, await signer('employmentService'));
+      assert.equal(otherPart.status, 400, `${path}: only samgraf's own part or the gateway asks`);
+      const tooMany = await ask(path, { ...read, limit: 5000 }, await staff({ org: 'IMY', scope: 'audit:read', purposes: ['audit'] }, 'audit'));
+      assert.equal(tooMany.status, 400, path);
+      const auditor = await ask(path, read, await staff({ org: 'IMY', scope: 'audit:read', purposes: ['audit'] }, 'audit'));
+      assert.equal(auditor.status, 200, auditor.text);
+      assert.ok(Array.isArray(JSON.parse(auditor.text)));
+    }
+    // A review needs audit:review here too; a finding this agency does not hold is not its to review.
+    const reader = await ask('/internal/follow-up', review, await staff({ org: 'IMY', scope: 'audit:read', purposes: ['audit'] }, 'audit'));
+    assert.equal(reader.status, 400, reader.text);
+    const reviewer = await ask('/internal/follow-up', review, await staff({ org: 'IMY', scope: 'audit:review', purposes: ['audit'] }, 'audit'));
+    assert.equal(reviewer.status, 200, reviewer.text);
+    assert.equal(JSON.parse(reviewer.text), null);
+    const badVerdict = await ask('/internal/follow-up', { ...review, verdict: 'FINE' }, await staff({ org: 'IMY', scope: 'audit:review', purposes: ['audit'] }, 'audit'));
+    assert.equal(badVerdict.status, 400);
   });
 
   it('_entities: at most 100 representations from a direct caller (the gateway\'s own are bounded at the gateway), each naming an entity type', async () => {

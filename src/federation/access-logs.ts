@@ -56,7 +56,7 @@ export interface RemoteLog {
 /** The asking side: one request's reader and verifier over the local log and every remote one. */
 export function federatedAccessLog(options: { local: AccessLogReader; localChains: ChainVerifier; remotes: readonly RemoteLog[]; auth: InternalAuth; timeoutMs: number; vouches?: boolean }) {
   return (request: PeopleRequest): { accessLog: AccessLogSearch; chains: ChainReporter } => {
-    const ask = <T>(read: Read) => Promise.all(options.remotes.map((remote) => askPart<T>(remote, read, request, options)));
+    const ask = <T>(read: Read) => Promise.all(options.remotes.map((remote) => askPart<T>(remote, ACCESS_LOG_PATH, read, request, options)));
     // Which agency holds each event read in this request, and its leaf there: its proofs are that agency's to give.
     const held = new Map<string, { remote: RemoteLog; leafIndex: number | null }>();
     const keyOf = (event: { writer: string; seq: number }) => `${event.writer}:${event.seq}`;
@@ -66,7 +66,7 @@ export function federatedAccessLog(options: { local: AccessLogReader; localChain
           const [own, remote] = await Promise.all([
             options.local.search(filter, after, limit),
             Promise.all(options.remotes.map(async (part) => {
-              const events = await askPart<RemoteEvent[]>(part, { read: 'search', filter, after, limit }, request, options);
+              const events = await askPart<RemoteEvent[]>(part, ACCESS_LOG_PATH, { read: 'search', filter, after, limit }, request, options);
               return events.map(({ leafIndex, ...event }) => {
                 held.set(keyOf(event), { remote: part, leafIndex });
                 return event as AuditEvent;
@@ -91,7 +91,7 @@ export function federatedAccessLog(options: { local: AccessLogReader; localChain
           for (const part of options.remotes) {
             const theirs = events.filter((event) => held.get(keyOf(event))?.remote === part).map(({ writer, seq }) => ({ writer, seq }));
             if (theirs.length === 0) continue;
-            (await askPart<(InclusionProof | null)[]>(part, { read: 'proofs', events: theirs, checkpoint }, request, options)).forEach((proof, i) => proofs.set(keyOf(theirs[i]!), proof));
+            (await askPart<(InclusionProof | null)[]>(part, ACCESS_LOG_PATH, { read: 'proofs', events: theirs, checkpoint }, request, options)).forEach((proof, i) => proofs.set(keyOf(theirs[i]!), proof));
           }
           return events.map((event) => proofs.get(keyOf(event)) ?? null);
         },
@@ -133,7 +133,11 @@ export function federatedAccessLog(options: { local: AccessLogReader; localChain
   };
 }
 
-async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest, options: { auth: InternalAuth; timeoutMs: number; vouches?: boolean }): Promise<T> {
+/**
+ * One signed read of another agency's log (or its follow-up) at `path`, on the caller's behalf. Any failure is
+ * AUDIT_UNAVAILABLE: an agency that does not answer must never look like one with nothing to show.
+ */
+export async function askPart<T>(remote: RemoteLog, path: string, read: unknown, request: PeopleRequest, options: { auth: InternalAuth; timeoutMs: number; vouches?: boolean }): Promise<T> {
   const body = JSON.stringify(read);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': request.requestId };
   for (const name of CALLER_HEADERS) if (request.headers[name] !== undefined) headers[name] = request.headers[name]!;
@@ -148,7 +152,7 @@ async function askPart<T>(remote: RemoteLog, read: Read, request: PeopleRequest,
   headers[INTERNAL_HEADER] = await options.auth.signRequest(remote.part, { requestId: request.requestId, body, headers });
   try {
     const { response, text } = await inClientSpan(remote.part, headers, async () => {
-      const answer = await fetch(new URL(ACCESS_LOG_PATH, remote.url), { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
+      const answer = await fetch(new URL(path, remote.url), { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
       return { response: answer, text: await answer.text(), status: answer.status };
     });
     if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
@@ -196,17 +200,17 @@ export async function answerAccessLogRead(request: LookupRequest, reader: Access
   return JSON.stringify(entries.map((entry, i) => ({ ...entry, receipt: receipts[i] })));
 }
 
-/** As the single server's rules have it: `audit:read`, and never for a principal bound to a municipality. */
-function mayAudit(principal: Principal): boolean {
-  return hasScope(principal, 'audit:read') && principal.municipality === null && principal.type !== 'CITIZEN';
+/** As the single server's rules have it: one of `scopes` (`audit:read` by default), never for a principal bound to a municipality. */
+export function mayAudit(principal: Principal, scopes: readonly string[] = ['audit:read']): boolean {
+  return scopes.some((scope) => hasScope(principal, scope)) && principal.municipality === null && principal.type !== 'CITIZEN';
 }
 
 /**
- * The agency's record that its log was read, for whom. The people the events name are on record as asked for:
+ * The agency's record that its log (or its follow-up, `what`) was read, for whom. The people the events name are on record as asked for:
  * the read itself is samgraf's own part's, whose event names them as read (ACCESS_LOG) — once, in a citizen's
  * own view, rather than once per agency.
  */
-async function logRead(request: LookupRequest, principal: Principal, auditLog: AuditLog, named: string[]): Promise<void> {
+export async function logRead(request: LookupRequest, principal: Principal, auditLog: AuditLog, named: string[], what = 'access log'): Promise<void> {
   const header = (name: string) => {
     const value = request.headers[name];
     const text = Array.isArray(value) ? value[0] : value;
@@ -219,7 +223,7 @@ async function logRead(request: LookupRequest, principal: Principal, auditLog: A
     purpose: header('x-purpose'),
     legalBasis: header('x-legal-basis'),
     caseReference: header('x-case-reference'),
-    operationName: `access log for ${request.caller.part}`,
+    operationName: `${what} for ${request.caller.part}`,
     documentHash: null,
     subjects: [],
     subjectCategories: {},

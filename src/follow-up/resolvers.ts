@@ -7,7 +7,7 @@ import { afterArgument, pageSizeArgument } from '../core/arguments.js';
 import type { CursorList } from '../core/cursor.js';
 import { BadUserInputError } from '../core/errors.js';
 import type { Resolvers } from '../access-log/generated.js';
-import type { FindingOrder, FindingRow } from './store.js';
+import { findingKey, type FindingOrder, type FindingRow } from './store.js';
 
 /** The most a review's note holds. */
 export const MAX_NOTE_CHARS = 2000;
@@ -20,8 +20,6 @@ function parsePosition(position: string): { key: number; id: string } | null {
   const key = Number(position.slice(0, bar));
   return bar > 0 && Number.isFinite(key) ? { key, id: position.slice(bar + 1) } : null;
 }
-
-const keyOf = (row: FindingRow, order: FindingOrder) => (order === 'SCORE' ? Number(row.score) : Number(row.occurred_ms));
 
 export const followUpResolvers: Resolvers = {
   Query: {
@@ -38,7 +36,7 @@ export const followUpResolvers: Resolvers = {
         reviewed: filter.reviewed ?? null,
       }, order, afterArgument(ctx.cursors, list, args.after, parsePosition), limit + 1);
       const nodes = rows.slice(0, limit);
-      const cursorOf = (row: FindingRow) => ctx.cursors.encode(list, `${keyOf(row, order)}|${row.id}`);
+      const cursorOf = (row: FindingRow) => ctx.cursors.encode(list, `${findingKey(row, order)}|${row.id}`);
       return {
         edges: nodes.map((node) => ({ cursor: cursorOf(node), node })),
         pageInfo: { hasNextPage: rows.length > limit, endCursor: nodes.length > 0 ? cursorOf(nodes.at(-1)!) : null },

@@ -154,6 +154,9 @@ export interface FindingFilter {
 
 export type FindingOrder = 'NEWEST' | 'SCORE';
 
+/** A finding's sort key in `order`: searches go down it, then down the id. */
+export const findingKey = (row: FindingRow, order: FindingOrder): number => (order === 'SCORE' ? Number(row.score) : Number(row.occurred_ms));
+
 /** A page of findings, newest first (or highest score first), after a position of the same order. */
 export async function searchFindings(db: Knex, filter: FindingFilter, order: FindingOrder, after: { key: number; id: string } | null, limit: number): Promise<FindingRow[]> {
   const column = order === 'SCORE' ? 'score' : 'occurred_ms';
