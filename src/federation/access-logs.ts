@@ -240,14 +240,20 @@ export async function logRead(request: LookupRequest, principal: Principal, audi
 const TWELVE_DIGITS = /^\d{12}$/;
 const WRITER = /^[0-9a-f-]{36}$/;
 
-function parseRead(body: string): Read {
-  let read: Partial<Record<string, unknown>>;
+/** A read's body as a JSON object, or a refusal naming what it is not (`what`: "the access log"). */
+export function readObject(body: string, what: string): Partial<Record<string, unknown>> {
+  let read: unknown;
   try {
-    read = JSON.parse(body) as Partial<Record<string, unknown>>;
+    read = JSON.parse(body);
   } catch {
     throw new LookupRefused('the body is not JSON');
   }
-  if (typeof read !== 'object' || read === null || Array.isArray(read)) throw new LookupRefused('not a read of the access log');
+  if (typeof read !== 'object' || read === null || Array.isArray(read)) throw new LookupRefused(`not a read of ${what}`);
+  return read as Partial<Record<string, unknown>>;
+}
+
+function parseRead(body: string): Read {
+  const read = readObject(body, 'the access log');
   const limit = read.limit;
   const boundedLimit = typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 && limit <= 1001;
   const after = read.after === null || isPosition(read.after);

@@ -20,7 +20,7 @@ import { FINDING_KINDS } from '../follow-up/rules.js';
 import { MAX_NOTE_CHARS } from '../follow-up/resolvers.js';
 import type { FollowUpRequest } from '../follow-up/service.js';
 import { findingKey, VERDICTS, type FindingFilter, type FindingOrder, type FindingRow, type ReviewRow, type Verdict } from '../follow-up/store.js';
-import { askPart, logRead, mayAudit, type RemoteLog } from './access-logs.js';
+import { askPart, logRead, mayAudit, readObject, type RemoteLog } from './access-logs.js';
 import type { InternalAuth } from './internal-auth.js';
 import { LookupRefused, type CallerCheck, type LookupRequest } from './person-directory.js';
 
@@ -126,13 +126,7 @@ export async function answerFollowUpRead(request: LookupRequest, followUp: () =>
 const ID = /^[0-9a-f-]{36}:\d{1,20}:[A-Z_]{1,32}$/;
 
 function parseRead(body: string): Read {
-  let read: Partial<Record<string, unknown>>;
-  try {
-    read = JSON.parse(body) as Partial<Record<string, unknown>>;
-  } catch {
-    throw new LookupRefused('the body is not JSON');
-  }
-  if (typeof read !== 'object' || read === null || Array.isArray(read)) throw new LookupRefused('not a read of the follow-up');
+  const read = readObject(body, 'the follow-up');
   if (read.read === 'findings' && isLimit(read.limit) && (read.order === 'NEWEST' || read.order === 'SCORE') && (read.after === null || isPosition(read.after)) && isFilter(read.filter)) {
     const { filter } = read;
     return { read: 'findings', order: read.order, after: read.after, limit: read.limit, filter: { fromMs: filter.fromMs, toMs: filter.toMs, kind: filter.kind, organization: filter.organization, reviewed: filter.reviewed } };
