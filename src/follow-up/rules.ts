@@ -74,9 +74,37 @@ export function isFollowedUp(event: AuditEvent): boolean {
   return (event.principal.type === 'STAFF' || event.principal.type === 'API_KEY') && (event.outcome === 'OK' || event.outcome === 'PARTIAL') && served;
 }
 
+/** Swedish wall-clock time at an instant: its calendar day (`YYYY-MM-DD`), minutes since midnight, ISO weekday. */
+interface SwedishClock {
+  day: string;
+  minutes: number;
+  dayOfWeek: number;
+}
+
+const HOUR_MS = 3_600_000;
+/** Stockholm's UTC offset (ms) by UTC hour: it changes only on the hour (01:00 UTC), so one lookup serves an hour. */
+const offsets = new Map<number, number>();
+
+/**
+ * The worker looks at every event, and the time-zone rules (Temporal) cost tens of microseconds a call: they are
+ * asked once per UTC hour, and the rest is arithmetic.
+ */
+export function swedishClock(iso: string): SwedishClock {
+  const ms = Date.parse(iso);
+  const hour = Math.floor(ms / HOUR_MS);
+  let offset = offsets.get(hour);
+  if (offset === undefined) {
+    if (offsets.size > 10_000) offsets.clear();
+    offset = Temporal.Instant.fromEpochMilliseconds(hour * HOUR_MS).toZonedDateTimeISO(STOCKHOLM).offsetNanoseconds / 1e6;
+    offsets.set(hour, offset);
+  }
+  const local = new Date(ms + offset);
+  return { day: local.toISOString().slice(0, 10), minutes: local.getUTCHours() * 60 + local.getUTCMinutes(), dayOfWeek: local.getUTCDay() === 0 ? 7 : local.getUTCDay() };
+}
+
 /** The Swedish calendar day (`YYYY-MM-DD`) an instant falls on. */
 export function swedishDay(iso: string): string {
-  return Temporal.Instant.from(iso).toZonedDateTimeISO(STOCKHOLM).toPlainDate().toString();
+  return swedishClock(iso).day;
 }
 
 const CLOSENESS_WORDS: Record<Closeness, string> = {
@@ -137,12 +165,12 @@ const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Satur
 /** OFF_HOURS: a person (staff) read outside working hours, Swedish time. Partners' servers keep no office hours. */
 export function offHours(event: AuditEvent, hours: WorkingHours): FindingDraft | null {
   if (event.principal.type !== 'STAFF') return null;
-  const local = Temporal.Instant.from(event.occurredAt).toZonedDateTimeISO(STOCKHOLM);
-  const minutes = local.hour * 60 + local.minute;
+  const local = swedishClock(event.occurredAt);
+  const { minutes } = local;
   const workingDay = hours.days.includes(local.dayOfWeek);
   const withinHours = hours.start <= hours.end ? minutes >= hours.start && minutes < hours.end : minutes >= hours.start || minutes < hours.end;
   if (workingDay && withinHours) return null;
-  const when = `${local.toPlainDate().toString()} ${clock(minutes)}`;
+  const when = `${local.day} ${clock(minutes)}`;
   const why = workingDay ? `outside working hours ${clock(hours.start)}–${clock(hours.end)}` : `on a ${WEEKDAYS[local.dayOfWeek - 1]}, not a working day`;
   return {
     kind: 'OFF_HOURS',
