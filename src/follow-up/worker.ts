@@ -30,10 +30,12 @@ export interface RegisterFacts {
   protectedAmong(persons: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
-/** Events looked at in one round (one transaction). */
+/** Events looked at in one round (one transaction), at most. */
 const ROUND_EVENTS = 500;
+/** Queued runs taken in one round, at most: each is a condition of the round's one SELECT. */
+const ROUND_QUEUE_ROWS = 200;
 
-interface PendingRow {
+export interface PendingRow {
   id: number;
   writer_id: string;
   from_seq: number | string;
@@ -92,19 +94,18 @@ export class FollowUp {
   private async lookAtQueued(trx: Knex.Transaction): Promise<number> {
     const lock = trx(FOLLOW_UP_LOCK).where({ id: 1 });
     await (dialectOf(trx) === 'sqlite' ? lock : lock.forUpdate()).first();
-    const pending = await trx<PendingRow>(FOLLOW_UP_PENDING).orderBy('id').limit(50);
-    const events: AuditEvent[] = [];
-    for (const row of pending) {
-      if (events.length >= ROUND_EVENTS) break;
-      const rows = await trx<EventRow>('audit_events').where('writer_id', row.writer_id).whereBetween('seq', [Number(row.from_seq), Number(row.to_seq)])
-        .orderBy('seq').limit(ROUND_EVENTS - events.length);
-      events.push(...rows.map(fromRow));
-      const last = rows.length === 0 ? Number(row.to_seq) : Number(rows.at(-1)!.seq);
-      // A queued run is taken whole or up to where this round stopped; the rest stays queued.
-      if (last >= Number(row.to_seq)) await trx(FOLLOW_UP_PENDING).where({ id: row.id }).delete();
-      else await trx(FOLLOW_UP_PENDING).where({ id: row.id }).update({ from_seq: last + 1 });
-    }
+    const pending = await trx<PendingRow>(FOLLOW_UP_PENDING).orderBy('id').limit(ROUND_QUEUE_ROWS);
     if (pending.length === 0) return 0;
+    const taken = roundOf(pending);
+    // One statement for the round's events and one for its queue rows, whatever the number of commits queued
+    // (at concurrency 1, every request is a commit of its own).
+    const rows = await trx<EventRow>('audit_events').where((q) => {
+      for (const run of taken.runs) q.orWhere((one) => one.where('writer_id', run.writer).whereBetween('seq', [run.from, run.to]));
+    }).orderBy(['writer_id', 'seq']);
+    const events = rows.map(fromRow);
+    await trx(FOLLOW_UP_PENDING).whereIn('id', taken.done).delete();
+    // A run longer than a round is taken in part; the rest stays queued.
+    if (taken.rest !== null) await trx(FOLLOW_UP_PENDING).where({ id: taken.rest.id }).update({ from_seq: taken.rest.from });
     const now = Date.now();
     const followed = events.filter(isFollowedUp).sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
     const facts = this.register?.() ?? null;
@@ -135,6 +136,11 @@ export class FollowUp {
    * Counts each staff reader's distinct persons per Swedish day, and judges each day the round touched against
    * the reader's own earlier days and their colleagues' (rules.ts, volumeOutlier). A day's finding is made once,
    * on the event that made it stand out, and kept up to date as the day's count grows.
+   *
+   * A round's statements do not grow with its readers: the persons already counted, and every day row the
+   * judgements need (the readers' own and their organisations'), are read in one statement each; the days are
+   * then judged one after another in memory, each seeing the counts of the days judged before it; the counts are
+   * written back in one upsert.
    */
   private async countVolumes(trx: Knex.Transaction, events: readonly AuditEvent[], now: number): Promise<void> {
     const days = new Map<string, { reader: string; day: string; organization: string | null; events: AuditEvent[] }>();
@@ -145,35 +151,102 @@ export class FollowUp {
       if (!days.has(key)) days.set(key, { reader, day, organization: event.principal.organization, events: [] });
       days.get(key)!.events.push(event);
     }
+    if (days.size === 0) return;
     const rule = this.rules.volume;
-    for (const { reader, day, organization, events: ofDay } of days.values()) {
-      const subjects = [...new Set(ofDay.flatMap(personsRead))];
-      const known = new Set(await trx(READER_PERSONS).where({ reader, day }).whereIn('subject', subjects).pluck('subject') as string[]);
-      const fresh = subjects.filter((subject) => !known.has(subject));
-      for (let i = 0; i < fresh.length; i += 500) await trx(READER_PERSONS).insert(fresh.slice(i, i + 500).map((subject) => ({ reader, day, subject })));
-      const existing = await trx(READER_DAYS).where({ reader, day }).first() as { persons: number | string; finding_id: string | null } | undefined;
-      const before = Number(existing?.persons ?? 0);
-      const count = before + fresh.length;
-      if (existing) await trx(READER_DAYS).where({ reader, day }).update({ persons: count });
-      else await trx(READER_DAYS).insert({ reader, day, organization, persons: count, finding_id: null });
-      const since = Temporal.PlainDate.from(day).subtract({ days: rule.historyDays }).toString();
-      const own = (await trx(READER_DAYS).where({ reader }).where('day', '>=', since).where('day', '<', day).pluck('persons')).map(Number);
-      const peers = organization === null ? [] : (await trx(READER_DAYS).where({ organization }).whereNot({ reader }).where('day', '>=', since).where('day', '<=', day).pluck('persons')).map(Number);
+    const sinceOf = (day: string) => Temporal.PlainDate.from(day).subtract({ days: rule.historyDays }).toString();
+    const touched = [...days.values()];
+    const subjectsOf = new Map(touched.map((d) => [`${d.reader}|${d.day}`, [...new Set(d.events.flatMap(personsRead))]]));
+
+    const subjects = [...new Set([...subjectsOf.values()].flat())];
+    const counted: { reader: string; day: string; subject: string }[] = [];
+    // In slices: SQLite takes at most 32,766 values in a statement.
+    for (let i = 0; i < subjects.length; i += 5000) {
+      counted.push(...await trx(READER_PERSONS).select('reader', 'day', 'subject')
+        .where((q) => { for (const d of touched) q.orWhere({ reader: d.reader, day: d.day }); })
+        .whereIn('subject', subjects.slice(i, i + 5000)) as { reader: string; day: string; subject: string }[]);
+    }
+    const knownOf = new Map<string, Set<string>>();
+    for (const row of counted) {
+      const key = `${row.reader}|${row.day}`;
+      if (!knownOf.has(key)) knownOf.set(key, new Set());
+      knownOf.get(key)!.add(row.subject);
+    }
+
+    const earliest = touched.map((d) => sinceOf(d.day)).sort()[0]!;
+    const latest = touched.map((d) => d.day).sort().at(-1)!;
+    const readers = [...new Set(touched.map((d) => d.reader))];
+    const organizations = [...new Set(touched.map((d) => d.organization).filter((o): o is string => o !== null))];
+    const stored = await trx(READER_DAYS).select('reader', 'day', 'organization', 'persons', 'finding_id')
+      .where('day', '>=', earliest).where('day', '<=', latest)
+      .where((q) => {
+        q.whereIn('reader', readers);
+        if (organizations.length > 0) q.orWhereIn('organization', organizations);
+      }) as { reader: string; day: string; organization: string | null; persons: number | string; finding_id: string | null }[];
+    const rows = new Map(stored.map((row) => [`${row.reader}|${row.day}`, { ...row, persons: Number(row.persons) }]));
+
+    const fresh: { reader: string; day: string; subject: string }[] = [];
+    const newFindings: FindingRow[] = [];
+    const updatedFindings: { id: string; score: number; explanation: string }[] = [];
+    for (const { reader, day, organization, events: ofDay } of touched) {
+      const key = `${reader}|${day}`;
+      const known = knownOf.get(key) ?? new Set<string>();
+      const added = subjectsOf.get(key)!.filter((subject) => !known.has(subject));
+      for (const subject of added) fresh.push({ reader, day, subject });
+      const existing = rows.get(key);
+      const before = existing?.persons ?? 0;
+      const count = before + added.length;
+      const row = existing ?? { reader, day, organization, persons: 0, finding_id: null };
+      row.persons = count;
+      rows.set(key, row);
+      const since = sinceOf(day);
+      const all = [...rows.values()];
+      const own = all.filter((r) => r.reader === reader && r.day >= since && r.day < day).map((r) => r.persons);
+      const peers = organization === null ? [] : all.filter((r) => r.organization === organization && r.reader !== reader && r.day >= since && r.day <= day).map((r) => r.persons);
       const threshold = dayThreshold({ own, peers }, rule);
       if (threshold === null || count <= threshold) continue;
-      if (existing?.finding_id) {
+      if (row.finding_id) {
         const draft = volumeOutlier({ day, persons: count, own, peers, organization }, rule, []);
-        await trx(FINDINGS).where({ id: existing.finding_id }).update({ score: Math.round(draft!.score * 1000) / 1000, explanation: draft!.explanation });
+        updatedFindings.push({ id: row.finding_id, score: Math.round(draft!.score * 1000) / 1000, explanation: draft!.explanation });
         continue;
       }
       // The finding is the read that took the day past the threshold.
       const crossing = crossingRead(ofDay, known, before, threshold);
       const draft = volumeOutlier({ day, persons: count, own, peers, organization }, rule, personsRead(crossing));
-      const row = findingRow(refOf(crossing), draft!, now);
-      await trx(FINDINGS).insert(row).onConflict('id').ignore();
-      await trx(READER_DAYS).where({ reader, day }).update({ finding_id: row.id });
+      const finding = findingRow(refOf(crossing), draft!, now);
+      newFindings.push(finding);
+      row.finding_id = finding.id;
     }
+
+    for (let i = 0; i < fresh.length; i += 500) await trx(READER_PERSONS).insert(fresh.slice(i, i + 500));
+    const written = touched.map((d) => rows.get(`${d.reader}|${d.day}`)!)
+      .map(({ reader, day, organization, persons, finding_id }) => ({ reader, day, organization, persons, finding_id }));
+    await trx(READER_DAYS).insert(written).onConflict(['reader', 'day']).merge(['persons', 'finding_id']);
+    if (newFindings.length > 0) await trx(FINDINGS).insert(newFindings).onConflict('id').ignore();
+    for (const finding of updatedFindings) await trx(FINDINGS).where({ id: finding.id }).update({ score: finding.score, explanation: finding.explanation });
   }
+}
+
+/**
+ * What a round takes of the queue, oldest first: whole runs while they fit in ROUND_EVENTS, and of a run that
+ * does not fit (only ever the first: a commit of more than ROUND_EVENTS events), its first ROUND_EVENTS.
+ */
+export function roundOf(pending: readonly PendingRow[]): { runs: { writer: string; from: number; to: number }[]; done: number[]; rest: { id: number; from: number } | null } {
+  const runs: { writer: string; from: number; to: number }[] = [];
+  const done: number[] = [];
+  let events = 0;
+  for (const row of pending) {
+    const from = Number(row.from_seq);
+    const to = Number(row.to_seq);
+    if (events + (to - from + 1) > ROUND_EVENTS) {
+      if (runs.length > 0) break;
+      runs.push({ writer: row.writer_id, from, to: from + ROUND_EVENTS - 1 });
+      return { runs, done, rest: { id: row.id, from: from + ROUND_EVENTS } };
+    }
+    runs.push({ writer: row.writer_id, from, to });
+    done.push(row.id);
+    events += to - from + 1;
+  }
+  return { runs, done, rest: null };
 }
 
 /** The first of a day's reads (in time order) after which the day's distinct persons exceed `threshold`. */

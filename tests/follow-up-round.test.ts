@@ -1,0 +1,35 @@
+/** What one round of the follow-up takes of its queue (worker.ts, roundOf): edge cases of the one-SELECT round. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { roundOf, type PendingRow } from '../src/follow-up/worker.js';
+
+const run = (id: number, from: number, to: number, writer = 'w1'): PendingRow => ({ id, writer_id: writer, from_seq: from, to_seq: String(to) });
+
+describe('a follow-up round', () => {
+  it('takes whole runs, oldest first, of every writer, while they fit in 500 events', () => {
+    const taken = roundOf([run(1, 1, 1), run(2, 1, 3, 'w2'), run(3, 2, 2), run(4, 3, 497), run(5, 498, 498)]);
+    assert.deepEqual(taken.runs, [{ writer: 'w1', from: 1, to: 1 }, { writer: 'w2', from: 1, to: 3 }, { writer: 'w1', from: 2, to: 2 }, { writer: 'w1', from: 3, to: 497 }]);
+    assert.deepEqual(taken.done, [1, 2, 3, 4]);
+    assert.equal(taken.rest, null);
+  });
+
+  it('takes a first run longer than a round in part, and leaves the rest of it queued', () => {
+    const taken = roundOf([run(7, 10, 1209), run(8, 1210, 1210)]);
+    assert.deepEqual(taken.runs, [{ writer: 'w1', from: 10, to: 509 }]);
+    assert.deepEqual(taken.done, []);
+    assert.deepEqual(taken.rest, { id: 7, from: 510 });
+  });
+
+  it('stops before a later run that would not fit, without splitting it', () => {
+    const taken = roundOf([run(1, 1, 100), run(2, 101, 1000)]);
+    assert.deepEqual(taken.done, [1]);
+    assert.equal(taken.rest, null);
+    assert.equal(taken.runs.length, 1);
+  });
+
+  it('takes exactly 500 events whole', () => {
+    const taken = roundOf([run(1, 1, 500), run(2, 501, 501)]);
+    assert.deepEqual(taken.done, [1]);
+    assert.equal(taken.rest, null);
+  });
+});
