@@ -11,6 +11,20 @@ describe('a follow-up round', () => {
     assert.deepEqual(taken.runs, [{ writer: 'w1', from: 1, to: 1 }, { writer: 'w2', from: 1, to: 3 }, { writer: 'w1', from: 2, to: 2 }, { writer: 'w1', from: 3, to: 497 }]);
     assert.deepEqual(taken.done, [1, 2, 3, 4]);
     assert.equal(taken.rest, null);
+    assert.equal(taken.full, true, 'it left a run queued');
+  });
+
+  it('is not full when it took every row it read, fewer than it may read: the queue was empty behind them', () => {
+    const taken = roundOf([run(1, 1, 5), run(2, 6, 9)]);
+    assert.deepEqual(taken.done, [1, 2]);
+    assert.equal(taken.full, false);
+  });
+
+  it('is full when it read as many queue rows as a round may, even if they fit', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => run(i + 1, i + 1, i + 1));
+    const taken = roundOf(rows);
+    assert.equal(taken.done.length, 200);
+    assert.equal(taken.full, true);
   });
 
   it('takes a first run longer than a round in part, and leaves the rest of it queued', () => {
@@ -18,6 +32,7 @@ describe('a follow-up round', () => {
     assert.deepEqual(taken.runs, [{ writer: 'w1', from: 10, to: 509 }]);
     assert.deepEqual(taken.done, []);
     assert.deepEqual(taken.rest, { id: 7, from: 510 });
+    assert.equal(taken.full, true);
   });
 
   it('stops before a later run that would not fit, without splitting it', () => {
@@ -31,5 +46,6 @@ describe('a follow-up round', () => {
     const taken = roundOf([run(1, 1, 500), run(2, 501, 501)]);
     assert.deepEqual(taken.done, [1]);
     assert.equal(taken.rest, null);
+    assert.equal(taken.full, true);
   });
 });

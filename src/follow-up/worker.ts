@@ -11,7 +11,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { Temporal } from 'temporal-polyfill';
 import { dialectOf } from '../core/db.js';
 import type { AuditEvent } from '../access-log/event.js';
 import { fromRow, type EventRow } from '../access-log/store.js';
@@ -44,7 +43,7 @@ export interface PendingRow {
 
 export class FollowUp {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private running: Promise<boolean> | null = null;
   private stopped = true;
 
   constructor(
@@ -68,9 +67,16 @@ export class FollowUp {
     await this.running?.catch(() => undefined);
   }
 
-  /** Looks at every event queued now; resolves when the queue is empty (or a round fails, which it throws). */
+  /**
+   * Looks at every event queued when it is called; resolves when they are looked at (or a round fails, which it
+   * throws). Not until the queue is empty: under load events are queued all the time, and a worker that chased
+   * them would run round after round of a few events each, its statements outnumbering the requests'. A round
+   * that was not full took everything queued when it read the queue — after this call, unless it was already
+   * under way, which is why such a round does not count.
+   */
   async catchUp(): Promise<void> {
-    while ((await this.round()) > 0) { /* until the queue is empty */ }
+    if (this.running) await this.running.catch(() => undefined);
+    while (await this.round()) { /* a full round: more may be queued */ }
   }
 
   private schedule(): void {
@@ -83,19 +89,19 @@ export class FollowUp {
     this.timer.unref();
   }
 
-  /** One round at a time in this process; another process waits for the lock. Returns the events looked at. */
-  private round(): Promise<number> {
+  /** One round at a time in this process; another process waits for the lock. Resolves to whether it was full. */
+  private round(): Promise<boolean> {
     this.running ??= this.db.transaction((trx) => this.lookAtQueued(trx)).finally(() => {
       this.running = null;
     });
     return this.running;
   }
 
-  private async lookAtQueued(trx: Knex.Transaction): Promise<number> {
+  private async lookAtQueued(trx: Knex.Transaction): Promise<boolean> {
     const lock = trx(FOLLOW_UP_LOCK).where({ id: 1 });
     await (dialectOf(trx) === 'sqlite' ? lock : lock.forUpdate()).first();
     const pending = await trx<PendingRow>(FOLLOW_UP_PENDING).orderBy('id').limit(ROUND_QUEUE_ROWS);
-    if (pending.length === 0) return 0;
+    if (pending.length === 0) return false;
     const taken = roundOf(pending);
     // One statement for the round's events and one for its queue rows, whatever the number of commits queued
     // (at concurrency 1, every request is a commit of its own).
@@ -115,8 +121,7 @@ export class FollowUp {
     }
     if (findings.length > 0) await trx(FINDINGS).insert(findings).onConflict('id').ignore();
     await this.countVolumes(trx, followed.filter((event) => event.principal.type === 'STAFF' && personsRead(event).length > 0), now);
-    // A round that found nothing to look at still emptied queue rows: it counts, so that catchUp goes on.
-    return Math.max(events.length, 1);
+    return taken.full;
   }
 
   private async findingsOf(event: AuditEvent, facts: RegisterFacts | null): Promise<FindingDraft[]> {
@@ -153,7 +158,8 @@ export class FollowUp {
     }
     if (days.size === 0) return;
     const rule = this.rules.volume;
-    const sinceOf = (day: string) => Temporal.PlainDate.from(day).subtract({ days: rule.historyDays }).toString();
+    // Calendar days, counted in UTC where every day has 24 hours.
+    const sinceOf = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - rule.historyDays * 86_400_000).toISOString().slice(0, 10);
     const touched = [...days.values()];
     const subjectsOf = new Map(touched.map((d) => [`${d.reader}|${d.day}`, [...new Set(d.events.flatMap(personsRead))]]));
 
@@ -182,7 +188,17 @@ export class FollowUp {
         q.whereIn('reader', readers);
         if (organizations.length > 0) q.orWhereIn('organization', organizations);
       }) as { reader: string; day: string; organization: string | null; persons: number | string; finding_id: string | null }[];
-    const rows = new Map(stored.map((row) => [`${row.reader}|${row.day}`, { ...row, persons: Number(row.persons) }]));
+    type DayRow = { reader: string; day: string; organization: string | null; persons: number; finding_id: string | null };
+    const rows = new Map<string, DayRow>();
+    // The same rows by reader and by organisation: each day's judgement reads its reader's and their colleagues'.
+    const byReader = new Map<string, DayRow[]>();
+    const byOrganization = new Map<string, DayRow[]>();
+    const keep = (row: DayRow) => {
+      rows.set(`${row.reader}|${row.day}`, row);
+      append(byReader, row.reader, row);
+      if (row.organization !== null) append(byOrganization, row.organization, row);
+    };
+    for (const row of stored) keep({ ...row, persons: Number(row.persons) });
 
     const fresh: { reader: string; day: string; subject: string }[] = [];
     const newFindings: FindingRow[] = [];
@@ -197,11 +213,10 @@ export class FollowUp {
       const count = before + added.length;
       const row = existing ?? { reader, day, organization, persons: 0, finding_id: null };
       row.persons = count;
-      rows.set(key, row);
+      if (!existing) keep(row);
       const since = sinceOf(day);
-      const all = [...rows.values()];
-      const own = all.filter((r) => r.reader === reader && r.day >= since && r.day < day).map((r) => r.persons);
-      const peers = organization === null ? [] : all.filter((r) => r.organization === organization && r.reader !== reader && r.day >= since && r.day <= day).map((r) => r.persons);
+      const own = (byReader.get(reader) ?? []).filter((r) => r.day >= since && r.day < day).map((r) => r.persons);
+      const peers = organization === null ? [] : (byOrganization.get(organization) ?? []).filter((r) => r.reader !== reader && r.day >= since && r.day <= day).map((r) => r.persons);
       const threshold = dayThreshold({ own, peers }, rule);
       if (threshold === null || count <= threshold) continue;
       if (row.finding_id) {
@@ -228,9 +243,10 @@ export class FollowUp {
 
 /**
  * What a round takes of the queue, oldest first: whole runs while they fit in ROUND_EVENTS, and of a run that
- * does not fit (only ever the first: a commit of more than ROUND_EVENTS events), its first ROUND_EVENTS.
+ * does not fit (only ever the first: a commit of more than ROUND_EVENTS events), its first ROUND_EVENTS. Full
+ * when it left any of what it read, or read as many rows as it may: more may be queued.
  */
-export function roundOf(pending: readonly PendingRow[]): { runs: { writer: string; from: number; to: number }[]; done: number[]; rest: { id: number; from: number } | null } {
+export function roundOf(pending: readonly PendingRow[]): { runs: { writer: string; from: number; to: number }[]; done: number[]; rest: { id: number; from: number } | null; full: boolean } {
   const runs: { writer: string; from: number; to: number }[] = [];
   const done: number[] = [];
   let events = 0;
@@ -238,15 +254,22 @@ export function roundOf(pending: readonly PendingRow[]): { runs: { writer: strin
     const from = Number(row.from_seq);
     const to = Number(row.to_seq);
     if (events + (to - from + 1) > ROUND_EVENTS) {
-      if (runs.length > 0) break;
+      if (runs.length > 0) return { runs, done, rest: null, full: true };
       runs.push({ writer: row.writer_id, from, to: from + ROUND_EVENTS - 1 });
-      return { runs, done, rest: { id: row.id, from: from + ROUND_EVENTS } };
+      return { runs, done, rest: { id: row.id, from: from + ROUND_EVENTS }, full: true };
     }
     runs.push({ writer: row.writer_id, from, to });
     done.push(row.id);
     events += to - from + 1;
   }
-  return { runs, done, rest: null };
+  // As many queue rows as a round reads: there may be more behind them.
+  return { runs, done, rest: null, full: pending.length === ROUND_QUEUE_ROWS };
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** The first of a day's reads (in time order) after which the day's distinct persons exceed `threshold`. */
