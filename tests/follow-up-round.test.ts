@@ -1,6 +1,12 @@
-/** What one round of the follow-up takes of its queue (worker.ts, roundOf): edge cases of the one-SELECT round. */
+/** What one round of the follow-up takes of its queue (worker.ts, roundOf), and the upgrade of its volume counts to sketches. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../src/core/db.js';
+import { DistinctCount } from '../src/follow-up/distinct-count.js';
+import { createFollowUpTables, READER_DAYS, READER_PERSONS, sketchReaderDays } from '../src/follow-up/store.js';
 import { roundOf, type PendingRow } from '../src/follow-up/worker.js';
 
 const run = (id: number, from: number, to: number, writer = 'w1'): PendingRow => ({ id, writer_id: writer, from_seq: from, to_seq: String(to) });
@@ -47,5 +53,24 @@ describe('a follow-up round', () => {
     assert.deepEqual(taken.done, [1]);
     assert.equal(taken.rest, null);
     assert.equal(taken.full, true);
+  });
+});
+
+describe('the upgrade to sketches of each reader\'s day', () => {
+  it('counts the persons a day\'s rows held into its sketch, and drops the rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samgraf-sketches-'));
+    const db = openDatabase(`sqlite://${join(dir, 'store.db')}`);
+    try {
+      await createFollowUpTables(db);
+      await db(READER_DAYS).insert([{ reader: 'r1', day: '2026-12-01', organization: 'FK', persons: 30 }, { reader: 'r1', day: '2026-12-02', organization: 'FK', persons: 0 }]);
+      await db(READER_PERSONS).insert(Array.from({ length: 30 }, (_, i) => ({ reader: 'r1', day: '2026-12-01', subject: String(195_000_000_000 + i) })));
+      await sketchReaderDays(db);
+      const days = await db(READER_DAYS).orderBy('day').select('day', 'persons', 'sketch') as { day: string; persons: number; sketch: string }[];
+      assert.deepEqual(days.map((day) => [day.day, day.persons, DistinctCount.fromText(day.sketch).estimate]), [['2026-12-01', 30, 30], ['2026-12-02', 0, 0]]);
+      assert.equal(await db.schema.hasTable(READER_PERSONS), false);
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -59,9 +59,17 @@ const PERSONAL_CATEGORIES = new Set(['IDENTITY', 'ADDRESS', 'RELATIONS', 'BENEFI
 /** What protected identity hides: served unmasked, the real data of a protected person was read. */
 export const PROTECTED_CATEGORIES: ReadonlySet<string> = new Set(['ADDRESS', 'RELATIONS']);
 
+/** Each event's persons read, worked out once: several rules and the volume counts ask. */
+const readByEvent = new WeakMap<AuditEvent, string[]>();
+
 /** The persons whose own data an event served (not merely their names in access-log entries an auditor read). */
 export function personsRead(event: AuditEvent): string[] {
-  return event.subjects.filter((subject) => (event.subjectCategories[subject] ?? []).some((category) => PERSONAL_CATEGORIES.has(category)));
+  let read = readByEvent.get(event);
+  if (read === undefined) {
+    read = event.subjects.filter((subject) => (event.subjectCategories[subject] ?? []).some((category) => PERSONAL_CATEGORIES.has(category)));
+    readByEvent.set(event, read);
+  }
+  return read;
 }
 
 /**

@@ -4,6 +4,7 @@
  * only), and each reader's distinct persons per Swedish day (VOLUME_OUTLIER's evidence).
  */
 import type { Knex } from 'knex';
+import { DistinctCount } from './distinct-count.js';
 import type { FindingDraft, FindingKind } from './rules.js';
 
 export const FOLLOW_UP_PENDING = 'follow_up_pending';
@@ -76,6 +77,23 @@ export async function createFollowUpTables(db: Knex): Promise<void> {
     t.integer('id').primary();
   });
   await db(FOLLOW_UP_LOCK).insert({ id: 1 });
+}
+
+/**
+ * Each reader's day gets a sketch of its distinct persons (distinct-count.ts) in place of a row per person: the
+ * persons counted so far go into it, and their rows go.
+ */
+export async function sketchReaderDays(db: Knex): Promise<void> {
+  await db.schema.alterTable(READER_DAYS, (t) => {
+    t.text('sketch').nullable();
+  });
+  const days = await db(READER_DAYS).select('reader', 'day') as { reader: string; day: string }[];
+  for (const { reader, day } of days) {
+    const sketch = DistinctCount.empty();
+    for (const subject of await db(READER_PERSONS).where({ reader, day }).pluck('subject') as string[]) sketch.add(subject);
+    await db(READER_DAYS).where({ reader, day }).update({ sketch: sketch.toText() });
+  }
+  await db.schema.dropTable(READER_PERSONS);
 }
 
 /** Queues every event already in the log, so that the follow-up looks at the history too. */

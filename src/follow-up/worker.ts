@@ -20,7 +20,8 @@ import {
   dayThreshold, isFollowedUp, PROTECTED_CATEGORIES, noCaseReference, offHours, personsRead, protectedPerson, relativeOrHousehold, swedishDay, volumeOutlier,
   type FindingDraft, type FollowUpRules,
 } from './rules.js';
-import { FINDINGS, findingRow, FOLLOW_UP_LOCK, FOLLOW_UP_PENDING, READER_DAYS, READER_PERSONS, type FindingRow } from './store.js';
+import { DistinctCount } from './distinct-count.js';
+import { FINDINGS, findingRow, FOLLOW_UP_LOCK, FOLLOW_UP_PENDING, READER_DAYS, type FindingRow } from './store.js';
 
 /** What the follow-up asks the register of persons, with fresh loaders for each round. */
 export interface RegisterFacts {
@@ -138,13 +139,14 @@ export class FollowUp {
   }
 
   /**
-   * Counts each staff reader's distinct persons per Swedish day, and judges each day the round touched against
-   * the reader's own earlier days and their colleagues' (rules.ts, volumeOutlier). A day's finding is made once,
-   * on the event that made it stand out, and kept up to date as the day's count grows.
+   * Counts each staff reader's distinct persons per Swedish day (a sketch per reader and day: distinct-count.ts),
+   * and judges each day the round touched against the reader's own earlier days and their colleagues'
+   * (rules.ts, volumeOutlier). A day's finding is made once, on the read that took it past its bound, and kept up
+   * to date as the day's count grows.
    *
-   * A round's statements do not grow with its readers: the persons already counted, and every day row the
-   * judgements need (the readers' own and their organisations'), are read in one statement each; the days are
-   * then judged one after another in memory, each seeing the counts of the days judged before it; the counts are
+   * A round's statements do not grow with its readers or persons: the touched days' sketches, and every day row
+   * the judgements need (the readers' own and their organisations'), are read in one statement each; the days
+   * are judged one after another in memory, each seeing the counts of the days judged before it; the days are
    * written back in one upsert.
    */
   private async countVolumes(trx: Knex.Transaction, events: readonly AuditEvent[], now: number): Promise<void> {
@@ -161,23 +163,10 @@ export class FollowUp {
     // Calendar days, counted in UTC where every day has 24 hours.
     const sinceOf = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) - rule.historyDays * 86_400_000).toISOString().slice(0, 10);
     const touched = [...days.values()];
-    const subjectsOf = new Map(touched.map((d) => [`${d.reader}|${d.day}`, [...new Set(d.events.flatMap(personsRead))]]));
 
-    const subjects = [...new Set([...subjectsOf.values()].flat())];
-    const counted: { reader: string; day: string; subject: string }[] = [];
-    // In slices: SQLite takes at most 32,766 values in a statement.
-    for (let i = 0; i < subjects.length; i += 5000) {
-      counted.push(...await trx(READER_PERSONS).select('reader', 'day', 'subject')
-        .where((q) => { for (const d of touched) q.orWhere({ reader: d.reader, day: d.day }); })
-        .whereIn('subject', subjects.slice(i, i + 5000)) as { reader: string; day: string; subject: string }[]);
-    }
-    const knownOf = new Map<string, Set<string>>();
-    for (const row of counted) {
-      const key = `${row.reader}|${row.day}`;
-      if (!knownOf.has(key)) knownOf.set(key, new Set());
-      knownOf.get(key)!.add(row.subject);
-    }
-
+    const sketches = new Map((await trx(READER_DAYS).select('reader', 'day', 'sketch')
+      .where((q) => { for (const d of touched) q.orWhere({ reader: d.reader, day: d.day }); }) as { reader: string; day: string; sketch: string | null }[])
+      .map((row) => [`${row.reader}|${row.day}`, row.sketch]));
     const earliest = touched.map((d) => sinceOf(d.day)).sort()[0]!;
     const latest = touched.map((d) => d.day).sort().at(-1)!;
     const readers = [...new Set(touched.map((d) => d.reader))];
@@ -188,7 +177,7 @@ export class FollowUp {
         q.whereIn('reader', readers);
         if (organizations.length > 0) q.orWhereIn('organization', organizations);
       }) as { reader: string; day: string; organization: string | null; persons: number | string; finding_id: string | null }[];
-    type DayRow = { reader: string; day: string; organization: string | null; persons: number; finding_id: string | null };
+    type DayRow = { reader: string; day: string; organization: string | null; persons: number; finding_id: string | null; sketch?: string };
     const rows = new Map<string, DayRow>();
     // The same rows by reader and by organisation: each day's judgement reads its reader's and their colleagues'.
     const byReader = new Map<string, DayRow[]>();
@@ -200,42 +189,44 @@ export class FollowUp {
     };
     for (const row of stored) keep({ ...row, persons: Number(row.persons) });
 
-    const fresh: { reader: string; day: string; subject: string }[] = [];
     const newFindings: FindingRow[] = [];
     const updatedFindings: { id: string; score: number; explanation: string }[] = [];
     for (const { reader, day, organization, events: ofDay } of touched) {
       const key = `${reader}|${day}`;
-      const known = knownOf.get(key) ?? new Set<string>();
-      const added = subjectsOf.get(key)!.filter((subject) => !known.has(subject));
-      for (const subject of added) fresh.push({ reader, day, subject });
-      const existing = rows.get(key);
-      const before = existing?.persons ?? 0;
-      const count = before + added.length;
-      const row = existing ?? { reader, day, organization, persons: 0, finding_id: null };
-      row.persons = count;
-      if (!existing) keep(row);
+      const row = rows.get(key) ?? { reader, day, organization, persons: 0, finding_id: null };
+      if (!rows.has(key)) keep(row);
       const since = sinceOf(day);
       const own = (byReader.get(reader) ?? []).filter((r) => r.day >= since && r.day < day).map((r) => r.persons);
       const peers = organization === null ? [] : (byOrganization.get(organization) ?? []).filter((r) => r.reader !== reader && r.day >= since && r.day <= day).map((r) => r.persons);
       const threshold = dayThreshold({ own, peers }, rule);
-      if (threshold === null || count <= threshold) continue;
+      // The day's reads in time order; the first after which the count exceeds the bound is the finding's read.
+      const sketch = DistinctCount.fromText(sketches.get(key) ?? null);
+      let crossing: AuditEvent | null = null;
+      for (const event of ofDay) {
+        let grew = false;
+        for (const subject of personsRead(event)) grew = sketch.add(subject) || grew;
+        if (grew) row.persons = Math.max(row.persons, sketch.estimate);
+        if (crossing === null && threshold !== null && row.persons > threshold) crossing = event;
+      }
+      row.sketch = sketch.toText();
+      if (threshold === null || row.persons <= threshold) continue;
+      const evidence = { day, persons: row.persons, own, peers, organization };
       if (row.finding_id) {
-        const draft = volumeOutlier({ day, persons: count, own, peers, organization }, rule, []);
+        const draft = volumeOutlier(evidence, rule, []);
         updatedFindings.push({ id: row.finding_id, score: Math.round(draft!.score * 1000) / 1000, explanation: draft!.explanation });
         continue;
       }
-      // The finding is the read that took the day past the threshold.
-      const crossing = crossingRead(ofDay, known, before, threshold);
-      const draft = volumeOutlier({ day, persons: count, own, peers, organization }, rule, personsRead(crossing));
-      const finding = findingRow(refOf(crossing), draft!, now);
+      // The read that took the day past the bound; the round's first, when the day was past it already (the
+      // bound fell as colleagues' days came in).
+      const read = crossing ?? ofDay[0]!;
+      const finding = findingRow(refOf(read), volumeOutlier(evidence, rule, personsRead(read))!, now);
       newFindings.push(finding);
       row.finding_id = finding.id;
     }
 
-    for (let i = 0; i < fresh.length; i += 500) await trx(READER_PERSONS).insert(fresh.slice(i, i + 500));
     const written = touched.map((d) => rows.get(`${d.reader}|${d.day}`)!)
-      .map(({ reader, day, organization, persons, finding_id }) => ({ reader, day, organization, persons, finding_id }));
-    await trx(READER_DAYS).insert(written).onConflict(['reader', 'day']).merge(['persons', 'finding_id']);
+      .map(({ reader, day, organization, persons, finding_id, sketch }) => ({ reader, day, organization, persons, finding_id, sketch }));
+    await trx(READER_DAYS).insert(written).onConflict(['reader', 'day']).merge(['persons', 'finding_id', 'sketch']);
     if (newFindings.length > 0) await trx(FINDINGS).insert(newFindings).onConflict('id').ignore();
     for (const finding of updatedFindings) await trx(FINDINGS).where({ id: finding.id }).update({ score: finding.score, explanation: finding.explanation });
   }
@@ -270,21 +261,6 @@ function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-/** The first of a day's reads (in time order) after which the day's distinct persons exceed `threshold`. */
-function crossingRead(events: readonly AuditEvent[], known: ReadonlySet<string>, before: number, threshold: number): AuditEvent {
-  const seen = new Set(known);
-  let count = before;
-  for (const event of events) {
-    for (const subject of personsRead(event)) {
-      if (seen.has(subject)) continue;
-      seen.add(subject);
-      count += 1;
-    }
-    if (count > threshold) return event;
-  }
-  return events.at(-1)!;
 }
 
 /** One key for a reader, whatever the lengths of their organisation and subject. */

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { KEYS_TABLE, newCursorKeyRow } from '../core/cursor.js';
 import { createEventTables, EVENT_TABLES } from '../events/subscriptions.js';
 import { createTrustedDocumentTable, DOCUMENT_TEXTS_TABLE, TRUSTED_DOCUMENTS_TABLE } from '../security/trusted-documents.js';
-import { createFollowUpTables, FOLLOW_UP_TABLES, queueExistingEventsForFollowUp } from '../follow-up/store.js';
+import { createFollowUpTables, FOLLOW_UP_TABLES, queueExistingEventsForFollowUp, READER_DAYS, READER_PERSONS, sketchReaderDays } from '../follow-up/store.js';
 import { CHECKPOINTS, COSIGNATURES, createTreeTables, LEAVES, NODES, PENDING, queueExistingEvents } from '../access-log/transparency/tree-store.js';
 
 interface Migration {
@@ -210,6 +210,23 @@ const MIGRATIONS: Record<string, Migration> = {
       for (const table of [...FOLLOW_UP_TABLES].reverse()) await db.schema.dropTable(table);
       await db.schema.alterTable('audit_events', (t) => {
         t.dropColumn('principal_personal_number');
+      });
+    },
+  },
+  // A sketch of each reader's distinct persons per day (src/follow-up/distinct-count.ts) instead of a row per person.
+  '20261209_001_follow_up_sketches': {
+    async up(db) {
+      await sketchReaderDays(db);
+    },
+    async down(db) {
+      await db.schema.createTable(READER_PERSONS, (t) => {
+        t.string('reader', 64).notNullable();
+        t.string('day', 10).notNullable();
+        t.string('subject', 12).notNullable();
+        t.primary(['reader', 'day', 'subject']);
+      });
+      await db.schema.alterTable(READER_DAYS, (t) => {
+        t.dropColumn('sketch');
       });
     },
   },
