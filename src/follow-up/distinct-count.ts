@@ -6,8 +6,8 @@
  * is within 10 % (for ten persons: one off at worst), and within 4 % on average.
  *
  * Why not the exact set: the follow-up kept every (reader, day, person) as a row, and a reader of batches of 50
- * persons added thousands of rows a second — in the benchmark a quarter of the throughput and 100 MB of memory,
- * for a count. A sketch is read and written once per reader and day in a round, and merging is a maximum.
+ * persons added thousands of rows a second — in the benchmark a fifth of the throughput and 50 MB of memory, for
+ * a count. A sketch is read and written once per reader and day in a round.
  */
 import { createHash } from 'node:crypto';
 

@@ -116,10 +116,9 @@ export class FollowUp {
     const now = Date.now();
     const followed = events.filter(isFollowedUp).sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
     const facts = this.register?.() ?? null;
-    const findings: FindingRow[] = [];
-    for (const event of followed) {
-      for (const draft of await this.findingsOf(event, facts)) findings.push(findingRow(refOf(event), draft, now));
-    }
+    // All at once: the register's loaders then ask about the whole round's persons in one statement.
+    const drafts = await Promise.all(followed.map((event) => this.findingsOf(event, facts)));
+    const findings = followed.flatMap((event, i) => drafts[i]!.map((draft) => findingRow(refOf(event), draft, now)));
     if (findings.length > 0) await trx(FINDINGS).insert(findings).onConflict('id').ignore();
     await this.countVolumes(trx, followed.filter((event) => event.principal.type === 'STAFF' && personsRead(event).length > 0), now);
     return taken.full;
