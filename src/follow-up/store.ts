@@ -67,16 +67,21 @@ export async function createFollowUpTables(db: Knex): Promise<void> {
     t.primary(['reader', 'day']);
     t.index(['organization', 'day'], 'follow_up_reader_days_peers');
   });
+  await createReaderPersonsTable(db);
+  await db.schema.createTable(FOLLOW_UP_LOCK, (t) => {
+    t.integer('id').primary();
+  });
+  await db(FOLLOW_UP_LOCK).insert({ id: 1 });
+}
+
+/** A row per reader, day and person read: the first migration's volume counts, until sketches replaced them. */
+export async function createReaderPersonsTable(db: Knex): Promise<void> {
   await db.schema.createTable(READER_PERSONS, (t) => {
     t.string('reader', 64).notNullable();
     t.string('day', 10).notNullable();
     t.string('subject', 12).notNullable();
     t.primary(['reader', 'day', 'subject']);
   });
-  await db.schema.createTable(FOLLOW_UP_LOCK, (t) => {
-    t.integer('id').primary();
-  });
-  await db(FOLLOW_UP_LOCK).insert({ id: 1 });
 }
 
 /**

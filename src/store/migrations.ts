@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { KEYS_TABLE, newCursorKeyRow } from '../core/cursor.js';
 import { createEventTables, EVENT_TABLES } from '../events/subscriptions.js';
 import { createTrustedDocumentTable, DOCUMENT_TEXTS_TABLE, TRUSTED_DOCUMENTS_TABLE } from '../security/trusted-documents.js';
-import { createFollowUpTables, FOLLOW_UP_TABLES, queueExistingEventsForFollowUp, READER_DAYS, READER_PERSONS, sketchReaderDays } from '../follow-up/store.js';
+import { createFollowUpTables, FOLLOW_UP_TABLES, createReaderPersonsTable, queueExistingEventsForFollowUp, READER_DAYS, sketchReaderDays } from '../follow-up/store.js';
 import { CHECKPOINTS, COSIGNATURES, createTreeTables, LEAVES, NODES, PENDING, queueExistingEvents } from '../access-log/transparency/tree-store.js';
 
 interface Migration {
@@ -219,12 +219,7 @@ const MIGRATIONS: Record<string, Migration> = {
       await sketchReaderDays(db);
     },
     async down(db) {
-      await db.schema.createTable(READER_PERSONS, (t) => {
-        t.string('reader', 64).notNullable();
-        t.string('day', 10).notNullable();
-        t.string('subject', 12).notNullable();
-        t.primary(['reader', 'day', 'subject']);
-      });
+      await createReaderPersonsTable(db);
       await db.schema.alterTable(READER_DAYS, (t) => {
         t.dropColumn('sketch');
       });
