@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/core/db.js';
 import { DistinctCount } from '../src/follow-up/distinct-count.js';
-import { createFollowUpTables, READER_DAYS, READER_PERSONS, sketchReaderDays } from '../src/follow-up/store.js';
+import { createFollowUpTables, FINDINGS, findingKey, findingOrder, READER_DAYS, READER_PERSONS, searchFindings, sketchReaderDays, type FindingRow } from '../src/follow-up/store.js';
 import { roundOf, type PendingRow } from '../src/follow-up/worker.js';
 
 const run = (id: number, from: number, to: number, writer = 'w1'): PendingRow => ({ id, writer_id: writer, from_seq: from, to_seq: String(to) });
@@ -68,6 +68,39 @@ describe('the upgrade to sketches of each reader\'s day', () => {
       const days = await db(READER_DAYS).orderBy('day').select('day', 'persons', 'sketch') as { day: string; persons: number; sketch: string }[];
       assert.deepEqual(days.map((day) => [day.day, day.persons, DistinctCount.fromText(day.sketch).estimate]), [['2026-12-01', 30, 30], ['2026-12-02', 0, 0]]);
       assert.equal(await db.schema.hasTable(READER_PERSONS), false);
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a page of findings', () => {
+  it('pages through findings with equal keys in the one order a federation merges in: key, writer, seq, kind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samgraf-findings-'));
+    const db = openDatabase(`sqlite://${join(dir, 'store.db')}`);
+    try {
+      await createFollowUpTables(db);
+      const writers = ['0f000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000'];
+      const rows = writers.flatMap((writer) => [12, 123, 3].flatMap((seq) => (['OFF_HOURS', 'NO_CASE_REFERENCE'] as const).map((kind) => ({
+        id: `${writer}:${seq}:${kind}`, kind, score: seq === 3 ? 0.5 : 0.3, explanation: 'x', event_writer: writer, event_seq: seq, occurred_ms: 1000,
+        principal_type: 'STAFF', principal_subject: 's', principal_organization: 'FK', purpose: null, subjects: '[]', first_seen_ms: 1, verdict: null,
+      }))));
+      await db(FINDINGS).insert(rows);
+      for (const order of ['NEWEST', 'SCORE'] as const) {
+        const expected = [...rows].sort(findingOrder(order)).map((row) => row.id);
+        const paged: string[] = [];
+        let after: { key: number; id: string } | null = null;
+        for (let page = 0; page < 20; page++) {
+          const found: FindingRow[] = await searchFindings(db, { fromMs: null, toMs: null, kind: null, organization: null, reviewed: null }, order, after, 1);
+          if (found.length === 0) break;
+          paged.push(found[0]!.id);
+          after = { key: findingKey(found[0]!, order), id: found[0]!.id };
+        }
+        assert.deepEqual(paged, expected, order);
+        // The seq is compared as a number: 123 comes before 12, which comes before 3, whatever the text says.
+        assert.deepEqual(expected.filter((id) => id.startsWith(writers[1]!) && id.endsWith('OFF_HOURS')).map((id) => id.split(':')[1]), order === 'NEWEST' ? ['123', '12', '3'] : ['3', '123', '12']);
+      }
     } finally {
       await db.destroy();
       rmSync(dir, { recursive: true, force: true });

@@ -5,21 +5,24 @@
  * (`POST /internal/follow-up`) and merges the answers with its own (the gateway's cross-agency view).
  *
  * As with the access log (access-logs.ts), no cursor of its own is needed: each store orders its findings by
- * (key, id) descending, and a finding's id begins with its event's writer, unique across stores, so "the `limit`
- * findings after position P" of the federation is the first `limit` of the merge of each store's own.
+ * (key, event writer, event seq, kind) descending (store.ts, findingOrder), and writers are unique across
+ * stores, so "the `limit` findings after position P" of the federation is the first `limit` of the merge of each
+ * store's own.
  *
- * A finding's event and reviews live where the finding does, so an agency answers each finding with them. A
- * review goes to the one agency that holds the finding; it records it, logs it in its own log, and answers.
+ * A finding's event and reviews live where the finding does, so an agency answers each finding with them, and
+ * logs that it named everyone in them. A review goes to the one agency that holds the finding (asked first, with
+ * nothing but the id); it records it, logs it in its own log, and answers.
  */
 import DataLoader from 'dataloader';
 import type { AuditEvent } from '../access-log/event.js';
+import { peopleNamedBy } from '../access-log/record.js';
 import type { AuditLog } from '../access-log/writer.js';
 import type { PeopleRequest } from '../context.js';
 import { PAGE_SIZE } from '../core/arguments.js';
 import { FINDING_KINDS } from '../follow-up/rules.js';
 import { MAX_NOTE_CHARS } from '../follow-up/resolvers.js';
 import type { FollowUpRequest } from '../follow-up/service.js';
-import { findingKey, VERDICTS, type FindingFilter, type FindingOrder, type FindingRow, type ReviewRow, type Verdict } from '../follow-up/store.js';
+import { findingOrder, VERDICTS, type FindingFilter, type FindingOrder, type FindingRow, type ReviewRow, type Verdict } from '../follow-up/store.js';
 import { askPart, logRead, mayAudit, readObject, type RemoteLog } from './access-logs.js';
 import type { InternalAuth } from './internal-auth.js';
 import { LookupRefused, type CallerCheck, type LookupRequest } from './person-directory.js';
@@ -28,6 +31,7 @@ export const FOLLOW_UP_PATH = '/internal/follow-up';
 
 type Read =
   | { read: 'findings'; filter: FindingFilter; order: FindingOrder; after: { key: number; id: string } | null; limit: number }
+  | { read: 'holds'; id: string }
   | { read: 'review'; id: string; verdict: Verdict; note: string | null };
 
 /** A finding as its agency answers it: with its event and its reviews, oldest first. */
@@ -35,15 +39,6 @@ interface HeldFinding {
   finding: FindingRow;
   event: AuditEvent | null;
   reviews: ReviewRow[];
-}
-
-/** The order every store searches in: down the key, then down the id. */
-function inOrder(order: FindingOrder) {
-  return (a: FindingRow, b: FindingRow): number => {
-    const byKey = findingKey(b, order) - findingKey(a, order);
-    if (byKey !== 0) return byKey;
-    return a.id === b.id ? 0 : a.id < b.id ? 1 : -1;
-  };
 }
 
 const eventKey = (key: { writer: string; seq: number }) => `${key.writer}:${key.seq}`;
@@ -60,19 +55,30 @@ export function federatedFollowUp(options: { local: () => FollowUpRequest; remot
       reviews.set(held.finding.id, held.reviews);
       return held.finding;
     };
-    const ask = (read: Read) => Promise.all(options.remotes.map((remote) => askPart<HeldFinding[] | HeldFinding | null>(remote, FOLLOW_UP_PATH, read, request, options)));
+    const askOne = <T>(remote: RemoteLog, read: Read) => askPart<T>(remote, FOLLOW_UP_PATH, read, request, options);
     return {
       async search(filter, order, after, limit) {
-        const [own, theirs] = await Promise.all([local.search(filter, order, after, limit), ask({ read: 'findings', filter, order, after, limit })]);
-        const remote = theirs.flatMap((answer) => (answer as HeldFinding[]).map(hold));
-        return [...own, ...remote].sort(inOrder(order)).slice(0, limit);
+        const [own, theirs] = await Promise.all([
+          local.search(filter, order, after, limit),
+          Promise.all(options.remotes.map((remote) => askOne<HeldFinding[]>(remote, { read: 'findings', filter, order, after, limit }))),
+        ]);
+        const remote = theirs.flatMap((answer) => answer.map(hold));
+        return [...own, ...remote].sort(findingOrder(order)).slice(0, limit);
+      },
+      async holds(id) {
+        return await local.holds(id) || (await Promise.all(options.remotes.map((remote) => askOne<boolean>(remote, { read: 'holds', id })))).includes(true);
       },
       async review(id, verdict, note, reviewer) {
         const own = await local.review(id, verdict, note, reviewer);
         if (own !== null) return own;
         // Finding ids are unique across stores (they begin with a writer's UUID): at most one agency holds it.
-        const held = (await ask({ read: 'review', id, verdict, note })).find((answer): answer is HeldFinding => answer !== null);
-        return held === undefined ? null : hold(held);
+        // Which one is asked first, so that the review and its note go to that agency alone, and are recorded
+        // only once every agency has answered.
+        const holds = await Promise.all(options.remotes.map((remote) => askOne<boolean>(remote, { read: 'holds', id })));
+        const holder = options.remotes.find((_, i) => holds[i] === true);
+        if (holder === undefined) return null;
+        const held = await askOne<HeldFinding | null>(holder, { read: 'review', id, verdict, note });
+        return held === null ? null : hold(held);
       },
       event: new DataLoader(async (keys) => {
         const mine = keys.filter((key) => !events.has(eventKey(key)));
@@ -107,20 +113,23 @@ export async function answerFollowUpRead(request: LookupRequest, followUp: () =>
     if (failed) throw failed;
     return findings.map((finding, i) => ({ finding, event: events[i] as AuditEvent | null, reviews: reviews[i] as ReviewRow[] }));
   };
-  const named = (findings: FindingRow[]) => [...new Set(findings.flatMap((finding) => JSON.parse(finding.subjects) as string[]))].sort();
+  // Everyone the answer names: the findings' persons, and everyone their events name (they go with them).
+  const named = (answer: HeldFinding[]) => [...new Set(answer.flatMap(({ finding, event }) => [...JSON.parse(finding.subjects) as string[], ...(event ? peopleNamedBy(event) : [])]))].sort();
   if (read.read === 'findings') {
     if (!mayAudit(principal, ['audit:read', 'audit:review'])) throw new LookupRefused('the principal may not read the follow-up');
     const findings = await withEvidence(await service.search(read.filter, read.order, read.after, read.limit));
-    await logRead(request, principal, auditLog, named(findings.map((held) => held.finding)), 'follow-up findings');
+    await logRead(request, principal, auditLog, named(findings), 'follow-up findings');
     return JSON.stringify(findings);
   }
   if (!mayAudit(principal, ['audit:review'])) throw new LookupRefused('the principal may not review findings');
+  // Whether this agency holds a finding says nothing about anyone: not logged.
+  if (read.read === 'holds') return JSON.stringify(await service.holds(read.id));
   const finding = await service.review(read.id, read.verdict, read.note, principal);
   // Not this agency's finding: nothing was read or written here.
   if (finding === null) return 'null';
-  const [held] = await withEvidence([finding]);
-  await logRead(request, principal, auditLog, named([finding]), 'follow-up review');
-  return JSON.stringify(held);
+  const held = await withEvidence([finding]);
+  await logRead(request, principal, auditLog, named(held), 'follow-up review');
+  return JSON.stringify(held[0]);
 }
 
 const ID = /^[0-9a-f-]{36}:\d{1,20}:[A-Z_]{1,32}$/;
@@ -131,6 +140,7 @@ function parseRead(body: string): Read {
     const { filter } = read;
     return { read: 'findings', order: read.order, after: read.after, limit: read.limit, filter: { fromMs: filter.fromMs, toMs: filter.toMs, kind: filter.kind, organization: filter.organization, reviewed: filter.reviewed } };
   }
+  if (read.read === 'holds' && typeof read.id === 'string' && ID.test(read.id)) return { read: 'holds', id: read.id };
   if (read.read === 'review' && typeof read.id === 'string' && ID.test(read.id) && VERDICTS.includes(read.verdict as Verdict)
     && (read.note === null || (typeof read.note === 'string' && [...read.note].length <= MAX_NOTE_CHARS))) {
     return { read: 'review', id: read.id, verdict: read.verdict as Verdict, note: read.note as string | null };

@@ -242,7 +242,7 @@ export function volumeOutlier(evidence: VolumeEvidence, rule: VolumeRule, subjec
   return {
     kind: 'VOLUME_OUTLIER',
     score: Math.min(1, 1 - bound / evidence.persons / 2),
-    explanation: `Rule VOLUME_OUTLIER: ${evidence.persons} distinct persons read on ${evidence.day}, against ${parts.join(', and ')}. A day is an outlier at ${rule.minPersons} persons or more and above both bounds (the median × ${rule.factor}, and the median + ${rule.deviations} robust deviations), over the last ${rule.historyDays} days.`,
+    explanation: `Rule VOLUME_OUTLIER: about ${evidence.persons} distinct persons read on ${evidence.day} (counted in a sketch, within a few per cent), against ${parts.join(', and ')}. A day is an outlier at ${rule.minPersons} persons or more and above both bounds (the median × ${rule.factor}, and the median + ${rule.deviations} robust deviations), over the last ${rule.historyDays} days.`,
     subjects,
   };
 }

@@ -13,6 +13,8 @@ import type { FollowUp } from './worker.js';
 
 export interface FollowUpRequest {
   search(filter: FindingFilter, order: FindingOrder, after: { key: number; id: string } | null, limit: number): Promise<FindingRow[]>;
+  /** Whether this store holds a finding with that id. */
+  holds(id: string): Promise<boolean>;
   /** Appends a review; the finding as it now stands, or null when there is none with that id. */
   review(id: string, verdict: Verdict, note: string | null, reviewer: Principal): Promise<FindingRow | null>;
   event: DataLoader<{ writer: string; seq: number }, AuditEvent | null, string>;
@@ -25,6 +27,7 @@ export function followUpRequest(db: Knex, worker: FollowUp | null): FollowUpRequ
       await worker?.catchUp();
       return searchFindings(db, filter, order, after, limit);
     })()),
+    holds: (id) => readable((async () => (await findingById(db, id)) !== undefined)()),
     review: (id, verdict, note, reviewer) => readable((async () => {
       if ((await findingById(db, id)) === undefined) return null;
       await appendReview(db, {

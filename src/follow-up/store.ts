@@ -89,9 +89,13 @@ export async function createReaderPersonsTable(db: Knex): Promise<void> {
  * persons counted so far go into it, and their rows go.
  */
 export async function sketchReaderDays(db: Knex): Promise<void> {
-  await db.schema.alterTable(READER_DAYS, (t) => {
-    t.text('sketch').nullable();
-  });
+  // MySQL commits each schema change at once: a run stopped half-way is taken up again from where it stopped.
+  if (!await db.schema.hasColumn(READER_DAYS, 'sketch')) {
+    await db.schema.alterTable(READER_DAYS, (t) => {
+      t.text('sketch').nullable();
+    });
+  }
+  if (!await db.schema.hasTable(READER_PERSONS)) return;
   const days = await db(READER_DAYS).select('reader', 'day') as { reader: string; day: string }[];
   for (const { reader, day } of days) {
     const sketch = DistinctCount.empty();
@@ -190,8 +194,37 @@ export async function searchFindings(db: Knex, filter: FindingFilter, order: Fin
   if (filter.organization !== null) query.where('principal_organization', filter.organization);
   if (filter.reviewed === true) query.whereNotNull('verdict');
   if (filter.reviewed === false) query.whereNull('verdict');
-  if (after !== null) query.where((q) => q.where(column, '<', after.key).orWhere((same) => same.where(column, after.key).andWhere('id', '<', after.id)));
-  return query.orderBy([{ column, order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+  if (after !== null) {
+    const { writer, seq, kind } = partsOfFindingId(after.id);
+    query.where((q) => q.where(column, '<', after.key).orWhere((sameKey) => sameKey.where(column, after.key).andWhere((next) => next
+      .where('event_writer', '<', writer)
+      .orWhere((sameWriter) => sameWriter.where('event_writer', writer).andWhere((later) => later
+        .where('event_seq', '<', seq)
+        .orWhere((sameEvent) => sameEvent.where('event_seq', seq).andWhere('kind', '<', kind)))))));
+  }
+  return query.orderBy([{ column, order: 'desc' }, { column: 'event_writer', order: 'desc' }, { column: 'event_seq', order: 'desc' }, { column: 'kind', order: 'desc' }]).limit(limit);
+}
+
+/**
+ * A finding id's parts. Findings are ordered by them rather than by the id's text: a store's collation may sort
+ * `:` and digits otherwise than code does (`…:12:…` against `…:123:…`), and a federation merges stores' pages in
+ * code. A writer is a UUID (hex and `-`), and the kinds differ in their first letter, so every collation agrees.
+ */
+export function partsOfFindingId(id: string): { writer: string; seq: number; kind: string } {
+  const [writer = '', seq = '0', kind = ''] = id.split(':');
+  return { writer, seq: Number(seq), kind };
+}
+
+/** Findings in the order searchFindings gives them. */
+export function findingOrder(order: FindingOrder) {
+  return (a: FindingRow, b: FindingRow): number => {
+    const byKey = findingKey(b, order) - findingKey(a, order);
+    if (byKey !== 0) return byKey;
+    if (a.event_writer !== b.event_writer) return a.event_writer < b.event_writer ? 1 : -1;
+    const bySeq = Number(b.event_seq) - Number(a.event_seq);
+    if (bySeq !== 0) return bySeq;
+    return a.kind === b.kind ? 0 : a.kind < b.kind ? 1 : -1;
+  };
 }
 
 export async function findingById(db: Knex, id: string): Promise<FindingRow | undefined> {

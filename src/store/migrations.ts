@@ -218,6 +218,7 @@ const MIGRATIONS: Record<string, Migration> = {
     async up(db) {
       await sketchReaderDays(db);
     },
+    // Lossy: the persons behind each day's count are not in its sketch, so the old counting starts today's anew.
     async down(db) {
       await createReaderPersonsTable(db);
       await db.schema.alterTable(READER_DAYS, (t) => {
