@@ -16,6 +16,7 @@ import type { GraphQLResponse } from '@apollo/server';
 import type { Principal } from './core/principal.js';
 import type { TrustedDocumentStore } from './security/trusted-documents.js';
 import type { FollowUpRequest } from './follow-up/service.js';
+import type { RememberRemoteEvent } from './federation/access-logs.js';
 
 /** What the caller said about the request, beyond credentials. */
 export interface RequestDeclarations {
@@ -95,14 +96,14 @@ export interface Services {
    * The follow-up's findings for a request (a fresh set of loaders each): this store's, or in a federation's own
    * part every agency's (src/federation/findings.ts).
    */
-  followUp: (request: PeopleRequest) => FollowUpRequest;
+  followUp: (request: PeopleRequest, remember?: RememberRemoteEvent) => FollowUpRequest;
   /**
    * Where the register of persons is asked, when it is not in this process (a federated part other than the
    * register's own: src/federation/person-directory.ts). By default the register's module's own loaders.
    */
   people?: (request: PeopleRequest) => PersonDirectory;
   /** Every agency's access log read as one, in a federation's own part (src/federation/access-logs.ts). */
-  accessLogs?: (request: PeopleRequest) => { accessLog: AccessLogSearch; chains: ChainReporter };
+  accessLogs?: (request: PeopleRequest) => { accessLog: AccessLogSearch; chains: ChainReporter; remember?: RememberRemoteEvent };
 }
 
 /** What a remote register of persons is told about the request it answers for. */
@@ -125,7 +126,8 @@ if (PEOPLE_MODULE === undefined) throw new Error('no source module is the regist
 
 export function createRequestContext(services: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations, origin: InternalOrigin | null = null): RequestContext {
   const { sources, cursors, loaders: options } = services;
-  const { accessLog, chains } = services.accessLogs?.({ requestId, principal, headers: declarations.forwarded }) ?? services;
+  const federated = services.accessLogs?.({ requestId, principal, headers: declarations.forwarded });
+  const { accessLog, chains } = federated ?? services;
   const dataQuality = new DataQualityCollector();
   const loaders: Record<string, unknown> = {};
   for (const module of SOURCE_MODULES) loaders[module.name] = module.createLoaders({ source: sources[module.name]!, dataQuality, options, principal });
@@ -159,7 +161,7 @@ export function createRequestContext(services: Services, requestId: string, prin
     inclusionProof,
     receipt,
     documentText,
-    followUp: services.followUp({ requestId, principal, headers: declarations.forwarded }),
+    followUp: services.followUp({ requestId, principal, headers: declarations.forwarded }, federated?.remember),
     chains,
     cursors,
     principal,

@@ -463,7 +463,7 @@ function internalRoutes(part: PartSetup, handles: Readonly<Record<string, Source
   if (part.name === SAMGRAF_PART) return routes;
   // samgraf's own part reads it: as a subgraph of its own, or served by the gateway.
   routes.set(ACCESS_LOG_PATH, (request) => answerAccessLogRead(request, log.accessLog, log.chains, log.auditLog, [SAMGRAF_PART, GATEWAY], callerOf));
-  routes.set(FOLLOW_UP_PATH, (request) => answerFollowUpRead(request, log.followUp, log.auditLog, [SAMGRAF_PART, GATEWAY], callerOf));
+  routes.set(FOLLOW_UP_PATH, (request) => answerFollowUpRead(request, log.followUp, log.accessLog, log.auditLog, [SAMGRAF_PART, GATEWAY], callerOf));
   if (!part.isRegister) return routes;
   const register = part.modules[0]!;
   routes.set(PERSONS_PATH, async (request) => {

@@ -303,7 +303,7 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
     const reviewer = { authorization: `Bearer ${await staff.mint({ sub: 'reviewer-1', org: 'IMY', scope: 'audit:read audit:review' })}`, 'x-purpose': 'audit' };
     const query = `query Findings($since: DateTime, $first: Int, $after: String, $order: AuditFindingOrder) {
       auditFindings(filter: { from: $since, kind: NO_CASE_REFERENCE }, order: $order, first: $first, after: $after) {
-        edges { node { id kind score explanation subjects event { id requestId purpose principal { subject organization } } review { verdict } } }
+        edges { node { id kind score explanation subjects event { id requestId purpose leafIndex principal { subject organization } } review { verdict } } }
         pageInfo { hasNextPage endCursor } } }`;
     const all = await server.query(query, { since, first: 100 }, auditor);
     assert.equal(all.errors, undefined, JSON.stringify(all.errors));
@@ -319,6 +319,16 @@ describe('a federated deployment behind its gateway', { timeout: 600_000 }, () =
       // The gateway does not see whose data its parts returned; each agency's log names the person.
       assert.deepEqual(node.subjects, part === GATEWAY_NAME ? [] : [HUNDRED[5]], part);
       assert.equal(node.review, null);
+    }
+    // A finding's event is its agency's, and so are its leaf and proof: the same as auditEvents shows for it.
+    const logged = await server.query('query Logged($s: String!) { auditEvents(filter: { subject: $s }, first: 100) { edges { node { id leafIndex } } } }', { s: HUNDRED[5] }, auditor);
+    assert.equal(logged.errors, undefined, JSON.stringify(logged.errors));
+    const leafOf = new Map<string, number | null>(logged.data.auditEvents.edges.map((edge: any) => [edge.node.id, edge.node.leafIndex]));
+    for (const part of SOURCES) {
+      const { event } = nodes.find((n: any) => n.id === served[part]![0]);
+      assert.ok(leafOf.has(event.id), `${part}'s event in auditEvents`);
+      assert.equal(event.leafIndex, leafOf.get(event.id), `${part}'s event's leaf`);
+      assert.equal(typeof event.leafIndex, 'number', `${part}'s event has a leaf in its agency's tree`);
     }
     // Page by page, in either order, the merge of every store's findings is the one-page answer.
     for (const order of ['NEWEST', 'SCORE']) {

@@ -46,6 +46,9 @@ function newestFirst(a: EventPosition, b: EventPosition): number {
 
 const positionOf = (event: AuditEvent): EventPosition => ({ occurredMs: Date.parse(event.occurredAt), writer: event.writer, seq: event.seq });
 
+/** Tells a request's federated access log that an event came from `part`'s log, with its leaf there. */
+export type RememberRemoteEvent = (event: { writer: string; seq: number }, part: string, leafIndex: number | null) => void;
+
 export interface RemoteLog {
   /** The part's name, the audience of its requests. */
   part: string;
@@ -55,12 +58,17 @@ export interface RemoteLog {
 
 /** The asking side: one request's reader and verifier over the local log and every remote one. */
 export function federatedAccessLog(options: { local: AccessLogReader; localChains: ChainVerifier; remotes: readonly RemoteLog[]; auth: InternalAuth; timeoutMs: number; vouches?: boolean }) {
-  return (request: PeopleRequest): { accessLog: AccessLogSearch; chains: ChainReporter } => {
+  return (request: PeopleRequest): { accessLog: AccessLogSearch; chains: ChainReporter; remember: RememberRemoteEvent } => {
     const ask = <T>(read: Read) => Promise.all(options.remotes.map((remote) => askPart<T>(remote, ACCESS_LOG_PATH, read, request, options)));
     // Which agency holds each event read in this request, and its leaf there: its proofs are that agency's to give.
     const held = new Map<string, { remote: RemoteLog; leafIndex: number | null }>();
     const keyOf = (event: { writer: string; seq: number }) => `${event.writer}:${event.seq}`;
     return {
+      // An event another read of this request brought from an agency (a finding's): its leaf and proofs are that agency's.
+      remember(event, part, leafIndex) {
+        const remote = options.remotes.find((candidate) => candidate.part === part);
+        if (remote !== undefined) held.set(keyOf(event), { remote, leafIndex });
+      },
       accessLog: {
         async search(filter, after, limit) {
           const [own, remote] = await Promise.all([

@@ -23,7 +23,8 @@ import { FINDING_KINDS } from '../follow-up/rules.js';
 import { MAX_NOTE_CHARS } from '../follow-up/resolvers.js';
 import type { FollowUpRequest } from '../follow-up/service.js';
 import { findingOrder, VERDICTS, type FindingFilter, type FindingOrder, type FindingRow, type ReviewRow, type Verdict } from '../follow-up/store.js';
-import { askPart, logRead, mayAudit, readObject, type RemoteLog } from './access-logs.js';
+import type { AccessLogReader } from '../access-log/reader.js';
+import { askPart, logRead, mayAudit, readObject, type RememberRemoteEvent, type RemoteLog } from './access-logs.js';
 import type { InternalAuth } from './internal-auth.js';
 import { LookupRefused, type CallerCheck, type LookupRequest } from './person-directory.js';
 
@@ -34,10 +35,11 @@ type Read =
   | { read: 'holds'; id: string }
   | { read: 'review'; id: string; verdict: Verdict; note: string | null };
 
-/** A finding as its agency answers it: with its event and its reviews, oldest first. */
+/** A finding as its agency answers it: with its event (and the event's leaf in the agency's tree) and its reviews, oldest first. */
 interface HeldFinding {
   finding: FindingRow;
   event: AuditEvent | null;
+  leafIndex: number | null;
   reviews: ReviewRow[];
 }
 
@@ -45,13 +47,16 @@ const eventKey = (key: { writer: string; seq: number }) => `${key.writer}:${key.
 
 /** The asking side: one request's follow-up over the local store and every agency's. */
 export function federatedFollowUp(options: { local: () => FollowUpRequest; remotes: readonly RemoteLog[]; auth: InternalAuth; timeoutMs: number; vouches?: boolean }) {
-  return (request: PeopleRequest): FollowUpRequest => {
+  return (request: PeopleRequest, remember?: RememberRemoteEvent): FollowUpRequest => {
     const local = options.local();
     // What the agencies answered in this request: their findings' events and reviews, which are not in this store.
     const events = new Map<string, AuditEvent | null>();
     const reviews = new Map<string, ReviewRow[]>();
-    const hold = (held: HeldFinding): FindingRow => {
-      events.set(eventKey({ writer: held.finding.event_writer, seq: Number(held.finding.event_seq) }), held.event);
+    const hold = (remote: RemoteLog, held: HeldFinding): FindingRow => {
+      const key = { writer: held.finding.event_writer, seq: Number(held.finding.event_seq) };
+      events.set(eventKey(key), held.event);
+      // Its leaf and inclusion proof (AuditEvent.leafIndex, inclusionProof) are that agency's to give.
+      remember?.(key, remote.part, held.leafIndex);
       reviews.set(held.finding.id, held.reviews);
       return held.finding;
     };
@@ -62,7 +67,7 @@ export function federatedFollowUp(options: { local: () => FollowUpRequest; remot
           local.search(filter, order, after, limit),
           Promise.all(options.remotes.map((remote) => askOne<HeldFinding[]>(remote, { read: 'findings', filter, order, after, limit }))),
         ]);
-        const remote = theirs.flatMap((answer) => answer.map(hold));
+        const remote = theirs.flatMap((answer, i) => answer.map((held) => hold(options.remotes[i]!, held)));
         return [...own, ...remote].sort(findingOrder(order)).slice(0, limit);
       },
       async holds(id) {
@@ -78,7 +83,7 @@ export function federatedFollowUp(options: { local: () => FollowUpRequest; remot
         const holder = options.remotes.find((_, i) => holds[i] === true);
         if (holder === undefined) return null;
         const held = await askOne<HeldFinding | null>(holder, { read: 'review', id, verdict, note });
-        return held === null ? null : hold(held);
+        return held === null ? null : hold(holder, held);
       },
       event: new DataLoader(async (keys) => {
         const mine = keys.filter((key) => !events.has(eventKey(key)));
@@ -99,7 +104,7 @@ export function federatedFollowUp(options: { local: () => FollowUpRequest; remot
  * caller this part judges itself and who may read (or review) findings here too. Reading findings is logged in
  * the agency's own log, naming the persons they name; so is a review, after it is recorded.
  */
-export async function answerFollowUpRead(request: LookupRequest, followUp: () => FollowUpRequest, auditLog: AuditLog, readers: readonly string[], callerOf: CallerCheck): Promise<string> {
+export async function answerFollowUpRead(request: LookupRequest, followUp: () => FollowUpRequest, reader: Pick<AccessLogReader, 'leafIndexes'>, auditLog: AuditLog, readers: readonly string[], callerOf: CallerCheck): Promise<string> {
   if (!readers.includes(request.caller.part)) throw new LookupRefused(`only ${readers.join(' or ')} reads the follow-up of another part`);
   const read = parseRead(request.body);
   const principal = await callerOf(request, { purpose: true });
@@ -111,7 +116,12 @@ export async function answerFollowUpRead(request: LookupRequest, followUp: () =>
     ]);
     const failed = [...events, ...reviews].find((answer): answer is Error => answer instanceof Error);
     if (failed) throw failed;
-    return findings.map((finding, i) => ({ finding, event: events[i] as AuditEvent | null, reviews: reviews[i] as ReviewRow[] }));
+    const found = (events as (AuditEvent | null)[]).filter((event): event is AuditEvent => event !== null);
+    const leaves = await reader.leafIndexes(found);
+    return findings.map((finding, i) => {
+      const event = events[i] as AuditEvent | null;
+      return { finding, event, leafIndex: event === null ? null : leaves.get(`${event.writer}:${event.seq}`) ?? null, reviews: reviews[i] as ReviewRow[] };
+    });
   };
   // Everyone the answer names: the findings' persons, and everyone their events name (they go with them).
   const named = (answer: HeldFinding[]) => [...new Set(answer.flatMap(({ finding, event }) => [...JSON.parse(finding.subjects) as string[], ...(event ? peopleNamedBy(event) : [])]))].sort();
