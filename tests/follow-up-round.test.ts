@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Knex } from 'knex';
 import { openDatabase } from '../src/core/db.js';
 import { DistinctCount } from '../src/follow-up/distinct-count.js';
 import { createFollowUpTables, FINDINGS, findingKey, findingOrder, READER_DAYS, READER_PERSONS, searchFindings, sketchReaderDays, type FindingRow } from '../src/follow-up/store.js';
@@ -56,54 +57,51 @@ describe('a follow-up round', () => {
   });
 });
 
+/** A fresh SQLite store with the follow-up's first tables, for `run`; removed afterwards. */
+async function withFollowUpTables(run: (db: Knex) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'samgraf-follow-up-'));
+  const db = openDatabase(`sqlite://${join(dir, 'store.db')}`);
+  try {
+    await createFollowUpTables(db);
+    await run(db);
+  } finally {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the upgrade to sketches of each reader\'s day', () => {
-  it('counts the persons a day\'s rows held into its sketch, and drops the rows', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'samgraf-sketches-'));
-    const db = openDatabase(`sqlite://${join(dir, 'store.db')}`);
-    try {
-      await createFollowUpTables(db);
-      await db(READER_DAYS).insert([{ reader: 'r1', day: '2026-12-01', organization: 'FK', persons: 30 }, { reader: 'r1', day: '2026-12-02', organization: 'FK', persons: 0 }]);
-      await db(READER_PERSONS).insert(Array.from({ length: 30 }, (_, i) => ({ reader: 'r1', day: '2026-12-01', subject: String(195_000_000_000 + i) })));
-      await sketchReaderDays(db);
-      const days = await db(READER_DAYS).orderBy('day').select('day', 'persons', 'sketch') as { day: string; persons: number; sketch: string }[];
-      assert.deepEqual(days.map((day) => [day.day, day.persons, DistinctCount.fromText(day.sketch).estimate]), [['2026-12-01', 30, 30], ['2026-12-02', 0, 0]]);
-      assert.equal(await db.schema.hasTable(READER_PERSONS), false);
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it('counts the persons a day\'s rows held into its sketch, and drops the rows', () => withFollowUpTables(async (db) => {
+    await db(READER_DAYS).insert([{ reader: 'r1', day: '2026-12-01', organization: 'FK', persons: 30 }, { reader: 'r1', day: '2026-12-02', organization: 'FK', persons: 0 }]);
+    await db(READER_PERSONS).insert(Array.from({ length: 30 }, (_, i) => ({ reader: 'r1', day: '2026-12-01', subject: String(195_000_000_000 + i) })));
+    await sketchReaderDays(db);
+    const days = await db(READER_DAYS).orderBy('day').select('day', 'persons', 'sketch') as { day: string; persons: number; sketch: string }[];
+    assert.deepEqual(days.map((day) => [day.day, day.persons, DistinctCount.fromText(day.sketch).estimate]), [['2026-12-01', 30, 30], ['2026-12-02', 0, 0]]);
+    assert.equal(await db.schema.hasTable(READER_PERSONS), false);
+  }));
 });
 
 describe('a page of findings', () => {
-  it('pages through findings with equal keys in the one order a federation merges in: key, writer, seq, kind', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'samgraf-findings-'));
-    const db = openDatabase(`sqlite://${join(dir, 'store.db')}`);
-    try {
-      await createFollowUpTables(db);
-      const writers = ['0f000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000'];
-      const rows = writers.flatMap((writer) => [12, 123, 3].flatMap((seq) => (['OFF_HOURS', 'NO_CASE_REFERENCE'] as const).map((kind) => ({
-        id: `${writer}:${seq}:${kind}`, kind, score: seq === 3 ? 0.5 : 0.3, explanation: 'x', event_writer: writer, event_seq: seq, occurred_ms: 1000,
-        principal_type: 'STAFF', principal_subject: 's', principal_organization: 'FK', purpose: null, subjects: '[]', first_seen_ms: 1, verdict: null,
-      }))));
-      await db(FINDINGS).insert(rows);
-      for (const order of ['NEWEST', 'SCORE'] as const) {
-        const expected = [...rows].sort(findingOrder(order)).map((row) => row.id);
-        const paged: string[] = [];
-        let after: { key: number; id: string } | null = null;
-        for (let page = 0; page < 20; page++) {
-          const found: FindingRow[] = await searchFindings(db, { fromMs: null, toMs: null, kind: null, organization: null, reviewed: null }, order, after, 1);
-          if (found.length === 0) break;
-          paged.push(found[0]!.id);
-          after = { key: findingKey(found[0]!, order), id: found[0]!.id };
-        }
-        assert.deepEqual(paged, expected, order);
-        // The seq is compared as a number: 123 comes before 12, which comes before 3, whatever the text says.
-        assert.deepEqual(expected.filter((id) => id.startsWith(writers[1]!) && id.endsWith('OFF_HOURS')).map((id) => id.split(':')[1]), order === 'NEWEST' ? ['123', '12', '3'] : ['3', '123', '12']);
+  it('pages through findings with equal keys in the one order a federation merges in: key, writer, seq, kind', () => withFollowUpTables(async (db) => {
+    const writers = ['0f000000-0000-4000-8000-000000000000', 'a0000000-0000-4000-8000-000000000000'];
+    const rows = writers.flatMap((writer) => [12, 123, 3].flatMap((seq) => (['OFF_HOURS', 'NO_CASE_REFERENCE'] as const).map((kind) => ({
+      id: `${writer}:${seq}:${kind}`, kind, score: seq === 3 ? 0.5 : 0.3, explanation: 'x', event_writer: writer, event_seq: seq, occurred_ms: 1000,
+      principal_type: 'STAFF', principal_subject: 's', principal_organization: 'FK', purpose: null, subjects: '[]', first_seen_ms: 1, verdict: null,
+    }))));
+    await db(FINDINGS).insert(rows);
+    for (const order of ['NEWEST', 'SCORE'] as const) {
+      const expected = [...rows].sort(findingOrder(order)).map((row) => row.id);
+      const paged: string[] = [];
+      let after: { key: number; id: string } | null = null;
+      for (let page = 0; page < 20; page++) {
+        const found: FindingRow[] = await searchFindings(db, { fromMs: null, toMs: null, kind: null, organization: null, reviewed: null }, order, after, 1);
+        if (found.length === 0) break;
+        paged.push(found[0]!.id);
+        after = { key: findingKey(found[0]!, order), id: found[0]!.id };
       }
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
+      assert.deepEqual(paged, expected, order);
+      // The seq is compared as a number: 123 comes before 12, which comes before 3, whatever the text says.
+      assert.deepEqual(expected.filter((id) => id.startsWith(writers[1]!) && id.endsWith('OFF_HOURS')).map((id) => id.split(':')[1]), order === 'NEWEST' ? ['123', '12', '3'] : ['3', '123', '12']);
     }
-  });
+  }));
 });
