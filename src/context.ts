@@ -16,7 +16,6 @@ import type { GraphQLResponse } from '@apollo/server';
 import type { Principal } from './core/principal.js';
 import type { TrustedDocumentStore } from './security/trusted-documents.js';
 import type { FollowUpRequest } from './follow-up/service.js';
-import type { RememberRemoteEvent } from './federation/access-logs.js';
 
 /** What the caller said about the request, beyond credentials. */
 export interface RequestDeclarations {
@@ -105,6 +104,12 @@ export interface Services {
   /** Every agency's access log read as one, in a federation's own part (src/federation/access-logs.ts). */
   accessLogs?: (request: PeopleRequest) => { accessLog: AccessLogSearch; chains: ChainReporter; remember?: RememberRemoteEvent };
 }
+
+/**
+ * Tells a request's federated access log that an event came from `part`'s log, with its leaf there (a finding's
+ * event, read with the finding: src/federation/findings.ts), so that its proofs are asked of that agency.
+ */
+export type RememberRemoteEvent = (event: { writer: string; seq: number }, part: string, leafIndex: number | null) => void;
 
 /** What a remote register of persons is told about the request it answers for. */
 export interface PeopleRequest {

@@ -16,7 +16,7 @@ import type { AuditEvent } from '../access-log/event.js';
 import { peopleNamedBy } from '../access-log/record.js';
 import type { EventFilter, EventPosition } from '../access-log/store.js';
 import type { AuditLog } from '../access-log/writer.js';
-import type { AccessLogSearch, ChainReporter, PeopleRequest } from '../context.js';
+import type { AccessLogSearch, ChainReporter, PeopleRequest, RememberRemoteEvent } from '../context.js';
 import type { InclusionProof } from '../access-log/transparency/log.js';
 import type { GraphQLError } from 'graphql';
 import { hasScope, type Principal } from '../core/principal.js';
@@ -45,9 +45,6 @@ function newestFirst(a: EventPosition, b: EventPosition): number {
 }
 
 const positionOf = (event: AuditEvent): EventPosition => ({ occurredMs: Date.parse(event.occurredAt), writer: event.writer, seq: event.seq });
-
-/** Tells a request's federated access log that an event came from `part`'s log, with its leaf there. */
-export type RememberRemoteEvent = (event: { writer: string; seq: number }, part: string, leafIndex: number | null) => void;
 
 export interface RemoteLog {
   /** The part's name, the audience of its requests. */

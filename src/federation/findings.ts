@@ -17,14 +17,14 @@ import DataLoader from 'dataloader';
 import type { AuditEvent } from '../access-log/event.js';
 import { peopleNamedBy } from '../access-log/record.js';
 import type { AuditLog } from '../access-log/writer.js';
-import type { PeopleRequest } from '../context.js';
+import type { PeopleRequest, RememberRemoteEvent } from '../context.js';
 import { PAGE_SIZE } from '../core/arguments.js';
 import { FINDING_KINDS } from '../follow-up/rules.js';
 import { MAX_NOTE_CHARS } from '../follow-up/resolvers.js';
 import type { FollowUpRequest } from '../follow-up/service.js';
 import { findingOrder, VERDICTS, type FindingFilter, type FindingOrder, type FindingRow, type ReviewRow, type Verdict } from '../follow-up/store.js';
 import type { AccessLogReader } from '../access-log/reader.js';
-import { askPart, logRead, mayAudit, readObject, type RememberRemoteEvent, type RemoteLog } from './access-logs.js';
+import { askPart, logRead, mayAudit, readObject, type RemoteLog } from './access-logs.js';
 import type { InternalAuth } from './internal-auth.js';
 import { LookupRefused, type CallerCheck, type LookupRequest } from './person-directory.js';
 
