@@ -1,5 +1,6 @@
 /** The population register (SKV): every SQL statement samgraf runs against FB_PERSON and FB_RELATION. */
 import DataLoader from 'dataloader';
+import type { Knex } from 'knex';
 import type { Citizen, Relation } from './types.js';
 import { hasScope } from '../../src/core/principal.js';
 import type { LoaderRequest } from '../../src/core/source-module.js';
@@ -13,6 +14,11 @@ const PERSON_COLUMNS = [
   'SENAST_ANDRAD',
 ] as const;
 
+/** The statements keyed by personal numbers: their SQL is built once per number of keys (statement-text.ts). */
+const CITIZENS = (db: Knex, numbers: readonly string[]) => db('FB_PERSON').select(PERSON_COLUMNS).whereIn('PERSONID', numbers);
+const RELATIONS = (db: Knex, numbers: readonly string[]) => db('FB_RELATION').select('PERSONID', 'RELID', 'RELTYP').whereIn('PERSONID', numbers)
+  .orderBy([{ column: 'PERSONID' }, { column: 'RELTYP' }, { column: 'RELID' }]);
+
 export interface MunicipalityPage {
   citizens: Citizen[];
   hasMore: boolean;
@@ -23,17 +29,14 @@ export class PopulationRegister {
   constructor(readonly source: Source) {}
 
   async citizensByNumber(personalNumbers: readonly string[], sink: DataQualitySink): Promise<(Citizen | null)[]> {
-    const rows = await this.source.select<FbPersonRow>((db) =>
-      db('FB_PERSON').select(PERSON_COLUMNS).whereIn('PERSONID', [...personalNumbers]));
+    const rows = await this.source.select<FbPersonRow, [readonly string[]]>(CITIZENS, personalNumbers);
     const citizens = this.mapPersons(rows, sink);
     const byNumber = new Map(citizens.map((citizen) => [citizen.personalNumber, citizen]));
     return personalNumbers.map((pnr) => byNumber.get(pnr) ?? null);
   }
 
   async relationsByNumber(personalNumbers: readonly string[], sink: DataQualitySink): Promise<Relation[][]> {
-    const rows = await this.source.select<FbRelationRow>((db) =>
-      db('FB_RELATION').select('PERSONID', 'RELID', 'RELTYP').whereIn('PERSONID', [...personalNumbers])
-        .orderBy([{ column: 'PERSONID' }, { column: 'RELTYP' }, { column: 'RELID' }]));
+    const rows = await this.source.select<FbRelationRow, [readonly string[]]>(RELATIONS, personalNumbers);
     const relations = this.source.mapRows(rows, 'FB_RELATION', () => undefined, mapRelation, sink);
     return groupInKeyOrder(personalNumbers, relations, (r) => r.personalNumber).map((group) => group.map((r) => r.relation));
   }

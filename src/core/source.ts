@@ -7,6 +7,7 @@ import { dialectOf } from './db.js';
 import CircuitBreaker from 'opossum';
 import type { Knex } from 'knex';
 import { queryMysql, withMysqlConnection } from './db.js';
+import { StatementTexts, type SqlText, type Statement, type StatementParameter } from './statement-text.js';
 import { Code } from './error-codes.js';
 import { UnmappableValueError } from './legacy-values.js';
 
@@ -64,7 +65,9 @@ class StatementTimeoutError extends Error {
 }
 
 export class Source {
-  private readonly breaker: CircuitBreaker<[(db: Knex) => Knex.QueryBuilder], unknown[]>;
+  private readonly breaker: CircuitBreaker<[Statement, readonly StatementParameter[]], unknown[]>;
+  /** On MySQL, statements are sent as text: kept per statement and shape. */
+  private readonly texts: StatementTexts | null;
 
   /** A source the deployment left out of its config: every statement fails, costing only its own fields. */
   static unconfigured(name: SourceName): Source {
@@ -72,7 +75,8 @@ export class Source {
   }
 
   constructor(readonly name: SourceName, private readonly database: Knex | null, readonly options: SourceOptions = DEFAULT_SOURCE_OPTIONS, private readonly observer?: SourceObserver) {
-    this.breaker = new CircuitBreaker((build) => this.run(build), {
+    this.texts = database !== null && dialectOf(database) === 'mysql' ? new StatementTexts(database) : null;
+    this.breaker = new CircuitBreaker((statement, parameters) => this.run(statement, parameters), {
       timeout: false,
       errorThresholdPercentage: options.errorThresholdPercentage,
       volumeThreshold: options.volumeThreshold,
@@ -91,11 +95,13 @@ export class Source {
   /**
    * Runs one statement, within the statement timeout and behind the source's circuit breaker; any failure
    * (driver error, timeout, open circuit) becomes SourceUnavailableError, which costs only this source's fields.
+   * A statement written once with its parameters (statement-text.ts) has its SQL built once per shape; a closure
+   * `(db) => …` is built on every call.
    */
-  async select<Row>(build: (db: Knex) => Knex.QueryBuilder): Promise<Row[]> {
+  async select<Row, P extends readonly StatementParameter[] = []>(statement: Statement<P>, ...parameters: P): Promise<Row[]> {
     if (this.database === null) throw new SourceUnavailableError(this.name, { cause: new Error('not configured') });
     try {
-      return (await this.breaker.fire(build)) as Row[];
+      return (await this.breaker.fire(statement as unknown as Statement, parameters)) as Row[];
     } catch (error) {
       throw new SourceUnavailableError(this.name, { cause: error });
     }
@@ -110,11 +116,11 @@ export class Source {
     return this.database!;
   }
 
-  private async run(build: (db: Knex) => Knex.QueryBuilder): Promise<unknown[]> {
+  private async run(statement: Statement, parameters: readonly StatementParameter[]): Promise<unknown[]> {
     const started = process.hrtime.bigint();
     let failed = true;
     try {
-      const rows = dialectOf(this.db) === 'mysql' ? await this.runWithTimeout(build) : ((await build(this.db)) as unknown[]);
+      const rows = this.texts !== null ? await this.runWithTimeout(this.texts.textOf(statement, parameters)) : ((await statement(this.db, ...parameters)) as unknown[]);
       failed = false;
       this.observer?.reached?.(this.name, null);
       return rows;
@@ -130,7 +136,7 @@ export class Source {
    * A statement that outlives the timeout has its connection destroyed, so that a stalled network cannot pin
    * the pool's connections; the pool replaces it. (Acquiring a connection has the same timeout, set in db.ts.)
    */
-  private runWithTimeout(build: (db: Knex) => Knex.QueryBuilder): Promise<unknown[]> {
+  private runWithTimeout(text: SqlText): Promise<unknown[]> {
     return withMysqlConnection(this.db, async (connection) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -142,7 +148,7 @@ export class Source {
         }, this.options.statementTimeoutMs);
       });
       try {
-        return await Promise.race([queryMysql(connection, build(this.db)), timeout]);
+        return await Promise.race([queryMysql(this.db, connection, text), timeout]);
       } finally {
         clearTimeout(timer);
       }
