@@ -143,11 +143,11 @@ export async function insertEvents(db: Knex, events: readonly AuditEvent[]): Pro
   const subjects = events.flatMap(subjectRows);
   const head = events.at(-1)!;
   await inTransaction(db, [
-    db('audit_events').insert(events.map(toRow)),
-    ...chunks(subjects, SUBJECT_ROWS_PER_STATEMENT).map((rows) => db('audit_event_subjects').insert(rows)),
-    db('audit_chain_heads').insert({ writer_id: head.writer, seq: head.seq, hash: head.hash }),
-    db(PENDING).insert(pendingRow(head.writer, events)),
-    db(FOLLOW_UP_PENDING).insert(followUpPendingRow(head.writer, events)),
+    { table: 'audit_events', rows: events.map(toRow) },
+    ...chunks(subjects, SUBJECT_ROWS_PER_STATEMENT).map((rows) => ({ table: 'audit_event_subjects', rows })),
+    { table: 'audit_chain_heads', rows: [{ writer_id: head.writer, seq: head.seq, hash: head.hash }] },
+    { table: PENDING, rows: [pendingRow(head.writer, events)] },
+    { table: FOLLOW_UP_PENDING, rows: [followUpPendingRow(head.writer, events)] },
   ]);
 }
 
