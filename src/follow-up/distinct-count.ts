@@ -15,6 +15,8 @@ const INDEX_BITS = 11;
 const REGISTERS = 1 << INDEX_BITS;
 /** The bias correction for 2,048 registers (Flajolet et al., figure 3). */
 const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
+/** 2^-rank for every value a register's byte can hold: the estimate sums one per register. */
+const INVERSE_POWERS = Float64Array.from({ length: 256 }, (_, rank) => 2 ** -rank);
 
 export class DistinctCount {
   private constructor(private readonly registers: Uint8Array) {}
@@ -54,7 +56,7 @@ export class DistinctCount {
     let sum = 0;
     let zeros = 0;
     for (const rank of this.registers) {
-      sum += 2 ** -rank;
+      sum += INVERSE_POWERS[rank]!;
       if (rank === 0) zeros += 1;
     }
     const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
