@@ -10,7 +10,8 @@
  * bindings are then its own values in the stand-ins' places. A statement whose bindings include anything else (a
  * constant, a value worked out from a parameter) is built on every call, as before: it is never wrong, only
  * slower. What a kept text cannot notice is a statement whose SQL changes with a parameter's value rather than its
- * shape; such a statement must be a closure built for its one call, `source.select((db) => …)`.
+ * shape; such a statement must be a closure built for its one call, `source.select((db) => …)`, which takes no
+ * parameters and is built once per call, nothing kept.
  */
 import type { Knex } from 'knex';
 
@@ -46,6 +47,8 @@ export class StatementTexts {
 
   /** The statement's SQL and bindings for these parameters. */
   textOf<P extends readonly StatementParameter[]>(statement: Statement<P>, parameters: P): SqlText {
+    // A closure made for one call: built once, as it is, with nothing kept.
+    if (parameters.length === 0) return sqlOf(statement(this.db, ...parameters));
     const general = statement as unknown as Statement;
     let byShape = this.kept.get(general);
     if (byShape === undefined) {
@@ -58,12 +61,14 @@ export class StatementTexts {
       text = keptText(this.db, general, parameters);
       if (byShape.size < MAX_SHAPES_PER_STATEMENT) byShape.set(shape, text);
     }
-    if (text === null) {
-      const { sql, bindings } = statement(this.db, ...parameters).toSQL();
-      return { sql, bindings };
-    }
+    if (text === null) return sqlOf(statement(this.db, ...parameters));
     return { sql: text.sql, bindings: text.places.map(([parameter, index]) => (index < 0 ? parameters[parameter] : (parameters[parameter] as readonly unknown[])[index])) };
   }
+}
+
+function sqlOf(statement: Knex.QueryBuilder): SqlText {
+  const { sql, bindings } = statement.toSQL();
+  return { sql, bindings };
 }
 
 /** e.g. `a3,v,n`: an array of three keys, a value, a null. */
