@@ -8,7 +8,7 @@
  * text's size (a name can be as long as the body), so the cache stays small even when every entry is an
  * attacker's largest document.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { fragmentsOf, rootFieldNames } from './document.js';
 import { bracketNesting, countDocument, type DocumentCounts } from './plugins/limits.js';
@@ -53,7 +53,7 @@ export class DocumentFactsCache {
   read(text: string): DocumentFacts {
     // The text's UTF-16 code units, not UTF-8: encoding to UTF-8 turns a lone surrogate (which graphql-js refuses)
     // into U+FFFD (which it accepts), and two texts that differ so must never share their facts.
-    const key = createHash('sha256').update(text, 'utf16le').digest('base64');
+    const key = hash('sha256', Buffer.from(text, 'utf16le'), 'base64');
     let facts = this.entries.get(key);
     if (facts === undefined) {
       facts = readDocument(text, this.limits);

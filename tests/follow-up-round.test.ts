@@ -8,11 +8,21 @@ import type { Knex } from 'knex';
 import { openDatabase } from '../src/core/db.js';
 import { DistinctCount } from '../src/follow-up/distinct-count.js';
 import { createFollowUpTables, FINDINGS, findingKey, findingOrder, READER_DAYS, READER_PERSONS, searchFindings, sketchReaderDays, type FindingRow } from '../src/follow-up/store.js';
-import { roundOf, type PendingRow } from '../src/follow-up/worker.js';
+import { contiguousRuns, roundOf, type PendingRow } from '../src/follow-up/worker.js';
 
 const run = (id: number, from: number, to: number, writer = 'w1'): PendingRow => ({ id, writer_id: writer, from_seq: from, to_seq: String(to) });
 
 describe('a follow-up round', () => {
+  it('reads each chain\'s adjoining runs as one range, and never joins runs with a gap or of other chains', () => {
+    const taken = roundOf([run(1, 1, 1), run(2, 1, 3, 'w2'), run(3, 2, 2), run(4, 3, 5), run(5, 7, 7), run(6, 4, 4, 'w2'), run(7, 6, 6, 'w2')]);
+    assert.deepEqual(contiguousRuns(taken.runs), [
+      { writer: 'w1', from: 1, to: 5 }, { writer: 'w1', from: 7, to: 7 }, { writer: 'w2', from: 1, to: 4 }, { writer: 'w2', from: 6, to: 6 },
+    ]);
+    // The round's own runs are left as they were.
+    assert.deepEqual(taken.runs[0], { writer: 'w1', from: 1, to: 1 });
+    assert.deepEqual(contiguousRuns([]), []);
+  });
+
   it('takes whole runs, oldest first, of every writer, while they fit in 500 events', () => {
     const taken = roundOf([run(1, 1, 1), run(2, 1, 3, 'w2'), run(3, 2, 2), run(4, 3, 497), run(5, 498, 498)]);
     assert.deepEqual(taken.runs, [{ writer: 'w1', from: 1, to: 1 }, { writer: 'w2', from: 1, to: 3 }, { writer: 'w1', from: 2, to: 2 }, { writer: 'w1', from: 3, to: 497 }]);

@@ -9,7 +9,7 @@
  * `samgraf audit follow-up` see every event committed before they asked. Replicas take turns through a row
  * lock, and a finding's id is its event's and kind's, so the same finding is never made twice.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { dialectOf } from '../core/db.js';
 import type { AuditEvent } from '../access-log/event.js';
@@ -107,7 +107,7 @@ export class FollowUp {
     // One statement for the round's events and one for its queue rows, whatever the number of commits queued
     // (at concurrency 1, every request is a commit of its own).
     const rows = await trx<EventRow>('audit_events').where((q) => {
-      for (const run of taken.runs) q.orWhere((one) => one.where('writer_id', run.writer).whereBetween('seq', [run.from, run.to]));
+      for (const run of contiguousRuns(taken.runs)) q.orWhere((one) => one.where('writer_id', run.writer).whereBetween('seq', [run.from, run.to]));
     }).orderBy(['writer_id', 'seq']);
     const events = rows.map(fromRow);
     await trx(FOLLOW_UP_PENDING).whereIn('id', taken.done).delete();
@@ -236,8 +236,15 @@ export class FollowUp {
  * does not fit (only ever the first: a commit of more than ROUND_EVENTS events), its first ROUND_EVENTS. Full
  * when it left any of what it read, or read as many rows as it may: more may be queued.
  */
-export function roundOf(pending: readonly PendingRow[]): { runs: { writer: string; from: number; to: number }[]; done: number[]; rest: { id: number; from: number } | null; full: boolean } {
-  const runs: { writer: string; from: number; to: number }[] = [];
+/** Events `from`..`to` (inclusive) of a writer's chain. */
+export interface Run {
+  writer: string;
+  from: number;
+  to: number;
+}
+
+export function roundOf(pending: readonly PendingRow[]): { runs: Run[]; done: number[]; rest: { id: number; from: number } | null; full: boolean } {
+  const runs: Run[] = [];
   const done: number[] = [];
   let events = 0;
   for (const row of pending) {
@@ -256,6 +263,21 @@ export function roundOf(pending: readonly PendingRow[]): { runs: { writer: strin
   return { runs, done, rest: null, full: pending.length === ROUND_QUEUE_ROWS };
 }
 
+/**
+ * The runs with each chain's adjoining ones joined: at concurrency 1 every commit queues a run of one event, and a
+ * round's statement would otherwise say `writer = ? and seq between ? and ?` once per event.
+ */
+export function contiguousRuns(runs: readonly Run[]): Run[] {
+  const joined: Run[] = [];
+  const sorted = [...runs].sort((a, b) => (a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : a.from - b.from));
+  for (const run of sorted) {
+    const last = joined.at(-1);
+    if (last !== undefined && last.writer === run.writer && run.from <= last.to + 1) last.to = Math.max(last.to, run.to);
+    else joined.push({ ...run });
+  }
+  return joined;
+}
+
 function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -265,7 +287,7 @@ function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 /** One key for a reader, whatever the lengths of their organisation and subject. */
 function readerKey(event: AuditEvent): string {
   const { type, organization, subject } = event.principal;
-  return createHash('sha256').update(`${type}\u0000${organization ?? ''}\u0000${subject}`).digest('hex');
+  return hash('sha256', `${type}\u0000${organization ?? ''}\u0000${subject}`, 'hex');
 }
 
 function refOf(event: AuditEvent) {
