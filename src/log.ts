@@ -9,7 +9,10 @@ export type { Logger };
 
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream | string } = {}): Logger {
   const destination = typeof options.destination === 'string' ? pino.destination({ dest: options.destination, append: true, sync: true })
-    : options.destination ?? pino.destination(2);
+    // Written on the calling thread, as Node writes its own stderr: pino's default hands every line to libuv's
+    // thread pool, which cost a thread hand-off, an eventfd wake-up and their futexes per request, several
+    // times the write itself.
+    : options.destination ?? pino.destination({ dest: 2, sync: true });
   return pino(
     {
       name: 'samgraf',
