@@ -9,7 +9,9 @@
  *       [--workloads W1,W2] [--requests 1000] [--citizens 20000] [--events 20000]
  *
  * `--a`/`--b`: a checkout with `dist/` built (default: this one). `--a-config`/`--b-config`: JSON merged, key by
- * key, into that side's config (e.g. a worker slowed to once an hour, to see what it costs).
+ * key, into that side's config (e.g. a worker slowed to once an hour, to see what it costs). `--profile-b DIR`: B runs
+ * under `node --cpu-prof`, its profile written to DIR when it stops (read it with `node dist/bench/profile-summary.js`).
+ * `--b-node-flags='…'`: node flags for B only (e.g. `--trace-gc`, or a V8 heap setting to compare).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '1000' },
     citizens: { type: 'string', default: '20000' },
     events: { type: 'string', default: '20000' },
+    'profile-b': { type: 'string' },
+    'b-node-flags': { type: 'string' },
   },
 });
 const here = resolve(import.meta.dirname, '..', '..');
@@ -59,7 +63,12 @@ function configOf(side: 'a' | 'b', override: string | undefined): string {
 
 async function start(side: 'a' | 'b', root: string, override: string | undefined): Promise<ServerProcess> {
   const configFile = configOf(side, override);
-  return startServerProcess(side, [join(resolve(root), 'dist', 'src', 'cli.js'), 'serve', '--config', configFile], { configFile, workDir: bench.workDir, profile: false, readyPath: '/readyz' });
+  // B under V8's profiler, A not: B's CPU per request then includes the profiler's cost.
+  const nodeFlags = side === 'a' ? [] : [
+    ...(values['b-node-flags']?.split(' ').filter(Boolean) ?? []),
+    ...(values['profile-b'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values['profile-b'])}`] : []),
+  ];
+  return startServerProcess(side, [join(resolve(root), 'dist', 'src', 'cli.js'), 'serve', '--config', configFile], { configFile, workDir: bench.workDir, profile: false, nodeFlags, readyPath: '/readyz' });
 }
 
 const floor = bench.targets.floor!;

@@ -129,16 +129,35 @@ export interface InternalOrigin {
 const PEOPLE_MODULE = SOURCE_MODULES.find((module) => module.people !== undefined);
 if (PEOPLE_MODULE === undefined) throw new Error('no source module is the register of persons (people)');
 
+/**
+ * `target[key]` is made by `make` when it is first read, and is that same value from then on. A request reads one
+ * or two sources of four, and a module's loaders — DataLoaders, their caches and batch functions — were most of
+ * what making a context allocated.
+ */
+function madeOnFirstUse(target: Record<string, unknown>, key: string, make: () => unknown): void {
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = make();
+      Object.defineProperty(target, key, { value, enumerable: true, writable: false, configurable: false });
+      return value;
+    },
+  });
+}
+
 export function createRequestContext(services: Services, requestId: string, principal: Principal | null, declarations: RequestDeclarations, origin: InternalOrigin | null = null): RequestContext {
   const { sources, cursors, loaders: options } = services;
   const federated = services.accessLogs?.({ requestId, principal, headers: declarations.forwarded });
   const { accessLog, chains } = federated ?? services;
   const dataQuality = new DataQualityCollector();
   const loaders: Record<string, unknown> = {};
-  for (const module of SOURCE_MODULES) loaders[module.name] = module.createLoaders({ source: sources[module.name]!, dataQuality, options, principal });
+  for (const module of SOURCE_MODULES) {
+    madeOnFirstUse(loaders, module.name, () => module.createLoaders({ source: sources[module.name]!, dataQuality, options, principal }));
+  }
   const { typeName, person } = PEOPLE_MODULE!.people!;
   const people: PersonDirectory = services.people?.({ requestId, principal, headers: declarations.forwarded })
-    ?? { typeName, person: person(loaders[PEOPLE_MODULE!.name]) };
+    ?? { typeName, get person() { return person(loaders[PEOPLE_MODULE!.name]); } };
   const leafIndex = new DataLoader<EventKey, number | null, string>(async (events) => {
     const found = await accessLog.leafIndexes(events);
     return events.map((event) => found.get(`${event.writer}:${event.seq}`) ?? null);

@@ -89,9 +89,10 @@ class HttpError extends Error {
   }
 }
 
-function pathOf(req: IncomingMessage): string {
+/** The request target, read once per request: the route, and a GraphQL GET's or a route's parameters. */
+function urlOf(req: IncomingMessage): URL {
   try {
-    return new URL(req.url ?? '/', 'http://localhost').pathname;
+    return new URL(req.url ?? '/', 'http://localhost');
   } catch {
     throw new HttpError(Code.BAD_REQUEST, 'the request target is not a valid URL');
   }
@@ -141,16 +142,17 @@ export function createHttpHandler(options: HttpOptions) {
       options.logger.info({ requestId, method: req.method, path: label, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6, ...entry.fields() }, 'request');
     });
     try {
-      path = pathOf(req);
+      const url = urlOf(req);
+      path = url.pathname;
       const internalRoute = options.internal?.routes.get(path);
       if (internalRoute) {
         allowOnly(req, ['POST']);
         return await internalCall(req, res, requestId, options.internal!, internalRoute, options.limits.maxBodyBytes);
       }
-      if (LOG_PATHS.has(path) && options.transparency) return await logRoute(req, res, path, options.transparency);
+      if (LOG_PATHS.has(path) && options.transparency) return await logRoute(req, res, url, options.transparency);
       if (path === '/events' && options.eventFeed) {
         allowOnly(req, ['GET']);
-        const answer = await options.eventFeed(req.headers, new URL(req.url ?? '/', 'http://localhost').searchParams, requestId);
+        const answer = await options.eventFeed(req.headers, url.searchParams, requestId);
         // Personal data: never kept by a cache.
         res.setHeader('cache-control', 'no-store');
         for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
@@ -158,8 +160,8 @@ export function createHttpHandler(options: HttpOptions) {
       }
       if (path === '/graphql') {
         allowOnly(req, ['GET', 'POST']);
-        if (pages?.ideEnabled && wantsIdePage(req, new URL(req.url ?? '/', 'http://localhost')) && pages.ide(req, res) === 'served') return;
-        return await graphql(req, res, requestId, options, documents, entry);
+        if (pages?.ideEnabled && wantsIdePage(req, url) && pages.ide(req, res) === 'served') return;
+        return await graphql(req, res, url, requestId, options, documents, entry);
       }
       const route = KNOWN_PATHS.has(path) ? undefined : options.routes?.get(path);
       if (!route && pages && ((pages.consoleEnabled && isConsolePath(path)) || (pages.ideEnabled && isIdeAsset(path)))) {
@@ -197,7 +199,7 @@ export function createHttpHandler(options: HttpOptions) {
   };
 }
 
-async function graphql(req: IncomingMessage, res: ServerResponse, requestId: string, options: HttpOptions, documents: DocumentFactsCache, entry: RequestLogEntry): Promise<void> {
+async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, options: HttpOptions, documents: DocumentFactsCache, entry: RequestLogEntry): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -211,7 +213,6 @@ async function graphql(req: IncomingMessage, res: ServerResponse, requestId: str
     if (body.length === 0) throw badRequest('a batch (a JSON array) holds at least one operation');
     if (body.length > options.limits.maxBatchSize) throw new HttpError(Code.BATCH_TOO_LARGE, `a batch may hold at most ${options.limits.maxBatchSize} operations`);
   }
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const members = method === 'GET' ? [membersOfSearch(url.searchParams)] : Array.isArray(body) ? body : [body];
   members.forEach(checkMembers);
   for (const text of queryTexts(body, url)) {
@@ -535,10 +536,10 @@ const MAX_COSIGNATURE_BYTES = 16 * 1024;
  * consistency proof (base64 hashes, one per line; JSON when asked for), the verifier key, and the witnesses'
  * cosignatures posted back. Texts as C2SP writes them; never cached, since each answer is of the log as it is now.
  */
-async function logRoute(req: IncomingMessage, res: ServerResponse, path: string, log: TransparencyLog): Promise<void> {
+async function logRoute(req: IncomingMessage, res: ServerResponse, url: URL, log: TransparencyLog): Promise<void> {
+  const path = url.pathname;
   allowOnly(req, path === '/log/cosignature' ? ['POST'] : ['GET', 'HEAD']);
   res.setHeader('cache-control', 'no-store');
-  const url = new URL(req.url ?? '/', 'http://localhost');
   const text = (body: string) => {
     res.statusCode = 200;
     res.setHeader('content-type', 'text/plain; charset=utf-8');
