@@ -9,22 +9,51 @@ import { Kind, visit, type DocumentNode, type FragmentDefinitionNode, type Selec
 
 export type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
 
+/**
+ * Both walks below are kept per parsed document (held weakly): Apollo hands out the same document for the same
+ * text, and the edge, access control, limits and metrics each ask about every request's operation. Documents are
+ * never changed once parsed, so an answer kept for one stays true.
+ */
+const fragmentsByDocument = new WeakMap<DocumentNode, Fragments>();
+const rootFieldsBySelection = new WeakMap<Fragments, WeakMap<SelectionSetNode, readonly string[]>>();
+const NO_FRAGMENTS: Fragments = new Map();
+
 export function fragmentsOf(document: DocumentNode | undefined): Fragments {
-  return new Map((document?.definitions ?? [])
-    .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-    .map((d) => [d.name.value, d]));
+  if (document === undefined) return NO_FRAGMENTS;
+  let fragments = fragmentsByDocument.get(document);
+  if (fragments === undefined) {
+    fragments = new Map(document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]));
+    fragmentsByDocument.set(document, fragments);
+  }
+  return fragments;
 }
 
 /** The root fields an operation selects, through fragments and inline fragments. */
-export function rootFieldNames(selectionSet: SelectionSetNode, fragments: Fragments, seen = new Set<string>()): string[] {
+export function rootFieldNames(selectionSet: SelectionSetNode, fragments: Fragments): readonly string[] {
+  let bySelection = rootFieldsBySelection.get(fragments);
+  if (bySelection === undefined) {
+    bySelection = new WeakMap();
+    rootFieldsBySelection.set(fragments, bySelection);
+  }
+  let names = bySelection.get(selectionSet);
+  if (names === undefined) {
+    names = Object.freeze(walkRootFields(selectionSet, fragments, new Set()));
+    bySelection.set(selectionSet, names);
+  }
+  return names;
+}
+
+function walkRootFields(selectionSet: SelectionSetNode, fragments: Fragments, seen: Set<string>): string[] {
   return selectionSet.selections.flatMap((selection) => {
     if (selection.kind === Kind.FIELD) return [selection.name.value];
-    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFieldNames(selection.selectionSet, fragments, seen);
+    if (selection.kind === Kind.INLINE_FRAGMENT) return walkRootFields(selection.selectionSet, fragments, seen);
     const name = selection.name.value;
     const fragment = fragments.get(name);
     if (!fragment || seen.has(name)) return [];
     seen.add(name);
-    return rootFieldNames(fragment.selectionSet, fragments, seen);
+    return walkRootFields(fragment.selectionSet, fragments, seen);
   });
 }
 

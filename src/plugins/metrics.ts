@@ -36,10 +36,23 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
 
 /** An operation's label: the root fields it selects, sorted; only names the schema knows (aliases and operation names are client text). */
 export function operationLabel(schema: GraphQLSchema, document: DocumentNode | undefined, operation: OperationDefinitionNode | undefined | null): string {
-  const rootType = operation ? schema.getRootType(operation.operation) : undefined;
-  const fragments = fragmentsOf(document);
-  const roots = (operation ? rootFieldNames(operation.selectionSet, fragments) : [])
-    .filter((name) => rootType?.getFields()[name] !== undefined || name.startsWith('__'))
-    .sort();
-  return roots.length > 0 ? [...new Set(roots)].join(',') : 'none';
+  if (!operation) return 'none';
+  // Kept per schema and parsed operation, as document.ts keeps its walks: every request's is asked for twice.
+  let labels = labelsBySchema.get(schema);
+  if (labels === undefined) {
+    labels = new WeakMap();
+    labelsBySchema.set(schema, labels);
+  }
+  let label = labels.get(operation);
+  if (label === undefined) {
+    const rootType = schema.getRootType(operation.operation);
+    const roots = rootFieldNames(operation.selectionSet, fragmentsOf(document))
+      .filter((name) => rootType?.getFields()[name] !== undefined || name.startsWith('__'))
+      .sort();
+    label = roots.length > 0 ? [...new Set(roots)].join(',') : 'none';
+    labels.set(operation, label);
+  }
+  return label;
 }
+
+const labelsBySchema = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, string>>();
