@@ -18,31 +18,27 @@ const fragmentsByDocument = new WeakMap<DocumentNode, Fragments>();
 const rootFieldsBySelection = new WeakMap<Fragments, WeakMap<SelectionSetNode, readonly string[]>>();
 const NO_FRAGMENTS: Fragments = new Map();
 
+/** What `kept` holds for `node`, made by `make` the first time it is asked for. */
+export function keptWith<K extends object, V>(kept: WeakMap<K, V>, node: K, make: () => V): V {
+  let value = kept.get(node);
+  if (value === undefined) {
+    value = make();
+    kept.set(node, value);
+  }
+  return value;
+}
+
 export function fragmentsOf(document: DocumentNode | undefined): Fragments {
   if (document === undefined) return NO_FRAGMENTS;
-  let fragments = fragmentsByDocument.get(document);
-  if (fragments === undefined) {
-    fragments = new Map(document.definitions
-      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-      .map((d) => [d.name.value, d]));
-    fragmentsByDocument.set(document, fragments);
-  }
-  return fragments;
+  return keptWith(fragmentsByDocument, document, () => new Map(document.definitions
+    .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+    .map((d) => [d.name.value, d])));
 }
 
 /** The root fields an operation selects, through fragments and inline fragments. */
 export function rootFieldNames(selectionSet: SelectionSetNode, fragments: Fragments): readonly string[] {
-  let bySelection = rootFieldsBySelection.get(fragments);
-  if (bySelection === undefined) {
-    bySelection = new WeakMap();
-    rootFieldsBySelection.set(fragments, bySelection);
-  }
-  let names = bySelection.get(selectionSet);
-  if (names === undefined) {
-    names = Object.freeze(walkRootFields(selectionSet, fragments, new Set()));
-    bySelection.set(selectionSet, names);
-  }
-  return names;
+  const bySelection = keptWith(rootFieldsBySelection, fragments, () => new WeakMap<SelectionSetNode, readonly string[]>());
+  return keptWith(bySelection, selectionSet, () => Object.freeze(walkRootFields(selectionSet, fragments, new Set())));
 }
 
 function walkRootFields(selectionSet: SelectionSetNode, fragments: Fragments, seen: Set<string>): string[] {

@@ -1,7 +1,7 @@
 /** Counts and times GraphQL operations, labelled by the root fields they select (a closed set), and refusals by code. */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { fragmentsOf, rootFieldNames } from '../document.js';
+import { fragmentsOf, keptWith, rootFieldNames } from '../document.js';
 import type { RequestContext } from '../context.js';
 import { Code } from '../core/error-codes.js';
 import type { Metrics } from '../metrics.js';
@@ -38,21 +38,14 @@ export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestConte
 export function operationLabel(schema: GraphQLSchema, document: DocumentNode | undefined, operation: OperationDefinitionNode | undefined | null): string {
   if (!operation) return 'none';
   // Kept per schema and parsed operation, as document.ts keeps its walks: every request's is asked for twice.
-  let labels = labelsBySchema.get(schema);
-  if (labels === undefined) {
-    labels = new WeakMap();
-    labelsBySchema.set(schema, labels);
-  }
-  let label = labels.get(operation);
-  if (label === undefined) {
+  const labels = keptWith(labelsBySchema, schema, () => new WeakMap<OperationDefinitionNode, string>());
+  return keptWith(labels, operation, () => {
     const rootType = schema.getRootType(operation.operation);
     const roots = rootFieldNames(operation.selectionSet, fragmentsOf(document))
       .filter((name) => rootType?.getFields()[name] !== undefined || name.startsWith('__'))
       .sort();
-    label = roots.length > 0 ? [...new Set(roots)].join(',') : 'none';
-    labels.set(operation, label);
-  }
-  return label;
+    return roots.length > 0 ? [...new Set(roots)].join(',') : 'none';
+  });
 }
 
 const labelsBySchema = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, string>>();
